@@ -32,12 +32,36 @@ def _text(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def query(name: str, **identifiers: str) -> str:
-    """The text of named query `name`, with `{placeholders}` filled by checked identifiers."""
+class Fragment(str):
+    """SQL text assembled only from checked identifiers (never from values or user text)."""
+
+
+def identifier_list(names: list[str] | tuple[str, ...], prefix: str = "") -> Fragment:
+    """`a, b, c` (or `s.a, s.b, s.c` with a prefix), each name checked."""
+    return Fragment(", ".join(f"{prefix}{identifier(n)}" for n in names))
+
+
+def all_equal(names: list[str] | tuple[str, ...], left: str, right: str,
+              null_safe: bool = False) -> Fragment:
+    """`left.a = right.a AND ...`; with null_safe, `IS NOT DISTINCT FROM`."""
+    operator = "IS NOT DISTINCT FROM" if null_safe else "="
+    identifier(left.lower())
+    identifier(right.lower())
+    return Fragment(" AND ".join(
+        f"{left}.{identifier(n)} {operator} {right}.{identifier(n)}" for n in names
+    ) or "TRUE")
+
+
+def query(name: str, **parts: str) -> str:
+    """The text of named query `name` with `{placeholders}` filled.
+
+    A plain string is checked as an identifier; a `Fragment` is inserted as it is.
+    """
     text = _text(name)
-    if not identifiers:
+    if not parts:
         return text
-    return text.format(**{key: identifier(value) for key, value in identifiers.items()})
+    filled = {k: v if isinstance(v, Fragment) else identifier(v) for k, v in parts.items()}
+    return text.format(**filled)
 
 
 def migration_files() -> list[tuple[int, str, str]]:

@@ -1,0 +1,1 @@
+SELECT nextval('ingest_id_seq')
