@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from geoaq.textparse import parse_numbers
 
 FIRMS_CORE = frozenset({"latitude", "longitude", "acq_date", "acq_time", "satellite", "confidence"})
 VIIRS_MARKERS = frozenset({"bright_ti4", "bright_ti5"})
@@ -39,7 +43,7 @@ def confidence_class(confidence: pd.Series) -> pd.Series:
     """
     text = confidence.astype("string").str.strip().str.lower()
     words = text.map(_VIIRS_WORDS, na_action="ignore")
-    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    numbers = parse_numbers(text)
     numeric_class = pd.Series(
         np.select(
             [numbers > 100, numbers >= MODIS_HIGH_FROM, numbers >= MODIS_NOMINAL_FROM, numbers >= 0],
@@ -61,9 +65,16 @@ def normalize_acq_time(acq_time: pd.Series) -> pd.Series:
 
 
 def acquired_at_utc(acq_date: pd.Series, acq_time: pd.Series) -> pd.Series:
-    """UTC timestamp from acq_date (YYYY-MM-DD) and zero-padded acq_time (HHMM)."""
-    stamp = acq_date.astype("string").str.strip() + " " + acq_time.astype("string")
-    return pd.to_datetime(stamp, format="%Y-%m-%d %H%M", errors="coerce")
+    """UTC timestamp from acq_date (YYYY-MM-DD) and zero-padded acq_time (HHMM); NaT if invalid."""
+    stamp = pc.binary_join_element_wise(
+        pa.array(acq_date, pa.string(), from_pandas=True),
+        pa.array(acq_time, pa.string(), from_pandas=True),
+        " ",
+    )
+    parsed = pc.strptime(stamp, format="%Y-%m-%d %H%M", unit="s", error_is_null=True)
+    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=acq_date.index).astype(
+        "datetime64[s]"
+    )
 
 
 def normalize(frame: pd.DataFrame, instrument: str) -> pd.DataFrame:
@@ -75,7 +86,5 @@ def normalize(frame: pd.DataFrame, instrument: str) -> pd.DataFrame:
     if "instrument" not in out.columns:
         out["instrument"] = instrument
     out["confidence_class"] = confidence_class(out["confidence"])
-    out["acquired_at_utc"] = acquired_at_utc(out["acq_date"], out["acq_time"]).dt.strftime(
-        "%Y-%m-%d %H:%M:%S"
-    )
+    out["acquired_at_utc"] = acquired_at_utc(out["acq_date"], out["acq_time"])
     return out

@@ -23,7 +23,13 @@ from geoaq import encoding as enc
 from geoaq import readers, store
 from geoaq.crs import SourceCRS, check_plausible, choose_source_crs
 from geoaq.layers import LayerSpec, get_layer
-from geoaq.validate import ValidatedRows, duplicate_key_reasons, match_columns, validate
+from geoaq.validate import (
+    ValidatedRows,
+    duplicate_key_reasons,
+    key_values_text,
+    match_columns,
+    validate,
+)
 
 #: progress(stage, rows done, rows total)
 Progress = Callable[[str, int, int], None]
@@ -129,7 +135,7 @@ def _combine(parts: list[ValidatedRows], spec: LayerSpec) -> ValidatedRows:
                                     np.ones(len(rows), dtype=bool))
     duplicated = reasons.notna().to_numpy()
     keep = ~duplicated
-    key_text = attributes[list(spec.natural_key)].astype("string").agg(", ".join, axis=1)
+    key_text = key_values_text(attributes[list(spec.natural_key)], duplicated)
     cross = pd.DataFrame({"row_number": rows[duplicated], "column_name": "+".join(spec.natural_key),
                           "value": key_text[duplicated].to_numpy(), "reason": reasons[duplicated].to_numpy()})
     rejects = pd.concat([*(p.rejects for p in parts), cross], ignore_index=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyproj
 import shapely
@@ -107,9 +108,22 @@ def _to_text(series: pd.Series) -> pd.Series:
     return series.astype("string")
 
 
+def _trim_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trim whitespace; values that are then empty or a null token become null."""
+    trimmed = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.is_in(trimmed, pa.array(NULL_TOKENS)), pa.scalar(None, pa.string()), trimmed)
+
+
+def _clean_text(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        c: pd.Series(_trim_to_null(pa.chunked_array([pa.array(frame[c], pa.string(), from_pandas=True)])),
+                     dtype=pd.ArrowDtype(pa.string())).astype("string")
+        for c in frame.columns
+    }, index=frame.index)
+
+
 def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({c: _to_text(frame[c]) for c in frame.columns}, index=frame.index)
-    return out.apply(lambda s: s.str.strip()).replace(dict.fromkeys(NULL_TOKENS, pd.NA))
+    return _clean_text(pd.DataFrame({c: _to_text(frame[c]) for c in frame.columns}, index=frame.index))
 
 
 def _check_header(columns: list[str], source: Path) -> None:
@@ -169,14 +183,16 @@ def read_csv(path: Path, *, encoding: str = "auto", lon_col: str | None = None,
         ragged_seen.append(1)
         return "skip"
 
+    body = raw[3:] if codec == "utf-8-sig" else raw if codec == "utf-8" else text.encode("utf-8")
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(body),
             read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, invalid_row_handler=_on_invalid,
                                               newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=True,
+                null_values=NULL_TOKENS,
             ),
         )
     except pa.ArrowInvalid as exc:
@@ -184,10 +200,14 @@ def read_csv(path: Path, *, encoding: str = "auto", lon_col: str | None = None,
     ragged: list[tuple[int, str]] = []
     if ragged_seen:
         frame, row_numbers, ragged = _csv_slow(text, delimiter, header)
+        frame = _clean_text(frame)
     else:
-        frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+        frame = pd.DataFrame({
+            name: pd.Series(_trim_to_null(table.column(i)), dtype=pd.ArrowDtype(pa.string()))
+            .astype("string")
+            for i, name in enumerate(header)
+        })
         row_numbers = np.arange(2, len(frame) + 2, dtype=np.int64)
-    frame = frame.apply(lambda s: s.str.strip()).replace(dict.fromkeys(NULL_TOKENS, pd.NA))
     if len(frame) == 0 and not ragged:
         raise IngestError(f"{path}: the file has a header but no data rows (header: {header})")
     instrument = firms.detect_instrument(header)

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from geoaq import readers
 from geoaq._errors import IngestError, MissingColumnsError
 from geoaq.crs import SourceCRS, geometries_to_wgs84, lonlat_to_wgs84
 from geoaq.layers import ColumnSpec, LayerSpec
+from geoaq.textparse import parse_numbers
 
 #: generous envelope of China (incl. the South China Sea islands) for plausibility checks
 CHINA_LON = (72.0, 137.0)
@@ -124,12 +126,21 @@ def _normalize_choice(values: pd.Series, column: ColumnSpec) -> tuple[pd.Series,
 
 
 def _parse_dates(values: pd.Series, with_time: bool) -> pd.Series:
-    text = values.str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False)
+    """Dates/timestamps from text: ISO first (fast), then 2025/4/22, 20250422, 2025年4月22日."""
+    fast_format = "%Y-%m-%d %H:%M:%S" if with_time else "%Y-%m-%d"
+    fast = pc.strptime(pa.array(values, pa.string(), from_pandas=True), format=fast_format,
+                       unit="s", error_is_null=True)
+    parsed = pd.Series(fast.to_numpy(zero_copy_only=False), index=values.index).astype("datetime64[s]")
+    pending = values.notna() & parsed.isna()
+    if not pending.any():
+        return parsed
+    text = values[pending].str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False)
     text = text.str.replace(r"^(\d{4})(\d{2})(\d{2})", r"\1-\2-\3", regex=True)
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    slow = pd.to_datetime(text, format="ISO8601", errors="coerce")
     if not with_time:
         has_time = text.str.contains(r"\d[ T]\d", regex=True).fillna(False)
-        parsed = parsed.where(~has_time | (parsed.dt.normalize() == parsed))
+        slow = slow.where(~has_time | (slow.dt.normalize() == slow))
+    parsed[pending] = slow.astype("datetime64[s]")
     return parsed
 
 
@@ -145,9 +156,7 @@ def coerce_column(values: pd.Series, column: ColumnSpec) -> tuple[pd.Series, pd.
             matches = typed.str.fullmatch(column.pattern).fillna(True).astype(bool)
             reasons[~matches & reasons.isna()] = f"does not match the expected form {column.pattern}"
     elif column.type in {"integer", "double"}:
-        normalized = values.map(lambda v: unicodedata.normalize("NFKC", v), na_action="ignore")
-        numbers = pd.to_numeric(normalized.str.replace(",", "", regex=False), errors="coerce")
-        numbers = numbers.astype("Float64")
+        numbers = pd.Series(parse_numbers(values), index=values.index, dtype="Float64")
         reasons[present & numbers.isna()] = "not a number"
         if column.type == "integer":
             fractional = numbers.notna() & (numbers % 1 != 0)
@@ -166,7 +175,8 @@ def coerce_column(values: pd.Series, column: ColumnSpec) -> tuple[pd.Series, pd.
         typed[key.isin(_FALSE).fillna(False)] = False
         reasons[present & typed.isna()] = "not a yes/no value (expected 是/否, Y/N, true/false, 1/0)"
     elif column.type in {"date", "timestamp"}:
-        parsed = _parse_dates(values, with_time=column.type == "timestamp")
+        parsed = (values if pd.api.types.is_datetime64_any_dtype(values)
+                  else _parse_dates(values, with_time=column.type == "timestamp"))
         expected = "YYYY-MM-DD" if column.type == "date" else "YYYY-MM-DD HH:MM[:SS]"
         reasons[present & parsed.isna()] = f"not a valid {column.type} (expected {expected})"
         typed = parsed.dt.normalize() if column.type == "date" else parsed
@@ -320,8 +330,8 @@ def validate(
     notes = np.full(count, None, dtype=object)
     if table.coordinate_columns is not None and table.geometry is None:
         lon_name, lat_name = table.coordinate_columns
-        xs = _numbers(frame[lon_name])
-        ys = _numbers(frame[lat_name])
+        xs = parse_numbers(frame[lon_name])
+        ys = parse_numbers(frame[lat_name])
         source_reasons = coordinate_reasons(xs, ys, source_crs.is_geographic)
         _collect(rejects, rows, source_reasons != "", f"{lon_name}/{lat_name}",
                  _pair_text(frame[lon_name], frame[lat_name]), source_reasons)
@@ -372,9 +382,9 @@ def validate(
         pd.DataFrame({k: typed[k] for k in spec.natural_key}), rows, keep
     )
     duplicated = duplicate_reasons.notna().to_numpy()
-    key_text = pd.DataFrame({k: typed[k].astype("string") for k in spec.natural_key}).agg(
-        ", ".join, axis=1)
-    _collect(rejects, rows, duplicated, "+".join(spec.natural_key), key_text, duplicate_reasons)
+    if duplicated.any():
+        key_text = key_values_text(pd.DataFrame({k: typed[k] for k in spec.natural_key}), duplicated)
+        _collect(rejects, rows, duplicated, "+".join(spec.natural_key), key_text, duplicate_reasons)
     keep &= ~duplicated
     for number, reason in table.ragged_rows:
         rejects.append(pd.DataFrame({"row_number": [number], "column_name": [None],
@@ -402,11 +412,13 @@ def validate(
 def duplicate_key_reasons(keys: pd.DataFrame, rows: np.ndarray, keep: np.ndarray) -> pd.Series:
     """For rows whose natural key repeats an earlier kept row: "duplicate of row N"; else NA."""
     kept = keys[keep]
+    repeated = kept.duplicated(keep="first")
+    reasons = pd.Series(pd.NA, index=keys.index, dtype="string")
+    if not repeated.any():
+        return reasons
     first_row = pd.Series(rows[keep], index=kept.index).groupby(
         [kept[c] for c in kept.columns], dropna=False, sort=False
     ).transform("first")
-    repeated = kept.duplicated(keep="first")
-    reasons = pd.Series(pd.NA, index=keys.index, dtype="string")
     names = ", ".join(keys.columns)
     reasons[repeated[repeated].index] = [
         f"duplicate of row {n} (same {names})" for n in first_row[repeated]
@@ -414,9 +426,13 @@ def duplicate_key_reasons(keys: pd.DataFrame, rows: np.ndarray, keep: np.ndarray
     return reasons
 
 
-def _numbers(values: pd.Series) -> np.ndarray:
-    normalized = values.map(lambda v: unicodedata.normalize("NFKC", v), na_action="ignore")
-    return pd.to_numeric(normalized, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+def key_values_text(keys: pd.DataFrame, mask: np.ndarray) -> pd.Series:
+    """"v1, v2, …" of the natural-key values, filled only where `mask` is set (for rejects)."""
+    text = pd.Series(pd.NA, index=keys.index, dtype="string")
+    if mask.any():
+        chosen = keys[mask].astype("string").fillna("")
+        text[mask] = chosen.iloc[:, 0].str.cat([chosen[c] for c in chosen.columns[1:]], sep=", ")
+    return text
 
 
 def _pair_text(lon: pd.Series, lat: pd.Series) -> pd.Series:
