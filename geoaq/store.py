@@ -176,7 +176,7 @@ def read_layer(con: Connection, spec: LayerSpec,
     params = [None, None, None, None, None] if bbox is None else [bbox[0], *bbox]
     frame = con.execute(query("layer_features", table=spec.name,
                               columns=identifier_list(columns)), params).df()
-    geometry = shapely.from_wkb(frame.pop("geom_wkb").to_numpy())
+    geometry = shapely.from_wkb([bytes(b) for b in frame.pop("geom_wkb")])  # BLOB -> bytearray
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
 
 
