@@ -43,7 +43,7 @@ SYSTEM_COLUMNS: dict[str, str] = {
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _LAYER_KEYS = {
     "name", "title", "description", "geometry", "natural_key", "default_crs", "order",
-    "columns", "style", "popup",
+    "columns", "style", "popup", "time_column",
 }
 _COLUMN_KEYS = {
     "name", "type", "required", "title", "aliases", "allowed", "synonyms", "min", "max",
@@ -118,6 +118,7 @@ class LayerSpec:
     order: int = 100
     description: str = ""
     popup_columns: tuple[str, ...] = ()
+    time_column: str | None = None  # the date/timestamp that places a row in time
     definition_hash: str = ""
     source: Path | None = None
 
@@ -256,6 +257,12 @@ def parse_layer_file(path: Path) -> LayerSpec:
     unknown_popup = [p for p in popup if p not in names]
     if unknown_popup:
         raise _fail(path, f"popup columns {unknown_popup} are not declared columns")
+    time_column = raw.get("time_column")
+    if time_column is not None and (
+        time_column not in names
+        or next(c for c in columns if c.name == time_column).type not in {"date", "timestamp"}
+    ):
+        raise _fail(path, f"time_column {time_column!r} must be a declared date/timestamp column")
     default_crs = str(raw.get("default_crs", "EPSG:4326"))
     return LayerSpec(
         name=name,
@@ -269,6 +276,7 @@ def parse_layer_file(path: Path) -> LayerSpec:
         order=int(raw.get("order", 100)),
         description=str(raw.get("description", "")),
         popup_columns=popup,
+        time_column=time_column,
         definition_hash=hashlib.sha256(data_bytes).hexdigest()[:16],
         source=path,
     )

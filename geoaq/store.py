@@ -188,3 +188,11 @@ def record_run(con: Connection, report, file_sha256: str, started_at, options: d
         report.unchanged, report.repaired, report.rejected_rows, started_at, report.seconds,
         json.dumps({k: v for k, v in options.items() if v}, ensure_ascii=False),
     ])
+
+
+def layer_period(con: Connection, spec: LayerSpec) -> tuple[object, object] | None:
+    """(first, last) date of the layer's `time_column`, or None when it has none or no rows."""
+    if spec.time_column is None or not table_exists(con, spec.name):
+        return None
+    first, last = con.execute(query("layer_period", table=spec.name, column=spec.time_column)).fetchone()
+    return None if first is None else (first, last)

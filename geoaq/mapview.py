@@ -1,0 +1,272 @@
+"""The folium map: every layer styled from the registry, escaped popups, a legend, offline.
+
+Pure construction: `build_map` takes GeoDataFrames and layer definitions and returns a
+`folium.Map` whose JS/CSS all point at the app's own static files (`geoaq.assets`). It never
+queries the database; the app reads the layers and passes them in.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geoaq.assets import localize_assets
+from geoaq.i18n import t
+from geoaq.layers import LayerSpec
+
+#: display simplification of polygons, in metres (≈ degrees × 111 km); analyses use full shapes
+DISPLAY_TOLERANCE_M = 20.0
+
+
+@dataclass(frozen=True)
+class TileSource:
+    """A base map: an XYZ tile URL template and its attribution."""
+
+    name: str
+    url: str
+    attribution: str
+    max_zoom: int = 18
+
+
+OSM = TileSource(
+    name="OpenStreetMap",
+    url="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    attribution="© OpenStreetMap contributors",
+    max_zoom=19,
+)
+
+
+def configured_tiles() -> TileSource:
+    """The base map from `GEOAQ_TILE_URL` / `GEOAQ_TILE_ATTRIBUTION`, else OpenStreetMap.
+
+    Point it at an intranet tile server where the public internet is blocked.
+    """
+    url = os.environ.get("GEOAQ_TILE_URL")
+    if not url:
+        return OSM
+    return TileSource(
+        name=os.environ.get("GEOAQ_TILE_NAME", "Tiles"),
+        url=url,
+        attribution=os.environ.get("GEOAQ_TILE_ATTRIBUTION", url.split("/")[2] if "//" in url else url),
+    )
+
+
+def format_value(value: Any, lang: str, unit: str | None = None) -> str:
+    """A cell as users read it: dates ISO, yes/no words, numbers trimmed, units appended."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "—"
+    if isinstance(value, pd.Timestamp | datetime):
+        text = value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d")
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, bool):
+        text = ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    elif isinstance(value, float):
+        text = f"{value:,.6g}"
+    else:
+        text = str(value)
+    return f"{text} {unit}" if unit else text
+
+
+def popup_html(record: dict[str, Any], spec: LayerSpec, lang: str) -> str:
+    """An HTML table of a feature's attributes; every label and value is escaped."""
+    rows = []
+    for name in spec.popup_columns:
+        column = spec.column(name)
+        label = html.escape(column.title(lang))
+        value = html.escape(format_value(record.get(name), lang, column.unit))
+        rows.append(f"<tr><th>{label}</th><td>{value}</td></tr>")
+    title = html.escape(spec.title(lang))
+    badge = (f'<div class="geoaq-demo">{html.escape(t("demo_badge", lang))}</div>'
+             if record.get("synthetic") else "")
+    return (f'<div class="geoaq-popup"><b>{title}</b>{badge}'
+            f'<table>{"".join(rows)}</table></div>')
+
+
+def tooltip_text(record: dict[str, Any], spec: LayerSpec, lang: str) -> str:
+    """Short hover label: the label column (or layer title), escaped."""
+    label = record.get(spec.style.label_column) if spec.style.label_column else None
+    text = format_value(label, lang) if label is not None else spec.title(lang)
+    if record.get("synthetic"):
+        text += f"（{t('demo_badge', lang)}）" if lang == "zh" else f" ({t('demo_badge', lang)})"
+    return html.escape(text)
+
+
+def layer_feature_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, lang: str,
+                             tolerance_m: float = DISPLAY_TOLERANCE_M) -> dict[str, Any]:
+    """GeoJSON for the map: geometry (polygons simplified for display) + popup/tooltip/colour."""
+    geometry = gdf.geometry.to_numpy()
+    if tolerance_m and not spec.is_point_layer:
+        geometry = shapely.simplify(geometry, tolerance_m / 111_000, preserve_topology=True)
+    features = []
+    records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+    for record, geom in zip(records, geometry, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        colour = spec.style.color_for(record.get(spec.style.color_by)) if spec.style.color_by else spec.style.color
+        features.append({
+            "type": "Feature",
+            "geometry": shapely.geometry.mapping(geom),
+            "properties": {
+                "_popup": popup_html(record, spec, lang),
+                "_tooltip": tooltip_text(record, spec, lang),
+                "_color": colour,
+                "_synthetic": bool(record.get("synthetic")),
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _style_function(spec: LayerSpec):
+    style = spec.style
+
+    def _style(feature: dict[str, Any]) -> dict[str, Any]:
+        colour = feature["properties"]["_color"]
+        return {
+            "color": colour if style.kind == "area" else style.color,
+            "fillColor": colour if style.kind == "area" or style.color_by else (style.fill_color or colour),
+            "fillOpacity": style.fill_opacity,
+            "weight": style.weight,
+            "opacity": 0.9,
+            "dashArray": style.dash_array,
+        }
+
+    return _style
+
+
+class Legend(MacroElement):
+    """A Leaflet control listing each drawn layer's symbols; text arrives as JSON, not HTML."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var entries = {{ this.entries_json }};
+            var legend = L.control({position: 'bottomright'});
+            legend.onAdd = function() {
+                var div = L.DomUtil.create('div', 'geoaq-legend');
+                var title = document.createElement('b');
+                title.textContent = {{ this.title_json }};
+                div.appendChild(title);
+                entries.forEach(function(entry) {
+                    var row = document.createElement('div');
+                    var swatch = document.createElement('span');
+                    swatch.className = 'geoaq-swatch ' + entry.kind;
+                    swatch.style.background = entry.fill;
+                    swatch.style.borderColor = entry.stroke;
+                    row.appendChild(swatch);
+                    row.appendChild(document.createTextNode(entry.label));
+                    div.appendChild(row);
+                });
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, title: str, entries: list[dict[str, str]]):
+        super().__init__()
+        self._name = "Legend"
+        self.title_json = json.dumps(title, ensure_ascii=False)
+        self.entries_json = json.dumps(entries, ensure_ascii=False)
+
+
+def legend_entries(drawn: list[tuple[LayerSpec, gpd.GeoDataFrame]], lang: str) -> list[dict[str, str]]:
+    """One entry per layer, plus one per value of its colour column present in the data."""
+    entries = []
+    for spec, gdf in drawn:
+        style = spec.style
+        kind = "area" if style.kind == "area" else "circle"
+        entries.append({"label": spec.title(lang), "fill": style.fill_color or style.color,
+                        "stroke": style.color, "kind": kind})
+        if style.color_by and style.color_by in gdf.columns:
+            present = [v for v in style.colors if v in set(gdf[style.color_by].dropna().astype(str))]
+            column = spec.column(style.color_by)
+            for value in present:
+                entries.append({"label": f"  {column.title(lang)}: {value}", "fill": style.colors[value],
+                                "stroke": style.colors[value], "kind": kind})
+    return entries
+
+
+_CSS = """
+<style>
+.geoaq-legend {background: rgba(255,255,255,0.92); padding: 6px 10px; border-radius: 4px;
+  font: 12px/1.5 "Microsoft YaHei", "PingFang SC", sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3);
+  max-height: 280px; overflow-y: auto; white-space: pre;}
+.geoaq-swatch {display: inline-block; width: 12px; height: 12px; margin-right: 6px;
+  border: 2px solid; vertical-align: middle; opacity: 0.85;}
+.geoaq-swatch.circle {border-radius: 50%;}
+.geoaq-popup table {border-collapse: collapse; font-size: 12px;}
+.geoaq-popup th {text-align: left; padding: 1px 8px 1px 0; color: #555; font-weight: normal;}
+.geoaq-popup td {padding: 1px 0;}
+.geoaq-demo {display: inline-block; margin-left: 6px; padding: 0 4px; font-size: 11px;
+  color: #fff; background: #e69138; border-radius: 3px;}
+</style>
+"""
+
+
+def build_map(
+    drawn: list[tuple[LayerSpec, gpd.GeoDataFrame]],
+    *,
+    lang: str = "zh",
+    tiles: TileSource | None = OSM,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> folium.Map:
+    """A folium map of the given layers (in the given order), offline-ready.
+
+    `bounds` (minx, miny, maxx, maxy) sets the view; by default it fits the layers.
+    """
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    if tiles is not None:
+        folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, name=tiles.name,
+                         max_zoom=tiles.max_zoom).add_to(fmap)
+    fmap.get_root().header.add_child(folium.Element(_CSS))
+    for spec, gdf in drawn:
+        collection = layer_feature_collection(gdf, spec, lang)
+        if not collection["features"]:
+            continue
+        group_name = f"{spec.title(lang)} ({len(collection['features'])})"
+        marker = None
+        if spec.style.kind == "circle":
+            marker = folium.CircleMarker(radius=spec.style.radius, fill=True)
+        folium.GeoJson(
+            collection,
+            name=group_name,
+            style_function=_style_function(spec),
+            marker=marker,
+            popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=420),
+            tooltip=folium.GeoJsonTooltip(fields=["_tooltip"], labels=False),
+            zoom_on_click=False,
+        ).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    Legend(t("legend", lang), legend_entries(drawn, lang)).add_to(fmap)
+    extent = bounds or _extent([gdf for _, gdf in drawn])
+    if extent is not None:
+        fmap.fit_bounds([[extent[1], extent[0]], [extent[3], extent[2]]])
+    else:  # nothing to show: centre on China
+        fmap.location, fmap.options["zoom"] = [35.0, 105.0], 4
+    return localize_assets(fmap)
+
+
+def _extent(frames: list[gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:
+    boxes = [f.total_bounds for f in frames if len(f) and f.geometry.notna().any()]
+    if not boxes:
+        return None
+    minx = min(b[0] for b in boxes)
+    miny = min(b[1] for b in boxes)
+    maxx = max(b[2] for b in boxes)
+    maxy = max(b[3] for b in boxes)
+    return float(minx), float(miny), float(maxx), float(maxy)
