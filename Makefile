@@ -1,0 +1,62 @@
+# geoaq: `make run` sets everything up and opens the app on the demo data;
+# `make test` sets up and runs the whole test suite (CI runs exactly this).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+DB     ?= data/geoaq.duckdb
+PORT   ?= 8501
+SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup setup-dev assets chromium demo lint bench clean
+
+run: setup assets $(DB)
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+test: setup-dev assets chromium
+	$(BIN)/ruff check geoaq tests bench app.py
+	$(BIN)/pytest
+
+setup: $(VENV)/.runtime
+setup-dev: $(VENV)/.dev
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Leaflet & co. from pinned npm packages, served by Streamlit from ./static (never a CDN).
+assets: static/vendor/.installed
+static/vendor/.installed: package.json package-lock.json $(VENV)/.runtime geoaq/assets.py
+	npm ci --no-audit --no-fund --ignore-scripts
+	$(BIN)/python -m geoaq.assets
+	touch $@
+
+# Debian's chromium for the real-browser tests (Playwright drives it; no browser download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The demo database is built from data/demo/ when missing; `make demo` rebuilds it.
+$(DB): | $(VENV)/.runtime
+	$(BIN)/geoaq demo --db $(DB)
+
+demo: setup
+	$(BIN)/geoaq demo --db $(DB)
+
+lint: setup-dev
+	$(BIN)/ruff check geoaq tests bench app.py
+
+bench: setup-dev
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor test-output .pytest_cache .ruff_cache
