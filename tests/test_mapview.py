@@ -1,0 +1,114 @@
+"""The map: styled from the registry, popups escaped, legend, nothing from a CDN."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from geoaq.assets import cdn_urls_in
+from geoaq.layers import load_registry
+from geoaq.mapview import (
+    OSM,
+    build_map,
+    configured_tiles,
+    format_value,
+    layer_feature_collection,
+    legend_entries,
+    popup_html,
+    tooltip_text,
+)
+
+HOSTILE = '<b>粗体</b><img src=x onerror="alert(1)">'
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry()
+
+
+@pytest.fixture
+def stations():
+    return gpd.GeoDataFrame(
+        {"code": ["1811A", "9999X"], "name": ["中信二小", HOSTILE], "level": ["国控", None],
+         "city": ["洛阳", "洛阳"], "district": [None, None], "province": [None, None],
+         "prefecture": [None, None], "reference_station": [False, True], "synthetic": [False, True]},
+        geometry=[shapely.Point(112.36, 34.67), shapely.Point(112.39, 34.65)], crs=4326,
+    )
+
+
+@pytest.fixture
+def zones():
+    ring = shapely.Polygon([(112.3, 34.6), (112.5, 34.6), (112.5, 34.7), (112.3, 34.7)],
+                           holes=[[(112.35, 34.62), (112.4, 34.62), (112.4, 34.65), (112.35, 34.65)]])
+    return gpd.GeoDataFrame(
+        {"zone_id": ["Z1"], "name": ["城区禁煤区"], "zone_type": ["禁煤区"], "county": ["西工区"],
+         "effective_date": [None], "authority": [None], "document": [None], "synthetic": [True]},
+        geometry=[ring], crs=4326,
+    )
+
+
+def test_popup_escapes_every_value(registry, stations):
+    record = stations.iloc[1].to_dict()
+    text = popup_html(record, registry["stations"], "zh")
+    assert "<img" not in text and "<b>粗体" not in text
+    assert html.escape(HOSTILE) in text
+    assert "演示数据" in text  # synthetic rows are labelled wherever shown
+
+
+def test_tooltip_escaped_and_labelled(registry, stations):
+    text = tooltip_text(stations.iloc[1].to_dict(), registry["stations"], "en")
+    assert text.startswith(html.escape(HOSTILE)) and "Synthetic demo data" in text
+
+
+def test_popup_uses_titles_units_and_words(registry):
+    spec = registry["fire_points"]
+    record = {"frp": 12.5, "confidence_class": "high", "satellite": "N", "synthetic": False}
+    zh = popup_html(record, spec, "zh")
+    assert "火辐射功率" in zh and "12.5 MW" in zh and "—" in zh
+    en = popup_html(record, spec, "en")
+    assert "Fire radiative power" in en
+    assert format_value(True, "zh") == "是" and format_value(False, "en") == "no"
+
+
+def test_feature_collection_colours_by_registry_column(registry, zones):
+    collection = layer_feature_collection(zones, registry["control_zones"], "zh")
+    feature = collection["features"][0]
+    assert feature["properties"]["_color"] == registry["control_zones"].style.colors["禁煤区"]
+    assert len(feature["geometry"]["coordinates"]) == 2  # the hole survives simplification
+
+
+def test_legend_lists_layers_and_present_values(registry, zones, stations):
+    entries = legend_entries([(registry["control_zones"], zones), (registry["stations"], stations)], "zh")
+    labels = [e["label"] for e in entries]
+    assert registry["control_zones"].title_zh in labels
+    assert any("禁煤区" in label for label in labels)
+    assert not any("秸秆禁烧区" in label for label in labels)  # absent values are not listed
+
+
+def test_map_renders_offline_with_all_layers(registry, zones, stations):
+    fmap = build_map([(registry["control_zones"], zones), (registry["stations"], stations)], lang="zh")
+    rendered = fmap.get_root().render()
+    assert cdn_urls_in(rendered) == []
+    assert "/app/static/vendor/leaflet/dist/leaflet.js" in rendered
+    assert "tile.openstreetmap.org" in rendered  # tiles are the only remote resource
+    assert "<img src=x" not in rendered  # the hostile name only appears escaped
+    assert json.dumps(registry["stations"].title_zh, ensure_ascii=False) in rendered  # legend
+
+
+def test_empty_layers_are_skipped_and_no_tiles_possible(registry, stations):
+    empty = stations.iloc[0:0]
+    fmap = build_map([(registry["stations"], empty)], tiles=None)
+    rendered = fmap.get_root().render()
+    assert "tile.openstreetmap.org" not in rendered
+    assert "geo_json" not in rendered
+
+
+def test_tile_url_configurable(monkeypatch):
+    assert configured_tiles() == OSM
+    monkeypatch.setenv("GEOAQ_TILE_URL", "http://tiles.intranet.local/{z}/{x}/{y}.png")
+    tiles = configured_tiles()
+    assert tiles.url.startswith("http://tiles.intranet.local") and tiles.attribution
