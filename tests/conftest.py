@@ -1,0 +1,96 @@
+"""Shared fixtures: test data, a fresh database per test, the registry, and no network.
+
+* ``DATA``: the small real files in ``tests/data/`` (see its README);
+* ``db_path``: a DuckDB file in ``tmp_path``; ``con``: a migrated connection to it;
+* ``registry``: the project's six layers, read from ``layers/``;
+* every test runs without ``GEOAQ_DB``/``GEOAQ_LAYERS_DIR`` from the developer's shell and
+  with outbound network refused (loopback stays open for the browser tests' local server),
+  so nothing can depend on a download: the spatial extension must come from the wheel.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from geoaq import config, db, layers
+
+DATA = Path(__file__).resolve().parent / "data"
+LAYERS_DIR = config.PROJECT_ROOT / "layers"
+
+
+class NetworkBlocked(RuntimeError):
+    """A test tried to reach the network."""
+
+
+def _is_local(address) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    host = address[0] if isinstance(address, tuple) and address else address
+    return host in {"localhost", "127.0.0.1", "::1", "0.0.0.0", ""} or str(host).startswith("127.")
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse outbound connections and name lookups other than the loopback."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded_connect(self, address):
+        if not _is_local(address):
+            raise NetworkBlocked(f"network access in a test: connect to {address!r}")
+        return real_connect(self, address)
+
+    def guarded_connect_ex(self, address):
+        if not _is_local(address):
+            raise NetworkBlocked(f"network access in a test: connect to {address!r}")
+        return real_connect_ex(self, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if not _is_local((host,)):
+            raise NetworkBlocked(f"network access in a test: name lookup of {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+                          tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads the developer's database or layer folder through the environment.
+
+    Browser tests start their own app with an explicit environment and are left alone.
+    """
+    if request.node.get_closest_marker("browser"):
+        return
+    monkeypatch.delenv("GEOAQ_LAYERS_DIR", raising=False)
+    monkeypatch.setenv("GEOAQ_DB", str(tmp_path_factory.mktemp("default-db") / "geoaq.duckdb"))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "geoaq.duckdb"
+
+
+@pytest.fixture
+def con(db_path: Path) -> Iterator[db.Connection]:
+    connection = db.connect(db_path)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def registry() -> dict[str, layers.LayerSpec]:
+    return layers.load_registry(LAYERS_DIR)
+
+
+def table_rows(con: db.Connection, table: str) -> int:
+    return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
