@@ -1,6 +1,6 @@
 """Shared fixtures: test data, a fresh database per test, the registry, and no network.
 
-* ``DATA``: the small real files in ``tests/data/`` (see its README);
+* ``helpers.DATA``: the small real files in ``tests/data/`` (see its README);
 * ``db_path``: a DuckDB file in ``tmp_path``; ``con``: a migrated connection to it;
 * ``registry``: the project's six layers, read from ``layers/``;
 * every test runs without ``GEOAQ_DB``/``GEOAQ_LAYERS_DIR`` from the developer's shell and
@@ -15,11 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import LAYERS_DIR
 
-from geoaq import config, db, layers
-
-DATA = Path(__file__).resolve().parent / "data"
-LAYERS_DIR = config.PROJECT_ROOT / "layers"
+from geoaq import db, layers
 
 
 class NetworkBlocked(RuntimeError):
@@ -90,7 +88,3 @@ def con(db_path: Path) -> Iterator[db.Connection]:
 @pytest.fixture(scope="session")
 def registry() -> dict[str, layers.LayerSpec]:
     return layers.load_registry(LAYERS_DIR)
-
-
-def table_rows(con: db.Connection, table: str) -> int:
-    return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
