@@ -28,7 +28,7 @@ import shapely
 
 from geoaq import encoding as enc
 from geoaq import firms
-from geoaq._errors import IngestError, MissingColumnsError
+from geoaq._errors import EncodingError, IngestError, MissingColumnsError
 
 #: values that mean "no value" in the files bureaus exchange
 NULL_TOKENS = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "-", "--", "—", "/"]
@@ -256,6 +256,30 @@ def _dbf_encoding(shp: Path) -> str | None:
     return enc.detect_encoding(fields + records) if records or fields else None
 
 
+def _dbf_undecodable(shp: Path, codec: str) -> str:
+    """Which part of a shapefile's .dbf `codec` cannot decode: the field names or feature N."""
+    dbf = next((shp.with_suffix(s) for s in (".dbf", ".DBF") if shp.with_suffix(s).is_file()), None)
+    raw = dbf.read_bytes() if dbf is not None else b""
+    if len(raw) < 32:
+        return "the attribute table (.dbf)"
+    header_length = int.from_bytes(raw[8:10], "little")
+    record_length = int.from_bytes(raw[10:12], "little")
+    for start in range(32, header_length - 31, 32):
+        if raw[start] == 0x0D:  # end of the field descriptors
+            break
+        try:
+            raw[start:start + 11].split(b"\0", 1)[0].decode(codec)
+        except UnicodeDecodeError:
+            return "a field name in the attribute table (.dbf)"
+    for number, start in enumerate(range(header_length, len(raw) - record_length + 1,
+                                         max(record_length, 1)), 1):
+        try:
+            raw[start:start + record_length].decode(codec)
+        except UnicodeDecodeError:
+            return f"feature {number} in the attribute table (.dbf)"
+    return "the attribute table (.dbf)"
+
+
 def _geojson_crs(raw: bytes) -> pyproj.CRS | None:
     """The CRS a GeoJSON file states in a legacy `crs` member, else None (unspecified)."""
     if not re.search(rb'"crs"\s*:', raw):
@@ -313,7 +337,14 @@ def _read_vector(path: Path, encoding: str, source_layer: str | None,
             return _from_geodataframe(gdf, shown, "geojson", explicit, codec, explicit is not None)
         if suffix == ".shp":
             codec = enc.normalize_encoding(encoding) if encoding != "auto" else _dbf_encoding(path)
-            gdf = pyogrio.read_dataframe(path, encoding=codec) if codec else pyogrio.read_dataframe(path)
+            try:
+                gdf = (pyogrio.read_dataframe(path, encoding=codec) if codec
+                       else pyogrio.read_dataframe(path))
+            except UnicodeDecodeError as exc:
+                raise EncodingError(
+                    f"{shown}: {_dbf_undecodable(path, exc.encoding)} is not valid "
+                    f"{exc.encoding}: {exc.reason}; try --encoding auto or fix the .cpg"
+                ) from exc
             return _from_geodataframe(gdf, shown, "shapefile", gdf.crs, codec, gdf.crs is not None)
         gdf = pyogrio.read_dataframe(path, layer=source_layer)
         return _from_geodataframe(gdf, shown, "gpkg", gdf.crs, "utf-8", gdf.crs is not None)
