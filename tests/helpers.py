@@ -13,3 +13,24 @@ LAYERS_DIR = config.PROJECT_ROOT / "layers"
 def table_rows(con: db.Connection, table: str) -> int:
     """Rows in `table` (a name from the registry or the core schema)."""
     return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+
+
+#: CNEMC's Luoyang stations as published (WGS-84), code -> (lon, lat)
+LUOYANG_STATIONS = {
+    "1811A": (112.3628, 34.6692),
+    "1812A": (112.3931, 34.6516),
+    "1813A": (112.4333, 34.67),
+    "1814A": (112.4657, 34.6871),
+}
+COUNTY_NAMES = {"410302": "老城区", "410303": "西工区", "410305": "涧西区", "410323": "新安县"}
+
+
+def haversine_m(lon1, lat1, lon2, lat2):
+    """Great-circle distance in metres (arrays broadcast)."""
+    import numpy as np
+
+    phi1, phi2 = np.radians(lat1), np.radians(lat2)
+    dphi = phi2 - phi1
+    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
+    return 2 * 6371008.8 * np.arcsin(np.sqrt(a))
