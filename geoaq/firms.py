@@ -85,6 +85,9 @@ def normalize(frame: pd.DataFrame, instrument: str) -> pd.DataFrame:
     out["acq_time"] = normalize_acq_time(out["acq_time"])
     if "instrument" not in out.columns:
         out["instrument"] = instrument
-    out["confidence_class"] = confidence_class(out["confidence"])
+    classes = confidence_class(out["confidence"])
+    # A confidence that fits neither scheme keeps its text here, so that validation rejects
+    # the row (confidence_class allows only low/nominal/high) instead of loading no class.
+    out["confidence_class"] = classes.fillna(out["confidence"].astype("string").str.strip())
     out["acquired_at_utc"] = acquired_at_utc(out["acq_date"], out["acq_time"])
     return out
