@@ -147,12 +147,15 @@ def _sniff_delimiter(first_line: str, suffix: str) -> str:
 
 
 def _csv_slow(text: str, delimiter: str, header: list[str]) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, str]]]:
-    """Row-by-row parse that keeps exact row numbers and reports ragged rows."""
+    """Row-by-row parse that keeps exact row numbers and reports ragged rows.
+
+    Row numbers are spreadsheet rows (header = 1): every record counts, blank ones included,
+    and a quoted value spanning several lines is still one row (so not `reader.line_num`).
+    """
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     next(reader)
     rows, numbers, ragged = [], [], []
-    for record in reader:
-        number = reader.line_num
+    for number, record in enumerate(reader, start=2):
         if not record or all(not v.strip() for v in record):
             continue
         if len(record) != len(header):
@@ -188,8 +191,9 @@ def read_csv(path: Path, *, encoding: str = "auto", lon_col: str | None = None,
         table = pa_csv.read_csv(
             io.BytesIO(body),
             read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
+            # blank lines are kept (as all-null rows) so that row numbers stay spreadsheet rows
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, invalid_row_handler=_on_invalid,
-                                              newlines_in_values=True),
+                                              newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=True,
                 null_values=NULL_TOKENS,
@@ -202,12 +206,19 @@ def read_csv(path: Path, *, encoding: str = "auto", lon_col: str | None = None,
         frame, row_numbers, ragged = _csv_slow(text, delimiter, header)
         frame = _clean_text(frame)
     else:
+        columns = [_trim_to_null(table.column(i)) for i in range(len(header))]
+        row_numbers = np.arange(2, table.num_rows + 2, dtype=np.int64)
+        blank = columns[0].is_null()
+        for column in columns[1:]:
+            blank = pc.and_(blank, column.is_null())
+        if pc.any(blank).as_py():  # blank lines (and rows of empty fields): skipped, as above
+            keep = pc.invert(blank)
+            columns = [column.filter(keep) for column in columns]
+            row_numbers = row_numbers[keep.to_numpy(zero_copy_only=False)]
         frame = pd.DataFrame({
-            name: pd.Series(_trim_to_null(table.column(i)), dtype=pd.ArrowDtype(pa.string()))
-            .astype("string")
-            for i, name in enumerate(header)
+            name: pd.Series(column, dtype=pd.ArrowDtype(pa.string())).astype("string")
+            for name, column in zip(header, columns, strict=True)
         })
-        row_numbers = np.arange(2, len(frame) + 2, dtype=np.int64)
     if len(frame) == 0 and not ragged:
         raise IngestError(f"{path}: the file has a header but no data rows (header: {header})")
     instrument = firms.detect_instrument(header)
