@@ -334,12 +334,12 @@ def _read_vector(path: Path, encoding: str, source_layer: str | None,
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
         raise IngestError(f"{shown}: the file is empty (0 bytes)")
-    layers = pyogrio.list_layers(path) if suffix == ".gpkg" else None
-    if layers is not None and source_layer is None and len(layers) > 1:
-        names = [str(name) for name, _ in layers]
-        raise IngestError(f"{shown}: the GeoPackage holds several layers {names}; choose one "
-                          "with --source-layer")
     try:
+        layers = pyogrio.list_layers(path) if suffix == ".gpkg" else None
+        if layers is not None and source_layer is None and len(layers) > 1:
+            names = [str(name) for name, _ in layers]
+            raise IngestError(f"{shown}: the GeoPackage holds several layers {names}; choose one "
+                              "with --source-layer")
         if suffix in {".geojson", ".json"}:
             raw = path.read_bytes()
             text, codec = enc.decode_bytes(raw, encoding, shown)
@@ -417,7 +417,10 @@ def _read_parquet(path: Path, lon_col: str | None, lat_col: str | None) -> Sourc
     try:
         gdf = gpd.read_parquet(path)
     except ValueError:  # plain Parquet without GeoParquet metadata: coordinates in columns
-        frame = pd.read_parquet(path)
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:
+            raise IngestError(f"{path}: cannot read as GeoParquet or Parquet: {exc}") from None
         if len(frame) == 0:
             raise IngestError(f"{path}: the file has no rows") from None
         columns = list(frame.columns)
