@@ -128,9 +128,19 @@ def _normalize_choice(values: pd.Series, column: ColumnSpec) -> tuple[pd.Series,
 def _parse_dates(values: pd.Series, with_time: bool) -> pd.Series:
     """Dates/timestamps from text: ISO first (fast), then 2025/4/22, 20250422, 2025年4月22日."""
     fast_format = "%Y-%m-%d %H:%M:%S" if with_time else "%Y-%m-%d"
-    fast = pc.strptime(pa.array(values, pa.string(), from_pandas=True), format=fast_format,
-                       unit="s", error_is_null=True)
+    text_array = pa.array(values, pa.string(), from_pandas=True)
+    fast = pc.strptime(text_array, format=fast_format, unit="s", error_is_null=True)
     parsed = pd.Series(fast.to_numpy(zero_copy_only=False), index=values.index).astype("datetime64[s]")
+    # Arrow's strptime accepts 2024-02-30 or 2024-04-31 (and second 60) and rolls them over
+    # into the next month (minute), landing on day 1-3. Such values must print back as
+    # written; those that do not are left to the slow, strict parse below.
+    suspect = pc.fill_null(pc.or_(pc.less_equal(pc.day(fast), 3),
+                                  pc.match_substring(text_array, ":6")), False)
+    suspect_at = np.flatnonzero(suspect.to_numpy(zero_copy_only=False))
+    if len(suspect_at):
+        printed = pc.strftime(fast.take(suspect_at), format=fast_format)
+        same = pc.fill_null(pc.equal(printed, text_array.take(suspect_at)), False)
+        parsed.iloc[suspect_at[~same.to_numpy(zero_copy_only=False)]] = pd.NaT
     pending = values.notna() & parsed.isna()
     if not pending.any():
         return parsed
