@@ -360,6 +360,7 @@ def validate(
                  _pair_text(frame[lon_name], frame[lat_name]), china)
         bad |= china != ""
     else:
+        unparsable = np.zeros(count, dtype=bool)
         if table.geometry is not None:
             raw_geoms = table.geometry
             column_label = "geometry"
@@ -371,9 +372,10 @@ def validate(
                      np.full(count, "not valid WKT geometry text", dtype=object))
             bad |= unparsable
         geometry, repaired, notes, reasons = geometry_checks(raw_geoms, spec.geometry_types)
+        reasons[unparsable] = ""  # rejected above as unparsable text, not as "empty geometry"
         _collect(rejects, rows, reasons != "", column_label, None, reasons)
         bad |= reasons != ""
-        ok = reasons == ""
+        ok = (reasons == "") & ~unparsable
         bounds = np.full((count, 4), np.nan)
         bounds[ok] = shapely.bounds(geometry[ok])
         if source_crs.is_geographic:
