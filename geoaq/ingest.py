@@ -189,10 +189,11 @@ def ingest(
     check_plausible(*_sample_xy(table), source_crs, str(path))
     mapping = match_columns(spec, list(table.attributes.columns), str(table.path), column_map,
                             constants)
-    parts = []
+    parts, done = [], 0
     for chunk in _chunks(table, CHUNK_ROWS):
-        notify("validating", sum(len(p.attributes) for p in parts), total)
+        notify("validating", done, total)
         parts.append(validate(chunk, spec, source_crs, mapping, constants))
+        done += len(chunk.attributes)
     rows = _combine(parts, spec)
     notify("writing", total, total)
     con_owned = con is None
