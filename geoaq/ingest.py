@@ -26,6 +26,7 @@ from geoaq.layers import LayerSpec, get_layer
 from geoaq.validate import (
     ValidatedRows,
     duplicate_key_reasons,
+    key_column_label,
     key_values_text,
     match_columns,
     validate,
@@ -123,7 +124,7 @@ def _chunks(table: readers.SourceTable, size: int) -> list[readers.SourceTable]:
     return parts
 
 
-def _combine(parts: list[ValidatedRows], spec: LayerSpec) -> ValidatedRows:
+def _combine(parts: list[ValidatedRows], spec: LayerSpec, mapping: dict[str, str]) -> ValidatedRows:
     """Join chunk results; drop natural-key duplicates that span chunks."""
     if len(parts) == 1:
         return parts[0]
@@ -136,7 +137,8 @@ def _combine(parts: list[ValidatedRows], spec: LayerSpec) -> ValidatedRows:
     duplicated = reasons.notna().to_numpy()
     keep = ~duplicated
     key_text = key_values_text(attributes[list(spec.natural_key)], duplicated)
-    cross = pd.DataFrame({"row_number": rows[duplicated], "column_name": "+".join(spec.natural_key),
+    cross = pd.DataFrame({"row_number": rows[duplicated],
+                          "column_name": key_column_label(spec, mapping),
                           "value": key_text[duplicated].to_numpy(), "reason": reasons[duplicated].to_numpy()})
     rejects = pd.concat([*(p.rejects for p in parts), cross], ignore_index=True)
 
@@ -194,7 +196,7 @@ def ingest(
         notify("validating", done, total)
         parts.append(validate(chunk, spec, source_crs, mapping, constants))
         done += len(chunk.attributes)
-    rows = _combine(parts, spec)
+    rows = _combine(parts, spec, mapping)
     notify("writing", total, total)
     con_owned = con is None
     con = con or geoaq_db.connect(db)

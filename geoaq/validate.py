@@ -396,7 +396,8 @@ def validate(
     duplicated = duplicate_reasons.notna().to_numpy()
     if duplicated.any():
         key_text = key_values_text(pd.DataFrame({k: typed[k] for k in spec.natural_key}), duplicated)
-        _collect(rejects, rows, duplicated, "+".join(spec.natural_key), key_text, duplicate_reasons)
+        _collect(rejects, rows, duplicated, key_column_label(spec, mapping), key_text,
+                 duplicate_reasons)
     keep &= ~duplicated
     for number, reason in table.ragged_rows:
         rejects.append(pd.DataFrame({"row_number": [number], "column_name": [None],
@@ -419,6 +420,11 @@ def validate(
         rejects=all_rejects,
         rows_read=count + len(table.ragged_rows),
     )
+
+
+def key_column_label(spec: LayerSpec, mapping: dict[str, str]) -> str:
+    """The natural key as the file names its columns ("id", "latitude+longitude+…")."""
+    return "+".join(mapping.get(k, k) for k in spec.natural_key)
 
 
 def duplicate_key_reasons(keys: pd.DataFrame, rows: np.ndarray, keep: np.ndarray) -> pd.Series:
