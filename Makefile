@@ -39,11 +39,12 @@ static/vendor/.installed: package.json package-lock.json $(VENV)/.runtime geoaq/
 	$(BIN)/python -m geoaq.assets
 	touch $@
 
-# Debian's chromium for the real-browser tests (Playwright drives it; no browser download).
+# Debian's chromium for the real-browser tests (Playwright drives it; no browser download),
+# with a CJK font so screenshots show the Chinese labels.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { \
 		$(SUDO) apt-get update -qq && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 # The demo database is built from data/demo/ when missing; `make demo` rebuilds it.
 $(DB): | $(VENV)/.runtime

@@ -1,0 +1,109 @@
+"""The real app (`streamlit run app.py`) on the demo database, in headless chromium.
+
+It must draw every layer's features with no internet, open a popup on click, and show a
+name containing HTML as text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geoaq.demo import build_demo
+from geoaq.ingest import ingest
+
+pytestmark = pytest.mark.browser
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+HOSTILE = "<b>粗体站</b><img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("demo")
+    db = directory / "demo.duckdb"
+    build_demo(db)
+    hostile = directory / "hostile.csv"
+    hostile.write_text(f"code,name,lon,lat\nXSS1,\"{HOSTILE}\",112.10,34.20\n", encoding="utf-8")
+    ingest("stations", hostile, db=db)
+    return db
+
+
+def test_app_draws_all_layers_offline(streamlit_app, page, browser_log, demo_db):
+    url = streamlit_app(APP, env={"GEOAQ_DB": str(demo_db)})
+    page.goto(url)
+    page.get_by_text("大气污染防治一张图").first.wait_for()
+    frame = page.frame_locator("iframe")
+    shapes = frame.locator("path.leaflet-interactive")
+    shapes.first.wait_for(state="visible", timeout=60_000)
+    # counties + townships + zones + mines + enterprises + stations + fire points
+    assert shapes.count() > 100
+    legend = frame.locator(".geoaq-legend")
+    for title in ("行政区划", "管控区", "矿山", "企业与产业集群", "空气质量监测站", "卫星火点"):
+        assert title in legend.inner_text()
+    overlays = frame.locator(".leaflet-control-layers-overlays").inner_text()
+    assert "卫星火点" in overlays
+    assert not browser_log.page_errors, browser_log.page_errors
+    assert not browser_log.local_failures, browser_log.local_failures
+    assert not browser_log.external_non_tile_requests, browser_log.external_non_tile_requests
+
+
+# Centre (in iframe coordinates) of the last drawn circle marker that nothing covers.
+VISIBLE_MARKER_JS = """() => {
+    const circles = [...document.querySelectorAll('path.leaflet-interactive')]
+        .filter(p => /a/i.test(p.getAttribute('d') || ''));
+    for (const path of circles.reverse()) {
+        const r = path.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        if (r.width > 0 && document.elementFromPoint(x, y) === path) return [x, y];
+    }
+    return null;
+}"""
+OPEN_POPUP_JS = """(needle) => {
+    // Popups are bound to each layer's GeoJSON group; open it for the feature whose hover
+    // label contains `needle`, exactly as a click on that feature would.
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    let opened = false;
+    map.eachLayer(group => {
+        if (opened || !group.getLayers || !group.getPopup()) return;
+        const feature = group.getLayers().find(
+            l => l.feature && l.feature.properties._tooltip.includes(needle));
+        if (feature) {
+            const at = feature.getLatLng ? feature.getLatLng() : feature.getBounds().getCenter();
+            feature.fire('click', {latlng: at}, true);  // propagates to the group's popup
+            opened = true;
+        }
+    });
+    return opened;
+}"""
+
+
+def test_click_opens_popup_and_html_shows_as_text(streamlit_app, page, browser_log, demo_db):
+    # Tall enough for the whole map: focusing a partly hidden iframe scrolls the page between
+    # mouse-down and mouse-up, and the click would then land beside the feature.
+    page.set_viewport_size({"width": 1400, "height": 1200})
+    url = streamlit_app(APP, env={"GEOAQ_DB": str(demo_db)})
+    page.goto(url)
+    frame = page.frame_locator("iframe")
+    frame.locator("path.leaflet-interactive").first.wait_for(state="visible", timeout=60_000)
+    map_frame = next(f for f in page.frames if "/component/" in f.url)
+
+    # A real mouse click on a visible circle marker (a fire point or a station) opens its popup.
+    target = map_frame.evaluate(VISIBLE_MARKER_JS)
+    assert target, "no circle marker is visible and uncovered"
+    iframe_box = page.locator("iframe").first.bounding_box()
+    page.mouse.click(iframe_box["x"] + target[0], iframe_box["y"] + target[1])
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    assert popup.locator("table tr").count() >= 3
+    frame.locator(".leaflet-popup-close-button").click()
+
+    # The station whose name is HTML: its popup shows the markup as text.
+    assert map_frame.evaluate(OPEN_POPUP_JS, "XSS1") is False  # tooltips show names, not codes
+    assert map_frame.evaluate(OPEN_POPUP_JS, "粗体站")
+    popup = frame.locator(".leaflet-popup-content", has_text="XSS1")
+    popup.wait_for(state="visible")
+    assert HOSTILE in popup.inner_text()
+    assert popup.locator("img").count() == 0 and popup.locator("b", has_text="粗体站").count() == 0
+    assert not browser_log.page_errors, browser_log.page_errors
