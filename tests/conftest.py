@@ -1,7 +1,8 @@
 """Shared fixtures: test data, a fresh database per test, the registry, and no network.
 
 * ``helpers.DATA``: the small real files in ``tests/data/`` (see its README);
-* ``db_path``: a DuckDB file in ``tmp_path``; ``con``: a migrated connection to it;
+* ``db_path``: a DuckDB file in ``tmp_path`` (not created); ``migrated_db``: the same path
+  holding an empty migrated database; ``con``: a connection to that;
 * ``registry``: the project's six layers, read from ``layers/``;
 * every test runs without ``GEOAQ_DB``/``GEOAQ_LAYERS_DIR`` from the developer's shell and
   with outbound network refused (loopback stays open for the browser tests' local server),
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,12 +75,28 @@ def _isolated_environment(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """Where a test's database goes; the file does not exist yet."""
     return tmp_path / "geoaq.duckdb"
 
 
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "migrated.duckdb"
+    db.connect(path).close()
+    return path
+
+
 @pytest.fixture
-def con(db_path: Path) -> Iterator[db.Connection]:
-    connection = db.connect(db_path)
+def migrated_db(db_path: Path, _migrated_template: Path) -> Path:
+    """`db_path` holding a freshly migrated, empty database (copied: migrating takes time)."""
+    shutil.copyfile(_migrated_template, db_path)
+    return db_path
+
+
+@pytest.fixture
+def con(migrated_db: Path) -> Iterator[db.Connection]:
+    """A read-write connection to `migrated_db`."""
+    connection = db.connect(migrated_db)
     try:
         yield connection
     finally:

@@ -11,7 +11,7 @@ import shapely
 from helpers import DATA, LUOYANG_STATIONS, haversine_m
 
 from geoaq import crs as geoaq_crs
-from geoaq import db, store
+from geoaq import store
 from geoaq._errors import CRSError, IngestError
 from geoaq.ingest import ingest
 
@@ -19,12 +19,8 @@ GK_114 = pyproj.CRS.from_epsg(4547)  # CGCS2000 / 3-degree Gauss-Kruger CM 114E
 UTM_49N = pyproj.CRS.from_epsg(32649)
 
 
-def stored_points(db_path, registry, layer="stations") -> dict[str, tuple[float, float]]:
-    con = db.connect(db_path, read_only=True)
-    try:
-        gdf = store.read_layer(con, registry[layer])
-    finally:
-        con.close()
+def stored_points(con, registry, layer="stations") -> dict[str, tuple[float, float]]:
+    gdf = store.read_layer(con, registry[layer])
     return {code: (geom.x, geom.y) for code, geom in zip(gdf["code"], gdf.geometry, strict=True)}
 
 
@@ -98,35 +94,31 @@ def test_lonlat_to_wgs84_from_gauss_kruger_within_1_m() -> None:
 # --- through ingest ----------------------------------------------------------------------
 
 
-def test_projected_csv_with_crs_lands_within_1_m(db_path, registry) -> None:
+def test_projected_csv_with_crs_lands_within_1_m(con, registry) -> None:
     """x/y in EPSG:4547 metres, declared with crs=: the stored points are the CNEMC ones."""
-    report = ingest("stations", DATA / "stations_cgcs2000_gk114.csv", db=db_path, crs="EPSG:4547")
+    report = ingest("stations", DATA / "stations_cgcs2000_gk114.csv", con=con, crs="EPSG:4547")
     assert (report.inserted, report.rejected_rows) == (4, 0)
     assert report.source_crs == "EPSG:4547 (--crs)"
-    assert distances_to_cnemc(stored_points(db_path, registry)).max() < 1.0
+    assert distances_to_cnemc(stored_points(con, registry)).max() < 1.0
 
 
-def test_gcj02_csv_is_converted_to_wgs84(db_path, registry) -> None:
-    report = ingest("stations", DATA / "stations_gcj02.csv", db=db_path, crs="gcj02")
+def test_gcj02_csv_is_converted_to_wgs84(con, registry) -> None:
+    report = ingest("stations", DATA / "stations_gcj02.csv", con=con, crs="gcj02")
     assert report.source_crs == "gcj02 (--crs)"
-    assert distances_to_cnemc(stored_points(db_path, registry)).max() < 1.0
+    assert distances_to_cnemc(stored_points(con, registry)).max() < 1.0
 
 
-def test_gcj02_csv_without_crs_stays_shifted(db_path, registry) -> None:
+def test_gcj02_csv_without_crs_stays_shifted(con, registry) -> None:
     """Read as WGS-84 the GCJ-02 numbers are hundreds of metres off: the declaration matters."""
-    ingest("stations", DATA / "stations_gcj02.csv", db=db_path)
-    offsets = distances_to_cnemc(stored_points(db_path, registry))
+    ingest("stations", DATA / "stations_gcj02.csv", con=con)
+    offsets = distances_to_cnemc(stored_points(con, registry))
     assert (offsets > 100).all() and (offsets < 1000).all()
 
 
-def test_projected_geopackage_is_reprojected_within_1_m(db_path, registry) -> None:
-    report = ingest("admin_units", DATA / "luoyang_counties_utm49n.gpkg", db=db_path)
+def test_projected_geopackage_is_reprojected_within_1_m(con, registry) -> None:
+    report = ingest("admin_units", DATA / "luoyang_counties_utm49n.gpkg", con=con)
     assert report.source_crs == "EPSG:32649 (file)"
-    con = db.connect(db_path, read_only=True)
-    try:
-        stored = store.read_layer(con, registry["admin_units"]).set_index("adcode")
-    finally:
-        con.close()
+    stored = store.read_layer(con, registry["admin_units"]).set_index("adcode")
     import geopandas as gpd
 
     original = gpd.read_file(DATA / "luoyang_counties.geojson").set_index("adcode")
@@ -137,7 +129,7 @@ def test_projected_geopackage_is_reprojected_within_1_m(db_path, registry) -> No
         assert haversine_m(got[:, 0], got[:, 1], want[:, 0], want[:, 1]).max() < 1.0
 
 
-def test_geojson_crs_member_is_honoured(tmp_path, db_path, registry) -> None:
+def test_geojson_crs_member_is_honoured(tmp_path, con, registry) -> None:
     """A legacy GeoJSON `crs` member (as QGIS/GDAL write for projected data) is the file's CRS."""
     to_utm = pyproj.Transformer.from_crs(4326, UTM_49N, always_xy=True)
     features = []
@@ -150,14 +142,14 @@ def test_geojson_crs_member_is_honoured(tmp_path, db_path, registry) -> None:
         "type": "FeatureCollection",
         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32649"}},
         "features": features}), "utf-8")
-    report = ingest("stations", path, db=db_path)
+    report = ingest("stations", path, con=con)
     assert report.source_crs == "EPSG:32649 (file)"
-    assert distances_to_cnemc(stored_points(db_path, registry)).max() < 1.0
+    assert distances_to_cnemc(stored_points(con, registry)).max() < 1.0
 
     bad = tmp_path / "bad_crs.geojson"
     bad.write_text(path.read_text("utf-8").replace("urn:ogc:def:crs:EPSG::32649", "EPSG:999999"))
     with pytest.raises(IngestError, match=r"GeoJSON crs member 'EPSG:999999' is not a known CRS"):
-        ingest("stations", bad, db=db_path)
+        ingest("stations", bad, con=con)
 
 
 def test_file_crs_conflicting_with_declared_crs(db_path) -> None:
@@ -170,8 +162,8 @@ def test_file_crs_conflicting_with_declared_crs(db_path) -> None:
     assert not db_path.exists()  # refused before anything was opened
 
 
-def test_declaring_the_files_own_crs_is_fine(db_path) -> None:
-    report = ingest("admin_units", DATA / "luoyang_counties_utm49n.gpkg", db=db_path,
+def test_declaring_the_files_own_crs_is_fine(con) -> None:
+    report = ingest("admin_units", DATA / "luoyang_counties_utm49n.gpkg", con=con,
                     crs="EPSG:32649")
     assert (report.inserted, report.source_crs) == (4, "EPSG:32649 (--crs)")
 

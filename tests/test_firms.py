@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from helpers import DATA, table_rows
 
-from geoaq import db, firms, store
+from geoaq import firms, store
 from geoaq import ingest as ingest_module
 from geoaq.ingest import ingest
 from geoaq.readers import read_source
@@ -28,16 +28,12 @@ def modis_class(confidence: int) -> str:
     return "low" if confidence < 30 else "nominal" if confidence < 80 else "high"
 
 
-def fire_points(db_path) -> pd.DataFrame:
-    con = db.connect(db_path, read_only=True)
-    try:
-        return con.execute(
-            "SELECT latitude, longitude, acq_date, acq_time, satellite, instrument, confidence, "
-            "confidence_class, acquired_at_utc, brightness, brightness_2, frp, daynight, version, "
-            "source_row, ST_X(geom) AS x, ST_Y(geom) AS y FROM fire_points ORDER BY source_row"
-        ).df()
-    finally:
-        con.close()
+def fire_points(con) -> pd.DataFrame:
+    return con.execute(
+        "SELECT latitude, longitude, acq_date, acq_time, satellite, instrument, confidence, "
+        "confidence_class, acquired_at_utc, brightness, brightness_2, frp, daynight, version, "
+        "source_row, ST_X(geom) AS x, ST_Y(geom) AS y FROM fire_points ORDER BY source_row"
+    ).df()
 
 
 # --- recognition and normalisation ---------------------------------------------------------
@@ -93,11 +89,11 @@ def test_reader_adds_the_derived_columns() -> None:
 # --- through ingest ----------------------------------------------------------------------
 
 
-def test_viirs_as_downloaded(db_path) -> None:
-    report = ingest("fire_points", VIIRS, db=db_path)
+def test_viirs_as_downloaded(con) -> None:
+    report = ingest("fire_points", VIIRS, con=con)
     assert (report.file_format, report.rows_read, report.inserted, report.rejected_rows) == (
         "firms-viirs", 20, 20, 0)
-    stored = fire_points(db_path)
+    stored = fire_points(con)
     raw = raw_rows(VIIRS)
     assert list(stored["source_row"]) == list(range(2, 22))
     assert set(stored["instrument"]) == {"VIIRS"}
@@ -113,10 +109,10 @@ def test_viirs_as_downloaded(db_path) -> None:
     assert set(stored["version"]) == {"2.0NRT"}
 
 
-def test_modis_as_downloaded(db_path) -> None:
-    report = ingest("fire_points", MODIS, db=db_path)
+def test_modis_as_downloaded(con) -> None:
+    report = ingest("fire_points", MODIS, con=con)
     assert (report.file_format, report.inserted, report.rejected_rows) == ("firms-modis", 20, 0)
-    stored = fire_points(db_path)
+    stored = fire_points(con)
     raw = raw_rows(MODIS)
     assert set(stored["instrument"]) == {"MODIS"}
     assert list(stored["confidence"]) == [r["confidence"] for r in raw]
@@ -129,38 +125,30 @@ def test_modis_as_downloaded(db_path) -> None:
         f"{first['acq_date']} {first['acq_time'][:2]}:{first['acq_time'][2:]}")
 
 
-def test_viirs_letters(db_path) -> None:
-    ingest("fire_points", DATA / "firms_viirs_letters.csv", db=db_path)
-    stored = fire_points(db_path)
+def test_viirs_letters(con) -> None:
+    ingest("fire_points", DATA / "firms_viirs_letters.csv", con=con)
+    stored = fire_points(con)
     assert list(stored["confidence"]) == ["n", "l", "h"]
     assert list(stored["confidence_class"]) == ["nominal", "low", "high"]
 
 
-def test_viirs_and_modis_share_the_layer(db_path, registry) -> None:
-    ingest("fire_points", VIIRS, db=db_path)
-    ingest("fire_points", MODIS, db=db_path)
-    con = db.connect(db_path, read_only=True)
-    try:
-        assert store.layer_counts(con, [registry["fire_points"]]) == {"fire_points": (40, 0)}
-        assert dict(con.execute(
-            "SELECT instrument, count(*) FROM fire_points GROUP BY 1").fetchall()) == {
-            "VIIRS": 20, "MODIS": 20}
-    finally:
-        con.close()
+def test_viirs_and_modis_share_the_layer(con, registry) -> None:
+    ingest("fire_points", VIIRS, con=con)
+    ingest("fire_points", MODIS, con=con)
+    assert store.layer_counts(con, [registry["fire_points"]]) == {"fire_points": (40, 0)}
+    assert dict(con.execute(
+        "SELECT instrument, count(*) FROM fire_points GROUP BY 1").fetchall()) == {
+        "VIIRS": 20, "MODIS": 20}
 
 
-def test_reingest_adds_no_duplicates(db_path) -> None:
-    first = ingest("fire_points", MODIS, db=db_path)
-    second = ingest("fire_points", MODIS, db=db_path)
+def test_reingest_adds_no_duplicates(con) -> None:
+    first = ingest("fire_points", MODIS, con=con)
+    second = ingest("fire_points", MODIS, con=con)
     assert (first.inserted, first.unchanged) == (20, 0)
     assert (second.inserted, second.updated, second.unchanged) == (0, 0, 20)
-    con = db.connect(db_path, read_only=True)
-    try:
-        assert table_rows(con, "fire_points") == 20
-        assert con.execute("SELECT DISTINCT ingest_id FROM fire_points").fetchall() == [
-            (first.ingest_id,)]  # unchanged rows keep the load that brought them
-    finally:
-        con.close()
+    assert table_rows(con, "fire_points") == 20
+    assert con.execute("SELECT DISTINCT ingest_id FROM fire_points").fetchall() == [
+        (first.ingest_id,)]  # unchanged rows keep the load that brought them
 
 
 EXPECTED_DUPLICATES = [
@@ -172,23 +160,19 @@ EXPECTED_DUPLICATES = [
 
 
 @pytest.mark.parametrize("chunk_rows", [ingest_module.CHUNK_ROWS, 2], ids=["one-chunk", "chunks-of-2"])
-def test_duplicate_fire_records_within_a_file(db_path, monkeypatch, chunk_rows) -> None:
+def test_duplicate_fire_records_within_a_file(con, monkeypatch, chunk_rows) -> None:
     """Row 6 repeats row 3; row 7 repeats row 4 with acq_time '601' (a spreadsheet's doing)."""
     monkeypatch.setattr(ingest_module, "CHUNK_ROWS", chunk_rows)
-    report = ingest("fire_points", DUPLICATES, db=db_path)
+    report = ingest("fire_points", DUPLICATES, con=con)
     assert (report.rows_read, report.inserted, report.rejected_rows) == (6, 4, 2)
-    con = db.connect(db_path, read_only=True)
-    try:
-        rejects = store.list_rejects(con, "fire_points")
-        assert table_rows(con, "fire_points") == 4
-    finally:
-        con.close()
+    rejects = store.list_rejects(con, "fire_points")
+    assert table_rows(con, "fire_points") == 4
     assert set(rejects["source_file"]) == {str(DUPLICATES)}
     assert list(rejects[["row_number", "column_name", "value", "reason"]].itertuples(
         index=False, name=None)) == EXPECTED_DUPLICATES
 
 
-def test_unclassifiable_confidence_is_rejected(tmp_path, db_path) -> None:
+def test_unclassifiable_confidence_is_rejected(tmp_path, con) -> None:
     """A MODIS confidence outside 0-100 (or a VIIRS word that is not l/n/h) is not loaded
     with an empty class: the row is rejected, quoting the value."""
     lines = MODIS.read_text("utf-8").splitlines()
@@ -198,7 +182,7 @@ def test_unclassifiable_confidence_is_rejected(tmp_path, db_path) -> None:
     fields[2][8] = "sure"
     path = tmp_path / "modis_bad_confidence.csv"
     path.write_text("\n".join([header, *(",".join(f) for f in fields)]) + "\n", "utf-8")
-    report = ingest("fire_points", path, db=db_path)
+    report = ingest("fire_points", path, con=con)
     assert (report.inserted, report.rejected_rows) == (1, 2)
     assert list(report.rejects.itertuples(index=False, name=None)) == [
         (3, "confidence_class", "150", "not an allowed value; expected one of: low、nominal、high"),

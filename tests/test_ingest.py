@@ -51,13 +51,29 @@ def snapshot(con) -> dict[str, object]:
     return state
 
 
+@pytest.fixture(scope="module")
+def _loaded_template(tmp_path_factory, _migrated_template):
+    path = tmp_path_factory.mktemp("loaded") / "loaded.duckdb"
+    shutil.copyfile(_migrated_template, path)
+    con = db.connect(path)
+    try:
+        ingest("stations", DATA / "cnemc_stations_luoyang_gbk.csv", con=con)
+        ingest("mines", DATA / "mines_rejects.csv", con=con)
+        ingest("admin_units", DATA / "luoyang_counties.geojson", con=con)
+    finally:
+        con.close()
+    return path
+
+
 @pytest.fixture
-def loaded(con):
-    """A database that already holds a few layers, rejects and runs."""
-    ingest("stations", DATA / "cnemc_stations_luoyang_gbk.csv", con=con)
-    ingest("mines", DATA / "mines_rejects.csv", con=con)
-    ingest("admin_units", DATA / "luoyang_counties.geojson", con=con)
-    return con
+def loaded(db_path, _loaded_template):
+    """A database that already holds a few layers, rejects and runs (copied for each test)."""
+    shutil.copyfile(_loaded_template, db_path)
+    con = db.connect(db_path)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 # --- every format into its layer ---------------------------------------------------------
@@ -446,14 +462,14 @@ def test_the_connection_stays_usable_after_a_failed_load(loaded, monkeypatch) ->
 # --- idempotence -----------------------------------------------------------------------------
 
 
-def test_same_file_twice_adds_nothing(db_path) -> None:
+def test_same_file_twice_adds_nothing(migrated_db) -> None:
     path = DATA / "cnemc_stations_luoyang_gbk.csv"
-    first = ingest("stations", path, db=db_path)
-    second = ingest("stations", path, db=db_path)
+    first = ingest("stations", path, db=migrated_db)
+    second = ingest("stations", path, db=migrated_db)
     assert (first.inserted, first.updated, first.unchanged) == (10, 0, 0)
     assert (second.inserted, second.updated, second.unchanged) == (0, 0, 10)
     assert second.loaded == 10
-    con = db.connect(db_path, read_only=True)
+    con = db.connect(migrated_db, read_only=True)
     try:
         assert table_rows(con, "stations") == 10
         assert rows_of(con, "SELECT DISTINCT ingest_id FROM stations") == [(first.ingest_id,)]
@@ -523,9 +539,9 @@ def test_progress_counts_rows_validated_chunk_by_chunk(con, monkeypatch) -> None
     assert rejects_list(con, "mines")[7][:3] == (10, "id", "M9001")  # across chunks
 
 
-def test_ingest_with_a_path_closes_its_connection(db_path) -> None:
-    ingest("stations", DATA / "cnemc_stations_zhengzhou_bom.csv", db=db_path)
-    con = db.connect(db_path, read_only=True)  # would fail if a writer still held the file
+def test_ingest_with_a_path_closes_its_connection(migrated_db) -> None:
+    ingest("stations", DATA / "cnemc_stations_zhengzhou_bom.csv", db=migrated_db)
+    con = db.connect(migrated_db, read_only=True)  # would fail if a writer still held the file
     try:
         assert table_rows(con, "stations") == 6
     finally:

@@ -205,17 +205,17 @@ def layers_copy(tmp_path, monkeypatch) -> Path:
     return folder
 
 
-def test_new_layer_is_one_new_file(layers_copy, db_path) -> None:
+def test_new_layer_is_one_new_file(layers_copy, migrated_db) -> None:
     shutil.copy(DATA / "noise_sensors.toml", layers_copy / "noise_sensors.toml")
     registry = layers.load_registry()  # from GEOAQ_LAYERS_DIR
     assert set(registry) == SIX | {"noise_sensors"}
 
-    report = ingest("noise_sensors", DATA / "noise_sensors.csv", db=db_path)  # no registry passed
+    report = ingest("noise_sensors", DATA / "noise_sensors.csv", db=migrated_db)  # no registry passed
     assert (report.inserted, report.rejected_rows) == (3, 0)
     assert report.column_mapping == {"sensor_id": "传感器编号", "name": "名称",
                                      "zone_class": "声功能区", "installed_on": "安装日期"}
 
-    con = db.connect(db_path, read_only=True)
+    con = db.connect(migrated_db, read_only=True)
     try:
         spec = registry["noise_sensors"]
         assert store.layer_counts(con, list(registry.values()))["noise_sensors"] == (3, 0)
@@ -233,10 +233,10 @@ def test_new_layer_is_one_new_file(layers_copy, db_path) -> None:
     assert tables == [("noise_sensors",)]
 
 
-def test_read_layer_with_bbox_and_before_any_load(layers_copy, db_path) -> None:
+def test_read_layer_with_bbox_and_before_any_load(layers_copy, migrated_db) -> None:
     shutil.copy(DATA / "noise_sensors.toml", layers_copy / "noise_sensors.toml")
     spec = layers.load_registry()["noise_sensors"]
-    con = db.connect(db_path)
+    con = db.connect(migrated_db)
     try:
         empty = store.read_layer(con, spec)
         assert len(empty) == 0 and "sensor_id" in empty.columns
@@ -247,10 +247,10 @@ def test_read_layer_with_bbox_and_before_any_load(layers_copy, db_path) -> None:
     assert list(south["sensor_id"]) == ["NS-003"]
 
 
-def test_column_added_later_is_added_to_the_table(layers_copy, db_path) -> None:
+def test_column_added_later_is_added_to_the_table(layers_copy, migrated_db) -> None:
     definition = layers_copy / "noise_sensors.toml"
     shutil.copy(DATA / "noise_sensors.toml", definition)
-    ingest("noise_sensors", DATA / "noise_sensors.csv", db=db_path)
+    ingest("noise_sensors", DATA / "noise_sensors.csv", db=migrated_db)
 
     definition.write_text(definition.read_text("utf-8") + (
         '\n[[columns]]\nname = "operator"\ntype = "text"\naliases = ["运维单位"]\n'), "utf-8")
@@ -260,7 +260,7 @@ def test_column_added_later_is_added_to_the_table(layers_copy, db_path) -> None:
                                                          for line in lines[1:]]) + "\n", "utf-8")
     spec = layers.load_registry()["noise_sensors"]
 
-    con = db.connect(db_path)
+    con = db.connect(migrated_db)
     try:
         before_hash = con.execute(
             "SELECT definition_hash FROM layer_tables WHERE layer = 'noise_sensors'").fetchone()[0]
@@ -282,10 +282,10 @@ def test_column_added_later_is_added_to_the_table(layers_copy, db_path) -> None:
     assert before_hash != after_hash == spec.definition_hash
 
 
-def test_type_change_is_refused_and_changes_nothing(layers_copy, db_path) -> None:
+def test_type_change_is_refused_and_changes_nothing(layers_copy, migrated_db) -> None:
     definition = layers_copy / "noise_sensors.toml"
     shutil.copy(DATA / "noise_sensors.toml", definition)
-    ingest("noise_sensors", DATA / "noise_sensors.csv", db=db_path)
+    ingest("noise_sensors", DATA / "noise_sensors.csv", db=migrated_db)
 
     text = definition.read_text("utf-8")
     old = 'name = "installed_on"\ntype = "date"'
@@ -295,9 +295,9 @@ def test_type_change_is_refused_and_changes_nothing(layers_copy, db_path) -> Non
     with pytest.raises(LayerDefinitionError,
                        match=rf"{definition}: column 'installed_on' is declared TIMESTAMP but the "
                              r"table 'noise_sensors' stores it as DATE; migrate the table"):
-        ingest("noise_sensors", DATA / "noise_sensors.csv", db=db_path)
+        ingest("noise_sensors", DATA / "noise_sensors.csv", db=migrated_db)
 
-    con = db.connect(db_path, read_only=True)
+    con = db.connect(migrated_db, read_only=True)
     try:
         assert table_rows(con, "ingest_runs") == 1
         assert table_rows(con, "noise_sensors") == 3
