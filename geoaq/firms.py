@@ -72,9 +72,25 @@ def acquired_at_utc(acq_date: pd.Series, acq_time: pd.Series) -> pd.Series:
         " ",
     )
     parsed = pc.strptime(stamp, format="%Y-%m-%d %H%M", unit="s", error_is_null=True)
-    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=acq_date.index).astype(
+    result = pd.Series(parsed.to_numpy(zero_copy_only=False), index=acq_date.index).astype(
         "datetime64[s]"
     )
+    # A file re-saved by a spreadsheet spells the date 2025/4/22 (validation accepts that for
+    # acq_date): parse such dates the slow way rather than leave the timestamp empty.
+    date_text = acq_date.astype("string").str.strip()
+    time_text = acq_time.astype("string").str.strip()
+    pending = (result.isna() & date_text.notna()
+               & time_text.str.fullmatch(r"([01][0-9]|2[0-3])[0-5][0-9]").fillna(False)).to_numpy()
+    if pending.any():
+        day = pd.to_datetime(
+            date_text[pending].str.replace(r"[年月/.]", "-", regex=True)
+            .str.replace("日", "", regex=False),
+            format="ISO8601", errors="coerce",
+        )
+        minutes = time_text[pending].str[:2].astype(int) * 60 + time_text[pending].str[2:].astype(int)
+        result[pending] = (day.where(day.dt.normalize() == day)
+                           + pd.to_timedelta(minutes.to_numpy(), unit="min")).astype("datetime64[s]")
+    return result
 
 
 def normalize(frame: pd.DataFrame, instrument: str) -> pd.DataFrame:
