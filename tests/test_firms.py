@@ -188,3 +188,25 @@ def test_unclassifiable_confidence_is_rejected(tmp_path, con) -> None:
         (3, "confidence_class", "150", "not an allowed value; expected one of: low、nominal、high"),
         (4, "confidence_class", "sure", "not an allowed value; expected one of: low、nominal、high"),
     ]
+
+
+def test_file_resaved_by_a_spreadsheet(tmp_path, con) -> None:
+    """Excel turns 2025-04-22 into 2025/4/22 and 0147 into 147: the same fires, same times."""
+    original = MODIS.read_text("utf-8").splitlines()
+    header, rows = original[0], [r.split(",") for r in original[1:]]
+    for fields in rows:
+        fields[5] = fields[5].replace("2025-04-", "2025/4/")
+        fields[6] = str(int(fields[6]))
+    resaved = tmp_path / "modis_resaved.csv"
+    resaved.write_text("\n".join([header, *(",".join(f) for f in rows)]) + "\n", "utf-8")
+    assert "2025/4/22,147," in resaved.read_text("utf-8")
+
+    report = ingest("fire_points", resaved, con=con)
+    assert (report.inserted, report.rejected_rows) == (20, 0)
+    stored = fire_points(con)
+    raw = raw_rows(MODIS)
+    assert list(stored["acq_time"]) == [r["acq_time"] for r in raw]
+    assert list(stored["acquired_at_utc"]) == [
+        pd.Timestamp(f"{r['acq_date']} {r['acq_time'][:2]}:{r['acq_time'][2:]}") for r in raw]
+    again = ingest("fire_points", MODIS, con=con)  # the download itself: nothing new
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 20)
