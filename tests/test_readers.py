@@ -284,13 +284,33 @@ def test_zip_needs_exactly_one_readable_member(tmp_path) -> None:
         read_source(readme)
 
 
-def test_zipped_csv(tmp_path) -> None:
+def test_zipped_csv_in_a_folder_with_a_utf8_flagged_name(tmp_path) -> None:
     path = tmp_path / "stations.zip"
     with zipfile.ZipFile(path, "w") as archive:
-        archive.write(DATA / "cnemc_stations_luoyang_gbk.csv", "stations.csv")
+        archive.writestr("数据/", "")
+        archive.write(DATA / "cnemc_stations_luoyang_gbk.csv", "数据/洛阳站点.csv")
+    assert zipfile.ZipFile(path).getinfo("数据/洛阳站点.csv").flag_bits & 0x800
     table = read_source(path)
-    assert table.file_format == "csv (zip)" and str(table.path) == f"{path}!stations.csv"
+    assert table.file_format == "csv (zip)" and str(table.path) == f"{path}!数据/洛阳站点.csv"
     assert table.encoding == "gb18030" and len(table.attributes) == 10
+
+
+def test_typed_attributes_arrive_as_text(tmp_path) -> None:
+    """GIS formats keep types; the reader gives the text a user would have typed."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import box
+
+    path = tmp_path / "zones.gpkg"
+    gpd.GeoDataFrame({
+        "zone_id": ["CZ-1", "CZ-2"], "effective_date": pd.to_datetime(["2019-10-01", "2020-01-01"]),
+        "count": [1, 2], "area_km2": [1.5, 2.0], "enforced": [True, False],
+        "note": ["a", None]}, geometry=[box(112.4, 34.6, 112.5, 34.7)] * 2, crs=4326,
+    ).to_file(path, driver="GPKG")
+    frame = read_source(path).attributes
+    assert frame.drop(columns="note").values.tolist() == [
+        ["CZ-1", "2019-10-01", "1", "1.5", "true"], ["CZ-2", "2020-01-01", "2", "2", "false"]]
+    assert pd.isna(frame["note"].iloc[1])
 
 
 def test_geometry_arrays_are_not_shared_between_reads() -> None:
