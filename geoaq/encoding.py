@@ -24,6 +24,8 @@ _ALIASES = {
     "gb18030": "gb18030",
     "cp936": "gb18030",
     "936": "gb18030",
+    "65001": "utf-8",  # Windows code page number for UTF-8, as some .cpg files spell it
+    "cp65001": "utf-8",
     "ansi 936": "gb18030",
 }
 

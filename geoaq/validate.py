@@ -244,11 +244,21 @@ def _polygonal_or_lineal(geom, allowed: tuple[str, ...]):
     return shapely.union_all(parts) if len(parts) > 1 else parts[0]
 
 
+def _single_parts(geoms: np.ndarray) -> np.ndarray:
+    """Unwrap one-part Multi* geometries (GDAL writes every polygon to a GPKG as MultiPolygon),
+    so the same shape compares equal whichever format it arrived in."""
+    multi = np.isin(shapely.get_type_id(geoms), [4, 5, 6]) & (shapely.get_num_geometries(geoms) == 1)
+    if multi.any():
+        geoms = geoms.copy()
+        geoms[multi] = shapely.get_geometry(geoms[multi], 0)
+    return geoms
+
+
 def geometry_checks(
     geoms: np.ndarray, allowed: tuple[str, ...]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(geometries, repaired flag, repair note, reason) per row; invalid shapes get make_valid."""
-    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
+    geoms = _single_parts(shapely.force_2d(np.asarray(geoms, dtype=object)))
     count = len(geoms)
     reasons = np.full(count, "", dtype=object)
     repaired = np.zeros(count, dtype=bool)

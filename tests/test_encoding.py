@@ -159,3 +159,7 @@ def test_undecodable_shapefile_feature_is_named(tmp_path) -> None:
     with pytest.raises(EncodingError, match=rf"^{path}: feature 3 in the attribute table \(\.dbf\) "
                                             r"is not valid utf-8"):
         read_source(path, encoding="utf-8")
+
+
+def test_windows_code_page_65001_means_utf8():
+    assert enc.normalize_encoding("65001") == "utf-8"

@@ -232,3 +232,16 @@ def test_a_rejected_row_does_not_make_its_twin_a_duplicate() -> None:
     keys = pd.DataFrame({"id": ["M1", "M1"]})
     reasons = duplicate_key_reasons(keys, np.array([2, 3]), np.array([False, True]))
     assert reasons.isna().all()
+
+
+def test_one_part_multipolygon_is_stored_as_polygon():
+    """GPKG (GDAL) writes every polygon as MultiPolygon; the same shape must compare equal."""
+    from geoaq.validate import geometry_checks
+
+    square = shapely.box(112.0, 34.0, 112.1, 34.1)
+    two = shapely.MultiPolygon([square, shapely.box(112.2, 34.0, 112.3, 34.1)])
+    geoms, repaired, _, reasons = geometry_checks(
+        np.array([shapely.MultiPolygon([square]), two], dtype=object), ("Polygon", "MultiPolygon"))
+    assert geoms[0].geom_type == "Polygon" and geoms[0].equals(square)
+    assert geoms[1].geom_type == "MultiPolygon"
+    assert not repaired.any() and list(reasons) == ["", ""]
