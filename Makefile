@@ -10,8 +10,13 @@ SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup setup-dev assets chromium demo lint bench clean
 
+# Headless, so Streamlit never stops to ask for an e-mail address; the browser is opened
+# here instead when there is a desktop to open it on.
 run: setup assets $(DB)
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	@echo "geoaq is starting at http://localhost:$(PORT)"
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
+		(sleep 4; $(BIN)/python -m webbrowser -t http://localhost:$(PORT) >/dev/null 2>&1) & fi
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
 test: setup-dev assets chromium
 	$(BIN)/ruff check geoaq tests bench app.py
