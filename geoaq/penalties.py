@@ -1,0 +1,555 @@
+"""Deductions from local fiscal resources (扣减地方财力) for satellite fire events.
+
+Pure functions on DataFrames: `load_rules` reads `data/rules/penalties.toml` (the only I/O),
+`assess` prices every event, `totals` sums per county or township. The default amounts are
+seed plan 001's: 秸秆焚烧 50万元/火点, 露天焚烧其他可燃物 10万元/火点; suspected industrial heat
+sources are listed but never charged.
+
+Semantics (also documented in the rules file):
+
+* counted events: not dismissed (with ``figures="verified"``: verified only), not
+  ``suspected_industrial``, with a county; an event is *penalised* when it is counted and the
+  rule it matches has an amount above 0;
+* rule choice: a zone-type or ``outside_zones`` rule of the event's category beats the general
+  rule; when several zone-type rules match, ``several_zones`` decides (``highest`` amount, ties
+  to the rule written first; or ``first`` in the file);
+* order: penalised events are ranked by ``first_detected_bjt``, then ``event_id``; the ordinal
+  within a township (county + township adcode) drives escalation; events without a township
+  get no ordinal and no escalation;
+* caps are applied in that same order: the event that crosses a cap pays the remainder and
+  later events 0 (they stay penalised, with ``capped`` true); the township cap first, then
+  the county cap on what is left.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geoaq import config
+from geoaq._errors import GeoaqError
+
+DEFAULT_RULES_PATH = config.PROJECT_ROOT / "data" / "rules" / "penalties.toml"
+
+#: event category -> Chinese name used in the plans
+CATEGORIES: dict[str, str] = {
+    "straw_burning": "秸秆焚烧",
+    "other_open_burning": "露天焚烧其他可燃物",
+    "suspected_industrial": "疑似工业热源",
+}
+NEVER_PENALISED_CATEGORY = "suspected_industrial"
+STATUSES = ("suspected", "verified", "dismissed")
+FIGURES = ("suspected", "verified")
+SEVERAL_ZONES = ("highest", "first")
+
+INPUT_COLUMNS = (
+    "event_id", "first_detected_bjt", "county_adcode", "county_name", "township_adcode",
+    "township_name", "category", "zone_types", "status",
+)
+OUTPUT_COLUMNS = (
+    "penalised", "ordinal_in_township", "base_yuan", "multiplier", "penalty_yuan", "rule",
+    "capped",
+)
+GROUPINGS = {
+    ("county",): ("county_adcode", "county_name"),
+    ("county", "township"): ("county_adcode", "county_name", "township_adcode", "township_name"),
+}
+
+_TOP_KEYS = {"currency", "unit", "source", "several_zones", "rules", "escalation", "caps"}
+_RULE_KEYS = {"category", "amount", "amounts", "zone_type", "outside_zones", "label"}
+_ESCALATION_KEYS = {"multipliers"}
+_CAP_KEYS = {"township_yuan", "county_yuan"}
+
+REASON_DISMISSED = "已排除，不扣减 dismissed, not charged"
+REASON_INDUSTRIAL = "疑似工业热源，不扣减 suspected industrial heat source, never charged"
+REASON_UNVERIFIED = "未核定，不计 not verified (verified figures)"
+REASON_NO_COUNTY = "无所属区县，不扣减 no county attribution, not charged"
+
+
+class PenaltyRulesError(GeoaqError, ValueError):
+    """The penalty rules file is missing or malformed; the message names the file and key."""
+
+
+class PenaltyInputError(GeoaqError, ValueError):
+    """The events frame given to `assess`/`totals` lacks columns or holds unknown values."""
+
+
+@dataclass(frozen=True)
+class PenaltyRule:
+    """One `[[rules]]` entry: an amount (or escalating amounts) for a category and place."""
+
+    category: str
+    amounts: tuple[int, ...]
+    own_schedule: bool = False  # given as `amounts`: replaces the [escalation] multipliers
+    zone_type: str | None = None
+    outside_zones: bool = False
+    label: str = ""
+    position: int = 0  # index in the file, for "first written wins"
+
+    @property
+    def base(self) -> int:
+        """The amount of a township's first event (the only one without escalation)."""
+        return self.amounts[0]
+
+    @property
+    def specific(self) -> bool:
+        """A zone-type or outside-zones rule, which beats the general rule."""
+        return self.zone_type is not None or self.outside_zones
+
+    def matches(self, category: str, zone_types: frozenset[str]) -> bool:
+        if category != self.category:
+            return False
+        if self.zone_type is not None:
+            return self.zone_type in zone_types
+        if self.outside_zones:
+            return not zone_types
+        return True
+
+
+@dataclass(frozen=True)
+class PenaltyRules:
+    """The parsed rules file."""
+
+    rules: tuple[PenaltyRule, ...]
+    multipliers: tuple[float, ...] = ()
+    township_cap: int | None = None
+    county_cap: int | None = None
+    several_zones: str = "highest"
+    currency: str = "CNY"
+    unit: str = "元"
+    source: str = ""
+    path: Path | None = None
+
+    def rule_for(self, category: str, zone_types: frozenset[str]) -> PenaltyRule:
+        """The rule that prices an event of `category` inside zones of `zone_types`."""
+        candidates = [r for r in self.rules if r.matches(category, zone_types)]
+        specific = [r for r in candidates if r.specific]
+        pool = specific or candidates
+        if not pool:  # load_rules guarantees a general rule per category
+            raise PenaltyInputError(f"no penalty rule for category {category!r}")
+        if self.several_zones == "highest":
+            return min(pool, key=lambda r: (-r.base, r.position))
+        return min(pool, key=lambda r: r.position)
+
+
+# --------------------------------------------------------------------------- rules file
+
+
+def _fail(path: Path, message: str) -> PenaltyRulesError:
+    return PenaltyRulesError(f"{path}: {message}")
+
+
+def _check_keys(path: Path, where: str, raw: Any, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise _fail(path, f"{where} must be a table")
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise _fail(path, f"unknown key(s) {unknown} in {where}; allowed: {sorted(allowed)}")
+    return raw
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
+
+
+def _known_zone_types() -> tuple[tuple[str, ...], dict[str, str]] | None:
+    """Allowed zone types (and synonyms) from the control_zones layer file, if there is one."""
+    from geoaq import layers  # the registry parser; imported here to keep module import light
+
+    path = config.layers_dir() / "control_zones.toml"
+    if not path.is_file():
+        return None
+    spec = layers.parse_layer_file(path)
+    column = next((c for c in spec.columns if c.name == "zone_type"), None)
+    if column is None or column.allowed is None:
+        return None
+    return column.allowed, column.synonyms
+
+
+def _wan(amount: int) -> str:
+    """50万元 for 500000, 12345元 otherwise."""
+    return f"{amount // 10_000}万元" if amount and amount % 10_000 == 0 else f"{amount}元"
+
+
+def _default_label(category: str, amounts: tuple[int, ...], zone_type: str | None,
+                   outside_zones: bool) -> str:
+    place = f"{zone_type}内" if zone_type else ("管控区外" if outside_zones else "")
+    if amounts == (0,):
+        return f"{place}{CATEGORIES[category]} 不扣减"
+    money = "/".join(_wan(a) for a in amounts)
+    return f"{place}{CATEGORIES[category]} {money}/火点"
+
+
+def _parse_rule(path: Path, raw: Any, index: int,
+                zone_check: tuple[tuple[str, ...], dict[str, str]] | None) -> PenaltyRule:
+    where = f"rules[{index}]"
+    raw = _check_keys(path, where, raw, _RULE_KEYS)
+    category = raw.get("category")
+    if category not in CATEGORIES:
+        raise _fail(path, f"{where}.category must be one of {list(CATEGORIES)}, got {category!r}")
+    if ("amount" in raw) == ("amounts" in raw):
+        raise _fail(path, f"{where} ({category}) needs exactly one of amount or amounts")
+    if "amount" in raw:
+        amount = raw["amount"]
+        if not _is_int(amount) or amount < 0:
+            raise _fail(path, f"{where}.amount must be an integer number of yuan >= 0, "
+                              f"got {amount!r}")
+        amounts, own_schedule = (amount,), False
+    else:
+        listed = raw["amounts"]
+        if (not isinstance(listed, list) or not listed
+                or not all(_is_int(a) and a > 0 for a in listed)):
+            raise _fail(path, f"{where}.amounts must be a non-empty list of integer yuan > 0, "
+                              f"got {listed!r}")
+        amounts, own_schedule = tuple(listed), True
+    if category == NEVER_PENALISED_CATEGORY and any(amounts):
+        raise _fail(path, f"{where}.amount: {NEVER_PENALISED_CATEGORY} events are never "
+                          f"charged, so the amount must be 0, got {list(amounts)}")
+    zone_type = raw.get("zone_type")
+    outside = raw.get("outside_zones", False)
+    if not isinstance(outside, bool):
+        raise _fail(path, f"{where}.outside_zones must be true or false, got {outside!r}")
+    if zone_type is not None:
+        if not isinstance(zone_type, str) or not zone_type.strip():
+            raise _fail(path, f"{where}.zone_type must be a zone type name, got {zone_type!r}")
+        zone_type = zone_type.strip()
+        if outside:
+            raise _fail(path, f"{where}: zone_type and outside_zones = true exclude each other")
+        if zone_check is not None:
+            allowed, synonyms = zone_check
+            if zone_type not in allowed:
+                hint = (f" (write {synonyms[zone_type]!r})" if zone_type in synonyms
+                        else f"; known: {list(allowed)}")
+                raise _fail(path, f"{where}.zone_type {zone_type!r} is not a zone type of "
+                                  f"layers/control_zones.toml{hint}")
+    label = raw.get("label")
+    if label is not None and (not isinstance(label, str) or not label.strip()):
+        raise _fail(path, f"{where}.label must be non-empty text, got {label!r}")
+    return PenaltyRule(
+        category=category, amounts=amounts, own_schedule=own_schedule, zone_type=zone_type,
+        outside_zones=outside,
+        label=label.strip() if label else _default_label(category, amounts, zone_type, outside),
+        position=index,
+    )
+
+
+def _parse_cap(path: Path, caps: dict[str, Any], key: str) -> int | None:
+    value = caps.get(key)
+    if value is None:
+        return None
+    if not _is_int(value) or value <= 0:
+        raise _fail(path, f"caps.{key} must be an integer number of yuan > 0 (leave it out "
+                          f"for no cap), got {value!r}")
+    return value
+
+
+def _parse_rules(path: Path, raw: dict[str, Any],
+                 zone_check: tuple[tuple[str, ...], dict[str, str]] | None) -> PenaltyRules:
+    _check_keys(path, "the top level", raw, _TOP_KEYS)
+    currency = raw.get("currency", "CNY")
+    unit = raw.get("unit", "元")
+    if currency != "CNY" or unit != "元":
+        raise _fail(path, f"currency/unit must be \"CNY\"/\"元\" (amounts are integer yuan), "
+                          f"got {currency!r}/{unit!r}")
+    source = raw.get("source", "")
+    if not isinstance(source, str):
+        raise _fail(path, f"source must be text, got {source!r}")
+    several = raw.get("several_zones", "highest")
+    if several not in SEVERAL_ZONES:
+        raise _fail(path, f"several_zones must be one of {list(SEVERAL_ZONES)}, got {several!r}")
+    raw_rules = raw.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise _fail(path, "rules: at least one [[rules]] table is required")
+    rules = tuple(_parse_rule(path, r, i, zone_check) for i, r in enumerate(raw_rules))
+    seen: dict[tuple[str, str | None, bool], int] = {}
+    for rule in rules:
+        key = (rule.category, rule.zone_type, rule.outside_zones)
+        if key in seen:
+            place = (f"zone_type {rule.zone_type!r}" if rule.zone_type
+                     else "outside_zones" if rule.outside_zones else "no zone condition")
+            raise _fail(path, f"rules[{rule.position}] repeats rules[{seen[key]}] "
+                              f"({rule.category}, {place}); keep one")
+        seen[key] = rule.position
+    missing = [c for c in CATEGORIES if (c, None, False) not in seen]
+    if missing:
+        raise _fail(path, f"rules: every category needs a general rule (without zone_type or "
+                          f"outside_zones); missing for {missing}")
+    escalation = _check_keys(path, "[escalation]", raw.get("escalation", {}), _ESCALATION_KEYS)
+    multipliers = escalation.get("multipliers", [])
+    if not isinstance(multipliers, list) or not all(
+        _is_number(m) and m > 0 for m in multipliers
+    ):
+        raise _fail(path, f"escalation.multipliers must be a list of numbers > 0 (empty for no "
+                          f"escalation), got {multipliers!r}")
+    caps = _check_keys(path, "[caps]", raw.get("caps", {}), _CAP_KEYS)
+    return PenaltyRules(
+        rules=rules,
+        multipliers=tuple(float(m) for m in multipliers),
+        township_cap=_parse_cap(path, caps, "township_yuan"),
+        county_cap=_parse_cap(path, caps, "county_yuan"),
+        several_zones=several,
+        currency=currency,
+        unit=unit,
+        source=source,
+        path=path,
+    )
+
+
+def load_rules(path: str | Path | None = None, *,
+               known_zone_types: Iterable[str] | None = None) -> PenaltyRules:
+    """Read and check the penalty rules (default `data/rules/penalties.toml`).
+
+    Zone types named by rules are checked against `known_zone_types`, by default the allowed
+    `zone_type` values of `layers/control_zones.toml`, so a typo cannot silently never match.
+    Raises PenaltyRulesError naming the file and the key.
+    """
+    path = Path(path) if path is not None else DEFAULT_RULES_PATH
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PenaltyRulesError(f"{path}: penalty rules file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise _fail(path, f"not valid TOML: {exc}") from exc
+    zone_check = ((tuple(known_zone_types), {}) if known_zone_types is not None
+                  else _known_zone_types())
+    return _parse_rules(path, raw, zone_check)
+
+
+# --------------------------------------------------------------------------- assessment
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _zone_set(value: Any) -> frozenset[str]:
+    """zone_types of one event as a set: lists, tuples, arrays; None/NaN mean no zone."""
+    if isinstance(value, str):
+        return frozenset([value.strip()]) if value.strip() else frozenset()
+    if not pd.api.types.is_list_like(value):
+        if _blank(value):
+            return frozenset()
+        raise PenaltyInputError(f"zone_types must be a list of zone types, got {value!r}")
+    return frozenset(str(v).strip() for v in value if not _blank(v))
+
+
+def _round_yuan(amount: int, multiplier: float) -> int:
+    """amount × multiplier in whole yuan, half up (no binary-float surprises)."""
+    exact = Decimal(amount) * Decimal(repr(multiplier))
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _empty_result(events: pd.DataFrame) -> pd.DataFrame:
+    out = events.copy()
+    out["penalised"] = pd.Series(dtype=bool)
+    out["ordinal_in_township"] = pd.Series(dtype="Int64")
+    out["base_yuan"] = pd.Series(dtype="int64")
+    out["multiplier"] = pd.Series(dtype="float64")
+    out["penalty_yuan"] = pd.Series(dtype="int64")
+    out["rule"] = pd.Series(dtype=object)
+    out["capped"] = pd.Series(dtype=bool)
+    return out
+
+
+def _check_events(events: pd.DataFrame, figures: str) -> None:
+    if figures not in FIGURES:
+        raise PenaltyInputError(f"figures must be one of {list(FIGURES)}, got {figures!r}")
+    missing = [c for c in INPUT_COLUMNS if c not in events.columns]
+    if missing:
+        raise PenaltyInputError(f"events lack column(s) {missing}; required: "
+                                f"{list(INPUT_COLUMNS)}")
+    clash = [c for c in OUTPUT_COLUMNS if c in events.columns]
+    if clash:
+        raise PenaltyInputError(f"events already have output column(s) {clash}; "
+                                f"assess a frame that was not assessed before")
+    if events["event_id"].map(_blank).any():
+        raise PenaltyInputError("event_id is missing in some rows; every event needs an id")
+    repeated = sorted(set(map(str, events.loc[events["event_id"].duplicated(), "event_id"])))
+    if repeated:
+        raise PenaltyInputError(f"event_id must be unique; repeated: {repeated}")
+
+
+def _sort_keys(events: pd.DataFrame) -> pd.DataFrame:
+    try:
+        when = pd.to_datetime(events["first_detected_bjt"])
+    except (ValueError, TypeError) as exc:
+        raise PenaltyInputError(f"first_detected_bjt must hold timestamps: {exc}") from exc
+    return pd.DataFrame({"when": when, "event_id": events["event_id"].astype(str)},
+                        index=events.index)
+
+
+def assess(events: pd.DataFrame, rules: PenaltyRules,
+           figures: str = "suspected") -> pd.DataFrame:
+    """Price every event: the input columns plus penalised, ordinal_in_township, base_yuan,
+    multiplier, penalty_yuan (integer yuan, after escalation and caps), rule and capped.
+
+    `figures="suspected"` counts every event that is not dismissed (the provisional figure);
+    `"verified"` only verified ones. Dismissed and suspected_industrial events and events
+    without a county are listed with penalty 0 and the reason in `rule`. A missing status
+    means suspected (an event nobody has reviewed). Row order and index are kept.
+    """
+    _check_events(events, figures)
+    if events.empty:
+        return _empty_result(events)
+    statuses = events["status"].map(lambda s: "suspected" if _blank(s) else str(s).strip())
+    bad_status = sorted(set(statuses) - set(STATUSES))
+    if bad_status:
+        raise PenaltyInputError(f"unknown status value(s) {bad_status}; expected {list(STATUSES)}")
+    categories = events["category"].map(lambda c: None if _blank(c) else str(c).strip())
+    bad_category = sorted(map(str, set(categories) - set(CATEGORIES)))
+    if bad_category:
+        raise PenaltyInputError(f"unknown category value(s) {bad_category}; expected "
+                                f"{list(CATEGORIES)}")
+    zones = events["zone_types"].map(_zone_set)
+    keys = _sort_keys(events)
+
+    rule_of: dict[Any, PenaltyRule] = {}
+    reason: dict[Any, str] = {}
+    for idx in events.index:
+        category, status = categories[idx], statuses[idx]
+        if status == "dismissed":
+            reason[idx] = REASON_DISMISSED
+        elif category == NEVER_PENALISED_CATEGORY:
+            reason[idx] = REASON_INDUSTRIAL
+        elif figures == "verified" and status != "verified":
+            reason[idx] = REASON_UNVERIFIED
+        elif _blank(events.at[idx, "county_adcode"]):
+            reason[idx] = REASON_NO_COUNTY
+        else:
+            rule = rules.rule_for(category, zones[idx])
+            reason[idx] = rule.label
+            if any(rule.amounts):
+                rule_of[idx] = rule
+
+    out = events.copy()
+    out["penalised"] = [idx in rule_of for idx in events.index]
+    out["ordinal_in_township"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["base_yuan"] = 0
+    out["multiplier"] = 0.0
+    out["penalty_yuan"] = 0
+    out["rule"] = [reason[idx] for idx in events.index]
+    out["capped"] = False
+
+    ordered = keys.loc[list(rule_of)].sort_values(["when", "event_id"], na_position="last")
+    township_count: dict[tuple[str, str], int] = {}
+    township_paid: dict[tuple[str, str], int] = {}
+    county_paid: dict[str, int] = {}
+    for idx in ordered.index:
+        rule = rule_of[idx]
+        county = str(events.at[idx, "county_adcode"]).strip()
+        township_value = events.at[idx, "township_adcode"]
+        township = None if _blank(township_value) else (county, str(township_value).strip())
+        ordinal = None
+        if township is not None:
+            ordinal = township_count.get(township, 0) + 1
+            township_count[township] = ordinal
+        step = (ordinal or 1) - 1
+        if rule.own_schedule:
+            amount = rule.amounts[min(step, len(rule.amounts) - 1)]
+            multiplier = amount / rule.base
+        else:
+            multiplier = (rules.multipliers[min(step, len(rules.multipliers) - 1)]
+                          if rules.multipliers else 1.0)
+            amount = _round_yuan(rule.base, multiplier)
+        text = rule.label
+        if rule.own_schedule and ordinal and ordinal > 1:
+            text += f"; 第{ordinal}起 {_wan(amount)} (#{ordinal} in township)"
+        elif multiplier != 1.0:
+            text += f"; 第{ordinal or 1}起 ×{multiplier:g} (#{ordinal or 1} in township)"
+        paid = amount
+        if township is not None and rules.township_cap is not None:
+            room = max(rules.township_cap - township_paid.get(township, 0), 0)
+            if paid > room:
+                paid = room
+                text += f"; 乡镇封顶 township cap {_wan(rules.township_cap)}"
+            township_paid[township] = township_paid.get(township, 0) + paid
+        if rules.county_cap is not None:
+            room = max(rules.county_cap - county_paid.get(county, 0), 0)
+            if paid > room:
+                paid = room
+                text += f"; 区县封顶 county cap {_wan(rules.county_cap)}"
+            county_paid[county] = county_paid.get(county, 0) + paid
+        out.at[idx, "ordinal_in_township"] = ordinal if ordinal is not None else pd.NA
+        out.at[idx, "base_yuan"] = rule.base
+        out.at[idx, "multiplier"] = multiplier
+        out.at[idx, "penalty_yuan"] = paid
+        out.at[idx, "rule"] = text
+        out.at[idx, "capped"] = paid < amount
+    out["base_yuan"] = out["base_yuan"].astype("int64")
+    out["penalty_yuan"] = out["penalty_yuan"].astype("int64")
+    out["penalised"] = out["penalised"].astype(bool)
+    out["capped"] = out["capped"].astype(bool)
+    return out
+
+
+# --------------------------------------------------------------------------- totals
+
+
+def totals(assessed: pd.DataFrame, by: tuple[str, ...] | str = ("county",)) -> pd.DataFrame:
+    """Per county (or county + township): events counted, penalty total, the ids behind it.
+
+    Columns: the group's adcode(s) and name(s), then `events` (penalised events), `penalty_yuan`
+    (their sum), `capped_events` and `event_ids` (the penalised events, in time order, then by
+    id). Every county of `assessed` appears, also with 0; events without a county are left out
+    (they are never charged); with townships, a county's events without a township form one
+    group with township_adcode missing. Sorted by penalty_yuan descending, then by adcode.
+    """
+    by = (by,) if isinstance(by, str) else tuple(by)
+    if by not in GROUPINGS:
+        raise PenaltyInputError(f"by must be one of {[list(k) for k in GROUPINGS]}, got {list(by)}")
+    columns = GROUPINGS[by]
+    needed = [*columns, "event_id", "first_detected_bjt", "penalised", "penalty_yuan", "capped"]
+    missing = [c for c in needed if c not in assessed.columns]
+    if missing:
+        raise PenaltyInputError(f"assessed frame lacks column(s) {missing}; pass the result "
+                                f"of assess()")
+    code_columns = [c for c in columns if c.endswith("_adcode")]
+    name_columns = [c for c in columns if c.endswith("_name")]
+    frame = assessed.loc[~assessed["county_adcode"].map(_blank)].copy()
+    for column in code_columns:
+        frame[column] = frame[column].map(lambda v: None if _blank(v) else str(v).strip())
+    keys = _sort_keys(frame) if not frame.empty else frame
+    frame = frame.loc[keys.sort_values(["when", "event_id"], na_position="last").index] \
+        if not frame.empty else frame
+    rows = []
+    for group_key, group in frame.groupby(code_columns, dropna=False, sort=True):
+        codes = group_key if isinstance(group_key, tuple) else (group_key,)
+        penalised = group.loc[group["penalised"].astype(bool)]
+        row: dict[str, Any] = {}
+        for code_column, name_column, code in zip(code_columns, name_columns, codes, strict=True):
+            names = group[name_column].dropna()
+            row[code_column] = None if _blank(code) else code
+            row[name_column] = names.iloc[0] if not names.empty else None
+        row["events"] = len(penalised)
+        row["penalty_yuan"] = int(penalised["penalty_yuan"].sum())
+        row["capped_events"] = int(penalised["capped"].astype(bool).sum())
+        row["event_ids"] = [str(e) for e in penalised["event_id"]]
+        rows.append(row)
+    result = pd.DataFrame(
+        rows, columns=[*columns, "events", "penalty_yuan", "capped_events", "event_ids"]
+    )
+    result["events"] = result["events"].astype("int64")
+    result["penalty_yuan"] = result["penalty_yuan"].astype("int64")
+    result["capped_events"] = result["capped_events"].astype("int64")
+    result = result.sort_values(
+        ["penalty_yuan", *code_columns], ascending=[False, *[True] * len(code_columns)],
+        na_position="last", kind="stable",
+    )
+    return result.reset_index(drop=True)
