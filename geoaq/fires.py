@@ -303,9 +303,11 @@ def refresh_events(con: Connection, start: date | None = None, end: date | None 
     grouped = group_detections(detections, rules)
     events = summarize_events(grouped)
     days = (start, end) if start is not None and end is not None else None
+    selection = [days is None, start, end]
+    previous = con.execute(query("fire_events_members"), selection).df()
+    if _same_membership(previous, grouped):  # nothing changed: leave the database untouched
+        return RefreshResult(days, len(grouped), len(events), {})
     with transaction(con):
-        selection = [days is None, start, end]
-        previous = con.execute(query("fire_events_members"), selection).df()
         con.execute(query("fire_event_detections_delete_days"), selection)
         con.execute(query("fire_events_delete_days"), selection)
         if not events.empty:
@@ -321,6 +323,23 @@ def refresh_events(con: Connection, start: date | None = None, end: date | None 
                 con.unregister("new_members")
         renamed = _renamed(previous, grouped)
     return RefreshResult(days, len(grouped), len(events), renamed)
+
+
+def _same_membership(previous: pd.DataFrame, grouped: pd.DataFrame) -> bool:
+    """True when the stored events hold exactly the recomputed detections under the same ids."""
+    if len(previous) != len(grouped):
+        return False
+    if previous.empty:
+        return True
+    columns = ["event_id", *DETECTION_KEY]
+
+    def _normal(frame: pd.DataFrame) -> set[tuple]:
+        keyed = frame[columns].assign(acq_date=pd.to_datetime(frame["acq_date"]).dt.date,
+                                      latitude=frame["latitude"].astype(float),
+                                      longitude=frame["longitude"].astype(float))
+        return set(keyed.itertuples(index=False, name=None))
+
+    return _normal(previous) == _normal(grouped)
 
 
 def _renamed(previous: pd.DataFrame, grouped: pd.DataFrame) -> dict[str, str]:

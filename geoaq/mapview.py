@@ -218,14 +218,46 @@ _CSS = """
 """
 
 
+@dataclass(frozen=True)
+class Overlay:
+    """A layer that is not a registry layer (e.g. fire events coloured by status).
+
+    `collection` is GeoJSON whose features carry `_popup`, `_tooltip` and `_color` properties
+    (already escaped); `legend` lists {label, fill, stroke, kind} entries.
+    """
+
+    name: str
+    collection: dict[str, Any]
+    legend: tuple[dict[str, str], ...] = ()
+    radius: float = 7.0
+
+
+def point_collection(frame: pd.DataFrame, popups: list[str], tooltips: list[str],
+                     colours: list[str]) -> dict[str, Any]:
+    """GeoJSON points from lon/lat columns with prepared (escaped) popup/tooltip/colour."""
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+         "properties": {"_popup": popup, "_tooltip": tooltip, "_color": colour}}
+        for lon, lat, popup, tooltip, colour in zip(frame["lon"], frame["lat"], popups, tooltips,
+                                                    colours, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _overlay_style(feature: dict[str, Any]) -> dict[str, Any]:
+    colour = feature["properties"]["_color"]
+    return {"color": "#222222", "fillColor": colour, "fillOpacity": 0.95, "weight": 1.5}
+
+
 def build_map(
     drawn: list[tuple[LayerSpec, gpd.GeoDataFrame]],
     *,
     lang: str = "zh",
     tiles: TileSource | None = OSM,
     bounds: tuple[float, float, float, float] | None = None,
+    overlays: tuple[Overlay, ...] = (),
 ) -> folium.Map:
-    """A folium map of the given layers (in the given order), offline-ready.
+    """A folium map of the given layers (in the given order) and overlays, offline-ready.
 
     `bounds` (minx, miny, maxx, maxy) sets the view; by default it fits the layers.
     """
@@ -251,8 +283,21 @@ def build_map(
             tooltip=folium.GeoJsonTooltip(fields=["_tooltip"], labels=False),
             zoom_on_click=False,
         ).add_to(fmap)
+    for overlay in overlays:
+        if not overlay.collection["features"]:
+            continue
+        folium.GeoJson(
+            overlay.collection,
+            name=f"{overlay.name} ({len(overlay.collection['features'])})",
+            style_function=_overlay_style,
+            marker=folium.CircleMarker(radius=overlay.radius, fill=True),
+            popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=480),
+            tooltip=folium.GeoJsonTooltip(fields=["_tooltip"], labels=False),
+            zoom_on_click=False,
+        ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    Legend(t("legend", lang), legend_entries(drawn, lang)).add_to(fmap)
+    entries = legend_entries(drawn, lang) + [e for o in overlays for e in o.legend]
+    Legend(t("legend", lang), entries).add_to(fmap)
     extent = bounds or _extent([gdf for _, gdf in drawn])
     if extent is not None:
         fmap.fit_bounds([[extent[1], extent[0]], [extent[3], extent[2]]])

@@ -134,8 +134,10 @@ def test_refresh_events_stores_events_and_reports_renames(tmp_path):
     assert result.events == 1 and new_id != old_id and result.renamed == {old_id: new_id}
     members = con.execute("SELECT count(*) FROM fire_event_detections WHERE event_id = ?", [new_id]).fetchone()
     assert members == (2,)
-    # recomputing the same data changes nothing
+    # recomputing the same data writes nothing (the app recomputes on every view)
+    stamp = con.execute("SELECT computed_at FROM fire_events").fetchone()
     assert fires.refresh_events(con, date(2025, 4, 23), date(2025, 4, 23), RULES).renamed == {}
+    assert con.execute("SELECT computed_at FROM fire_events").fetchone() == stamp
     con.close()
 
 
