@@ -525,9 +525,9 @@ def totals(assessed: pd.DataFrame, by: tuple[str, ...] | str = ("county",)) -> p
     frame = assessed.loc[~assessed["county_adcode"].map(_blank)].copy()
     for column in code_columns:
         frame[column] = frame[column].map(lambda v: None if _blank(v) else str(v).strip())
-    keys = _sort_keys(frame) if not frame.empty else frame
-    frame = frame.loc[keys.sort_values(["when", "event_id"], na_position="last").index] \
-        if not frame.empty else frame
+    if not frame.empty:
+        frame = frame.loc[_sort_keys(frame).sort_values(["when", "event_id"],
+                                                        na_position="last").index]
     rows = []
     for group_key, group in frame.groupby(code_columns, dropna=False, sort=True):
         codes = group_key if isinstance(group_key, tuple) else (group_key,)
