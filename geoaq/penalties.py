@@ -408,6 +408,8 @@ def assess(events: pd.DataFrame, rules: PenaltyRules,
     _check_events(events, figures)
     if events.empty:
         return _empty_result(events)
+    original_index = events.index
+    events = events.reset_index(drop=True)  # positional labels: the input index may repeat
     statuses = events["status"].map(lambda s: "suspected" if _blank(s) else str(s).strip())
     bad_status = sorted(set(statuses) - set(STATUSES))
     if bad_status:
@@ -496,6 +498,7 @@ def assess(events: pd.DataFrame, rules: PenaltyRules,
     out["penalty_yuan"] = out["penalty_yuan"].astype("int64")
     out["penalised"] = out["penalised"].astype(bool)
     out["capped"] = out["capped"].astype(bool)
+    out.index = original_index
     return out
 
 

@@ -120,6 +120,8 @@ def test_output_keeps_input_columns_order_and_index_and_does_not_mutate():
     assert list(assessed.index) == [10, 20]
     assert list(assessed["event_id"]) == ["B", "A"]
     assert list(assessed["ordinal_in_township"]) == [2, 1]
+    repeated = pd.concat([events.iloc[:1], events.iloc[1:].set_axis([10])])
+    assert list(assess(repeated, load_rules())["penalty_yuan"]) == [500_000, 500_000]
 
 
 # --------------------------------------------------------------------------- rule choice
