@@ -289,7 +289,7 @@ def pixel_index(transform: Affine, x: np.ndarray, y: np.ndarray) -> tuple[np.nda
     A point on the edge between two pixels belongs to the one east/south of it (floor), as
     rasterio's `index()` does; non-finite coordinates give row = col = -1.
     """
-    cols, rows = ~transform * (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    cols, rows = ~transform @ (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     finite = np.isfinite(cols) & np.isfinite(rows)
     rows_i = np.where(finite, np.floor(np.where(finite, rows, 0)), -1).astype(np.int64)
     cols_i = np.where(finite, np.floor(np.where(finite, cols, 0)), -1).astype(np.int64)
@@ -351,12 +351,16 @@ def classify_points(raster_path: str | Path, lon: ArrayLike, lat: ArrayLike,
         return pd.Series([None if m else get(int(c)) for c, m in zip(data, missing, strict=True)],
                          dtype="string")
 
+    code = pd.array(data, dtype="Int64")
+    code[missing] = pd.NA
+    cropland = pd.array(class_map.is_cropland(codes), dtype="boolean")
+    cropland[missing] = pd.NA
     return pd.DataFrame({
-        "landcover_code": pd.array(np.where(missing, 0, data), dtype="Int64").where(~missing, pd.NA),
+        "landcover_code": code,
         "landcover_key": labels(class_map.key),
         "landcover_zh": labels(lambda c: class_map.name(c, "zh")),
         "landcover_en": labels(lambda c: class_map.name(c, "en")),
-        "cropland": pd.array(class_map.is_cropland(codes), dtype="boolean").where(~missing, pd.NA),
+        "cropland": cropland,
     })
 
 
@@ -422,7 +426,7 @@ def projected_pixel_areas(crs: pyproj.CRS, transform: Affine, shape: tuple[int, 
     r_nodes = np.linspace(0, height - 1, min(height, _SCALE_NODES)) + 0.5
     c_nodes = np.linspace(0, width - 1, min(width, _SCALE_NODES)) + 0.5
     cc, rr = np.meshgrid(c_nodes, r_nodes)
-    xs, ys = transform * (cc, rr)
+    xs, ys = transform @ (cc, rr)
     geodetic = crs.geodetic_crs or WGS84
     lon, lat = _transformer(crs.to_wkt(), geodetic.to_wkt()).transform(xs, ys)
     try:
@@ -451,7 +455,7 @@ def polygon_window(transform: Affine, width: int, height: int,
                    bounds: tuple[float, float, float, float]) -> Window | None:
     """The smallest whole-pixel window of the raster covering `bounds` (raster CRS), or None."""
     minx, miny, maxx, maxy = bounds
-    cols, rows = ~transform * (np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]))
+    cols, rows = ~transform @ (np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]))
     c0, c1 = max(int(np.floor(cols.min())), 0), min(int(np.ceil(cols.max())), width)
     r0, r1 = max(int(np.floor(rows.min())), 0), min(int(np.ceil(rows.max())), height)
     if c1 <= c0 or r1 <= r0:
@@ -647,11 +651,11 @@ def raster_overlay_png(raster_path: str | Path, class_map: ClassMap,
         out_shape = (max(1, math.ceil(window.height / step)), max(1, math.ceil(window.width / step)))
         codes = src.read(1, window=window, out_shape=out_shape,
                          resampling=rasterio.enums.Resampling.nearest)
-        read_transform = src.window_transform(window) * Affine.scale(window.width / out_shape[1],
+        read_transform = src.window_transform(window) @ Affine.scale(window.width / out_shape[1],
                                                                      window.height / out_shape[0])
         index = palette_index(codes, class_map, _nodata_codes(src, class_map.nodata))
-        left, top = read_transform * (0, 0)
-        right, bottom = read_transform * (out_shape[1], out_shape[0])
+        left, top = read_transform @ (0, 0)
+        right, bottom = read_transform @ (out_shape[1], out_shape[0])
     dst_transform, dst_width, dst_height = rasterio.warp.calculate_default_transform(
         crs.to_wkt(), WEB_MERCATOR.to_wkt(), out_shape[1], out_shape[0],
         left=min(left, right), bottom=min(top, bottom), right=max(left, right), top=max(top, bottom))
@@ -667,8 +671,8 @@ def raster_overlay_png(raster_path: str | Path, class_map: ClassMap,
                             dst_transform=dst_transform, dst_crs=WEB_MERCATOR.to_wkt(),
                             src_nodata=0, dst_nodata=0, resampling=rasterio.enums.Resampling.nearest)
     rgba = palette(class_map, opacity)[target]
-    x_min, y_max = dst_transform * (0, 0)
-    x_max, y_min = dst_transform * (dst_width, dst_height)
+    x_min, y_max = dst_transform @ (0, 0)
+    x_max, y_min = dst_transform @ (dst_width, dst_height)
     west_lon, south_lat = _transformer(WEB_MERCATOR.to_wkt(), WGS84.to_wkt()).transform(x_min, y_min)
     east_lon, north_lat = _transformer(WEB_MERCATOR.to_wkt(), WGS84.to_wkt()).transform(x_max, y_max)
     return png_rgba(rgba), (float(west_lon), float(south_lat), float(east_lon), float(north_lat))
