@@ -11,10 +11,10 @@ Conventions:
   so the class codes are never resampled.
 - "No value" is one thing: outside the raster, the raster's own nodata value, or a code the
   class map lists as nodata. Sampling returns it masked; zonal statistics report it apart.
-- Areas are true areas on the ellipsoid: per-row areas for geographic rasters (never
-  degrees²), and |det(transform)| corrected by the projection's areal scale factor for
-  projected ones (1.0 for equal-area projections, ~0.9992 in UTM, ~1.48 for Web Mercator at
-  34° N).
+- Areas are true areas on the CRS's ellipsoid: exact per-row areas for geographic rasters
+  (never degrees²); for projected ones |det(transform)| times the local ratio of ellipsoid
+  area to map area (1 for equal-area projections, 1/0.9992 on UTM's central meridian,
+  about 1/1.48 for Web Mercator at 34.6° N).
 - A pixel belongs to a polygon when its centre lies inside it (`all_touched=False`).
 
 Pure helpers do the arithmetic; files are opened only in the public functions.
@@ -289,8 +289,10 @@ def pixel_index(transform: Affine, x: np.ndarray, y: np.ndarray) -> tuple[np.nda
     A point on the edge between two pixels belongs to the one east/south of it (floor), as
     rasterio's `index()` does; non-finite coordinates give row = col = -1.
     """
-    cols, rows = ~transform @ (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-    finite = np.isfinite(cols) & np.isfinite(rows)
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    given = np.isfinite(x) & np.isfinite(y)
+    cols, rows = ~transform @ (np.where(given, x, 0.0), np.where(given, y, 0.0))
+    finite = given & np.isfinite(cols) & np.isfinite(rows)
     rows_i = np.where(finite, np.floor(np.where(finite, rows, 0)), -1).astype(np.int64)
     cols_i = np.where(finite, np.floor(np.where(finite, cols, 0)), -1).astype(np.int64)
     return rows_i, cols_i
@@ -416,29 +418,45 @@ def _interp_index(nodes: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndar
 def projected_pixel_areas(crs: pyproj.CRS, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
     """True area (m²) of each pixel of a projected raster window of `shape`.
 
-    Map area |det(transform)| (in the CRS's linear unit, converted to metres) divided by the
-    projection's areal scale factor, evaluated on a coarse grid of pixel centres and
-    interpolated bilinearly (the factor varies slowly: ~0.1 % across a UTM zone).
+    The map area |det(transform)| times the local ratio of ellipsoid area to map area: the
+    Jacobian of the inverse projection (finite differences over one pixel) times M·N·cos φ of
+    the CRS's own ellipsoid. Evaluated on a coarse grid of pixel centres and interpolated
+    bilinearly (the ratio varies slowly: ~0.1 % across a UTM zone). Works for any projection,
+    including Web Mercator, whose spherical formulas on WGS-84 coordinates make pyproj's
+    `get_factors` report the sphere's, not the ellipsoid's, scale.
     """
-    unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-    map_area = abs(transform.a * transform.e - transform.b * transform.d) * unit * unit
     height, width = shape
     r_nodes = np.linspace(0, height - 1, min(height, _SCALE_NODES)) + 0.5
     c_nodes = np.linspace(0, width - 1, min(width, _SCALE_NODES)) + 0.5
     cc, rr = np.meshgrid(c_nodes, r_nodes)
-    xs, ys = transform @ (cc, rr)
     geodetic = crs.geodetic_crs or WGS84
-    lon, lat = _transformer(crs.to_wkt(), geodetic.to_wkt()).transform(xs, ys)
-    try:
-        scale = np.asarray(pyproj.Proj(crs).get_factors(lon, lat, errcheck=False).areal_scale, dtype=float)
-    except pyproj.exceptions.ProjError:
-        scale = np.ones_like(lon)
-    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0).reshape(cc.shape)
+    to_geodetic = _transformer(crs.to_wkt(), geodetic.to_wkt())
+
+    def lonlat(dc: float, dr: float) -> tuple[np.ndarray, np.ndarray]:
+        lon, lat = to_geodetic.transform(*(transform @ (cc + dc, rr + dr)))
+        return np.radians(np.asarray(lon, dtype=float)), np.radians(np.asarray(lat, dtype=float))
+
+    (lon_e, lat_e), (lon_w, lat_w) = lonlat(0.5, 0), lonlat(-0.5, 0)
+    (lon_s, lat_s), (lon_n, lat_n) = lonlat(0, 0.5), lonlat(0, -0.5)
+    d_lon_col, d_lat_col = (lon_e - lon_w + np.pi) % (2 * np.pi) - np.pi, lat_e - lat_w
+    d_lon_row, d_lat_row = (lon_s - lon_n + np.pi) % (2 * np.pi) - np.pi, lat_s - lat_n
+    radians2 = np.abs(d_lon_col * d_lat_row - d_lon_row * d_lat_col)  # one pixel, in rad²
+    lat = lonlat(0, 0)[1]
+    ellipsoid = geodetic.ellipsoid
+    a, b = ellipsoid.semi_major_metre, ellipsoid.semi_minor_metre
+    e2 = 1 - (b * b) / (a * a)
+    w2 = 1 - e2 * np.sin(lat) ** 2
+    meridian, normal = a * (1 - e2) / w2**1.5, a / np.sqrt(w2)
+    nodes = radians2 * meridian * normal * np.cos(lat)
+    nodes = np.where(np.isfinite(nodes) & (nodes > 0), nodes, np.nan)
+    if np.isnan(nodes).all():
+        raise RasterFormatError(f"cannot compute pixel areas in {crs.name}: the points do not map to "
+                                "latitude/longitude")
+    nodes = np.where(np.isnan(nodes), np.nanmean(nodes), nodes)
     r_lo, r_hi, r_t = _interp_index(r_nodes, np.arange(height) + 0.5)
     c_lo, c_hi, c_t = _interp_index(c_nodes, np.arange(width) + 0.5)
-    along = scale[:, c_lo] * (1 - c_t) + scale[:, c_hi] * c_t  # (nodes, width)
-    full = along[r_lo] * (1 - r_t)[:, None] + along[r_hi] * r_t[:, None]
-    return map_area / full
+    along = nodes[:, c_lo] * (1 - c_t) + nodes[:, c_hi] * c_t  # (nodes, width)
+    return along[r_lo] * (1 - r_t)[:, None] + along[r_hi] * r_t[:, None]
 
 
 def pixel_areas(crs: pyproj.CRS, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
@@ -659,13 +677,11 @@ def raster_overlay_png(raster_path: str | Path, class_map: ClassMap,
     dst_transform, dst_width, dst_height = rasterio.warp.calculate_default_transform(
         crs.to_wkt(), WEB_MERCATOR.to_wkt(), out_shape[1], out_shape[0],
         left=min(left, right), bottom=min(top, bottom), right=max(left, right), top=max(top, bottom))
-    shrink = max(1.0, max(dst_width, dst_height) / max_size)
-    if shrink > 1:
-        dst_width, dst_height = max(1, round(dst_width / shrink)), max(1, round(dst_height / shrink))
-        x0, y0 = dst_transform.c, dst_transform.f
-        x1 = x0 + dst_transform.a * (dst_width * shrink)
-        y1 = y0 + dst_transform.e * (dst_height * shrink)
-        dst_transform = Affine((x1 - x0) / dst_width, 0, x0, 0, (y1 - y0) / dst_height, y0)
+    shrink = max(dst_width, dst_height) / max_size
+    if shrink > 1:  # same extent, fewer pixels
+        new_width, new_height = max(1, round(dst_width / shrink)), max(1, round(dst_height / shrink))
+        dst_transform = dst_transform @ Affine.scale(dst_width / new_width, dst_height / new_height)
+        dst_width, dst_height = new_width, new_height
     target = np.zeros((dst_height, dst_width), dtype=np.uint16)
     rasterio.warp.reproject(index, target, src_transform=read_transform, src_crs=crs.to_wkt(),
                             dst_transform=dst_transform, dst_crs=WEB_MERCATOR.to_wkt(),
