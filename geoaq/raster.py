@@ -491,8 +491,10 @@ def _polygons_in(crs: pyproj.CRS, polygons: gpd.GeoDataFrame | gpd.GeoSeries) ->
     return geoms.to_crs(crs)
 
 
-def _zonal_areas(src: DatasetReader, geom: Any, nodata_codes: np.ndarray) -> tuple[dict[int, float], float]:
-    """m² per class code of the pixels whose centres lie in `geom`, and m² of nodata pixels."""
+def _zonal_areas(src: DatasetReader, crs: pyproj.CRS, geom: Any,
+                 nodata_codes: np.ndarray) -> tuple[dict[int, float], float]:
+    """m² per class code of the pixels whose centres lie in `geom` (raster CRS), and m² of
+    the pixels without a value. Reads the polygon's window in strips of _STRIP_ROWS rows."""
     areas: dict[int, float] = {}
     no_value = 0.0
     if geom is None or geom.is_empty:
@@ -500,7 +502,6 @@ def _zonal_areas(src: DatasetReader, geom: Any, nodata_codes: np.ndarray) -> tup
     window = polygon_window(src.transform, src.width, src.height, geom.bounds)
     if window is None:
         return areas, no_value
-    crs = _crs(src)
     for top in range(int(window.row_off), int(window.row_off + window.height), _STRIP_ROWS):
         strip = Window(window.col_off, top, window.width,
                        min(_STRIP_ROWS, int(window.row_off + window.height) - top))
@@ -530,9 +531,10 @@ def class_hectares(raster_path: str | Path, polygons: gpd.GeoDataFrame | gpd.Geo
     overlap the raster has all-NaN values. Each polygon reads only its own window.
     """
     with _open(raster_path) as src:
-        geoms = _polygons_in(_crs(src), polygons)
+        crs = _crs(src)
+        geoms = _polygons_in(crs, polygons)
         empty = _nodata_codes(src, nodata)
-        results = [_zonal_areas(src, geom, empty) for geom in geoms]
+        results = [_zonal_areas(src, crs, geom, empty) for geom in geoms]
     codes = sorted({code for areas, _ in results for code in areas})
     frame = pd.DataFrame([[areas.get(c, 0.0) / SQM_PER_HA for c in codes] + [no_value / SQM_PER_HA]
                           for areas, no_value in results],
@@ -550,10 +552,10 @@ def cropland_hectares(raster_path: str | Path, polygons: gpd.GeoDataFrame | gpd.
     no pixel with a value (outside the raster, all nodata, empty geometry): unknown, not 0.
     """
     table = class_hectares(raster_path, polygons, nodata=nodata)
-    codes = [c for c in table.columns if c != "nodata_ha" and c in set(int(v) for v in cropland_codes)]
-    valued = table.drop(columns="nodata_ha").sum(axis=1, min_count=1)
-    out = table[codes].sum(axis=1) if codes else pd.Series(0.0, index=table.index)
-    return out.where(valued.notna(), np.nan).rename("cropland_ha")
+    classes = table.drop(columns="nodata_ha")
+    wanted = {int(v) for v in cropland_codes}
+    cropland = classes[[c for c in classes.columns if c in wanted]].sum(axis=1)
+    return cropland.where(classes.sum(axis=1) > 0).rename("cropland_ha")
 
 
 def fires_per_1000ha(event_counts: pd.Series, cropland_ha: pd.Series) -> pd.Series:
@@ -584,13 +586,12 @@ def landcover_summary(raster_path: str | Path, polygons: gpd.GeoDataFrame | gpd.
     codes = [c for c in table.columns if c != "nodata_ha"]
     order = [c for c in class_map.classes if c in codes] + [c for c in codes if c not in class_map.classes]
     out = table[order].rename(columns=class_map.key)
-    valued = table[codes].sum(axis=1, min_count=1)
-    crop = [c for c in codes if c in class_map.cropland]
-    out["cropland_ha"] = (table[crop].sum(axis=1) if crop else 0.0)
-    out["cropland_ha"] = out["cropland_ha"].where(valued.notna())
-    out["cropland_share"] = (out["cropland_ha"] / valued).where(valued > 0)
+    valued = table[codes].sum(axis=1)  # ha with a value (0 for a polygon outside the raster)
+    cropland = table[[c for c in codes if c in class_map.cropland]].sum(axis=1)
+    out["cropland_ha"] = cropland.where(valued > 0)
+    out["cropland_share"] = (cropland / valued).where(valued > 0)
     out["nodata_ha"] = table["nodata_ha"]
-    out["covered_ha"] = valued.fillna(0) + table["nodata_ha"].fillna(0)
+    out["covered_ha"] = valued + table["nodata_ha"].fillna(0)
     geoms = polygons.geometry if isinstance(polygons, gpd.GeoDataFrame) else polygons
     wgs = geoms.set_crs(WGS84) if geoms.crs is None else geoms.to_crs(WGS84)
     geod = pyproj.Geod(ellps="WGS84")

@@ -307,11 +307,16 @@ def test_cropland_hectares_of_a_web_mercator_raster(tmp_path: Path) -> None:
 def test_unknown_cropland_is_nan_not_zero(utm_tif: Path) -> None:
     far = shapely.box(0, 0, 1000, 1000)  # far outside the raster
     nodata_only = utm_box(30, 5, 2, 2)
-    polygons = gpd.GeoSeries([*to_wgs84(far, nodata_only), shapely.Polygon(), None], crs="EPSG:4326")
+    polygons = gpd.GeoSeries([*to_wgs84(far, nodata_only), shapely.Polygon(), None,
+                              *to_wgs84(utm_box(10, 20, 3, 4))], crs="EPSG:4326")
     hectares = raster.cropland_hectares(utm_tif, polygons, [40])
-    assert hectares.isna().all()
+    assert hectares[:4].isna().all() and hectares[4] == pytest.approx(12.0, rel=1e-3)
     table = raster.class_hectares(utm_tif, polygons)
     assert table.loc[1, "nodata_ha"] == pytest.approx(4.0, rel=1e-3)
+    assert table.loc[1, 40] == 0.0 and table.loc[[0, 2, 3]].isna().all().all()
+    summary = raster.landcover_summary(utm_tif, polygons)
+    assert summary["cropland_ha"][:4].isna().all() and summary["cropland_share"][:4].isna().all()
+    assert summary["covered_ha"].tolist()[:4] == [0.0, pytest.approx(4.0, rel=1e-3), 0.0, 0.0]
 
 
 def test_zonal_statistics_in_strips_give_the_same_areas(utm_tif: Path, monkeypatch: pytest.MonkeyPatch) -> None:
