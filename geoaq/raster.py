@@ -6,9 +6,10 @@ pixel value means and which values are cropland. The bureau also wants fires per
 cropland per county, which needs the cropland area inside each polygon.
 
 Conventions:
-- Inputs (points, polygons, overlay bounds) are WGS-84 lon/lat. They are transformed to the
-  raster's CRS, whatever it is (geographic, UTM, Web Mercator...), never the other way round,
-  so the class codes are never resampled.
+- Inputs (points, polygons, overlay bounds) are WGS-84 lon/lat (convert GCJ-02 data first
+  with `geoaq.coords.convert_geometries`). They are transformed to the raster's CRS,
+  whatever it is (geographic, UTM, Web Mercator...), never the other way round, so the class
+  codes are never resampled (only the overlay image is, nearest-neighbour).
 - "No value" is one thing: outside the raster, the raster's own nodata value, or a code the
   class map lists as nodata. Sampling returns it masked; zonal statistics report it apart.
 - Areas are true areas on the CRS's ellipsoid: exact per-row areas for geographic rasters
@@ -61,7 +62,7 @@ UNKNOWN_CLASS = {"zh": "未知类别", "en": "unknown class"}
 _STRIP_ROWS = 2048
 #: points whose bounding window is at most this many pixels are read in one go
 _SINGLE_READ_PIXELS = 4_000_000
-#: nodes per side of the grid on which the projection's areal scale factor is evaluated
+#: nodes per side of the grid on which a projected raster's pixel area is evaluated
 _SCALE_NODES = 17
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
