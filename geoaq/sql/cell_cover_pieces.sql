@@ -1,0 +1,35 @@
+-- Cover build, step 5: the polygon clipped once per boundary block of its piece level (a
+-- block of 2^level x 2^level cells; level 0 would be the cell itself): the piece that points
+-- in the block's boundary cells are tested against. The clip box is the block's closed box
+-- widened to the full extent of every edge that touches one of its cells, so no edge through
+-- the block is cut: an overlay that cuts an edge at a grid line rounds the crossing point, and
+-- a point lying exactly on the original edge would then be tested against a slightly tilted
+-- copy. Edges that do get cut do not touch the block. So the piece covers each of its cells'
+-- closed boxes and answers for every point in them as the whole polygon would. A polygon that
+-- lies inside the clip box is kept whole (no overlay).
+-- $1 = cell size in degrees.
+CREATE OR REPLACE TEMP TABLE cell_cover_pieces AS
+WITH reach AS (
+    SELECT e.poly_id, $1::DOUBLE * pow(2, p.piece_level) AS size,
+           e.cell_x >> p.piece_level AS node_x, e.cell_y >> p.piece_level AS node_y,
+           min(e.xmin) AS xmin, max(e.xmax) AS xmax, min(e.ymin) AS ymin, max(e.ymax) AS ymax
+    FROM cell_cover_edges AS e
+    JOIN cell_cover_polygons AS p USING (poly_id)
+    GROUP BY ALL
+),
+boxes AS (
+    SELECT poly_id, node_x, node_y,
+           least(node_x * size, coalesce(xmin, 'inf'::DOUBLE)) AS xmin,
+           greatest((node_x + 1) * size, coalesce(xmax, '-inf'::DOUBLE)) AS xmax,
+           least(node_y * size, coalesce(ymin, 'inf'::DOUBLE)) AS ymin,
+           greatest((node_y + 1) * size, coalesce(ymax, '-inf'::DOUBLE)) AS ymax
+    FROM reach
+)
+SELECT b.poly_id, b.node_x, b.node_y,
+       CASE
+           WHEN ST_XMin(p.geom) >= b.xmin AND ST_XMax(p.geom) <= b.xmax
+            AND ST_YMin(p.geom) >= b.ymin AND ST_YMax(p.geom) <= b.ymax THEN p.geom
+           ELSE ST_Intersection(p.geom, ST_MakeEnvelope(b.xmin, b.ymin, b.xmax, b.ymax))
+       END AS piece
+FROM boxes AS b
+JOIN cell_cover_polygons AS p USING (poly_id)

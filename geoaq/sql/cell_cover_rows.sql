@@ -1,0 +1,2 @@
+-- Rows of a cover table.
+SELECT count(*) FROM {cover}
