@@ -159,5 +159,197 @@ def layers(db_path: str | None) -> None:
                    f"[{', '.join(spec.geometry_types)}; key {'+'.join(spec.natural_key)}]")
 
 
+def _date(value: str, option: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint=option) from None
+
+
+def _emit(frame, output: str) -> None:
+    """Print a result table as an aligned table, CSV or JSON (lists kept as JSON arrays)."""
+    if output == "csv":
+        flat = frame.copy()
+        for column in flat.columns:
+            if flat[column].map(lambda v: isinstance(v, list)).any():
+                flat[column] = flat[column].map(lambda v: "、".join(map(str, v)) if isinstance(v, list) else v)
+        click.echo(flat.to_csv(index=False), nl=False)
+    elif output == "json":
+        click.echo(frame.to_json(orient="records", force_ascii=False, date_format="iso", indent=1))
+    elif frame.empty:
+        click.echo("(none)")
+    else:
+        click.echo(frame.to_string(index=False, na_rep="—"))
+
+
+PERIOD_OPTIONS = [
+    click.option("--start", required=True, help="First Beijing day, YYYY-MM-DD."),
+    click.option("--end", required=True, help="Last Beijing day, YYYY-MM-DD (inclusive)."),
+]
+
+
+def _period(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(PERIOD_OPTIONS):
+        command = option(command)
+    return command
+
+
+@main.group()
+def fires() -> None:
+    """Satellite fire events: check, penalties, verification, township notice."""
+
+
+@fires.command("check")
+@_period
+@click.option("--min-confidence", default=None, help="low|nominal|high, l|n|h, or a MODIS 0-100 value.")
+@click.option("--figures", type=click.Choice(["suspected", "verified"]), default="suspected",
+              show_default=True, help="Penalise all not-dismissed events, or verified ones only.")
+@click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@DB_OPTION
+@_friendly_errors
+def fires_check(start: str, end: str, min_confidence: str | None, figures: str, output: str,
+                db_path: str | None) -> None:
+    """Every fire event of the period: county, township, zones, nearest enterprise/mine,
+    category, status, penalty (times in Beijing time)."""
+    from geoaq.fire_check import check_fires
+
+    first, last = _date(start, "--start"), _date(end, "--end")
+    con = db.connect(db_path)
+    try:
+        checked = check_fires(con, first, last, min_confidence=min_confidence, figures=figures)
+    finally:
+        con.close()
+    if output == "table":
+        shown = checked[["event_id", "first_detected_bjt", "lon", "lat", "detections", "satellites",
+                         "county_name", "township_name", "zone_types", "nearest_enterprise_name",
+                         "nearest_enterprise_m", "category", "status", "penalty_yuan"]].copy()
+        shown["lon"], shown["lat"] = shown["lon"].round(5), shown["lat"].round(5)
+        shown["nearest_enterprise_m"] = shown["nearest_enterprise_m"].round(0)
+        shown["zone_types"] = shown["zone_types"].map("、".join)
+        click.echo(f"fire events {first} – {last} (Beijing time): {len(checked)}; "
+                   f"penalties ({figures} figures): {int(checked['penalty_yuan'].sum()):,} 元")
+        _emit(shown, output)
+    else:
+        _emit(checked, output)
+
+
+@fires.command("penalties")
+@_period
+@click.option("--figures", type=click.Choice(["suspected", "verified"]), default="suspected", show_default=True)
+@click.option("--by", type=click.Choice(["county", "township"]), default="township", show_default=True)
+@click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@DB_OPTION
+@_friendly_errors
+def fires_penalties(start: str, end: str, figures: str, by: str, output: str, db_path: str | None) -> None:
+    """Penalty totals (扣减财力, 元) per county or township with the events behind each amount."""
+    from geoaq import penalties
+    from geoaq.fire_check import check_fires
+
+    first, last = _date(start, "--start"), _date(end, "--end")
+    con = db.connect(db_path)
+    try:
+        checked = check_fires(con, first, last, figures=figures)
+    finally:
+        con.close()
+    levels = ("county",) if by == "county" else ("county", "township")
+    totals = penalties.totals(checked, by=levels)
+    if output == "table":
+        click.echo(f"penalties {first} – {last} (Beijing time), {figures} figures, 元:")
+    _emit(totals, output)
+
+
+@fires.command("density")
+@_period
+@click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@DB_OPTION
+@_friendly_errors
+def fires_density(start: str, end: str, output: str, db_path: str | None) -> None:
+    """Straw-burning events per 1,000 ha of cropland per county (land-cover raster)."""
+    from geoaq.fire_check import check_fires, fires_per_cropland
+
+    first, last = _date(start, "--start"), _date(end, "--end")
+    con = db.connect(db_path)
+    try:
+        table = fires_per_cropland(con, check_fires(con, first, last))
+    finally:
+        con.close()
+    if output == "table":
+        click.echo(f"straw-burning events per 1,000 ha of cropland, {first} – {last} (Beijing time):")
+    _emit(table, output)
+
+
+@fires.command("set-status")
+@click.argument("event_id")
+@click.argument("status")
+@click.option("--by", "changed_by", required=True, help="Who decides (name or account).")
+@click.option("--reason", default=None, help="For dismissed: industrial_heat_source, not_a_fire, duplicate, outside_jurisdiction (or 工业热源/非火点/重复/非本辖区).")
+@click.option("--note", default=None)
+@click.option("--county", default=None, help="Corrected county adcode.")
+@click.option("--township", default=None, help="Corrected township adcode.")
+@DB_OPTION
+@_friendly_errors
+def fires_set_status(event_id: str, status: str, changed_by: str, reason: str | None, note: str | None,
+                     county: str | None, township: str | None, db_path: str | None) -> None:
+    """Mark EVENT_ID suspected|verified|dismissed (疑似/核定/排除); history is kept."""
+    from geoaq import verification
+
+    con = db.connect(db_path)
+    try:
+        change = verification.set_status(con, event_id, status, changed_by=changed_by, reason=reason,
+                                         note=note, county_adcode=county, township_adcode=township)
+        current = verification.current_status(con, [event_id]).iloc[0]
+    finally:
+        con.close()
+    click.echo(f"{event_id}: {current['status']} (change #{change} by {changed_by})")
+
+
+@fires.command("history")
+@click.argument("event_id")
+@DB_OPTION
+@_friendly_errors
+def fires_history(event_id: str, db_path: str | None) -> None:
+    """Every status change of EVENT_ID, oldest first."""
+    from geoaq import verification
+
+    con = db.connect(db_path)
+    try:
+        _emit(verification.history(con, event_id), "table")
+    finally:
+        con.close()
+
+
+@fires.command("notice")
+@_period
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="Output file: .xlsx or .csv.")
+@click.option("--county", default=None, help="Only this county (adcode).")
+@click.option("--figures", type=click.Choice(["suspected", "verified"]), default="suspected", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@DB_OPTION
+@_friendly_errors
+def fires_notice(start: str, end: str, out_path: str, county: str | None, figures: str, lang: str,
+                 db_path: str | None) -> None:
+    """Write the township notice (county, township, lon, lat, Beijing time, satellite, zone,
+    category, status) as Excel or CSV."""
+    from pathlib import Path
+
+    from geoaq.fire_check import check_fires
+    from geoaq.fire_notice import notice_table, notice_title, write_notice
+
+    first, last = _date(start, "--start"), _date(end, "--end")
+    con = db.connect(db_path)
+    try:
+        checked = check_fires(con, first, last, figures=figures)
+    finally:
+        con.close()
+    if county:
+        checked = checked[checked["county_adcode"] == county]
+    table = notice_table(checked, lang)
+    written = write_notice(table, Path(out_path), notice_title(first, last, lang))
+    click.echo(f"{len(table)} events → {written}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -48,6 +48,10 @@ class FireRulesError(GeoaqError, ValueError):
     """The fire rules file is malformed; the message names the file and the key."""
 
 
+class FireInputError(GeoaqError, ValueError):
+    """A fire query parameter (e.g. a confidence) is not understood; the message says why."""
+
+
 @dataclass(frozen=True)
 class FireRules:
     """`data/rules/fires.toml`: how detections become events and events get a category."""
@@ -120,11 +124,11 @@ def parse_confidence(text: str | int | float) -> str:
     try:
         value = float(key)
     except ValueError:
-        raise ValueError(
+        raise FireInputError(
             f"confidence {text!r}: expected low/nominal/high (l/n/h) or a MODIS value 0-100"
         ) from None
     if not 0 <= value <= 100:
-        raise ValueError(f"confidence {text!r}: a MODIS confidence lies between 0 and 100")
+        raise FireInputError(f"confidence {text!r}: a MODIS confidence lies between 0 and 100")
     return "high" if value >= 80 else "nominal" if value >= 30 else "low"
 
 

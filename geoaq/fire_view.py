@@ -1,0 +1,118 @@
+"""How fire-check results are shown: status colours, table labels, escaped popups; pure."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from geoaq.fire_notice import STATUS_LABELS
+from geoaq.fires import CATEGORIES
+from geoaq.mapview import Overlay, point_collection
+
+STATUS_COLOURS = {"suspected": "#ff9900", "verified": "#cc0000", "dismissed": "#999999"}
+TABLE_COLUMNS = {  # column → (zh, en)
+    "event_id": ("事件编号", "Event"),
+    "first_detected_bjt": ("首次探测(北京时间)", "First detected (Beijing)"),
+    "county_name": ("区县", "County"),
+    "township_name": ("乡镇", "Township"),
+    "zones": ("所在管控区", "Control zones"),
+    "detections": ("探测次数", "Detections"),
+    "satellites": ("卫星", "Satellites"),
+    "max_confidence": ("最高置信度", "Best confidence"),
+    "nearest_enterprise": ("最近企业(米)", "Nearest enterprise (m)"),
+    "nearest_mine": ("最近矿山(米)", "Nearest mine (m)"),
+    "category": ("类别", "Category"),
+    "category_reason": ("判定依据", "Why"),
+    "status": ("状态", "Status"),
+    "penalty_yuan": ("扣减(元)", "Penalty (CNY)"),
+    "lon": ("经度", "Longitude"),
+    "lat": ("纬度", "Latitude"),
+}
+
+
+def filter_events(checked: pd.DataFrame, *, categories: list[str] | None = None,
+                  statuses: list[str] | None = None, counties: list[str] | None = None,
+                  in_zone_only: bool = False) -> pd.DataFrame:
+    """The rows matching every given filter (an empty or None filter lets everything through)."""
+    keep = pd.Series(True, index=checked.index)
+    if categories:
+        keep &= checked["category"].isin(categories)
+    if statuses:
+        keep &= checked["status"].isin(statuses)
+    if counties:
+        keep &= checked["county_name"].isin(counties)
+    if in_zone_only:
+        keep &= checked["in_control_zone"]
+    return checked[keep]
+
+
+def _nearest(name: object, metres: object) -> str:
+    if pd.isna(name):
+        return "—"
+    return f"{name} ({float(metres):,.0f})"
+
+
+def display_table(checked: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The events as the page's table: readable labels and values, one column per fact."""
+    pick = 0 if lang == "zh" else 1
+    table = pd.DataFrame({
+        "event_id": checked["event_id"],
+        "first_detected_bjt": pd.to_datetime(checked["first_detected_bjt"]).dt.strftime("%Y-%m-%d %H:%M"),
+        "county_name": checked["county_name"].fillna("—"),
+        "township_name": checked["township_name"].fillna("—"),
+        "zones": checked["zone_names"].map(lambda z: "、".join(z) if len(z) else "—"),
+        "detections": checked["detections"],
+        "satellites": checked["satellites"],
+        "max_confidence": checked["max_confidence"].fillna("—"),
+        "nearest_enterprise": [_nearest(n, m) for n, m in zip(checked["nearest_enterprise_name"],
+                                                              checked["nearest_enterprise_m"], strict=True)],
+        "nearest_mine": [_nearest(n, m) for n, m in zip(checked["nearest_mine_name"],
+                                                        checked["nearest_mine_m"], strict=True)],
+        "category": checked["category"].map(lambda c: CATEGORIES[c]["zh" if lang == "zh" else "en"]),
+        "category_reason": checked["category_reason"],
+        "status": checked["status"].map(lambda s: STATUS_LABELS[s][lang]),
+        "penalty_yuan": checked["penalty_yuan"].fillna(0).astype("int64"),
+        "lon": checked["lon"].round(5),
+        "lat": checked["lat"].round(5),
+    })
+    return table.rename(columns={k: v[pick] for k, v in TABLE_COLUMNS.items()}).reset_index(drop=True)
+
+
+def event_popup_html(event: pd.Series, detections: pd.DataFrame, lang: str = "zh") -> str:
+    """The event's facts and its detections as an escaped HTML table."""
+    labels = {k: v[0 if lang == "zh" else 1] for k, v in TABLE_COLUMNS.items()}
+    facts = [
+        (labels["event_id"], event["event_id"]),
+        (labels["first_detected_bjt"], pd.Timestamp(event["first_detected_bjt"]).strftime("%Y-%m-%d %H:%M")),
+        (labels["county_name"], event["county_name"] if pd.notna(event["county_name"]) else "—"),
+        (labels["township_name"], event["township_name"] if pd.notna(event["township_name"]) else "—"),
+        (labels["zones"], "、".join(event["zone_names"]) or "—"),
+        (labels["category"], CATEGORIES[event["category"]]["zh" if lang == "zh" else "en"]),
+        (labels["category_reason"], event["category_reason"]),
+        (labels["status"], STATUS_LABELS[event["status"]][lang]),
+        (labels["penalty_yuan"], f"{int(event['penalty_yuan'] or 0):,}"),
+    ]
+    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in facts)
+    detail = "".join(
+        f"<tr><td>{html.escape(pd.Timestamp(d.detected_bjt).strftime('%m-%d %H:%M'))}</td>"
+        f"<td>{html.escape(str(d.satellite))}</td><td>{html.escape(str(d.confidence))}</td></tr>"
+        for d in detections.itertuples())
+    heading = "探测记录（北京时间 / 卫星 / 置信度）" if lang == "zh" else "Detections (Beijing / satellite / confidence)"
+    return (f'<div class="geoaq-popup"><table>{rows}</table>'
+            f"<b>{html.escape(heading)}</b><table>{detail}</table></div>")
+
+
+def events_overlay(checked: pd.DataFrame, detections: pd.DataFrame, lang: str = "zh") -> Overlay:
+    """Fire events as a map overlay coloured by verification status."""
+    by_event = dict(tuple(detections.groupby("event_id"))) if len(detections) else {}
+    empty = detections.iloc[0:0]
+    popups = [event_popup_html(row, by_event.get(row["event_id"], empty), lang) for _, row in checked.iterrows()]
+    tooltips = [html.escape(f"{row.event_id} · {STATUS_LABELS[row.status][lang]}") for row in checked.itertuples()]
+    colours = [STATUS_COLOURS[s] for s in checked["status"]]
+    title = "火点事件" if lang == "zh" else "Fire events"
+    legend = tuple({"label": f"  {title}: {STATUS_LABELS[s][lang]}", "fill": c, "stroke": "#222222",
+                    "kind": "circle"} for s, c in STATUS_COLOURS.items())
+    return Overlay(name=title, collection=point_collection(checked, popups, tooltips, colours),
+                   legend=({"label": title, "fill": STATUS_COLOURS["suspected"], "stroke": "#222222",
+                            "kind": "circle"}, *legend))

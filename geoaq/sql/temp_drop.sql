@@ -1,0 +1,2 @@
+-- Drop a temporary working table.
+DROP TABLE IF EXISTS {table}

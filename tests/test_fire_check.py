@@ -1,0 +1,215 @@
+"""Fire check on a small constructed area where every answer is known, and on the demo data
+against a geopandas recount."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from geoaq import db, store, verification
+from geoaq.fire_check import check_fires, event_detections, fires_per_cropland, is_persistent
+from geoaq.fire_notice import notice_table, notice_title, write_notice
+from geoaq.fires import FireRules
+from geoaq.ingest import ingest
+from geoaq.layers import get_layer
+
+RULES = FireRules(heat_industries=("钢铁",), heat_mine_minerals=("煤",), heat_buffer_m=1000,
+                  persistence_min_days=3, persistence_window_days=30, landcover=None)
+DAY = date(2025, 4, 23)
+HEADER = "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,confidence,version,bright_ti5,frp,daynight\n"
+
+
+def _box(x0, y0, x1, y1, hole=None):
+    return shapely.Polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], holes=[hole] if hole else None)
+
+
+def _geojson(path, rows):
+    features = [{"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)}
+                for props, geom in rows]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), "utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def area(tmp_path_factory):
+    """Two counties (A west, B east, sharing x = 112.2), A split into townships at x = 112.1."""
+    tmp = tmp_path_factory.mktemp("fire_check")
+    con = db.connect(tmp / "check.duckdb")
+    hole = [(112.04, 34.08), (112.06, 34.08), (112.06, 34.12), (112.04, 34.12)]
+    ingest("admin_units", _geojson(tmp / "units.geojson", [
+        ({"adcode": "410001", "name": "甲县", "level": "县"}, _box(112.0, 34.0, 112.2, 34.2)),
+        ({"adcode": "410002", "name": "乙县", "level": "县"}, _box(112.2, 34.0, 112.4, 34.2)),
+        ({"adcode": "410001001", "name": "甲一镇", "level": "乡镇", "parent_adcode": "410001"}, _box(112.0, 34.0, 112.1, 34.2)),
+        ({"adcode": "410001002", "name": "甲二镇", "level": "乡镇", "parent_adcode": "410001"}, _box(112.1, 34.0, 112.2, 34.2)),
+    ]), con=con)
+    ingest("control_zones", _geojson(tmp / "zones.geojson", [
+        ({"zone_id": "Z1", "name": "甲县禁烧区", "zone_type": "秸秆禁烧区"}, _box(112.0, 34.0, 112.1, 34.2, hole)),
+        ({"zone_id": "Z2", "name": "城区禁煤区", "zone_type": "禁煤区"}, _box(112.15, 34.05, 112.25, 34.15)),
+    ]), con=con)
+    (tmp / "ent.csv").write_text("enterprise_id,name,industry,经度,纬度\n"
+                                 "E1,钢铁厂,钢铁,112.30,34.10\nE2,家具厂,家具,112.05,34.19\n", "utf-8")
+    ingest("enterprises", tmp / "ent.csv", con=con)
+    (tmp / "mines.csv").write_text("mine_id,name,mineral,status,lon,lat\nM1,一号煤矿,煤,生产,112.35,34.02\n", "utf-8")
+    ingest("mines", tmp / "mines.csv", con=con)
+    row = "{lat},{lon},330.0,0.38,0.36,{d},{t},{s},{c},2.0NRT,290.0,4.0,D\n"
+    rows = [
+        row.format(lat=34.10, lon=112.05, d="2025-04-23", t="0530", s="N", c="n"),    # F1 in Z1's hole
+        row.format(lat=34.15, lon=112.02, d="2025-04-23", t="0530", s="N", c="h"),    # F2 inside Z1
+        row.format(lat=34.15, lon=112.10, d="2025-04-23", t="0530", s="N", c="n"),    # F3 on Z1's edge
+        row.format(lat=34.10, lon=112.301, d="2025-04-23", t="0530", s="N", c="n"),   # F4 by the steel plant
+        row.format(lat=34.021, lon=112.351, d="2025-04-23", t="0530", s="N", c="l"),  # F5 by the coal mine
+        row.format(lat=34.18, lon=112.38, d="2025-04-23", t="0530", s="N", c="n"),    # F6 persistent …
+        row.format(lat=34.18, lon=112.38, d="2025-04-10", t="0530", s="N", c="n"),
+        row.format(lat=34.18, lon=112.38, d="2025-04-01", t="0530", s="N", c="n"),
+        row.format(lat=34.12, lon=112.16, d="2025-04-23", t="0530", s="N", c="n"),    # F7 seen twice …
+        row.format(lat=34.1215, lon=112.1605, d="2025-04-23", t="0610", s="N20", c="h"),
+        row.format(lat=34.19, lon=112.19, d="2025-04-22", t="1630", s="N", c="n"),    # F8: Beijing 04-23
+        row.format(lat=34.19, lon=112.18, d="2025-04-22", t="1530", s="N", c="n"),    # Beijing 04-22
+    ]
+    (tmp / "fires.csv").write_text(HEADER + "".join(rows), "utf-8")
+    ingest("fire_points", tmp / "fires.csv", con=con)
+    yield con
+    con.close()
+
+
+def _by_position(checked: pd.DataFrame, lat: float, lon: float) -> pd.Series:
+    distance = (checked["lat"] - lat).abs() + (checked["lon"] - lon).abs()
+    return checked.loc[distance.idxmin()]
+
+
+def test_every_event_is_attributed_as_constructed(area):
+    checked = check_fires(area, DAY, DAY, rules=RULES)
+    assert len(checked) == 8  # 9 detections of Beijing 04-23 → 8 events (F7 twice)
+    f1 = _by_position(checked, 34.10, 112.05)
+    assert (f1.county_name, f1.township_name, f1.zone_ids) == ("甲县", "甲一镇", [])
+    f2 = _by_position(checked, 34.15, 112.02)
+    assert f2.zone_ids == ["Z1"] and f2.zone_types == ["秸秆禁烧区"] and f2.in_control_zone
+    f3 = _by_position(checked, 34.15, 112.10)  # on the edge of Z1 and between two townships
+    assert f3.zone_ids == ["Z1"] and f3.township_adcode == "410001001"
+    f7 = _by_position(checked, 34.12075, 112.16025)
+    assert f7.detections == 2 and f7.satellites == "N,N20" and f7.zone_types == ["禁煤区"]
+    f8 = _by_position(checked, 34.19, 112.19)
+    assert f8.local_date == DAY and f8.first_detected_bjt == pd.Timestamp("2025-04-23 00:30")
+
+
+def test_heat_sources_and_persistence_are_industrial(area):
+    checked = check_fires(area, DAY, DAY, rules=RULES)
+    f4 = _by_position(checked, 34.10, 112.301)
+    assert f4.category == "suspected_industrial" and "钢铁厂" in f4.category_reason
+    assert f4.nearest_enterprise_id == "E1" and 80 < f4.nearest_enterprise_m < 100
+    f5 = _by_position(checked, 34.021, 112.351)
+    assert f5.category == "suspected_industrial" and "一号煤矿" in f5.category_reason
+    f6 = _by_position(checked, 34.18, 112.38)
+    assert f6.category == "suspected_industrial" and "持续热点" in f6.category_reason
+    others = checked[~checked["event_id"].isin([f4.event_id, f5.event_id, f6.event_id])]
+    assert set(others["category"]) == {"straw_burning"}  # no land cover: counted as straw
+    # with a 50 m buffer the steel plant (~92 m away) no longer explains F4
+    assert _by_position(check_fires(area, DAY, DAY, rules=FireRules(
+        heat_industries=("钢铁",), heat_buffer_m=50, landcover=None)), 34.10, 112.301).category == "straw_burning"
+
+
+def test_penalties_follow_categories_and_status(area):
+    checked = check_fires(area, DAY, DAY, rules=RULES)
+    straw = checked[checked["category"] == "straw_burning"]
+    assert (straw["penalty_yuan"] == 500_000).all()
+    assert (checked.loc[checked["category"] == "suspected_industrial", "penalty_yuan"] == 0).all()
+    f2 = _by_position(checked, 34.15, 112.02)
+    verification.set_status(area, f2.event_id, "dismissed", changed_by="tester", reason="not_a_fire")
+    again = check_fires(area, DAY, DAY, rules=RULES)
+    assert _by_position(again, 34.15, 112.02).penalty_yuan == 0
+    assert again["penalty_yuan"].sum() == checked["penalty_yuan"].sum() - 500_000
+    verified = check_fires(area, DAY, DAY, rules=RULES, figures="verified")
+    assert verified["penalty_yuan"].sum() == 0  # nothing verified yet
+    f1 = _by_position(checked, 34.10, 112.05)
+    verification.set_status(area, f1.event_id, "核定", changed_by="tester", township_adcode="410001002",
+                            county_adcode="410001")
+    verified = check_fires(area, DAY, DAY, rules=RULES, figures="verified")
+    row = _by_position(verified, 34.10, 112.05)
+    assert row.penalty_yuan == 500_000 and row.status == "verified"
+    assert row.township_name == "甲二镇" and row.attribution_corrected
+    assert verified["penalty_yuan"].sum() == 500_000
+
+
+def test_min_confidence_filters_events_by_best_detection(area):
+    high = check_fires(area, DAY, DAY, rules=RULES, min_confidence="h")
+    assert len(high) == 2  # F2 and F7 (its N20 detection is high)
+    assert len(check_fires(area, DAY, DAY, rules=RULES, min_confidence="low")) == 8
+    assert len(check_fires(area, DAY, DAY, rules=RULES, min_confidence=80)) == 2
+
+
+def test_previous_beijing_day_and_detections(area):
+    checked = check_fires(area, date(2025, 4, 22), date(2025, 4, 22), rules=RULES)
+    assert len(checked) == 1 and checked.iloc[0].first_detected_bjt == pd.Timestamp("2025-04-22 23:30")
+    both = check_fires(area, DAY, DAY, rules=RULES)
+    f7 = _by_position(both, 34.12075, 112.16025)
+    found = event_detections(area, [f7.event_id])
+    assert list(found["satellite"]) == ["N", "N20"]
+    assert list(found["detected_bjt"]) == [pd.Timestamp("2025-04-23 13:30"), pd.Timestamp("2025-04-23 14:10")]
+
+
+def test_notice_has_the_columns_townships_need(area, tmp_path):
+    checked = check_fires(area, DAY, DAY, rules=RULES)
+    table = notice_table(checked)
+    assert list(table.columns) == ["事件编号", "区县", "乡镇", "经度", "纬度", "时间(北京时间)", "卫星",
+                                   "管控区", "类别", "状态", "扣减(元)"]
+    csv_path = write_notice(table, tmp_path / "notice.csv", notice_title(DAY, DAY))
+    assert csv_path.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel opens UTF-8 with a BOM
+    xlsx = write_notice(table, tmp_path / "notice.xlsx", notice_title(DAY, DAY))
+    back = pd.read_excel(xlsx, header=1)
+    assert len(back) == len(table) and "甲县禁烧区" in set(back["管控区"])
+    assert pd.read_excel(xlsx, header=None).iloc[0, 0] == "卫星火点核查通知（2025-04-23 至 2025-04-23，北京时间）"
+
+
+@pytest.mark.parametrize(("days", "on", "expected"), [
+    ([date(2025, 4, 1), date(2025, 4, 10), date(2025, 4, 23)], date(2025, 4, 23), True),
+    ([date(2025, 3, 1), date(2025, 4, 10), date(2025, 4, 23)], date(2025, 4, 23), False),
+    ([date(2025, 4, 23), date(2025, 4, 24), date(2025, 5, 22)], date(2025, 4, 23), True),  # day 30
+    ([date(2025, 4, 23), date(2025, 4, 24), date(2025, 5, 23)], date(2025, 4, 23), False),  # day 31
+    ([date(2025, 4, 22), date(2025, 4, 24), date(2025, 5, 22)], date(2025, 4, 24), False),
+    ([date(2025, 4, 23), date(2025, 5, 1), date(2025, 5, 20)], date(2025, 5, 1), True),
+])
+def test_persistence_window(days, on, expected):
+    assert is_persistent(days, on, 3, 30) is expected
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from geoaq.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo_fires") / "demo.duckdb"
+    build_demo(path)
+    con = db.connect(path)
+    yield con
+    con.close()
+
+
+def test_demo_counts_equal_a_geopandas_recount(demo):
+    checked = check_fires(demo, date(2025, 4, 22), date(2025, 4, 24))
+    assert len(checked) == 16  # 17 real MODIS detections, two of them one fire
+    points = gpd.GeoDataFrame(checked[["event_id"]], geometry=gpd.points_from_xy(checked["lon"], checked["lat"]), crs=4326)
+    units = store.read_layer(demo, get_layer("admin_units"))
+    zones = store.read_layer(demo, get_layer("control_zones"))
+    counties = gpd.sjoin(points, units[units["level"] == "县"], predicate="intersects")
+    recount = counties.groupby("adcode").size().sort_index()
+    ours = checked.dropna(subset=["county_adcode"]).groupby("county_adcode").size().sort_index()
+    assert ours.to_dict() == recount.to_dict()
+    in_zones = gpd.sjoin(points, zones, predicate="intersects").groupby("zone_type")["event_id"].nunique()
+    ours_zones = checked.explode("zone_types").dropna(subset=["zone_types"]).groupby("zone_types")["event_id"].nunique()
+    assert ours_zones.to_dict() == in_zones.to_dict()
+    assert set(checked["category"]) <= {"straw_burning", "other_open_burning", "suspected_industrial"}
+    assert (checked["category"] == "other_open_burning").sum() >= 1  # two real points are on built-up land
+
+
+def test_demo_fires_per_cropland(demo):
+    checked = check_fires(demo, date(2025, 4, 22), date(2025, 4, 24))
+    table = fires_per_cropland(demo, checked)
+    assert len(table) == 14 and (table["cropland_ha"] > 0).all()
+    straw = checked[checked["category"] == "straw_burning"].groupby("county_adcode").size()
+    row = table.set_index("county_adcode").loc[straw.index[0]]
+    assert row["straw_burning_events"] == straw.iloc[0]
+    assert row["fires_per_1000ha"] == pytest.approx(1000 * straw.iloc[0] / row["cropland_ha"], rel=1e-3)
