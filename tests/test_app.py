@@ -58,3 +58,94 @@ def test_missing_database_explains_how_to_build_it(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert "make run" in at.error[0].value
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory):
+    from geoaq.demo import build_demo
+
+    path = tmp_path_factory.mktemp("app_demo") / "demo.duckdb"
+    build_demo(path)
+    return path
+
+
+@pytest.fixture
+def demo_db(tmp_path, demo_template, monkeypatch):
+    import shutil
+
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_template, path)
+    monkeypatch.setenv("GEOAQ_DB", str(path))
+    return path
+
+
+def _fires_page(**state):
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("app_pages/fires.py").run()
+    assert not at.exception
+    return at
+
+
+def test_fires_page_shows_events_with_units_and_period(demo_db):
+    at = _fires_page()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["火点事件（个）"] == "16"
+    assert metrics["扣减财力合计（疑似口径）"].startswith("¥")
+    assert any("统计时段：2025-04-23 至 2025-04-24（北京时间）" in c.value for c in at.caption)
+    assert at.dataframe[0].value.shape[0] == 16
+    assert "类别" in at.dataframe[0].value.columns and "扣减(元)" in at.dataframe[0].value.columns
+
+
+def test_fires_page_filters_change_the_counts(demo_db):
+    at = _fires_page()
+    at.multiselect(key="fire_cat").set_value(["other_open_burning"]).run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["火点事件（个）"] == "2"
+    at.toggle(key="fire_in_zone").set_value(True).run()
+    assert at.dataframe[0].value.shape[0] == 2  # both built-up fires lie in fuel-ban zones
+
+
+def test_fires_page_sets_a_status_through_the_shared_function(demo_db):
+    from geoaq import db, verification
+
+    at = _fires_page()
+    event_id = at.dataframe[0].value.iloc[0]["事件编号"]
+    at.selectbox(key="fire_event").set_value(event_id).run()
+    assert not at.exception
+    at.radio(key="status_new").set_value("dismissed")
+    at.selectbox(key="status_reason").set_value("not_a_fire")
+    at.text_input(key="status_by").input("王五")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    con = db.connect(demo_db, read_only=True)
+    try:
+        history = verification.history(con, event_id)
+    finally:
+        con.close()
+    assert list(history["status"]) == ["dismissed"] and history.iloc[0]["changed_by"] == "王五"
+
+
+def test_fires_page_in_english(demo_db):
+    at = _fires_page(lang="en")
+    assert {m.label for m in at.metric} >= {"Fire events", "Suspected industrial"}
+
+
+def test_fires_page_refuses_a_dismissal_without_reason(demo_db):
+    from geoaq import db, verification
+
+    at = _fires_page()
+    event_id = at.dataframe[0].value.iloc[0]["事件编号"]
+    at.selectbox(key="fire_event").set_value(event_id).run()
+    at.radio(key="status_new").set_value("dismissed")
+    at.text_input(key="status_by").input("王五")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("reason" in e.value or "原因" in e.value for e in at.error)
+    con = db.connect(demo_db, read_only=True)
+    try:
+        assert verification.history(con, event_id).empty
+    finally:
+        con.close()

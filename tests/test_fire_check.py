@@ -213,3 +213,29 @@ def test_demo_fires_per_cropland(demo):
     row = table.set_index("county_adcode").loc[straw.index[0]]
     assert row["straw_burning_events"] == straw.iloc[0]
     assert row["fires_per_1000ha"] == pytest.approx(1000 * straw.iloc[0] / row["cropland_ha"], rel=1e-3)
+
+
+def test_real_firms_files_group_into_events(tmp_path):
+    """The VIIRS and MODIS excerpts exactly as downloaded: every event's detections are linked."""
+    from helpers import DATA
+
+    from geoaq import fires
+
+    con = db.connect(tmp_path / "real.duckdb")
+    try:
+        ingest("fire_points", DATA / "firms_viirs_snpp_china.csv", con=con)
+        ingest("fire_points", DATA / "firms_modis_c61_china.csv", con=con)
+        result = fires.refresh_events(con, None, None, fires.load_fire_rules())
+        detections = con.execute("SELECT count(*) FROM fire_points").fetchone()[0]
+        assert result.detections == detections and 0 < result.events <= detections
+        members = con.execute("SELECT d.event_id, d.latitude, d.longitude, e.radius_m FROM fire_event_detections d "
+                              "JOIN fire_events e USING (event_id)").df()
+        for _, group in members.groupby("event_id"):
+            if len(group) > 1:  # single linkage: every member has a neighbour within the radius
+                lon, lat = group["longitude"].to_numpy(), group["latitude"].to_numpy()
+                for i in range(len(group)):
+                    others = [j for j in range(len(group)) if j != i]
+                    distance = fires.geodesic_m(lon[[i] * len(others)], lat[[i] * len(others)], lon[others], lat[others])
+                    assert distance.min() <= group["radius_m"].iloc[0]
+    finally:
+        con.close()

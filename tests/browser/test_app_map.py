@@ -107,3 +107,22 @@ def test_click_opens_popup_and_html_shows_as_text(streamlit_app, page, browser_l
     assert HOSTILE in popup.inner_text()
     assert popup.locator("img").count() == 0 and popup.locator("b", has_text="粗体站").count() == 0
     assert not browser_log.page_errors, browser_log.page_errors
+
+
+def test_fires_page_map_opens_an_event_with_its_detections(streamlit_app, page, browser_log, demo_db):
+    page.set_viewport_size({"width": 1400, "height": 1600})
+    url = streamlit_app(APP, env={"GEOAQ_DB": str(demo_db)})
+    page.goto(url.rstrip("/") + "/fires")
+    page.get_by_text("火点事件（个）").first.wait_for(timeout=60_000)
+    frame = page.frame_locator("iframe").first
+    frame.locator("path.leaflet-interactive").first.wait_for(state="visible", timeout=60_000)
+    map_frame = next(f for f in page.frames if "/component/" in f.url)
+    assert map_frame.evaluate(OPEN_POPUP_JS, "FE-")  # event tooltips start with their id
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    text = popup.inner_text()
+    assert "探测记录" in text and "事件编号" in text and "扣减(元)" in text
+    legend = frame.locator(".geoaq-legend").inner_text()
+    assert "火点事件: 疑似" in legend and "火点事件: 核定" in legend
+    assert not browser_log.page_errors, browser_log.page_errors
+    assert not browser_log.external_non_tile_requests, browser_log.external_non_tile_requests

@@ -1,0 +1,1 @@
+"""The app's pages (run through `app.py`'s st.navigation)."""

@@ -1,0 +1,97 @@
+"""Thin Streamlit adapter shared by the pages: language, database path, cached loaders.
+
+The geoaq package never imports Streamlit; caching lives here, keyed by the database file's
+modification time so every write (ingest, a status change) refreshes what pages show.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geoaq import config, db, store
+from geoaq.i18n import DEFAULT_LANGUAGE, t
+from geoaq.layers import load_registry
+
+
+def lang() -> str:
+    """The language chosen in the sidebar ("zh" by default)."""
+    return st.session_state.get("lang", DEFAULT_LANGUAGE)
+
+
+def database_path() -> Path:
+    return config.db_path()
+
+
+def database_version(path: Path) -> float:
+    """Changes whenever the database file (or its WAL) is written, so caches refresh."""
+    wal = path.with_name(path.name + ".wal")
+    return path.stat().st_mtime + (wal.stat().st_mtime if wal.exists() else 0.0)
+
+
+def require_database() -> Path:
+    """The database path; stops the page with instructions when the file does not exist."""
+    path = database_path()
+    if not path.exists():
+        st.error(t("no_database", lang(), path=path))
+        st.stop()
+    return path
+
+
+@st.cache_data(show_spinner=False)
+def load_layers(db_path: str, version: float) -> dict[str, tuple[gpd.GeoDataFrame, int, object]]:
+    """Every registry layer as (features, synthetic rows, period); `version` keys the cache."""
+    con = db.connect(db_path, read_only=True)
+    try:
+        loaded = {}
+        for name, spec in load_registry().items():
+            frame = store.read_layer(con, spec)
+            synthetic = int(frame["synthetic"].fillna(False).sum()) if len(frame) else 0
+            loaded[name] = (frame, synthetic, store.layer_period(con, spec))
+        return loaded
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False)
+def fire_check(db_path: str, version: float, start: date, end: date, min_confidence: str | None,
+               figures: str) -> pd.DataFrame:
+    """`check_fires` for the period (recomputes events only when detections changed)."""
+    from geoaq.fire_check import check_fires
+
+    con = db.connect(db_path)
+    try:
+        return check_fires(con, start, end, min_confidence=min_confidence, figures=figures)
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False)
+def fire_detections(db_path: str, version: float, event_ids: tuple[str, ...]) -> pd.DataFrame:
+    from geoaq.fire_check import event_detections
+
+    con = db.connect(db_path, read_only=True)
+    try:
+        return event_detections(con, list(event_ids))
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False)
+def fire_period(db_path: str, version: float) -> tuple[date, date] | None:
+    """First and last Beijing day with detections (for the date filter's defaults)."""
+    con = db.connect(db_path, read_only=True)
+    try:
+        from geoaq.layers import get_layer
+
+        period = store.layer_period(con, get_layer("fire_points"))
+    finally:
+        con.close()
+    if period is None:
+        return None
+    # acq_date is UTC; a Beijing day can be one later
+    return period[0], period[1] + pd.Timedelta(days=1)

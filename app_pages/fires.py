@@ -1,0 +1,139 @@
+"""火点核查 Fires: fire events of a period, who is responsible, what it costs, verification."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages.common import (
+    database_version,
+    fire_check,
+    fire_detections,
+    fire_period,
+    lang,
+    load_layers,
+    require_database,
+)
+from geoaq import db, verification
+from geoaq._errors import GeoaqError
+from geoaq.fire_notice import STATUS_LABELS, notice_table, notice_title, notice_xlsx_bytes
+from geoaq.fire_view import display_table, events_overlay, filter_events
+from geoaq.fires import CATEGORIES
+from geoaq.i18n import t
+from geoaq.layers import load_registry
+from geoaq.mapview import build_map, configured_tiles
+
+REASONS = verification.DISMISS_REASON_LABELS
+
+language = lang()
+zh = language == "zh"
+st.title(t("page_fires", language))
+db_file = require_database()
+version = database_version(db_file)
+
+period = fire_period(str(db_file), version)
+default_end = period[1] if period else date.today()
+default_start = max(period[0], default_end - timedelta(days=6)) if period else default_end - timedelta(days=6)
+
+with st.container(border=True):
+    c1, c2, c3 = st.columns([2, 1, 1])
+    chosen = c1.date_input(t("fires_period", language), value=(default_start, default_end), key="fire_dates")
+    confidence = c2.selectbox(
+        t("fires_min_confidence", language), ["", "low", "nominal", "high"], key="fire_conf",
+        format_func=lambda v: t("all", language) if not v else {"low": "低 low", "nominal": "中 nominal", "high": "高 high"}[v])
+    figures = c3.radio(t("fires_figures", language), ["suspected", "verified"], key="fire_figures",
+                       format_func=lambda v: t(f"figures_{v}", language), horizontal=True)
+if not isinstance(chosen, tuple) or len(chosen) != 2:
+    st.info(t("fires_pick_end", language))
+    st.stop()
+start, end = chosen
+
+with st.spinner(t("fires_computing", language)):
+    checked = fire_check(str(db_file), version, start, end, confidence or None, figures)
+
+f1, f2, f3, f4 = st.columns(4)
+categories = f1.multiselect(t("fires_category", language), list(CATEGORIES), key="fire_cat", placeholder=t("all", language),
+                            format_func=lambda c: CATEGORIES[c][language])
+statuses = f2.multiselect(t("fires_status", language), list(STATUS_LABELS), key="fire_status", placeholder=t("all", language),
+                          format_func=lambda s: STATUS_LABELS[s][language])
+counties = f3.multiselect(t("fires_county", language), sorted(checked["county_name"].dropna().unique()), key="fire_county", placeholder=t("all", language))
+in_zone_only = f4.toggle(t("fires_in_zone_only", language), key="fire_in_zone")
+shown = filter_events(checked, categories=categories, statuses=statuses, counties=counties,
+                      in_zone_only=in_zone_only)
+
+period_text = t("fires_period_note", language, start=start, end=end)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(t("fires_events", language), f"{len(shown):,}", help=period_text)
+m2.metric(t("fires_in_zones", language), f"{int(shown['in_control_zone'].sum()):,}", help=period_text)
+m3.metric(t("fires_industrial", language), f"{int((shown['category'] == 'suspected_industrial').sum()):,}",
+          help=period_text)
+m4.metric(t("fires_penalty_total", language, figures=t(f"figures_{figures}", language)),
+          f"¥{int(shown['penalty_yuan'].sum()):,}", help=period_text)
+st.caption(period_text)
+
+detections = fire_detections(str(db_file), version, tuple(shown["event_id"]))
+registry = load_registry()
+layers = load_layers(str(db_file), version)
+background = [(registry[name], layers[name][0]) for name in ("admin_units", "control_zones") if name in registry]
+fmap = build_map(background, lang=language, tiles=configured_tiles(),
+                 overlays=(events_overlay(shown, detections, language),))
+st_folium(fmap, height=520, use_container_width=True, returned_objects=[], key="fire_map")
+
+table = display_table(shown, language)
+selection = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
+                         selection_mode="single-row", key="fire_table")
+rows = selection.selection.rows if selection else []
+event_ids = list(shown["event_id"])
+if rows and st.session_state.get("fire_table_row") != rows[0]:  # a click in the table picks the event
+    st.session_state["fire_table_row"] = rows[0]
+    st.session_state["fire_event"] = event_ids[rows[0]]
+if st.session_state.get("fire_event") not in event_ids:
+    st.session_state["fire_event"] = ""
+
+d1, d2, d3 = st.columns(3)
+notice = notice_table(shown, language)
+title = notice_title(start, end, language)
+d1.download_button(t("fires_notice_csv", language), notice.to_csv(index=False).encode("utf-8-sig"),
+                   file_name=f"fire_notice_{start}_{end}.csv", mime="text/csv")
+d2.download_button(t("fires_notice_xlsx", language), notice_xlsx_bytes(notice, title),
+                   file_name=f"fire_notice_{start}_{end}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+picked = st.selectbox(t("fires_pick_event", language), ["", *event_ids], key="fire_event",
+                      format_func=lambda e: e or "—")
+if not picked:
+    st.caption(t("fires_select_hint", language))
+    st.stop()
+
+event = shown.set_index("event_id").loc[picked].copy()
+event["event_id"] = picked
+st.subheader(f"{event['event_id']} · {STATUS_LABELS[event['status']][language]}")
+st.dataframe(detections[detections["event_id"] == event["event_id"]].drop(columns="event_id"),
+             hide_index=True, width="stretch")
+con = db.connect(db_file, read_only=True)
+try:
+    st.dataframe(verification.history(con, event["event_id"]), hide_index=True, width="stretch")
+finally:
+    con.close()
+
+with st.form("set_status"):
+    new_status = st.radio(t("fires_status", language), list(STATUS_LABELS), horizontal=True,
+                          format_func=lambda s: STATUS_LABELS[s][language], key="status_new")
+    reason = st.selectbox(t("fires_dismiss_reason", language), ["", *REASONS], key="status_reason",
+                          format_func=lambda r: "—" if not r else f"{REASONS[r]} {r}")
+    who = st.text_input(t("fires_changed_by", language), key="status_by")
+    note = st.text_input(t("fires_note", language), key="status_note")
+    if st.form_submit_button(t("fires_save_status", language)):
+        con = db.connect(db_file)
+        try:
+            verification.set_status(con, event["event_id"], new_status, changed_by=who,
+                                    reason=reason or None, note=note or None)
+        except GeoaqError as exc:
+            st.error(str(exc))
+        else:
+            st.success(t("fires_saved", language))
+            st.rerun()
+        finally:
+            con.close()
