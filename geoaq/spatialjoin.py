@@ -32,8 +32,10 @@ from __future__ import annotations
 import json
 import math
 import time
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 
+import duckdb
 import pandas as pd
 
 from geoaq.db import Connection, transaction
@@ -166,15 +168,26 @@ def _is_current(con: Connection, recorded: tuple | None, table: str, keys: tuple
 
 def _build(con: Connection, layer: str, table: str, keys: tuple[str, ...], cell_deg: float) -> int:
     """Run the build steps (named queries, see each file) and return the cover's row count."""
-    con.execute(query("cell_cover_polygons", layer=layer, keys=identifier_list(keys)),
-                [cell_deg, PIECE_LEVEL])
-    con.execute(query("cell_cover_edges"), [cell_deg])
-    con.execute(query("cell_cover_nodes"))
-    con.execute(query("cell_cover_interior"), [cell_deg])
-    con.execute(query("cell_cover_pieces"), [cell_deg])
-    con.execute(query("cell_cover_assemble", cover=table, keys=identifier_list(keys, "p.")))
+    try:
+        con.execute(query("cell_cover_polygons", layer=layer, keys=identifier_list(keys)),
+                    [cell_deg, PIECE_LEVEL])
+        con.execute(query("cell_cover_edges"), [cell_deg])
+        con.execute(query("cell_cover_nodes"))
+        con.execute(query("cell_cover_interior"), [cell_deg])
+        con.execute(query("cell_cover_pieces"), [cell_deg])
+        con.execute(query("cell_cover_assemble", cover=table, keys=identifier_list(keys, "p.")))
+    except BaseException:
+        with suppress(duckdb.Error):  # an aborted transaction drops them on rollback
+            con.execute(query("cell_cover_drop_work"))
+        raise
     con.execute(query("cell_cover_drop_work"))
     return con.execute(query("cell_cover_rows", cover=table)).fetchone()[0]
+
+
+def _in_transaction(con: Connection) -> bool:
+    """Whether the caller has a transaction open on `con` (then the build joins it)."""
+    first = con.execute(query("cell_cover_transaction_id")).fetchone()[0]
+    return con.execute(query("cell_cover_transaction_id")).fetchone()[0] == first
 
 
 def refresh_cell_cover(con: Connection, layer: str, *, key_columns: tuple[str, ...] | None = None,
@@ -185,6 +198,8 @@ def refresh_cell_cover(con: Connection, layer: str, *, key_columns: tuple[str, .
     it was built (checked with a checksum, recorded in `cell_covers`), with the same key
     columns and, if given, the same `cell_deg`. `key_columns` defaults to the layer's natural
     key; `cell_deg` (a power of two, degrees) to `choose_cell_deg` of the median polygon size.
+    The build runs in one transaction (the caller's, when one is open): other connections see
+    the old cover and its record, or the new ones.
     """
     table = cover_table_name(layer)
     keys = _key_columns(con, layer, key_columns)
@@ -197,7 +212,7 @@ def refresh_cell_cover(con: Connection, layer: str, *, key_columns: tuple[str, .
         extent = con.execute(query("cell_cover_typical_extent", layer=layer)).fetchone()[0]
         wanted_deg = choose_cell_deg(extent)
     started = time.perf_counter()
-    with transaction(con):
+    with nullcontext() if _in_transaction(con) else transaction(con):
         con.execute(query("cell_cover_bookkeeping"))
         rows = _build(con, layer, table, keys, wanted_deg)
         con.execute(query("cell_cover_record"), [

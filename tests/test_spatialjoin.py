@@ -326,6 +326,18 @@ def test_cover_is_reused_until_the_layer_changes(con, tmp_path, township_shapes)
                        "WHERE adcode = '410300900'").fetchone()[0] == 0
 
 
+def test_build_inside_the_callers_transaction(con, tmp_path, township_shapes) -> None:
+    load_admin_units(con, tmp_path, township_shapes)
+    xy = np.array([[*township_shapes["410300005"].representative_point().coords[0]]])
+    con.execute("BEGIN TRANSACTION")
+    ours, expected, _ = attribute(con, xy)
+    assert ours == expected == {(0, "410300005")}
+    con.execute("ROLLBACK")  # the cover and its record go with the caller's transaction
+    assert spatialjoin.cell_cover_info(con, "admin_units") is None
+    assert not store.table_exists(con, "cell_cover_admin_units")
+    assert attribute(con, xy)[0] == {(0, "410300005")}
+
+
 def test_sql_building_block_joins_inside_another_query(con, tmp_path, township_shapes) -> None:
     load_admin_units(con, tmp_path, township_shapes)
     rng = np.random.default_rng(4)

@@ -6,9 +6,9 @@
 -- it touches, step 5), and when its range has more than two cells only those whose closed box
 -- it intersects are kept (a superset of the half-open ones: harmless).
 -- $1 = cell size in degrees.
-CREATE OR REPLACE TEMP TABLE cell_cover_edges AS
+CREATE OR REPLACE TEMP TABLE cell_cover__edges AS
 WITH parts AS (
-    SELECT poly_id, unnest(ST_Dump(geom)).geom AS part FROM cell_cover_polygons
+    SELECT poly_id, unnest(ST_Dump(geom)).geom AS part FROM cell_cover__polygons
 ),
 rings AS (
     SELECT poly_id, unnest(part::POLYGON_2D) AS ring FROM parts

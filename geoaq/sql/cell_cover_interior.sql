@@ -4,11 +4,11 @@
 -- boundary nodes that are not boundary nodes themselves, and the top-level nodes over the
 -- polygon's bounding box. Node centres are exact binary numbers, never on the boundary.
 -- $1 = cell size in degrees.
-CREATE OR REPLACE TEMP TABLE cell_cover_interior AS
+CREATE OR REPLACE TEMP TABLE cell_cover__interior AS
 WITH children AS (
     SELECT n.poly_id, n.level - 1 AS level, 2 * n.node_x + q.dx AS node_x,
            2 * n.node_y + q.dy AS node_y
-    FROM cell_cover_nodes AS n, (VALUES (0, 0), (0, 1), (1, 0), (1, 1)) AS q(dx, dy)
+    FROM cell_cover__nodes AS n, (VALUES (0, 0), (0, 1), (1, 0), (1, 1)) AS q(dx, dy)
     WHERE n.level > 0
 ),
 top_x AS (
@@ -16,7 +16,7 @@ top_x AS (
            unnest(range(floor(ST_XMin(p.geom) / ($1::DOUBLE * pow(2, p.top_level)))::BIGINT,
                         floor(ST_XMax(p.geom) / ($1::DOUBLE * pow(2, p.top_level)))::BIGINT + 1))
                AS node_x
-    FROM cell_cover_polygons AS p
+    FROM cell_cover__polygons AS p
 ),
 tops AS (
     SELECT poly_id, top_level AS level, node_x,
@@ -31,11 +31,11 @@ candidates AS (
 ),
 free AS (
     SELECT c.* FROM candidates AS c
-    ANTI JOIN cell_cover_nodes AS n USING (poly_id, level, node_x, node_y)
+    ANTI JOIN cell_cover__nodes AS n USING (poly_id, level, node_x, node_y)
 )
 SELECT f.poly_id, f.level, f.node_x, f.node_y
 FROM free AS f
-JOIN cell_cover_polygons AS p USING (poly_id)
+JOIN cell_cover__polygons AS p USING (poly_id)
 WHERE ST_Intersects(p.geom, ST_Point(
     (f.node_x + 0.5) * $1::DOUBLE * pow(2, f.level),
     (f.node_y + 0.5) * $1::DOUBLE * pow(2, f.level)))

@@ -8,13 +8,13 @@
 -- closed boxes and answers for every point in them as the whole polygon would. A polygon that
 -- lies inside the clip box is kept whole (no overlay).
 -- $1 = cell size in degrees.
-CREATE OR REPLACE TEMP TABLE cell_cover_pieces AS
+CREATE OR REPLACE TEMP TABLE cell_cover__pieces AS
 WITH reach AS (
     SELECT e.poly_id, $1::DOUBLE * pow(2, p.piece_level) AS size,
            e.cell_x >> p.piece_level AS node_x, e.cell_y >> p.piece_level AS node_y,
            min(e.xmin) AS xmin, max(e.xmax) AS xmax, min(e.ymin) AS ymin, max(e.ymax) AS ymax
-    FROM cell_cover_edges AS e
-    JOIN cell_cover_polygons AS p USING (poly_id)
+    FROM cell_cover__edges AS e
+    JOIN cell_cover__polygons AS p USING (poly_id)
     GROUP BY ALL
 ),
 boxes AS (
@@ -32,4 +32,4 @@ SELECT b.poly_id, b.node_x, b.node_y,
            ELSE ST_Intersection(p.geom, ST_MakeEnvelope(b.xmin, b.ymin, b.xmax, b.ymax))
        END AS piece
 FROM boxes AS b
-JOIN cell_cover_polygons AS p USING (poly_id)
+JOIN cell_cover__polygons AS p USING (poly_id)

@@ -4,7 +4,7 @@
 -- at (step 5): the requested one, or the top level when lower.
 -- {layer}: the polygon layer; {keys}: its key columns. $1 = cell size in degrees, $2 = piece
 -- level.
-CREATE OR REPLACE TEMP TABLE cell_cover_polygons AS
+CREATE OR REPLACE TEMP TABLE cell_cover__polygons AS
 WITH numbered AS (
     SELECT
         row_number() OVER () AS poly_id,
