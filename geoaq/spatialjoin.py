@@ -173,8 +173,8 @@ def _build(con: Connection, layer: str, table: str, keys: tuple[str, ...], cell_
                     [cell_deg, PIECE_LEVEL])
         con.execute(query("cell_cover_edges"), [cell_deg])
         con.execute(query("cell_cover_nodes"))
-        con.execute(query("cell_cover_interior"), [cell_deg])
         con.execute(query("cell_cover_pieces"), [cell_deg])
+        con.execute(query("cell_cover_interior"), [cell_deg])
         con.execute(query("cell_cover_assemble", cover=table, keys=identifier_list(keys, "p.")))
     except BaseException:
         with suppress(duckdb.Error):  # an aborted transaction drops them on rollback

@@ -1,10 +1,11 @@
--- Cover build, step 2: every edge (segment) of every ring, and the grid cells it touches.
+-- Cover build, step 2: the grid cells the edges (segments) of each polygon's rings touch, one
+-- row per polygon and cell, with how far the edges through the cell reach beyond it.
 -- Cell (x, y) is the half-open box [x*d, (x+1)*d) x [y*d, (y+1)*d): the cell floor() puts a
 -- point in. With d a power of two, lon / d and x * d are exact, so "which cells can an edge
 -- touch" is exact: the floor() range of its bounding box. An edge inside one cell touches only
--- that cell; an edge across cells is kept with its extent (it widens the clip box of each cell
--- it touches, step 5), and when its range has more than two cells only those whose closed box
--- it intersects are kept (a superset of the half-open ones: harmless).
+-- that cell; an edge across cells keeps its extent (it widens the clip box of each cell it
+-- touches, step 4; NULL: no edge leaves the cell), and when its range has more than two cells
+-- only those whose closed box it intersects are kept (a superset of the half-open ones).
 -- $1 = cell size in degrees.
 CREATE OR REPLACE TEMP TABLE cell_cover__edges AS
 WITH parts AS (
@@ -38,16 +39,22 @@ crossing_cells AS (
     SELECT poly_id, xmin, xmax, ymin, ymax, a, b, many_cells, cell_x,
            unnest(range(y0, y1 + 1)) AS cell_y
     FROM crossing
+),
+touched AS (
+    SELECT poly_id, x0 AS cell_x, y0 AS cell_y,
+           NULL::DOUBLE AS xmin, NULL::DOUBLE AS xmax, NULL::DOUBLE AS ymin, NULL::DOUBLE AS ymax
+    FROM ranged
+    WHERE x0 = x1 AND y0 = y1
+    UNION ALL
+    SELECT poly_id, cell_x, cell_y, xmin, xmax, ymin, ymax
+    FROM crossing_cells
+    WHERE NOT many_cells
+       OR ST_Intersects(
+            ST_MakeLine(ST_Point(a.x, a.y), ST_Point(b.x, b.y)),
+            ST_MakeEnvelope(cell_x * $1::DOUBLE, cell_y * $1::DOUBLE,
+                            (cell_x + 1) * $1::DOUBLE, (cell_y + 1) * $1::DOUBLE))
 )
-SELECT poly_id, x0 AS cell_x, y0 AS cell_y,
-       NULL::DOUBLE AS xmin, NULL::DOUBLE AS xmax, NULL::DOUBLE AS ymin, NULL::DOUBLE AS ymax
-FROM ranged
-WHERE x0 = x1 AND y0 = y1
-UNION ALL
-SELECT poly_id, cell_x, cell_y, xmin, xmax, ymin, ymax
-FROM crossing_cells
-WHERE NOT many_cells
-   OR ST_Intersects(
-        ST_MakeLine(ST_Point(a.x, a.y), ST_Point(b.x, b.y)),
-        ST_MakeEnvelope(cell_x * $1::DOUBLE, cell_y * $1::DOUBLE,
-                        (cell_x + 1) * $1::DOUBLE, (cell_y + 1) * $1::DOUBLE))
+SELECT poly_id, cell_x, cell_y,
+       min(xmin) AS xmin, max(xmax) AS xmax, min(ymin) AS ymin, max(ymax) AS ymax
+FROM touched
+GROUP BY poly_id, cell_x, cell_y

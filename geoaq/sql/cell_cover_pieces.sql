@@ -1,4 +1,4 @@
--- Cover build, step 5: the polygon clipped once per boundary block of its piece level (a
+-- Cover build, step 4: the polygon clipped once per boundary block of its piece level (a
 -- block of 2^level x 2^level cells; level 0 would be the cell itself): the piece that points
 -- in the block's boundary cells are tested against. The clip box is the block's closed box
 -- widened to the full extent of every edge that touches one of its cells, so no edge through
@@ -18,18 +18,23 @@ WITH reach AS (
     GROUP BY ALL
 ),
 boxes AS (
-    SELECT poly_id, node_x, node_y,
-           least(node_x * size, coalesce(xmin, 'inf'::DOUBLE)) AS xmin,
-           greatest((node_x + 1) * size, coalesce(xmax, '-inf'::DOUBLE)) AS xmax,
-           least(node_y * size, coalesce(ymin, 'inf'::DOUBLE)) AS ymin,
-           greatest((node_y + 1) * size, coalesce(ymax, '-inf'::DOUBLE)) AS ymax
-    FROM reach
+    SELECT r.poly_id, r.node_x, r.node_y, p.geom,
+           least(r.node_x * r.size, coalesce(r.xmin, 'inf'::DOUBLE)) AS xmin,
+           greatest((r.node_x + 1) * r.size, coalesce(r.xmax, '-inf'::DOUBLE)) AS xmax,
+           least(r.node_y * r.size, coalesce(r.ymin, 'inf'::DOUBLE)) AS ymin,
+           greatest((r.node_y + 1) * r.size, coalesce(r.ymax, '-inf'::DOUBLE)) AS ymax
+    FROM reach AS r
+    JOIN cell_cover__polygons AS p USING (poly_id)
+),
+spread AS (
+    -- The window hands the rows to the next step partitioned, so that the clipping runs on
+    -- all threads (a source this small is otherwise read, and clipped, by one thread).
+    SELECT *, row_number() OVER (PARTITION BY poly_id) AS block_of_polygon FROM boxes
 )
-SELECT b.poly_id, b.node_x, b.node_y,
+SELECT poly_id, node_x, node_y,
        CASE
-           WHEN ST_XMin(p.geom) >= b.xmin AND ST_XMax(p.geom) <= b.xmax
-            AND ST_YMin(p.geom) >= b.ymin AND ST_YMax(p.geom) <= b.ymax THEN p.geom
-           ELSE ST_Intersection(p.geom, ST_MakeEnvelope(b.xmin, b.ymin, b.xmax, b.ymax))
+           WHEN ST_XMin(geom) >= xmin AND ST_XMax(geom) <= xmax
+            AND ST_YMin(geom) >= ymin AND ST_YMax(geom) <= ymax THEN geom
+           ELSE ST_Intersection(geom, ST_MakeEnvelope(xmin, ymin, xmax, ymax))
        END AS piece
-FROM boxes AS b
-JOIN cell_cover__polygons AS p USING (poly_id)
+FROM spread

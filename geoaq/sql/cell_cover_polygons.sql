@@ -1,7 +1,7 @@
 -- Cover build, step 1: the layer's polygons numbered, each with its top quadtree level: the
 -- level whose nodes (cell_deg * 2^level wide) are at least as wide as the polygon's bounding
 -- box, so that the box spans at most 2 x 2 nodes there; and the level its pieces are clipped
--- at (step 5): the requested one, or the top level when lower.
+-- at (step 4): the requested one, or the top level when lower.
 -- {layer}: the polygon layer; {keys}: its key columns. $1 = cell size in degrees, $2 = piece
 -- level.
 CREATE OR REPLACE TEMP TABLE cell_cover__polygons AS
