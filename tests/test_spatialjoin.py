@@ -128,8 +128,12 @@ def township_shapes() -> dict[str, object]:
     return shapes
 
 
-def test_points_everywhere_match_sjoin(con, tmp_path, township_shapes) -> None:
-    """Random points, every vertex, every edge midpoint, points on grid lines and corners."""
+@pytest.mark.parametrize("piece_level", [0, 1])
+def test_points_everywhere_match_sjoin(con, tmp_path, township_shapes, piece_level,
+                                       monkeypatch) -> None:
+    """Random points, every vertex, every edge midpoint, points on grid lines and corners;
+    pieces cut per cell (the default) and per block of 2 x 2 cells."""
+    monkeypatch.setattr(spatialjoin, "PIECE_LEVEL", piece_level)
     load_admin_units(con, tmp_path, township_shapes)
     polygons = stored_polygons(con, "admin_units")
     coords = shapely.get_coordinates(polygons.geometry.to_numpy())
