@@ -132,7 +132,7 @@ def township_shapes() -> dict[str, object]:
 def test_points_everywhere_match_sjoin(con, tmp_path, township_shapes, piece_level,
                                        monkeypatch) -> None:
     """Random points, every vertex, every edge midpoint, points on grid lines and corners;
-    pieces cut per cell (the default) and per block of 2 x 2 cells."""
+    pieces cut per cell and per block of 2 x 2 cells (the default)."""
     monkeypatch.setattr(spatialjoin, "PIECE_LEVEL", piece_level)
     load_admin_units(con, tmp_path, township_shapes)
     polygons = stored_polygons(con, "admin_units")
