@@ -31,14 +31,16 @@ never on the boundary) decides for all its cells.
 Build. All of it is SQL: the named queries `cell_cover_*.sql`, run in the order polygons,
 edges, nodes, pieces, interior, assemble. Most of the time goes into the overlays
 (`ST_Intersection`, some 40 us each whatever the size of the piece), so a piece is cut once
-per block of 2 x 2 cells (`PIECE_LEVEL = 1`) and shared by the block's boundary cells: on the
-bench that builds about 25% faster than one piece per cell, for a join about 20% slower (still
-some 5 times faster than `sjoin`), and keeps build + join faster than `sjoin` as well.
+per block of 2 x 2 cells (`PIECE_LEVEL = 1`) and shared by the block's boundary cells: in
+the bench's runs that took a quarter to a third off the build against one piece per cell, for
+a join 10-25% slower (still some 5 times faster than `sjoin`), and keeps build + join faster
+than `sjoin` as well.
 shapely's `clip_by_rect` clips faster than `ST_Intersection` but may return invalid polygons,
 which would break the point tests, so no step falls back to Python. The cover is rebuilt only
 when the layer's rows, key values or geometries change (a checksum recorded in `cell_covers`).
 Build time grows with the boundary blocks times the vertices of their polygon: 2-3 s for 3,000
-townships of 250 vertices on 2 CPUs, and as much for one polygon of 100,000 vertices.
+townships of 250 vertices on 2 CPUs, about as much for one polygon of 100,000 vertices cut
+into cells of that size.
 
 Join. The named query `points_in_polygons.sql` (`points_in_polygons_sql` fills it in for use
 inside other queries; `points_in_polygons` runs it).
