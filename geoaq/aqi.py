@@ -12,13 +12,15 @@ carries the ``standard`` version it was computed with.
 
 Rounding. HJ 633-2012 has the IAQI rounded *up* to an integer (进位取整): a result with any
 fractional part goes to the next integer, and the AQI is the maximum of those integers. The
-published national hourly release follows that rule on the published (already rounded)
-concentrations: ``tests/test_aqi.py`` reproduces every complete station-hour of
-2019-01-01 exactly, and rounding half up instead fails on thousands of them. Floating point must
-not push a value that is exactly an integer over it (e.g. CO 1.2 mg/m³ or a concentration exactly
-at a breakpoint), so the linear formula is evaluated as (ΔIAQI × (C − BP_Lo)) / ΔBP and the result
-is rounded to 1e-9 before the ceiling: an exact integer stays itself, anything visibly above it
-(down to 1e-9 of an index point) goes up.
+national hourly release does exactly that on its published concentrations (integers in µg/m³, CO
+to 0.1 mg/m³): ``tests/test_aqi.py`` reproduces all 27,135 complete station-hours of 2019-01-01
+(and the 4,883 published incomplete ones) with no exception, while rounding half up would miss
+5,893 of them and PM 24-hour moving means instead of the hourly PM values 25,883. Floating point
+must not push an exact integer over it (CO 2.2 mg/m³ on ``co_24h`` is 55 exactly, naive float
+arithmetic gives 56; CO 65.4 on ``co_1h`` 218, not 219), so the formula is evaluated as
+ΔIAQI × (C − BP_Lo) / ΔBP and rounded to 1e-9 before the ceiling: an exact integer stays itself,
+anything more than 1e-9 of an index point above it goes up. The tests check this against exact
+rational arithmetic for every 0.1 step of every table.
 
 Rules of HJ 633-2012 Table 1 implemented by :func:`iaqi`:
 
