@@ -19,5 +19,6 @@ language = st.sidebar.radio(
 pages = [
     st.Page("app_pages/map.py", title=t("page_map", language), icon="🗺️", url_path="map", default=True),
     st.Page("app_pages/fires.py", title=t("page_fires", language), icon="🔥", url_path="fires"),
+    st.Page("app_pages/compliance.py", title=t("page_compliance", language), icon="✅", url_path="compliance"),
 ]
 st.navigation(pages).run()

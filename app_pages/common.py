@@ -95,3 +95,48 @@ def fire_period(db_path: str, version: float) -> tuple[date, date] | None:
         return None
     # acq_date is UTC; a Beijing day can be one later
     return period[0], period[1] + pd.Timedelta(days=1)
+
+
+@st.cache_data(show_spinner=False)
+def compliance_summary(db_path: str, version: float, start: date, end: date, standard: str) -> pd.DataFrame:
+    """`compliance.summarize` for the period (writes only when fire events need recomputing)."""
+    from geoaq import compliance
+
+    con = db.connect(db_path)
+    try:
+        return compliance.summarize(con, start, end, standard=standard)
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False)
+def compliance_geometries(db_path: str, version: float) -> gpd.GeoDataFrame:
+    from geoaq import compliance
+
+    con = db.connect(db_path, read_only=True)
+    try:
+        return compliance.scope_geometries(con)
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False)
+def sensitive_areas(db_path: str, version: float, start: date, end: date) -> pd.DataFrame:
+    from geoaq import compliance
+
+    con = db.connect(db_path)
+    try:
+        return compliance.sensitive_areas(con, start, end)
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False)
+def readings_period(db_path: str, version: float):
+    from geoaq import aq
+
+    con = db.connect(db_path, read_only=True)
+    try:
+        return aq.readings_period(con)
+    finally:
+        con.close()

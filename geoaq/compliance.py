@@ -142,20 +142,29 @@ def _read(con: Connection, start: date, end: date, rules: ComplianceRules) -> _D
                  clusters=cluster_areas(enterprises, rules.cluster_buffer_m), fires=fires)
 
 
-def scopes(data: _Data) -> gpd.GeoDataFrame:
-    """Every scope to summarise: zones, counties, clusters (cities are added from stations)."""
+def scopes(zones: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Every scope with an area: zones, counties, clusters (cities are added from stations)."""
     parts = [
-        gpd.GeoDataFrame({"scope_type": "zone", "scope_id": data.zones["zone_id"], "scope_name": data.zones["name"],
-                          "scope_kind": data.zones["zone_type"]}, geometry=data.zones.geometry.to_numpy(), crs=4326),
-        gpd.GeoDataFrame({"scope_type": "county", "scope_id": data.counties["adcode"],
-                          "scope_name": data.counties["name"], "scope_kind": "县"},
-                         geometry=data.counties.geometry.to_numpy(), crs=4326),
-        gpd.GeoDataFrame({"scope_type": "cluster", "scope_id": data.clusters["cluster"],
-                          "scope_name": data.clusters["cluster"], "scope_kind": data.clusters["industry"]},
-                         geometry=data.clusters.geometry.to_numpy(), crs=4326),
+        gpd.GeoDataFrame({"scope_type": "zone", "scope_id": zones["zone_id"], "scope_name": zones["name"],
+                          "scope_kind": zones["zone_type"]}, geometry=zones.geometry.to_numpy(), crs=4326),
+        gpd.GeoDataFrame({"scope_type": "county", "scope_id": counties["adcode"],
+                          "scope_name": counties["name"], "scope_kind": "县"},
+                         geometry=counties.geometry.to_numpy(), crs=4326),
+        gpd.GeoDataFrame({"scope_type": "cluster", "scope_id": clusters["cluster"],
+                          "scope_name": clusters["cluster"], "scope_kind": clusters["industry"]},
+                         geometry=clusters.geometry.to_numpy(), crs=4326),
     ]
     frame = pd.concat([p for p in parts if len(p)], ignore_index=True)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326) if len(frame) else parts[0]
+
+
+def scope_geometries(con: Connection, rules: ComplianceRules | None = None) -> gpd.GeoDataFrame:
+    """The areas of all zones, counties and clusters (for maps and click look-ups)."""
+    rules = rules or load_compliance_rules()
+    units = store.read_layer(con, get_layer("admin_units"))
+    enterprises = store.read_layer(con, get_layer("enterprises"))
+    return scopes(store.read_layer(con, get_layer("control_zones")), units[units["level"] == "县"],
+                  cluster_areas(enterprises, rules.cluster_buffer_m))
 
 
 def _station_groups(data: _Data) -> tuple[dict[str, str], dict[str, str], list[str]]:
@@ -249,7 +258,7 @@ def summarize(con: Connection, start: date, end: date, *, zone_id: str | None = 
     targets = load_targets() if targets is None else targets
     data = _read(con, start, end, rules)
     evaluate = _Evaluations(con, data, standard)
-    areas = scopes(data)
+    areas = scopes(data.zones, data.counties, data.clusters)
     ent_in = inside(data.enterprises, areas.assign(area=range(len(areas))), "area")
     mine_in = inside(data.mines, areas.assign(area=range(len(areas))), "area")
     station_in = inside(data.stations, areas.assign(area=range(len(areas))), "area")

@@ -8,13 +8,12 @@ as an Excel workbook with a title stating the period.
 from __future__ import annotations
 
 from datetime import date
-from io import BytesIO
 from pathlib import Path
 
 import pandas as pd
 
-from geoaq._errors import GeoaqError
 from geoaq.fires import CATEGORIES
+from geoaq.report import write_table, xlsx_bytes
 
 STATUS_LABELS = {"suspected": {"zh": "疑似", "en": "Suspected"},
                  "verified": {"zh": "核定", "en": "Verified"},
@@ -55,26 +54,9 @@ def notice_title(start: date, end: date, lang: str = "zh") -> str:
 
 def notice_xlsx_bytes(table: pd.DataFrame, title: str) -> bytes:
     """The notice as an Excel workbook: a title row stating the period, then the table."""
-    buffer = BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        table.to_excel(writer, index=False, startrow=1, sheet_name="火点核查")
-        sheet = writer.sheets["火点核查"]
-        sheet.cell(row=1, column=1, value=title)
-        sheet.freeze_panes = "A3"
-        for index, column in enumerate(table.columns, start=1):
-            values = [str(column), *(str(v) for v in table[column].head(200))]
-            letter = sheet.cell(row=2, column=index).column_letter
-            sheet.column_dimensions[letter].width = min(40, max(len(v) for v in values) + 4)
-    return buffer.getvalue()
+    return xlsx_bytes(table, title, "火点核查")
 
 
 def write_notice(table: pd.DataFrame, path: Path, title: str) -> Path:
     """Write the notice as .csv (UTF-8 with BOM, for Excel) or .xlsx; returns the path."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        table.to_csv(path, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        path.write_bytes(notice_xlsx_bytes(table, title))
-    else:
-        raise GeoaqError(f"{path}: the notice is written as .csv or .xlsx, not {suffix or '(no suffix)'}")
-    return path
+    return write_table(table, path, title, "火点核查")

@@ -17,6 +17,7 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
@@ -230,6 +231,7 @@ class Overlay:
     collection: dict[str, Any]
     legend: tuple[dict[str, str], ...] = ()
     radius: float = 7.0
+    kind: str = "circle"  # "circle" (points) or "area" (polygons)
 
 
 def point_collection(frame: pd.DataFrame, popups: list[str], tooltips: list[str],
@@ -247,6 +249,25 @@ def point_collection(frame: pd.DataFrame, popups: list[str], tooltips: list[str]
 def _overlay_style(feature: dict[str, Any]) -> dict[str, Any]:
     colour = feature["properties"]["_color"]
     return {"color": "#222222", "fillColor": colour, "fillOpacity": 0.95, "weight": 1.5}
+
+
+def _area_overlay_style(feature: dict[str, Any]) -> dict[str, Any]:
+    colour = feature["properties"]["_color"]
+    return {"color": colour, "fillColor": colour, "fillOpacity": 0.3, "weight": 2}
+
+
+def area_collection(geometries, popups: list[str], tooltips: list[str], colours: list[str],
+                    tolerance_m: float = DISPLAY_TOLERANCE_M) -> dict[str, Any]:
+    """GeoJSON polygons (simplified for display) with prepared popup/tooltip/colour."""
+    simplified = shapely.simplify(np.asarray(geometries, dtype=object), tolerance_m / 111_000,
+                                  preserve_topology=True)
+    features = [
+        {"type": "Feature", "geometry": shapely.geometry.mapping(geom),
+         "properties": {"_popup": popup, "_tooltip": tooltip, "_color": colour}}
+        for geom, popup, tooltip, colour in zip(simplified, popups, tooltips, colours, strict=True)
+        if geom is not None and not geom.is_empty
+    ]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def build_map(
@@ -289,8 +310,8 @@ def build_map(
         folium.GeoJson(
             overlay.collection,
             name=f"{overlay.name} ({len(overlay.collection['features'])})",
-            style_function=_overlay_style,
-            marker=folium.CircleMarker(radius=overlay.radius, fill=True),
+            style_function=_overlay_style if overlay.kind == "circle" else _area_overlay_style,
+            marker=folium.CircleMarker(radius=overlay.radius, fill=True) if overlay.kind == "circle" else None,
             popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=480),
             tooltip=folium.GeoJsonTooltip(fields=["_tooltip"], labels=False),
             zoom_on_click=False,
