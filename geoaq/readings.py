@@ -62,14 +62,16 @@ project notes for the measurement).
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 import re
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +114,7 @@ CO_MEDIAN_MAX = 20.0
 CO_MEDIAN_MIN = 0.02
 PM_P95_MIN = 1.0
 MIN_VALUES_FOR_LOW_CHECKS = 24
+UNIT_SAMPLE = 500_000
 
 #: molar masses (g/mol) for ppm/ppb, from IUPAC standard atomic weights (S 32.06, O 15.999,
 #: N 14.007, C 12.011)
@@ -297,7 +300,7 @@ class ReadingsReport:
         lines = [
             f"{self.layer} ← {self.source_file}",
             f"  format {self.file_format}, encoding {enc.display_name(self.encoding or '-')}; "
-            f"stations: {self.station_source} ({self.stations:,})",
+            f"stations from {self.station_source}: {self.stations:,} with readings",
         ]
         if self.period:
             first, last = (f"{t:%Y-%m-%d %H:%M}" for t in self.period)
@@ -335,24 +338,25 @@ class ReadingsReport:
 
 @dataclass
 class _Parsed:
-    """A file as station-hours: one entry per (station, hour) candidate, in long arrays."""
+    """A file as candidate station-hours, in long arrays (one entry per station and hour)."""
 
     file_format: str
     rows_read: int
-    station: np.ndarray                      # object: code or None
+    station: pa.Array                        # code; null where missing or malformed
     time: np.ndarray                         # datetime64[s], NaT where unusable
     row: np.ndarray                          # int64 source row of the station-hour
     values: dict[str, np.ndarray]            # floats (NaN: empty or not a number)
-    cell_row: dict[str, np.ndarray]          # file row each value came from
-    cell_column: dict[str, np.ndarray | str]  # file column each value came from
-    text: Callable[[str, np.ndarray], list[str | None]]  # original text of values
-    columns: dict[str, str]                  # value column -> file column (or type row)
+    #: (file rows, file columns) and the original text of the values of a column at positions
+    cells: Callable[[str, np.ndarray], tuple[np.ndarray, list[str] | str]]
+    text: Callable[[str, np.ndarray], list[str | None]]
+    columns: dict[str, str]                  # value column -> file column (or type rows)
     header_units: dict[str, str]
     station_source: str
     key_label: str                           # how a duplicate reject names its columns
     synthetic: np.ndarray | None = None
     dropped: np.ndarray | None = None        # station-hours already rejected
     bad_numbers: int = 0                     # values rejected as not a number
+    unique_keys: bool = False                # (station, hour) unique by construction
     rejects: list[pd.DataFrame] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -365,6 +369,10 @@ def _reject_frame(rows, column, values, reason) -> pd.DataFrame:
     reasons = reason if isinstance(reason, (list, np.ndarray, pd.Series)) else [reason] * n
     return pd.DataFrame({"row_number": rows, "column_name": list(columns),
                          "value": list(values), "reason": list(reasons)})
+
+
+def _np(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return array.to_numpy(zero_copy_only=False)
 
 
 # --- reading the file -------------------------------------------------------------------------
@@ -381,13 +389,21 @@ def _read_bytes(path: Path) -> tuple[bytes, bytes, bool]:
     return raw, raw, False
 
 
-def _read_table(body: bytes, header: list[str], path: Path) -> tuple[pa.Table, np.ndarray, list[tuple[int, str]]]:
-    """Every column as text; (table, spreadsheet row numbers, ragged rows (row, reason))."""
+def _read_table(body: bytes, header: list[str], path: Path,
+                types: dict[str, pa.DataType] | None = None,
+                ) -> tuple[pa.Table, np.ndarray, list[tuple[int, str]]]:
+    """The rows (text unless `types` says otherwise): (table, spreadsheet row numbers, ragged rows).
+
+    Raises pa.ArrowInvalid when a typed column holds something else (the caller falls back
+    to text); a file that is not CSV at all is an IngestError.
+    """
     ragged: list[tuple[int | None, str]] = []
 
     def _on_invalid(row: pa_csv.InvalidRow) -> str:
         ragged.append((row.number, f"expected {row.expected_columns} fields, found {row.actual_columns}"))
         return "skip"
+
+    column_types = dict.fromkeys(header, pa.string()) | (types or {})
 
     def _read(threads: bool) -> pa.Table:
         return pa_csv.read_csv(
@@ -396,9 +412,8 @@ def _read_table(body: bytes, header: list[str], path: Path) -> tuple[pa.Table, n
                                             block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(invalid_row_handler=_on_invalid,
                                               ignore_empty_lines=False, newlines_in_values=False),
-            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()),
-                                                  strings_can_be_null=True,
-                                                  null_values=NULL_TOKENS),
+            convert_options=pa_csv.ConvertOptions(column_types=column_types,
+                                                  strings_can_be_null=True, null_values=NULL_TOKENS),
         )
 
     try:
@@ -407,40 +422,56 @@ def _read_table(body: bytes, header: list[str], path: Path) -> tuple[pa.Table, n
             ragged.clear()
             table = _read(False)
     except pa.ArrowInvalid as exc:
+        if types and "conversion error" in str(exc).lower():
+            raise
         raise IngestError(f"{path}: not a readable delimited text file: {exc}") from exc
     skipped = sorted(number for number, _ in ragged if number is not None)
     rows = np.arange(2, table.num_rows + len(skipped) + 2, dtype=np.int64)
     if skipped:
         rows = rows[~np.isin(rows, skipped)]
-    columns = [pc.utf8_trim_whitespace(table.column(i)) for i in range(table.num_columns)]
-    columns = [pc.if_else(pc.is_in(c, pa.array(NULL_TOKENS)), pa.scalar(None, pa.string()), c)
-               for c in columns]
-    table = pa.table(columns, names=[f"c{i}" for i in range(len(header))])
-    blank = columns[0].is_null()
-    for column in columns[1:]:
-        blank = pc.and_(blank, column.is_null())
-    if pc.any(blank).as_py():
-        keep = pc.invert(blank)
-        table = table.filter(keep)
-        rows = rows[keep.to_numpy(zero_copy_only=False)]
+    table = table.rename_columns([f"c{i}" for i in range(len(header))])
+    # blank lines come through as rows of nulls: skipped (row numbers stay spreadsheet rows)
+    first_null = np.flatnonzero(_np(table.column(0).is_null()))
+    if len(first_null):
+        candidates = table.take(pa.array(first_null, pa.int64()))
+        blank = np.ones(len(first_null), dtype=bool)
+        for column in candidates.columns[1:]:
+            blank &= _np(column.is_null())
+        if blank.any():
+            keep = np.ones(table.num_rows, dtype=bool)
+            keep[first_null[blank]] = False
+            table = table.filter(pa.array(keep))
+            rows = rows[keep]
     return table, rows, [(n, reason) for n, reason in ragged if n is not None]
 
 
+def _clean(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Text trimmed; values then empty or a null token ("NA", "-", "—" …) become null."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    trimmed = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.is_in(trimmed, pa.array(NULL_TOKENS)), pa.scalar(None, pa.string()), trimmed)
+
+
 def _numbers(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(floats, not-a-number mask) of a text column; empty cells are NaN without a mask."""
+    """(floats, not-a-number mask) of a text column; empty cells are NaN without a mask.
+
+    Arrow's cast takes clean columns (fast); otherwise the values are trimmed, null tokens
+    dropped, and full-width digits or 1,234 separators read (`textparse.parse_numbers`).
+    """
     try:
-        values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+        values = _np(pc.cast(column, pa.float64()))
         return values.astype(float, copy=False), np.zeros(len(values), dtype=bool)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    series = pd.Series(column.to_pandas(), dtype="string") if not isinstance(column, pd.Series) else column
+    series = pd.Series(_clean(column).to_pandas(), dtype="string")
     values = parse_numbers(series)
     bad = series.notna().to_numpy() & ~np.isfinite(values)
     values[bad] = np.nan
     return values, bad
 
 
-def _text_at(column: pa.ChunkedArray, positions: np.ndarray) -> list[str | None]:
+def _text_at(column: pa.ChunkedArray | pa.Array, positions: np.ndarray) -> list[str | None]:
     return column.take(pa.array(positions, pa.int64())).to_pylist()
 
 
@@ -451,49 +482,55 @@ _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y
                  "%Y%m%d %H:%M:%S", "%Y%m%d %H:%M", "%Y%m%d %H", "%Y%m%d%H",
                  "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%Y.%m.%d")
-_COMPONENTS = (r"^(?P<y>\d{4})\D?(?P<mo>\d{1,2})\D?(?P<d>\d{1,2})"
-               r"(?:\D+(?P<h>\d{1,2})(?::(?P<mi>\d{1,2}))?(?::(?P<s>\d{1,2}))?)?")
+_COMPONENTS = r"^(?P<y>\d{4})\D?(?P<mo>\d{1,2})\D?(?P<d>\d{1,2})"
 _OFFSET = re.compile(r"^(.*\d:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(Z|[+-]\d{2}:?\d{2})$")
-_DATE_ONLY = r"^\d{4}(\D\d{1,2}\D\d{1,2}|\d{4})$"
+_DATE_ONLY = re.compile(r"^\d{4}(\D\d{1,2}\D\d{1,2}|\d{4})$")
 
 
-def _chinese_time(text: pd.Series) -> pd.Series:
-    """2019年1月1日 8时 → 2019-1-1 8:00 (only for values with non-ASCII characters)."""
-    text = text.map(lambda v: unicodedata.normalize("NFKC", v))
-    text = text.str.replace(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]?", r"\1-\2-\3 ", regex=True)
-    text = text.str.replace(r"(\d{1,2})[时点](?:(\d{1,2})分)?(?:(\d{1,2})秒)?",
-                            lambda m: f"{m[1]}:{m[2] or '00'}" + (f":{m[3]}" if m[3] else ""),
-                            regex=True)
-    return text.str.replace(r"\s+", " ", regex=True).str.strip()
+def _chinese_time(value: str) -> str:
+    """2019年1月1日 8时 → 2019-1-1 8:00."""
+    value = unicodedata.normalize("NFKC", value)
+    value = re.sub(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]?", r"\1-\2-\3 ", value)
+    value = re.sub(r"(\d{1,2})[时点](?:(\d{1,2})分)?(?:(\d{1,2})秒)?",
+                   lambda m: f"{m[1]}:{m[2] or '00'}" + (f":{m[3]}" if m[3] else ""), value)
+    return re.sub(r"\s+", " ", value).strip()
 
 
-def _strptime_any(text: pa.Array, formats: tuple[str, ...]) -> pa.Array:
-    """Timestamps (s) parsed with the first format that fits each value; null where none does."""
-    parsed = pc.strptime(text, format=formats[0], unit="s", error_is_null=True)
+def _real_date(prefix: str) -> bool:
+    """False when the year/month/day a value starts with is no calendar date (2019-02-30)."""
+    match = re.match(_COMPONENTS, prefix)
+    if not match:
+        return True
+    try:
+        date(int(match["y"]), int(match["mo"]), int(match["d"]))
+    except ValueError:
+        return False
+    return True
+
+
+def _strptime_any(text: pa.Array, formats: tuple[str, ...]) -> np.ndarray:
+    """datetime64[s] parsed with the first format that fits each value; NaT where none does.
+
+    Arrow rolls impossible days over (2019-02-30 → 03-02); the distinct leading ten
+    characters of the values (the date, whatever the format) are checked against the calendar.
+    """
+    out = _np(pc.strptime(text, format=formats[0], unit="s", error_is_null=True)).astype("datetime64[s]")
+    pending = np.flatnonzero(_np(text.is_valid()) & np.isnat(out))
     for fmt in formats[1:]:
-        missing = pc.and_(parsed.is_null(), text.is_valid())
-        if not pc.any(missing).as_py():
+        if not len(pending):
             break
-        parsed = pc.coalesce(parsed, pc.strptime(text, format=fmt, unit="s", error_is_null=True))
-    return parsed
-
-
-def _components_agree(text: pa.Array, parsed: pa.Array) -> np.ndarray:
-    """False where Arrow rolled an impossible value over (2019-02-30 → 03-02, 23:60 → 00:00)."""
-    parts = pc.extract_regex(text, _COMPONENTS)
-    agree = np.ones(len(text), dtype=bool)
-    has = parts.is_valid().to_numpy(zero_copy_only=False) & parsed.is_valid().to_numpy(zero_copy_only=False)
-    if not has.any():
-        return agree
-    for name, extract in (("y", pc.year), ("mo", pc.month), ("d", pc.day), ("h", pc.hour),
-                          ("mi", pc.minute), ("s", pc.second)):
-        part = pc.struct_field(parts, name)
-        part = pc.if_else(pc.equal(part, ""), pa.scalar(None, pa.string()), part)
-        written = pc.cast(part, pa.int64())
-        same = pc.equal(written, extract(parsed))
-        same = pc.fill_null(same, True).to_numpy(zero_copy_only=False)
-        agree &= same | ~has
-    return agree
+        parsed = pc.strptime(text.take(pa.array(pending, pa.int64())), format=fmt, unit="s",
+                             error_is_null=True)
+        parsed = _np(parsed).astype("datetime64[s]")
+        got = ~np.isnat(parsed)
+        out[pending[got]] = parsed[got]
+        pending = pending[~got]
+    if not np.isnat(out).all():
+        prefixes = pc.utf8_slice_codeunits(text, 0, 10)
+        impossible = [v for v in pc.unique(prefixes).to_pylist() if v is not None and not _real_date(v)]
+        if impossible:
+            out[_np(pc.fill_null(pc.is_in(prefixes, pa.array(impossible, pa.string())), False))] = np.datetime64("NaT")
+    return out
 
 
 def parse_times(text: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -507,63 +544,66 @@ def parse_times(text: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarra
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     n = len(text)
-    reasons = np.full(n, None, dtype=object)
-    offsets = np.zeros(n, dtype=np.int64)  # seconds east of UTC, where the value says so
-    with_offset = pc.fill_null(pc.match_substring_regex(text, r"\d:\d{2}(:\d{2})?(\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})$"),
-                               False).to_numpy(zero_copy_only=False)
-    if with_offset.any():
-        values = text.to_pylist()
-        for i in np.flatnonzero(with_offset):
-            match = _OFFSET.match(values[i])
-            zone = match.group(2)
-            values[i] = match.group(1)
-            if zone != "Z":
-                sign = -1 if zone[0] == "-" else 1
-                digits = zone[1:].replace(":", "")
-                offsets[i] = sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-        text = pa.array(values, pa.string())
-    non_ascii = pc.invert(pc.fill_null(pc.string_is_ascii(text), True))
-    if pc.any(non_ascii).as_py():
-        series = pd.Series(text.to_pylist(), dtype="object")
-        odd = non_ascii.to_numpy(zero_copy_only=False)
-        series[odd] = _chinese_time(series[odd].astype("string")).astype(object)
-        text = pa.array(series.tolist(), pa.string())
-    parsed = _strptime_any(text, _TIME_FORMATS)
-    agree = _components_agree(text, parsed)
-    times = parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]")
-    valid = text.is_valid().to_numpy(zero_copy_only=False)
-    ok = ~np.isnat(times) & agree
-    date_only = pc.fill_null(pc.match_substring_regex(text, _DATE_ONLY), False).to_numpy(zero_copy_only=False)
+    times = _strptime_any(text, _TIME_FORMATS)
+    reasons = np.empty(n, dtype=object)
+    valid = _np(text.is_valid())
+    failed = np.flatnonzero(valid & np.isnat(times))
+    if len(failed):  # the slow path: spaces, offsets, Chinese spellings, dates without an hour
+        values = text.take(pa.array(failed, pa.int64())).to_pylist()
+        shift = np.zeros(len(failed), dtype=np.int64)  # seconds to add to reach Beijing time
+        for i, value in enumerate(values):
+            value = value.strip()
+            if value in _NULL_SET:
+                valid[failed[i]] = False
+                values[i] = None
+                continue
+            if not value.isascii():
+                value = _chinese_time(value)
+            match = _OFFSET.match(value)
+            if match:
+                value, zone = match.groups()
+                east = 0
+                if zone != "Z":
+                    digits = zone[1:].replace(":", "")
+                    east = (-1 if zone[0] == "-" else 1) * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+                shift[i] = 8 * 3600 - east
+            values[i] = value
+        again = _strptime_any(pa.array(values, pa.string()), _TIME_FORMATS)
+        again = again + shift.astype("timedelta64[s]")
+        times[failed] = again
+        for i, value in zip(failed, values, strict=True):
+            if value is not None and np.isnat(times[i]):
+                reasons[i] = ("a date without an hour: readings are hourly" if _DATE_ONLY.match(value)
+                              else "no such date" if not _real_date(value[:10])
+                              else "not a time (expected e.g. 2019-01-01 08:00)")
     reasons[~valid] = "no time"
-    reasons[valid & ~ok] = "not a time (expected e.g. 2019-01-01 08:00)"
-    reasons[valid & ~ok & date_only] = "a date without an hour: readings are hourly"
-    off_hour = ok & (times.astype(np.int64) % 3600 != 0)
+    off_hour = ~np.isnat(times) & (times.astype(np.int64) % 3600 != 0)
     reasons[off_hour] = "not on the full hour: readings are hourly"
-    times[~ok | off_hour] = np.datetime64("NaT")
-    if with_offset.any():
-        shift = (8 * 3600 - offsets[with_offset]).astype("timedelta64[s]")
-        times[with_offset] = times[with_offset] + shift
+    times[off_hour] = np.datetime64("NaT")
     return times, reasons
 
 
-def _parse_hours(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """Hours 0–23 from `8`, `08`, `8:00`, `08:00:00`, `8时`; (hours as int, bad mask)."""
-    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-    cleaned = pc.replace_substring_regex(text, r"^(\d{1,2})(?::00(?::00)?|时|點|点|h)?$", r"\1")
-    values, bad = _numbers(cleaned)
-    present = text.is_valid().to_numpy(zero_copy_only=False)
+def _parse_hours(text: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Hours 0–23 from `8`, `08`, `8:00`, `08:00:00`, `8时`; (hours, or -1, and a bad mask)."""
+    try:
+        values = _np(pc.cast(text, pa.float64()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        text = _clean(text)
+        cleaned = pc.replace_substring_regex(text, r"^(\d{1,2})(?::00(?::00)?|时|點|点|h)?$", r"\1")
+        values, _ = _numbers(cleaned)
+    present = _np(text.is_valid())
     whole = np.isfinite(values) & (np.mod(values, 1) == 0) & (values >= 0) & (values <= 23)
-    bad = present & ~whole
-    return np.where(whole, values, -1).astype(np.int64), bad
+    return np.where(whole, values, -1).astype(np.int64), present & ~whole
 
 
-def _parse_dates(text: pa.ChunkedArray) -> np.ndarray:
+def _parse_dates(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Dates (datetime64[s] at midnight, NaT where not a date) from 20190101, 2019-01-01 …."""
-    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-    parsed = _strptime_any(text, _DATE_FORMATS)
-    agree = _components_agree(text, parsed)
-    dates = parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]")
-    dates[~agree] = np.datetime64("NaT")
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    dates = _strptime_any(text, _DATE_FORMATS)
+    failed = np.flatnonzero(_np(text.is_valid()) & np.isnat(dates))
+    if len(failed):  # surrounding spaces
+        dates[failed] = _strptime_any(_clean(text.take(pa.array(failed, pa.int64()))), _DATE_FORMATS)
     return dates
 
 
@@ -574,13 +614,55 @@ def _is_national(header: list[str]) -> bool:
     return [header_key(h) for h in header[:3]] == ["date", "hour", "type"] and len(header) > 3
 
 
-def _parse_national(table: pa.Table, header: list[str], rows: np.ndarray, path: Path) -> _Parsed:
-    codes = np.array(header[3:], dtype=object)
+def _without_derived_rows(body: bytes) -> tuple[bytes, np.ndarray | None, int | None]:
+    """The national release without its derived rows (*_24h, O3_8h*), which are ignored anyway:
+    (body, file row of each remaining line, data rows in the file). Files with quotes are
+    left whole (rows None)."""
+    if b'"' in body:
+        return body, None, None
+    lines = body.split(b"\n")
+    kept, numbers, rows_read, derived = [lines[0]], [], 0, {}
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        rows_read += 1
+        fields = line.split(b",", 3)
+        kind = fields[2] if len(fields) > 2 else b""
+        if kind not in derived:
+            derived[kind] = header_key(kind.decode("utf-8", "replace")) in _NATIONAL_DERIVED
+        if not derived[kind]:
+            kept.append(line)
+            numbers.append(number)
+    return b"\n".join(kept), np.array(numbers, dtype=np.int64), rows_read
+
+
+def _parse_national(body: bytes, header: list[str], path: Path) -> tuple[_Parsed, list[tuple[int, str]]]:
+    codes = header[3:]
     bad_codes = [c for c in codes if not STATION_CODE.match(c)]
     if bad_codes:
         raise IngestError(f"{path}: national release header: {bad_codes[:5]} are not station codes "
                           "(expected date,hour,type followed by codes like 1001A)")
-    n_rows = table.num_rows
+    body, line_rows, rows_read = _without_derived_rows(body)
+
+    def read(types: dict[str, pa.DataType] | None = None):
+        table, rows, ragged = _read_table(body, header, path, types)
+        if line_rows is None:
+            return table, rows, ragged
+        return table, line_rows[rows - 2], [(int(line_rows[n - 2]), why) for n, why in ragged]
+
+    # fast path: the station columns read as numbers; any other text: read everything as text
+    try:
+        table, rows, ragged = read(dict.fromkeys(codes, pa.float64()))
+        numeric = True
+    except pa.ArrowInvalid:
+        table, rows, ragged = read()
+        numeric = False
+    text_table: list[pa.Table] = [] if numeric else [table]
+    for i in range(3):
+        table = table.set_column(i, table.field(i).name, _clean(table.column(i)))
+    n_rows = rows_read - len(ragged) if rows_read is not None else table.num_rows
+    if n_rows + len(ragged) == 0:
+        raise IngestError(f"{path}: the file has a header but no data rows")
     rejects: list[pd.DataFrame] = []
     notes: list[str] = []
     type_text = table.column(2).to_pylist()
@@ -590,21 +672,20 @@ def _parse_national(table: pa.Table, header: list[str], rows: np.ndarray, path: 
     if unknown:
         notes.append(f"ignored rows of unknown type: {', '.join(unknown)}")
     kept = np.array([k is not None for k in kinds], dtype=bool)
-    no_type = np.array([t is None for t in type_text])
+    no_type = np.array([t is None for t in type_text], dtype=bool)
     if no_type.any():
         rejects.append(_reject_frame(rows[no_type], header[2], [None] * int(no_type.sum()), "no type"))
     dates = _parse_dates(table.column(0))
     hours, bad_hour = _parse_hours(table.column(1))
     bad_date = np.isnat(dates)
-    date_text = table.column(0)
-    for mask, column, reason in ((kept & bad_date, header[0], "not a date (expected YYYYMMDD)"),
-                                 (kept & ~bad_date & (bad_hour | (hours < 0)), header[1],
-                                  "hour must be a whole number 0–23")):
+    bad_hours = ~bad_date & (bad_hour | (hours < 0))
+    for mask, i, reason in ((kept & bad_date, 0, "not a date (expected YYYYMMDD)"),
+                            (kept & bad_hours, 1, "hour must be a whole number 0–23")):
         if mask.any():
-            source = date_text if column == header[0] else table.column(1)
-            rejects.append(_reject_frame(rows[mask], column, _text_at(source, np.flatnonzero(mask)), reason))
-    kept &= ~bad_date & (hours >= 0)
-    times = np.where(kept, dates + hours.astype("timedelta64[h]"), np.datetime64("NaT"))
+            rejects.append(_reject_frame(rows[mask], header[i],
+                                         _text_at(table.column(i), np.flatnonzero(mask)), reason))
+    kept &= ~bad_date & ~bad_hours
+    times = np.where(kept, dates + np.maximum(hours, 0).astype("timedelta64[h]"), np.datetime64("NaT"))
     positions = np.flatnonzero(kept)
     keys = pd.DataFrame({"t": times[positions], "k": kinds[positions]})
     duplicated = keys.duplicated(keep="first").to_numpy()
@@ -617,16 +698,24 @@ def _parse_national(table: pa.Table, header: list[str], rows: np.ndarray, path: 
         positions = positions[~duplicated]
     hour_values, hour_of = np.unique(times[positions], return_inverse=True)
     n_hours, n_st = len(hour_values), len(codes)
-    sub = table.take(pa.array(positions, pa.int64()))
-    matrix = np.full((len(positions), n_st), np.nan)
+    sub = (table if len(positions) == table.num_rows  # the derived rows are gone already
+           else table.take(pa.array(positions, pa.int64())))
     bad_numbers = 0
-    for j in range(n_st):
-        values, bad = _numbers(sub.column(3 + j))
-        matrix[:, j] = values
-        if bad.any():
-            rejects.append(_reject_frame(rows[positions[bad]], codes[j],
-                                         _text_at(sub.column(3 + j), np.flatnonzero(bad)), "not a number"))
-            bad_numbers += int(bad.sum())
+    if numeric:
+        stations_only = sub.select(list(range(3, 3 + n_st))).combine_chunks()
+        batches = stations_only.to_batches()
+        matrix = (batches[0].to_tensor(null_to_nan=True, row_major=True).to_numpy()
+                  if len(positions) and batches else np.full((len(positions), n_st), np.nan))
+    else:
+        matrix = np.full((len(positions), n_st), np.nan)
+        for j in range(n_st):
+            values, bad = _numbers(sub.column(3 + j))
+            matrix[:, j] = values
+            if bad.any():
+                rejects.append(_reject_frame(rows[positions[bad]], codes[j],
+                                             _text_at(sub.column(3 + j), np.flatnonzero(bad)),
+                                             "not a number"))
+                bad_numbers += int(bad.sum())
     index: dict[str, np.ndarray] = {}
     for kind in VALUE_COLUMNS:
         at = np.full(n_hours, -1, dtype=np.int64)
@@ -634,30 +723,36 @@ def _parse_national(table: pa.Table, header: list[str], rows: np.ndarray, path: 
         at[hour_of[mine]] = np.flatnonzero(mine)
         if (at >= 0).any():
             index[kind] = at
-    values, cell_row, cell_column = {}, {}, {}
-    station_codes = np.tile(codes, n_hours)
+    values: dict[str, np.ndarray] = {}
     first_row = np.full(n_hours, np.iinfo(np.int64).max)
     for kind, at in index.items():
         has = at >= 0
-        block = np.where(has[:, None], matrix[np.maximum(at, 0)], np.nan)
-        values[kind] = block.ravel()
-        file_rows = np.where(has, rows[positions[np.maximum(at, 0)]], 0)
-        cell_row[kind] = np.repeat(file_rows, n_st)
-        cell_column[kind] = station_codes
-        first_row = np.where(has, np.minimum(first_row, file_rows), first_row)
+        values[kind] = np.where(has[:, None], matrix[np.maximum(at, 0)], np.nan).ravel()
+        first_row = np.where(has, np.minimum(first_row, rows[positions[np.maximum(at, 0)]]), first_row)
+    del matrix
+
+    def cells(kind: str, where: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """A value at long position p sits in the `kind` row of hour p // n_st, station p % n_st."""
+        return rows[positions[index[kind][where // n_st]]], [codes[j] for j in where % n_st]
 
     def text(kind: str, where: np.ndarray) -> list[str | None]:
-        at = index[kind]
-        return [sub.column(3 + int(j))[int(at[h])].as_py() for h, j in zip(where // n_st, where % n_st, strict=True)]
+        if not text_table:  # read as text only now, for the few values a reject quotes
+            text_table.append(read()[0])
+        at_row = np.searchsorted(rows, cells(kind, where)[0])
+        return [text_table[0].column(3 + int(j))[int(r)].as_py()
+                for r, j in zip(at_row, where % n_st, strict=True)]
 
-    return _Parsed(
-        file_format="national", rows_read=n_rows, station=station_codes,
+    station_index = pa.array(np.tile(np.arange(n_st, dtype=np.int32), n_hours))
+    parsed = _Parsed(
+        file_format="national", rows_read=n_rows,
+        station=pa.array(codes, pa.string()).take(station_index),
         time=np.repeat(hour_values, n_st), row=np.repeat(first_row, n_st), values=values,
-        cell_row=cell_row, cell_column=cell_column, text=text,
+        cells=cells, text=text,
         columns={k: f"type {LABELS[k]} rows" for k in index}, header_units={},
-        station_source=f"the header ({len(codes):,} codes)", key_label="date+hour+station",
-        rejects=rejects, notes=notes, bad_numbers=bad_numbers,
+        station_source=f"the header ({n_st:,} codes)", key_label="date+hour+station",
+        rejects=rejects, notes=notes, bad_numbers=bad_numbers, unique_keys=True,
     )
+    return parsed, ragged
 
 
 # --- one row per station-hour (station and ymdh) ---------------------------------------------
@@ -694,196 +789,221 @@ def detect_format(header: list[str]) -> str | None:
     return None
 
 
-def _ymdh_times(table: pa.Table, index: dict[str, int], rows: np.ndarray, found: dict[str, str]):
+def _ymdh_times(table: pa.Table, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    n = table.num_rows
+    reasons = np.empty(n, dtype=object)
+    bad_any = np.zeros(n, dtype=bool)
     parts = {}
-    bad_any = np.zeros(table.num_rows, dtype=bool)
-    reasons = np.full(table.num_rows, None, dtype=object)
     limits = {"year": (1900, 2200), "month": (1, 12), "day": (1, 31), "hour": (0, 23)}
     for name, (low, high) in limits.items():
-        values, bad = _numbers(table.column(index[name]))
+        values, _ = _numbers(table.column(index[name]))
         whole = np.isfinite(values) & (np.mod(values, 1) == 0) & (values >= low) & (values <= high)
-        missing = ~np.isfinite(values) & ~bad
-        reasons[~whole & ~bad_any] = [
-            f"no {name}" if m else f"{name} must be a whole number {low}–{high}"
-            for m in missing[~whole & ~bad_any]]
+        missing = _np(table.column(index[name]).is_null())
+        new = ~whole & ~bad_any
+        reasons[new & missing] = f"no {name}"
+        reasons[new & ~missing] = f"{name} must be a whole number {low}–{high}"
         bad_any |= ~whole
         parts[name] = np.where(whole, values, low).astype(np.int64)
-    months = (parts["year"] - 1970) * 12 + parts["month"] - 1
-    days = months.astype("datetime64[M]").astype("datetime64[D]") + (parts["day"] - 1)
-    wrong_day = days.astype("datetime64[M]") != months.astype("datetime64[M]")
+    months = ((parts["year"] - 1970) * 12 + parts["month"] - 1).astype("datetime64[M]")
+    days = months.astype("datetime64[D]") + parts["day"].astype("timedelta64[D]") - np.timedelta64(1, "D")
+    wrong_day = days.astype("datetime64[M]") != months
     reasons[wrong_day & ~bad_any] = "no such date"
     bad_any |= wrong_day
     times = days.astype("datetime64[s]") + parts["hour"].astype("timedelta64[h]")
     times[bad_any] = np.datetime64("NaT")
-    columns = [found[n] for n in ("year", "month", "day", "hour")]
-    return times, reasons, "/".join(columns)
+    return times, reasons
 
 
-def _stations_for_rows(table: pa.Table, header: list[str], index: dict[str, int],
-                       found: dict[str, str], station: str | None, path: Path, fmt: str):
-    """(codes per row, how they were decided, reasons per row)."""
+def _distinct_text(column: pa.ChunkedArray | pa.Array) -> list[str]:
+    """The distinct values of a text column, trimmed, without nulls and null tokens."""
+    values = {v.strip() for v in pc.unique(column).to_pylist() if v is not None}
+    return sorted(v for v in values if v not in _NULL_SET)
+
+
+def _stations_for_rows(table: pa.Table, header: list[str], found: dict[str, str],
+                       station: str | None, path: Path, fmt: str,
+                       ) -> tuple[pa.Array, str, np.ndarray, str | None]:
+    """(code per row, null where unusable; how decided; reason per row; code column)."""
     n = table.num_rows
-    reasons = np.full(n, None, dtype=object)
+    reasons = np.empty(n, dtype=object)
     code_column = found.get("station_code")
     name_column = found.get("station_name")
-    if code_column is None and name_column is not None:
-        names = table.column(index["station_name"])
-        distinct = [v for v in pc.unique(names).to_pylist() if v is not None]
-        if distinct and all(_CNEMC_CODE.match(v) for v in distinct):
-            code_column = name_column  # a "station" column that holds codes (1003A)
+    names = _distinct_text(table.column(header.index(name_column))) if name_column else []
+    if code_column is None and names and all(_CNEMC_CODE.match(v) for v in names):
+        code_column = name_column  # a "station" column that holds codes (1003A)
     if code_column is not None:
-        column = table.column(header.index(code_column))
-        codes = np.array(column.to_pylist(), dtype=object)
+        codes = table.column(header.index(code_column))
+        codes = codes.combine_chunks() if isinstance(codes, pa.ChunkedArray) else codes
+        pattern = STATION_CODE.pattern
+        matches = pc.match_substring_regex(codes, pattern)
+        if not pc.all(pc.fill_null(matches, True)).as_py():
+            codes = _clean(codes)  # spaces around codes, null tokens: cleaned, then checked
+            matches = pc.match_substring_regex(codes, pattern)
         if station is not None:
-            other = sorted({c for c in codes if c is not None and c != station})
+            other = [c for c in _distinct_text(codes) if c != station]
             if other:
                 raise IngestError(f"{path}: --station {station} conflicts with the file's "
                                   f"{code_column!r} column ({', '.join(other[:5])})")
-        missing = np.array([c is None for c in codes])
+        missing = _np(codes.is_null())
+        malformed = ~missing & ~_np(pc.fill_null(matches, True))
         reasons[missing] = "no station code"
-        malformed = np.array([c is not None and not STATION_CODE.match(c) for c in codes])
         reasons[malformed] = "not a station code (letters, digits, - and _ only)"
-        codes[missing | malformed] = None
+        if malformed.any():
+            codes = pc.if_else(pa.array(malformed), pa.scalar(None, pa.string()), codes)
         return codes, f"column {code_column}", reasons, code_column
     if station is not None:
         if not STATION_CODE.match(station):
             raise IngestError(f"--station {station!r} is not a station code (e.g. 1003A)")
-        if name_column is not None:
-            names = sorted(v for v in pc.unique(table.column(index["station_name"])).to_pylist() if v)
-            if len(names) > 1:
-                raise IngestError(f"{path}: the {name_column!r} column names {len(names)} stations "
-                                  f"({', '.join(names[:5])}); --station {station} can only stand for "
-                                  "one: split the file or add a station code column")
-            source = f"--station {station}" + (f" (the file says {names[0]!r})" if names else "")
-        else:
-            source = f"--station {station}"
-        return np.full(n, station, dtype=object), source, reasons, None
-    if name_column is not None:
-        names = sorted(v for v in pc.unique(table.column(index["station_name"])).to_pylist() if v)
+        if len(names) > 1:
+            raise IngestError(f"{path}: the {name_column!r} column names {len(names)} stations "
+                              f"({', '.join(names[:5])}); --station {station} can only "
+                              "stand for one: split the file or add a station code column")
+        source = f"--station {station}" + (f" (the file says {names[0]!r})" if names else "")
+        return pa.repeat(station, n), source, reasons, None
+    if names:
         raise IngestError(f"{path}: the {name_column!r} column holds station names "
                           f"({', '.join(names[:3])}), not codes; pass --station CODE (e.g. "
                           "--station 1003A for 东四/Dongsi) or add a station_code column")
     if fmt == "station":
         in_name = sorted(set(_CODE_IN_NAME.findall(path.name)))
         if len(in_name) == 1:
-            return (np.full(n, in_name[0], dtype=object), f"the file name ({in_name[0]})",
-                    reasons, None)
+            return pa.repeat(in_name[0], n), f"the file name ({in_name[0]})", reasons, None
         if len(in_name) > 1:
             raise IngestError(f"{path}: the file name holds several station codes "
                               f"({', '.join(in_name)}); pass --station CODE")
+    where = " and its name holds no code like 1410A" if fmt == "station" else ""
     raise MissingColumnsError(f"{path}: no station code: the file has no station_code/站点编码 "
-                              "column" + (" and its name holds no code like 1410A" if fmt == "station" else "")
-                              + "; pass --station CODE")
+                              f"column{where}; pass --station CODE")
 
 
+_NULL_SET = set(NULL_TOKENS)
 _TRUE = {"true", "1", "yes", "y", "t", "是"}
 _FALSE = {"false", "0", "no", "n", "f", "否"}
 
 
-def _parse_wide(table: pa.Table, header: list[str], rows: np.ndarray, path: Path, fmt: str,
-                station: str | None) -> _Parsed:
+def _synthetic_flags(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(synthetic?, not true/false) per row; an empty cell means not synthetic."""
+    spellings = [v for v in pc.unique(column).to_pylist() if v is not None]
+    true = [v for v in spellings if v.strip().lower() in _TRUE]
+    unknown = [v for v in spellings if v.strip().lower() not in _TRUE | _FALSE | _NULL_SET]
+    flags = _np(pc.fill_null(pc.is_in(column, pa.array(true, pa.string())), False))
+    bad = (_np(pc.fill_null(pc.is_in(column, pa.array(unknown, pa.string())), False))
+           if unknown else np.zeros(len(flags), dtype=bool))
+    return flags, bad
+
+
+def _parse_wide(data: bytes, header: list[str], path: Path, fmt: str,
+                station: str | None) -> tuple[_Parsed, list[tuple[int, str]]]:
     found, header_units, ignored = _roles(header, path)
     index = {role: header.index(column) for role, column in found.items()}
     present = [k for k in VALUE_COLUMNS if k in found]
     if not present:
         raise MissingColumnsError(f"{path}: no pollutant columns (PM2.5, PM10, SO2, NO2, O3, CO "
                                   f"or their Chinese names); columns found: {header}")
-    rejects: list[pd.DataFrame] = []
     if fmt == "ymdh":
-        missing = [n for n in ("year", "month", "day", "hour") if n not in found]
+        missing = [name for name in ("year", "month", "day", "hour") if name not in found]
         if missing:
             raise MissingColumnsError(f"{path}: format ymdh needs year, month, day and hour columns; "
                                       f"missing {missing}; columns found: {header}")
-        times, time_reasons, time_label = _ymdh_times(table, index, rows, found)
+    elif not found.keys() & {"datetime", "date"}:
+        raise MissingColumnsError(f"{path}: no time column (datetime, time, 时间, 日期, 监测时间 … or "
+                                  f"date + hour); columns found: {header}")
+    # fast path: pollutant columns read as numbers; any other text in them: read all as text
+    try:
+        table, rows, ragged = _read_table(data, header, path, {found[k]: pa.float64() for k in present})
+        text_table: list[pa.Table] = []
+    except pa.ArrowInvalid:
+        table, rows, ragged = _read_table(data, header, path)
+        text_table = [table]
+    n = table.num_rows
+    if n == 0 and not ragged:
+        raise IngestError(f"{path}: the file has a header but no data rows (header: {header[:12]})")
+    rejects: list[pd.DataFrame] = []
+    if fmt == "ymdh":
+        times, time_reasons = _ymdh_times(table, index)
+        time_columns = [found[name] for name in ("year", "month", "day", "hour")]
     elif "date" in found and "hour" in found:
         dates = _parse_dates(table.column(index["date"]))
         hours, bad_hour = _parse_hours(table.column(index["hour"]))
-        date_valid = table.column(index["date"]).is_valid().to_numpy(zero_copy_only=False)
-        hour_valid = table.column(index["hour"]).is_valid().to_numpy(zero_copy_only=False)
-        time_reasons = np.full(table.num_rows, None, dtype=object)
+        date_valid = _np(table.column(index["date"]).is_valid())
+        hour_valid = _np(table.column(index["hour"]).is_valid())
+        time_reasons = np.empty(n, dtype=object)
         time_reasons[~hour_valid] = "no hour"
-        time_reasons[hour_valid & (bad_hour | (hours < 0))] = "hour must be a whole number 0–23"
-        time_reasons[~date_valid] = "no date"
+        time_reasons[hour_valid & bad_hour] = "hour must be a whole number 0–23"
         time_reasons[date_valid & np.isnat(dates)] = "not a date (expected e.g. 2019-01-01)"
-        times = np.where(time_reasons == None, dates + np.maximum(hours, 0).astype("timedelta64[h]"),  # noqa: E711
-                         np.datetime64("NaT"))
-        time_label = f"{found['date']}+{found['hour']}"
-    elif "datetime" in found or "date" in found:
+        time_reasons[~date_valid] = "no date"
+        times = dates + np.maximum(hours, 0).astype("timedelta64[h]")
+        times[time_reasons != None] = np.datetime64("NaT")  # noqa: E711 (element-wise)
+        time_columns = [found["date"], found["hour"]]
+    else:
         column = found.get("datetime") or found["date"]
         times, time_reasons = parse_times(table.column(header.index(column)))
-        time_label = column
-    else:
-        raise MissingColumnsError(f"{path}: no time column (datetime, time, 时间, 日期, 监测时间 … or "
-                                  f"date + hour); columns found: {header}")
-    bad_time = time_reasons != None  # noqa: E711
+        time_columns = [column]
+    time_label = ("/" if fmt == "ymdh" else "+").join(time_columns)
+    bad_time = np.isnat(times)
     if bad_time.any():
         positions = np.flatnonzero(bad_time)
-        if fmt == "ymdh":
-            year, month, day, hour = (table.column(index[n]) for n in ("year", "month", "day", "hour"))
-            values = [f"{y}-{m}-{d} {h}" for y, m, d, h in zip(
-                *(_text_at(c, positions) for c in (year, month, day, hour)), strict=True)]
-        elif "date" in found and "hour" in found and "datetime" not in found:
-            values = [f"{d} {h}" for d, h in zip(_text_at(table.column(index["date"]), positions),
-                                                 _text_at(table.column(index["hour"]), positions), strict=True)]
-        else:
-            values = _text_at(table.column(header.index(time_label)), positions)
+        texts = [_text_at(table.column(header.index(c)), positions) for c in time_columns]
+        values = [" ".join("" if v is None else v for v in parts) for parts in zip(*texts, strict=True)]
         rejects.append(_reject_frame(rows[positions], time_label, values, time_reasons[positions]))
     codes, station_source, station_reasons, code_column = _stations_for_rows(
-        table, header, index, found, station, path, fmt)
-    bad_station = (station_reasons != None) & ~bad_time  # noqa: E711
+        table, header, found, station, path, fmt)
+    bad_station = (station_reasons != None) & ~bad_time  # noqa: E711 (element-wise)
     if bad_station.any():
         positions = np.flatnonzero(bad_station)
         rejects.append(_reject_frame(rows[positions], code_column,
                                      _text_at(table.column(header.index(code_column)), positions),
                                      station_reasons[positions]))
-    if code_column and code_column == found.get("station_name"):
-        ignored = [c for c in ignored if c != code_column]
-    elif found.get("station_name"):
+    if found.get("station_name") and code_column != found["station_name"]:
         ignored.append(found["station_name"])
     synthetic = None
+    bad_flag = np.zeros(n, dtype=bool)
     if "synthetic" in found:
-        flags = pc.utf8_lower(table.column(index["synthetic"])).to_pylist()
-        synthetic = np.array([f in _TRUE for f in flags], dtype=bool)
-        bad_flag = np.array([f is not None and f not in _TRUE | _FALSE for f in flags]) & ~bad_time & ~bad_station
+        synthetic, bad_flag = _synthetic_flags(table.column(index["synthetic"]))
+        bad_flag &= ~bad_time & ~bad_station
         if bad_flag.any():
             positions = np.flatnonzero(bad_flag)
             rejects.append(_reject_frame(rows[positions], found["synthetic"],
                                          _text_at(table.column(index["synthetic"]), positions),
                                          "synthetic must be true or false"))
-        bad_station |= bad_flag
-    values, cell_row, cell_column = {}, {}, {}
+    dropped = bad_time | bad_station | bad_flag
+    values = {}
     bad_numbers = 0
     for kind in present:
         column = table.column(index[kind])
         numbers, bad = _numbers(column)
         values[kind] = numbers
-        cell_row[kind] = rows
-        cell_column[kind] = found[kind]
-        bad &= ~bad_time & ~bad_station
+        bad &= ~dropped
         if bad.any():
             positions = np.flatnonzero(bad)
             rejects.append(_reject_frame(rows[positions], found[kind], _text_at(column, positions),
                                          "not a number"))
             bad_numbers += len(positions)
 
-    def text(kind: str, where: np.ndarray) -> list[str | None]:
-        return _text_at(table.column(index[kind]), where)
+    def cells(kind: str, where: np.ndarray) -> tuple[np.ndarray, str]:
+        return rows[where], found[kind]
 
-    key_label = f"{code_column or 'station'}+{time_label}"
-    return _Parsed(
-        file_format=fmt, rows_read=table.num_rows, station=codes, time=times, row=rows,
-        values=values, cell_row=cell_row, cell_column=cell_column, text=text,
+    def text(kind: str, where: np.ndarray) -> list[str | None]:
+        if not text_table:  # read as text only now, for the few values a reject quotes
+            text_table.append(_read_table(data, header, path)[0])
+        return _text_at(text_table[0].column(index[kind]), where)
+
+    parsed = _Parsed(
+        file_format=fmt, rows_read=n, station=codes, time=times, row=rows,
+        values=values, cells=cells, text=text,
         columns={k: found[k] for k in present}, header_units=header_units,
-        station_source=station_source, key_label=key_label, synthetic=synthetic,
-        dropped=bad_time | bad_station, rejects=rejects, ignored=ignored, bad_numbers=bad_numbers,
+        station_source=station_source, key_label=f"{code_column or 'station'}+{time_label}",
+        synthetic=synthetic, dropped=dropped, rejects=rejects, ignored=ignored,
+        bad_numbers=bad_numbers,
     )
+    return parsed, ragged
 
 
 # --- validation ------------------------------------------------------------------------------
 
 
 def _source_units(parsed: _Parsed, declared: dict[str, str], path: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """(unit per value column in the file, how it was decided)."""
+    """(unit of each pollutant column in the file, how it was decided)."""
     units, how = {}, {}
     for kind in POLLUTANTS:
         if kind not in parsed.values:
@@ -917,11 +1037,15 @@ def _factor(kind: str, unit: str, times: np.ndarray) -> np.ndarray | float:
 def _check_units(kind: str, unit: str, how: str, converted: np.ndarray, raw: np.ndarray,
                  path: Path) -> None:
     """Refuse the whole file when its values contradict the unit (see the module notes)."""
-    finite = converted[np.isfinite(converted) & (converted >= 0)]
-    if not len(finite):
+    if len(converted) > 2 * UNIT_SAMPLE:  # a unit is judged on an evenly spread sample
+        step = len(converted) // UNIT_SAMPLE
+        converted, raw = converted[::step], raw[::step]
+    usable = np.isfinite(converted) & (converted >= 0)
+    if not usable.any():
         return
+    finite = converted[usable]
     label, shown = LABELS[kind], UNIT_DISPLAY[unit]
-    raw_median = float(np.median(raw[np.isfinite(raw) & (raw >= 0)]))
+    raw_median = float(np.median(raw[usable]))
     if kind == "co":
         median = float(np.median(finite))
         if median > CO_MEDIAN_MAX:
@@ -931,102 +1055,120 @@ def _check_units(kind: str, unit: str, how: str, converted: np.ndarray, raw: np.
                     "--unit co=ug/m3 (units={'co': 'ug/m3'}) to convert it, or --unit co=mg/m3 "
                     "if these really are mg/m³. Nothing was loaded.")
             raise UnitError(f"{path}: CO in {shown} ({how}) gives a median of {median:g} mg/m³, "
-                            f"which no ambient monitor reports; check the unit. Nothing was loaded.")
+                            "which no ambient monitor reports; check the unit. Nothing was loaded.")
         if median < CO_MEDIAN_MIN and unit != "mg/m3" and len(finite) >= MIN_VALUES_FOR_LOW_CHECKS:
-            raise UnitError(f"{path}: CO declared in {shown} gives a median of {median:g} mg/m³ "
+            raise UnitError(f"{path}: CO in {shown} ({how}) gives a median of {median:g} mg/m³ "
                             f"(file median {raw_median:g}); these look like mg/m³ already: "
                             "check the unit. Nothing was loaded.")
     if kind in {"pm25", "pm10"} and len(finite) >= MIN_VALUES_FOR_LOW_CHECKS:
         p95 = float(np.percentile(finite, 95))
         if p95 < PM_P95_MIN:
-            hint = ("declare --unit " + kind + "=mg/m3 if they are mg/m³" if how == "default"
-                    else f"check the declared unit {shown}")
+            hint = (f"declare --unit {kind}=mg/m3 if they are mg/m³" if how == "default"
+                    else f"check the unit {shown} ({how})")
             raise UnitError(f"{path}: {label} looks like mg/m³: 95% of its values are below "
                             f"{p95:g} µg/m³; {hint}. Nothing was loaded.")
 
 
-def _validate(parsed: _Parsed, declared: dict[str, str], path: Path):
-    """Apply units, drop bad station-hours and values; return (frame, rejects, counts, units)."""
-    n = len(parsed.station)
-    keep = np.ones(n, dtype=bool) if parsed.dropped is None else ~parsed.dropped
-    keep &= ~np.isnat(parsed.time) & np.array([s is not None for s in parsed.station], dtype=bool)
-    rejects = list(parsed.rejects)
-    # duplicated station-hours: the first in the file is kept
+def _duplicates(parsed: _Parsed, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(positions of repeated station-hours, row of their first occurrence)."""
     positions = np.flatnonzero(keep)
-    keys = pd.DataFrame({"s": parsed.station[positions], "t": parsed.time[positions]})
-    duplicated = keys.duplicated(keep="first").to_numpy()
+    if parsed.unique_keys or not len(positions):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    kept = (parsed.station if len(positions) == len(parsed.time)
+            else parsed.station.take(pa.array(positions, pa.int64())))
+    station_index = _np(pc.dictionary_encode(kept).indices).astype(np.int64)
+    hours = parsed.time[positions].astype(np.int64) // 3600
+    hours -= hours.min()
+    # files ordered by station then hour, or by hour then station, are checked in one pass
+    for ordered in (station_index * (1 << 32) + hours, hours * (1 << 24) + station_index):
+        if len(ordered) < 2 or bool(np.all(ordered[1:] > ordered[:-1])):
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    key = pd.Series(station_index * (1 << 32) + hours)
+    repeated = key.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    sub_key = key[repeated]
+    sub_rows = pd.Series(parsed.row[positions][repeated], index=sub_key.index)
+    first = sub_rows.groupby(sub_key).transform("first").to_numpy()
+    later = sub_key.duplicated(keep="first").to_numpy()
+    return positions[repeated][later], first[later]
+
+
+def _validate(parsed: _Parsed, declared: dict[str, str], path: Path):
+    """Apply units, drop bad station-hours and values; return (incoming table, rejects, counts,
+    units, unit notes)."""
+    n = len(parsed.time)
+    keep = ~np.isnat(parsed.time) & _np(parsed.station.is_valid())
+    if parsed.dropped is not None:
+        keep &= ~parsed.dropped
     dropped_station_hours = int((~keep).sum()) if parsed.dropped is not None else 0
-    if duplicated.any():
-        first = pd.Series(parsed.row[positions]).groupby([keys["s"], keys["t"]]).transform("first").to_numpy()
-        at = positions[duplicated]
-        text = [f"{s} {pd.Timestamp(t):%Y-%m-%d %H:%M}" for s, t in zip(parsed.station[at], parsed.time[at], strict=True)]
-        rejects.append(_reject_frame(parsed.row[at], parsed.key_label, text,
-                                     [f"duplicate of row {r} (same station and hour)" for r in first[duplicated]]))
-        keep[at] = False
-        dropped_station_hours += len(at)
+    rejects = list(parsed.rejects)
+    repeated, first = _duplicates(parsed, keep)
+    if len(repeated):
+        codes = parsed.station.take(pa.array(repeated, pa.int64())).to_pylist()
+        text = [f"{s} {pd.Timestamp(t):%Y-%m-%d %H:%M}" for s, t in zip(codes, parsed.time[repeated], strict=True)]
+        rejects.append(_reject_frame(parsed.row[repeated], parsed.key_label, text,
+                                     [f"duplicate of row {r} (same station and hour)" for r in first]))
+        keep[repeated] = False
+        dropped_station_hours += len(repeated)
     units, how = _source_units(parsed, declared, path)
     notes = []
     values: dict[str, np.ndarray] = {}
-    dropped_values = 0
+    dropped_values = parsed.bad_numbers
     for kind, raw in parsed.values.items():
-        raw = raw.copy()
-        raw[~keep] = np.nan
-        converted = raw * _factor(kind, units[kind], parsed.time) if kind in units else raw
+        raw = raw if keep.all() else np.where(keep, raw, np.nan)
+        factor = _factor(kind, units[kind], parsed.time) if kind in units else 1.0
+        converted = raw * factor if not (np.isscalar(factor) and factor == 1.0) else raw.copy()
         if kind in units:
             _check_units(kind, units[kind], how[kind], converted, raw, path)
             if units[kind] != CANONICAL_UNITS[kind]:
                 rule = ("÷ 1000" if units[kind] == "ug/m3" else "× 1000" if units[kind] == "mg/m3"
-                        else "× M/Vm at the GB 3095 reference state of the hour (273.15 K before "
+                        else "× M/Vm at the GB 3095-2012 state of the hour (273.15 K before "
                              "2018-09-01, 298.15 K from then)")
                 notes.append(f"{LABELS[kind]}: {UNIT_DISPLAY[units[kind]]} ({how[kind]}) → "
                              f"{UNIT_DISPLAY[CANONICAL_UNITS[kind]]} {rule}")
-        negative = raw < 0
-        ceiling = CEILINGS[kind]
-        high = converted > ceiling
+        with np.errstate(invalid="ignore"):
+            negative = raw < 0
+            high = ~negative & (converted > CEILINGS[kind])
         unit_shown = "" if kind == "published_aqi" else " " + UNIT_DISPLAY[CANONICAL_UNITS[kind]]
+        converted_note = (" (after unit conversion)" if kind in units
+                          and units[kind] != CANONICAL_UNITS[kind] else "")
         for mask, reason in ((negative, "negative AQI" if kind == "published_aqi" else "negative concentration"),
-                             (high & ~negative, f"above the plausible ceiling of {ceiling:,.0f}{unit_shown}"
-                                                + (" (after unit conversion)" if kind in units
-                                                   and units[kind] != CANONICAL_UNITS[kind] else ""))):
+                             (high, f"above the plausible ceiling of {CEILINGS[kind]:,.0f}{unit_shown}"
+                                    f"{converted_note}")):
             if mask.any():
                 at = np.flatnonzero(mask)
-                column = parsed.cell_column[kind]
-                columns = column[at] if isinstance(column, np.ndarray) else column
-                rejects.append(_reject_frame(parsed.cell_row[kind][at], columns, parsed.text(kind, at), reason))
+                file_rows, columns = parsed.cells(kind, at)
+                rejects.append(_reject_frame(file_rows, columns, parsed.text(kind, at), reason))
                 dropped_values += len(at)
         converted[negative | high] = np.nan
         values[kind] = converted
-    dropped_values += parsed.bad_numbers
     any_value = np.zeros(n, dtype=bool)
     for column in values.values():
-        any_value |= np.isfinite(column)
+        any_value |= ~np.isnan(column)
     empty = keep & ~any_value
     keep &= any_value
-    frame = {"station_code": parsed.station[keep], "time_bjt": parsed.time[keep]}
+    mask = pa.array(keep)
+    count = int(keep.sum())
+    columns = {"station_code": parsed.station.filter(mask),
+               "time_bjt": pa.array(parsed.time[keep].astype("datetime64[us]"), pa.timestamp("us"))}
     for kind in VALUE_COLUMNS:
-        frame[kind] = values[kind][keep] if kind in values else np.full(int(keep.sum()), np.nan)
-    frame["synthetic"] = (parsed.synthetic[keep] if parsed.synthetic is not None
-                          else np.zeros(int(keep.sum()), dtype=bool))
-    frame["source_row"] = parsed.row[keep]
-    all_rejects = (pd.concat([r for r in rejects if len(r)], ignore_index=True)
-                   if any(len(r) for r in rejects) else _reject_frame([], None, [], []))
+        columns[kind] = (pa.array(values[kind][keep], pa.float64(), from_pandas=True) if kind in values
+                         else pa.nulls(count, pa.float64()))
+    columns["synthetic"] = pa.array(parsed.synthetic[keep] if parsed.synthetic is not None
+                                    else np.zeros(count, dtype=bool), pa.bool_())
+    columns["source_row"] = pa.array(parsed.row[keep], pa.int64())
+    incoming = pa.table(columns)
+    nonempty = [r for r in rejects if len(r)]
+    all_rejects = (pd.concat(nonempty, ignore_index=True) if nonempty
+                   else _reject_frame([], None, [], []))
     all_rejects = all_rejects.sort_values("row_number", kind="stable").reset_index(drop=True)
     counts = {"empty": int(empty.sum()), "station_hours": dropped_station_hours,
               "values": dropped_values}
-    return frame, all_rejects, counts, units, notes
+    return incoming, all_rejects, counts, units, notes
 
 
 # --- loading ---------------------------------------------------------------------------------
-
-
-def _incoming(frame: dict[str, np.ndarray]) -> pa.Table:
-    columns = {"station_code": pa.array(frame["station_code"], pa.string()),
-               "time_bjt": pa.array(frame["time_bjt"], pa.timestamp("s"))}
-    for kind in VALUE_COLUMNS:
-        columns[kind] = pa.array(frame[kind], pa.float64(), from_pandas=True)
-    columns["synthetic"] = pa.array(frame["synthetic"], pa.bool_())
-    columns["source_row"] = pa.array(frame["source_row"], pa.int64())
-    return pa.table(columns)
 
 
 def _merge(con: geoaq_db.Connection, incoming: pa.Table, present: set[str], source_file: str,
@@ -1039,10 +1181,15 @@ def _merge(con: geoaq_db.Connection, incoming: pa.Table, present: set[str], sour
     params |= {"first": pc.min(times).as_py(), "last": pc.max(times).as_py()}
     con.register("incoming_readings", incoming)
     try:
-        con.execute(query("readings_classify"), params)
         unknown: list[str] = []
         if store.table_exists(con, "stations"):
             unknown = [r[0] for r in con.execute(query("readings_unknown_stations")).fetchall()]
+        overlap = con.execute(query("readings_stored_in_range"),
+                              {"first": params["first"], "last": params["last"]}).fetchone()[0]
+        if not overlap:  # hours never loaded before (the usual case): all new, no merge
+            con.execute(query("readings_insert_all"), [source_file, ingest_id])
+            return incoming.num_rows, 0, 0, unknown
+        con.execute(query("readings_classify"), params)
     finally:
         con.unregister("incoming_readings")
     con.execute(query("readings_delete_changed"))
@@ -1052,57 +1199,69 @@ def _merge(con: geoaq_db.Connection, incoming: pa.Table, present: set[str], sour
     return counts.get("new", 0), counts.get("changed", 0), counts.get("same", 0), unknown
 
 
+def _utf8(body: bytes, encoding: str, path: Path) -> tuple[bytes, str]:
+    """The text as UTF-8 bytes without a BOM, and the codec it was read with (see geoaq.encoding).
+
+    UTF-8 files are only checked, not decoded into Python text; GBK files are re-encoded.
+    """
+    declared = enc.normalize_encoding(encoding)
+    codec = enc.detect_encoding(body) if declared == "auto" else declared
+    if codec == "utf-8" and body.startswith(codecs.BOM_UTF8):
+        codec = "utf-8-sig"
+    if codec in {"utf-8", "utf-8-sig"}:
+        if declared != "auto":  # detection has already decoded it
+            enc.decode_bytes(body, codec, path)
+        return (body[3:] if codec == "utf-8-sig" else body), codec
+    text, codec = enc.decode_bytes(body, codec, path)
+    return text.lstrip("\ufeff").encode("utf-8"), codec
+
+
 def _parse_file(path: Path, fmt: str, station: str | None, encoding: str, notify: Progress):
+    """(parsed file, file bytes, codec, format label)."""
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file")
     raw, body, gzipped = _read_bytes(path)
-    if not body.strip():
+    if not body or body.isspace():
         raise IngestError(f"{path}: the file is empty (no header, no rows)")
-    text, codec = enc.decode_bytes(body, encoding, path)
-    text = text.lstrip("\ufeff")
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    if delimiter != ",":
+    data, codec = _utf8(body, encoding, path)
+    end = data.find(b"\n")
+    first_line = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
+    if first_line.count("\t") > first_line.count(","):
         raise IngestError(f"{path}: tab-separated readings are not supported; save as CSV")
     header = [h.strip().strip('"').strip() for h in first_line.split(",")]
     if any(not h for h in header):
-        raise IngestError(f"{path}: the header has an empty column name: {header}")
-    duplicated = sorted({h for h in header if header.count(h) > 1})
+        raise IngestError(f"{path}: the header has an empty column name: {header[:12]}")
+    duplicated = sorted(h for h, count in Counter(header).items() if count > 1)
     if duplicated:
         raise IngestError(f"{path}: column names appear more than once: {duplicated[:5]}")
     detected = detect_format(header)
     if fmt == "auto":
         if detected is None:
+            more = " …" if len(header) > 12 else ""
             raise MissingColumnsError(
                 f"{path}: not a readings file I recognise. Expected the national release "
                 "(date,hour,type,<station codes>), a station file (a time column such as "
                 "datetime/时间/监测时间 and pollutant columns such as PM2.5/SO2/CO) or year,month,"
-                f"day,hour columns; columns found: {header[:12]}{' …' if len(header) > 12 else ''}")
+                f"day,hour columns; columns found: {header[:12]}{more}")
         fmt = detected
     elif fmt not in FORMATS:
         raise IngestError(f"unknown readings format {fmt!r}; use auto, {', '.join(FORMATS)}")
     elif fmt == "national" and detected != "national":
         raise MissingColumnsError(f"{path}: --format national needs the header date,hour,type,"
                                   f"<station codes>; found {header[:6]}")
-    if codec in {"utf-8", "utf-8-sig"}:
-        data = body[3:] if codec == "utf-8-sig" else body
-    else:
-        data = text.encode("utf-8")
+    if fmt == "national" and station:
+        raise IngestError(f"{path}: --station does not apply to the national release "
+                          "(its header names the stations)")
     notify("reading", 0, 1)
-    table, rows, ragged = _read_table(data, header, path)
-    if table.num_rows == 0 and not ragged:
-        raise IngestError(f"{path}: the file has a header but no data rows (header: {header[:12]})")
     if fmt == "national":
-        if station:
-            raise IngestError(f"{path}: --station does not apply to the national release "
-                              "(its header names the stations)")
-        parsed = _parse_national(table, header, rows, path)
+        parsed, ragged = _parse_national(data, header, path)
     else:
-        parsed = _parse_wide(table, header, rows, path, fmt, station)
+        parsed, ragged = _parse_wide(data, header, path, fmt, station)
     if ragged:
         parsed.rejects.append(_reject_frame([r for r, _ in ragged], None, [None] * len(ragged),
                                             [reason for _, reason in ragged]))
         parsed.rows_read += len(ragged)
-    label = f"{parsed.file_format}{' (gzip)' if gzipped else ''}"
-    return parsed, raw, codec, label
+    return parsed, raw, codec, f"{parsed.file_format}{' (gzip)' if gzipped else ''}"
 
 
 def load_readings(
@@ -1117,11 +1276,12 @@ def load_readings(
     progress: Progress | None = None,
 ) -> ReadingsReport:
     """Load one readings file into `readings`; returns the report. Raises IngestError
-    (or UnitError, MissingColumnsError, EncodingError), changing nothing.
+    (or its UnitError, MissingColumnsError, EncodingError), changing nothing.
 
     `fmt`: auto, national, station or ymdh. `station`: the code for every row of a file
     without a station code column. `units`: the file's units per pollutant, e.g.
     ``{"co": "ug/m3"}`` (converted to µg/m³, CO mg/m³). `encoding`: auto, utf-8 or gbk.
+    `progress(stage, done, total)` is called with stages reading, validating, writing, done.
     """
     started_at = datetime.now()
     t0 = time.perf_counter()
@@ -1129,16 +1289,14 @@ def load_readings(
     notify = progress or (lambda stage, done, total: None)
     declared = parse_units(units)
     fmt = (fmt or "auto").strip().lower()
-    if station is not None:
-        station = station.strip()
+    station = station.strip() if station else None
     parsed, raw, codec, label = _parse_file(path, fmt, station, encoding, notify)
-    total = len(parsed.station)
+    total = len(parsed.time)
     notify("validating", 0, total)
-    frame, rejects, counts, file_units, unit_notes = _validate(parsed, declared, path)
+    incoming, rejects, counts, file_units, unit_notes = _validate(parsed, declared, path)
     for kind in declared:
         if kind not in parsed.values:
             unit_notes.append(f"--unit {LABELS[kind]}: the file has no {LABELS[kind]} column")
-    incoming = _incoming(frame)
     notify("writing", total, total)
     con_owned = con is None
     con = con or geoaq_db.connect(db)
@@ -1147,9 +1305,8 @@ def load_readings(
             ingest_id = store.next_ingest_id(con)
             new, changed, same, unknown = _merge(con, incoming, set(parsed.values), str(path), ingest_id)
             store.record_rejects(con, rejects, ingest_id, LAYER, str(path))
-            loaded_times = frame["time_bjt"]
-            period = ((pd.Timestamp(loaded_times.min()).to_pydatetime(),
-                       pd.Timestamp(loaded_times.max()).to_pydatetime()) if len(loaded_times) else None)
+            times = incoming.column("time_bjt")
+            period = (pc.min(times).as_py(), pc.max(times).as_py()) if incoming.num_rows else None
             report = ReadingsReport(
                 source_file=str(path), file_format=label, encoding=codec,
                 rows_read=parsed.rows_read, inserted=new, updated=changed, unchanged=same,
@@ -1157,8 +1314,9 @@ def load_readings(
                 dropped_values=counts["values"], rejects=rejects,
                 seconds=time.perf_counter() - t0, ingest_id=ingest_id, units=file_units,
                 unit_notes=unit_notes, columns=parsed.columns, station_source=parsed.station_source,
-                stations=len(pd.unique(frame["station_code"])), unknown_stations=unknown,
-                period=period, ignored_columns=parsed.ignored, notes=parsed.notes,
+                stations=pc.count_distinct(incoming.column("station_code")).as_py(),
+                unknown_stations=unknown, period=period, ignored_columns=parsed.ignored,
+                notes=parsed.notes,
             )
             store.record_run(con, report, hashlib.sha256(raw).hexdigest(), started_at, {
                 "format": fmt, "station": station, "units": units, "encoding": encoding,
