@@ -351,5 +351,61 @@ def fires_notice(start: str, end: str, out_path: str, county: str | None, figure
     click.echo(f"{len(table)} events → {written}")
 
 
+@main.group()
+def aq() -> None:
+    """Air quality: hourly station readings (load), and what is computed from them."""
+
+
+@aq.command("load")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["auto", "national", "station", "ymdh"]),
+              default="auto", show_default=True,
+              help="national: CNEMC china_sites_YYYYMMDD.csv; station: a time column and pollutant "
+                   "columns; ymdh: year/month/day/hour columns (UCI Beijing).")
+@click.option("--station", default=None, metavar="CODE",
+              help="Station code for files without a station code column (e.g. 1003A).")
+@click.option("--unit", "units", multiple=True, metavar="POLLUTANT=UNIT",
+              help="The file's unit of a pollutant: ug/m3, mg/m3, ppm or ppb (repeatable), e.g. "
+                   "--unit co=ug/m3. Stored as µg/m³, CO mg/m³.")
+@click.option("--encoding", type=click.Choice(["auto", "utf-8", "gbk"], case_sensitive=False),
+              default="auto", show_default=True)
+@DB_OPTION
+@_friendly_errors
+def aq_load(paths: tuple[str, ...], fmt: str, station: str | None, units: tuple[str, ...],
+            encoding: str, db_path: str | None) -> None:
+    """Load hourly readings files (PATH...) into the readings table, each in its own
+    transaction; bad rows and values go to the rejects table (geoaq rejects --layer readings)."""
+    from geoaq.readings import load_readings, parse_units
+
+    declared = _pairs(units, "--unit") or None
+    parse_units(declared)  # a misspelt unit fails before any file is read
+    options = {"fmt": fmt, "station": station, "units": declared, "encoding": encoding}
+    failed: list[str] = []
+
+    def _load_one(path: str, **target: Any) -> None:
+        try:
+            report = load_readings(path, **target, **options, progress=_ProgressBar())
+        except GeoaqError as exc:
+            if len(paths) == 1:
+                raise
+            failed.append(path)
+            click.echo(f"error: {exc}", err=True)
+            return
+        click.echo(report.summary())
+
+    if len(paths) == 1:  # the database is opened only once the file has been read
+        _load_one(paths[0], db=db_path)
+        return
+    con = db.connect(db_path)
+    try:
+        for path in paths:
+            _load_one(path, con=con)
+    finally:
+        con.close()
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(paths)} files were not loaded "
+                                   f"(nothing of them was written): {', '.join(failed)}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

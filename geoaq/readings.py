@@ -859,6 +859,9 @@ def _stations_for_rows(table: pa.Table, header: list[str], found: dict[str, str]
                               f"({', '.join(names[:5])}); --station {station} can only "
                               "stand for one: split the file or add a station code column")
         source = f"--station {station}" + (f" (the file says {names[0]!r})" if names else "")
+        in_name = sorted(set(_CODE_IN_NAME.findall(path.name)) - {station})
+        if in_name:
+            source += f" (warning: the file name says {', '.join(in_name)})"
         return pa.repeat(station, n), source, reasons, None
     if names:
         raise IngestError(f"{path}: the {name_column!r} column holds station names "
