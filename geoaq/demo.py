@@ -1,8 +1,9 @@
 """The shipped 洛阳市 demo: `data/demo/manifest.toml` lists the loads that build it.
 
-Every load goes through the same `ingest()` a user's file does. The database is built in a
-temporary file and moved into place only when every load succeeded, so a failed rebuild
-leaves the previous demo database untouched.
+Every layer load (`[[load]]`) goes through the same `ingest()` a user's file does, and every
+readings load (`[[readings]]`, after the layers) through the same `load_readings()`. The
+database is built in a temporary file and moved into place only when every load succeeded,
+so a failed rebuild leaves the previous demo database untouched.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pathlib import Path
 from geoaq import config, db
 from geoaq._errors import IngestError
 from geoaq.ingest import IngestReport, Progress, ingest
+from geoaq.readings import ReadingsReport, load_readings
 
 _LOAD_KEYS = {"layer", "file", "crs", "encoding", "map", "set", "synthetic", "source_layer"}
+_READINGS_KEYS = {"file", "format", "station", "units", "encoding", "synthetic"}
 
 
 @dataclass(frozen=True)
@@ -53,20 +56,53 @@ def read_manifest(demo_dir: Path = config.DEMO_DIR) -> list[DemoLoad]:
     return loads
 
 
+@dataclass(frozen=True)
+class DemoReadings:
+    """One `[[readings]]` entry of the demo manifest (hourly station readings)."""
+
+    file: Path
+    format: str = "auto"
+    station: str | None = None
+    units: dict[str, str] = field(default_factory=dict)
+    encoding: str = "auto"
+    synthetic: bool = False
+    layer: str = "readings"
+
+
+def read_readings_manifest(demo_dir: Path = config.DEMO_DIR) -> list[DemoReadings]:
+    """The readings loads listed in `demo_dir/manifest.toml`, files resolved against `demo_dir`."""
+    path = demo_dir / "manifest.toml"
+    raw = tomllib.loads(path.read_text("utf-8"))
+    loads = []
+    for index, entry in enumerate(raw.get("readings", [])):
+        unknown = sorted(set(entry) - _READINGS_KEYS)
+        if unknown or "file" not in entry:
+            raise IngestError(f"{path}: readings #{index + 1} needs file; unknown keys: {unknown}")
+        loads.append(DemoReadings(
+            file=demo_dir / entry["file"], format=entry.get("format", "auto"),
+            station=entry.get("station"), units={k: str(v) for k, v in entry.get("units", {}).items()},
+            encoding=entry.get("encoding", "auto"), synthetic=bool(entry.get("synthetic", False)),
+        ))
+    return loads
+
+
 def build_demo(
     db_path: str | Path | None = None,
     demo_dir: Path = config.DEMO_DIR,
     *,
-    on_report: Callable[[DemoLoad, IngestReport], None] | None = None,
+    on_report: Callable[[DemoLoad | DemoReadings, IngestReport | ReadingsReport], None] | None = None,
     progress: Progress | None = None,
-) -> list[IngestReport]:
-    """(Re)build the demo database at `db_path` (default: `config.db_path()`)."""
+) -> list[IngestReport | ReadingsReport]:
+    """(Re)build the demo database at `db_path` (default: `config.db_path()`).
+
+    A `[[readings]]` entry marked synthetic must load only rows its file flags as synthetic.
+    """
     target = config.db_path(db_path)
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(target.name + ".building")
     for leftover in (building, building.with_name(building.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    reports = []
+    reports: list[IngestReport | ReadingsReport] = []
     con = db.connect(building)
     try:
         for load in read_manifest(demo_dir):
@@ -76,6 +112,17 @@ def build_demo(
             reports.append(report)
             if on_report:
                 on_report(load, report)
+        for entry in read_readings_manifest(demo_dir):
+            readings = load_readings(entry.file, con=con, fmt=entry.format, station=entry.station,
+                                     units=entry.units or None, encoding=entry.encoding,
+                                     progress=progress)
+            if entry.synthetic and readings.synthetic != readings.loaded:
+                raise IngestError(f"{entry.file}: the manifest marks it synthetic, but only "
+                                  f"{readings.synthetic:,} of {readings.loaded:,} station-hours "
+                                  "carry synthetic = true")
+            reports.append(readings)
+            if on_report:
+                on_report(entry, readings)
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()

@@ -266,6 +266,7 @@ class ReadingsReport:
     period: tuple[datetime, datetime] | None = None
     ignored_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    synthetic: int = 0  # station-hours of this file flagged synthetic (generated data)
     layer: str = LAYER
 
     @property
@@ -309,7 +310,8 @@ class ReadingsReport:
         lines.extend(f"  {note}" for note in self.unit_notes)
         lines.append(
             f"  rows read {self.rows_read:,} · station-hours loaded {self.loaded:,} "
-            f"(new {self.inserted:,}, changed {self.updated:,}, unchanged {self.unchanged:,})"
+            f"(new {self.inserted:,}, changed {self.updated:,}, unchanged {self.unchanged:,}"
+            + (f"; synthetic {self.synthetic:,}" if self.synthetic else "") + ")"
             f" · without any value {self.empty_station_hours:,} · rejected {self.rejected_rows:,}"
             f" rows ({self.dropped_station_hours:,} station-hours and {self.dropped_values:,}"
             " single values left out)"
@@ -1319,7 +1321,7 @@ def load_readings(
                 unit_notes=unit_notes, columns=parsed.columns, station_source=parsed.station_source,
                 stations=pc.count_distinct(incoming.column("station_code")).as_py(),
                 unknown_stations=unknown, period=period, ignored_columns=parsed.ignored,
-                notes=parsed.notes,
+                notes=parsed.notes, synthetic=int(pc.sum(incoming.column("synthetic")).as_py() or 0),
             )
             store.record_run(con, report, hashlib.sha256(raw).hexdigest(), started_at, {
                 "format": fmt, "station": station, "units": units, "encoding": encoding,

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from geoaq import config, db, store
 from geoaq._errors import IngestError
 from geoaq.cli import main
-from geoaq.demo import build_demo, read_manifest
+from geoaq.demo import build_demo, read_manifest, read_readings_manifest
 from geoaq.layers import load_registry
 
 EXPECTED = {  # layer: (rows, synthetic rows)
@@ -21,6 +21,9 @@ EXPECTED = {  # layer: (rows, synthetic rows)
     "stations": (13, 0),
     "fire_points": (17, 0),
 }
+#: readings: station-hours with at least one value (rows of the generated file: 180,336),
+#: all synthetic, for the 13 stations
+EXPECTED_READINGS = (179_088, 179_088, 13)
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +39,11 @@ def test_manifest_lists_existing_files():
     for load in loads:
         assert load.file.is_file(), load.file
         assert load.synthetic == ("synthetic/" in load.file.as_posix())
+    readings = read_readings_manifest()
+    assert [r.file.name for r in readings] == ["station_readings_hourly.csv.gz"]
+    for entry in readings:
+        assert entry.file.is_file(), entry.file
+        assert entry.synthetic == ("synthetic/" in entry.file.as_posix())
 
 
 def test_demo_has_all_layers_and_labels_synthetic_rows(demo_db):
@@ -47,8 +55,26 @@ def test_demo_has_all_layers_and_labels_synthetic_rows(demo_db):
         con.close()
     assert counts == EXPECTED
     # the only rejects: GEM lists one steel plant by phase, so its later phases repeat the key
+    # (the generated readings have none)
     assert len(rejects) == 4
     assert set(rejects["reason"]) == {"duplicate of row 2 (same enterprise_id)"}
+
+
+def test_demo_loads_the_generated_readings(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    try:
+        rows, synthetic, stations = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE synthetic), count(DISTINCT station_code) "
+            "FROM readings").fetchone()
+        unknown = con.execute("SELECT count(*) FROM readings WHERE station_code NOT IN "
+                              "(SELECT code FROM stations)").fetchone()[0]
+        first = con.execute("SELECT pm25, pm10, so2, no2, o3, co FROM readings WHERE "
+                            "station_code = '1811A' ORDER BY time_bjt LIMIT 1").fetchone()
+    finally:
+        con.close()
+    assert (rows, synthetic, stations) == EXPECTED_READINGS
+    assert unknown == 0
+    assert first == (43, 73, 7, 34, 36, 0.7)  # the file's first row, CO kept in mg/m³
 
 
 def test_counties_are_converted_from_gcj02(demo_db):
@@ -83,4 +109,5 @@ def test_failed_rebuild_leaves_previous_database(tmp_path, demo_db):
 def test_cli_demo_reports_each_load(tmp_path):
     result = CliRunner().invoke(main, ["demo", "--db", str(tmp_path / "cli_demo.duckdb")])
     assert result.exit_code == 0, result.output
-    assert "[演示数据]" in result.output and "done: 8 files" in result.output
+    assert "[演示数据]" in result.output and "done: 9 files" in result.output
+    assert "station_readings_hourly.csv.gz [演示数据]: loaded 179,088" in result.output
