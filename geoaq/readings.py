@@ -190,7 +190,7 @@ def normalize_unit(text: str) -> str | None:
 
 def pollutant_key(name: str) -> str | None:
     """`pm25` … `co` (or `published_aqi`) for a pollutant spelling (PM2.5, 一氧化碳 …)."""
-    role = _ALIAS_OF.get(header_key(name))
+    role = _header_role(name)[0]
     return role if role in VALUE_COLUMNS else None
 
 
@@ -359,6 +359,7 @@ class _Parsed:
     dropped: np.ndarray | None = None        # station-hours already rejected
     bad_numbers: int = 0                     # values rejected as not a number
     unique_keys: bool = False                # (station, hour) unique by construction
+    unreadable_rows: int = 0                 # station-hours lost in rows of the wrong width
     rejects: list[pd.DataFrame] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -1107,6 +1108,7 @@ def _validate(parsed: _Parsed, declared: dict[str, str], path: Path):
     if parsed.dropped is not None:
         keep &= ~parsed.dropped
     dropped_station_hours = int((~keep).sum()) if parsed.dropped is not None else 0
+    dropped_station_hours += parsed.unreadable_rows
     rejects = list(parsed.rejects)
     repeated, first = _duplicates(parsed, keep)
     if len(repeated):
@@ -1266,6 +1268,8 @@ def _parse_file(path: Path, fmt: str, station: str | None, encoding: str, notify
         parsed.rejects.append(_reject_frame([r for r, _ in ragged], None, [None] * len(ragged),
                                             [reason for _, reason in ragged]))
         parsed.rows_read += len(ragged)
+        if fmt != "national":  # there a row is one type for every station, not a station-hour
+            parsed.unreadable_rows = len(ragged)
     return parsed, raw, codec, f"{parsed.file_format}{' (gzip)' if gzipped else ''}"
 
 
