@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import geopandas as gpd
 import pandas as pd
 
 from geoaq import aqi, store
 from geoaq.db import Connection
+from geoaq.layers import get_layer
 from geoaq.sql import query
 
 HOURLY_COLUMNS = ["station_code", "time_bjt", "aqi", "primary_pollutant", "level", "category",
@@ -45,3 +47,31 @@ def hourly_table(con: Connection, start: date, end: date, stations: list[str] | 
     scored = aqi.hourly_aqi(readings, standard)
     table = pd.concat([readings[["station_code", "time_bjt"]], scored], axis=1)
     return table[HOURLY_COLUMNS]
+
+
+def evaluate_period(con: Connection, start: date, end: date, *, by: str = "station",
+                    standard: str = "2012") -> pd.DataFrame:
+    """HJ 663 evaluation of start..end per station, or per city/district of the stations layer
+    (background stations excluded; districts from the county polygon holding each station)."""
+    from geoaq import evaluation
+
+    hourly = read_readings(con, start, end)
+    if hourly.empty:
+        return pd.DataFrame()
+    if by == "station":
+        return evaluation.evaluate(hourly, start, end, by="station", standard=standard)
+    stations = store.read_layer(con, get_layer("stations"))
+    background = stations.loc[stations["reference_station"].fillna(False).astype(bool), "code"].tolist()
+    if by == "city":
+        groups = dict(zip(stations["code"], stations["city"], strict=True))
+    else:
+        units = store.read_layer(con, get_layer("admin_units"))
+        counties = units[units["level"] == "县"]
+        joined = gpd.sjoin(stations[["code", "geometry"]], counties[["name", "geometry"]], predicate="intersects")
+        groups = dict(zip(joined["code"], joined["name"], strict=False))
+    groups = {k: v for k, v in groups.items() if isinstance(v, str) and v}
+    hourly = hourly[hourly["station_code"].isin(groups)]
+    if hourly.empty:
+        return pd.DataFrame()
+    return evaluation.evaluate(hourly, start, end, by=by, groups=groups, reference_stations=background,
+                               standard=standard)
