@@ -76,8 +76,10 @@ overlays = tuple(scopes_overlay(summary, geometries, kind, language) for kind in
 overlays += (sensitive_overlay(sensitive, layers["stations"][0], language),)
 fmap = build_map([(registry["stations"], layers["stations"][0])], lang=language, tiles=configured_tiles(),
                  overlays=overlays)
-clicked = st_folium(fmap, height=560, use_container_width=True, returned_objects=["last_clicked"], key="comp_map")
-point = (clicked or {}).get("last_clicked")
+clicked = st_folium(fmap, height=560, use_container_width=True, key="comp_map",
+                    returned_objects=["last_clicked", "last_object_clicked"])
+# a click on a drawn area reports as an object click (its popup stops the map's own click)
+point = (clicked or {}).get("last_object_clicked") or (clicked or {}).get("last_clicked")
 if point and point != st.session_state.get("comp_last_point"):
     st.session_state["comp_last_point"] = point
     found = scope_at(point["lng"], point["lat"], geometries)

@@ -498,6 +498,8 @@ def report(start: str, end: str, zone_id: str | None, district: str | None, stan
                        f"{len(row.coal_users)}; mines {row.mines}; stations {', '.join(row.stations) or '—'}")
             for reason in row.reasons:
                 click.echo(f"  - {reason}")
+            for line in row.sensitive_areas:
+                click.echo(f"  · 敏感区 {line}")
         return
     path = Path(out_path or f"compliance_{first}_{last}.{output}")
     written = write_table(flat, path, title, "达标评估")

@@ -270,6 +270,7 @@ def summarize(con: Connection, start: date, end: date, *, zone_id: str | None = 
     fire_points = gpd.GeoDataFrame(fires, geometry=gpd.points_from_xy(fires["lon"], fires["lat"]), crs=4326)
     nearest = within_distance(areas.assign(geometry=areas.geometry.representative_point()), data.stations,
                               rules.nearest_station_within_m)
+    sensitive = _sensitive_lines(sensitive_areas(con, start, end, rules, fires=data.fires))
 
     rows = []
     for position, scope in areas.iterrows():
@@ -324,6 +325,7 @@ def summarize(con: Connection, start: date, end: date, *, zone_id: str | None = 
             "mines": len(mines), "mines_by_status": _counts(mines["status"]),
             "stations": codes, "stations_source": source, "station_results": stations_eval,
             "targets": target_results, "status": status, "reasons": reasons,
+            "sensitive_areas": [line for code in codes for line in sensitive.get(code, [])],
         })
     rows += _city_rows(data, evaluate, targets, start, end, standard) if not (zone_id or district) else []
     return pd.DataFrame(rows)
@@ -374,7 +376,7 @@ def _city_rows(data: _Data, evaluate: _Evaluations, targets: list[Target], start
             "attention_enterprises": [], "coal_users": [], "mines": len(data.mines),
             "mines_by_status": _counts(data.mines["status"]), "stations": codes, "stations_source": "city",
             "station_results": [{m: table.iloc[0].get(m) for m in STATION_METRICS}] if len(table) else [],
-            "targets": results, "status": status, "reasons": reasons,
+            "targets": results, "status": status, "reasons": reasons, "sensitive_areas": [],
         })
     return rows
 
@@ -405,6 +407,17 @@ def sensitive_areas(con: Connection, start: date, end: date, rules: ComplianceRu
             row[f"{kind}_count"] = len(mine)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _sensitive_lines(table: pd.DataFrame) -> dict[str, list[str]]:
+    """station code → "站名 3,000 m 内：企业 …；矿山 …；火点事件 …" lines (only what is there)."""
+    lines: dict[str, list[str]] = {}
+    for row in table.itertuples():
+        parts = [f"{label} {'、'.join(items)}" for label, items in
+                 (("企业", row.enterprises), ("矿山", row.mines), ("火点事件", row.fire_events)) if items]
+        if parts:
+            lines[row.station_code] = [f"{row.station_name}（{row.station_code}）{row.radius_m:,.0f} 米内：" + "；".join(parts)]
+    return lines
 
 
 def flatten(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

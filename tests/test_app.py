@@ -149,3 +149,33 @@ def test_fires_page_refuses_a_dismissal_without_reason(demo_db):
         assert verification.history(con, event_id).empty
     finally:
         con.close()
+
+
+def _page(path: str, **state):
+    at = AppTest.from_file(APP, default_timeout=180)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_compliance_page_statuses_reasons_and_period(demo_db):
+    at = _page("app_pages/compliance.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["未达标（个）"]) >= 1 and int(metrics["禁煤区内燃煤企业（家）"]) == 5
+    assert any("统计时段：2024-10-01 至 2025-03-31（北京时间） · 评价标准 2012" in c.value for c in at.caption)
+    assert "首要原因" in at.dataframe[0].value.columns
+    at.selectbox(key="comp_scope").set_value("zone|LY-JMQ-01").run()
+    assert not at.exception
+    assert at.subheader[0].value.startswith("洛阳市中心城区禁煤区（演示） · 未达标")
+    assert any("燃煤企业" in m.value for m in at.markdown)
+
+
+def test_compliance_page_scope_filter_and_english(demo_db):
+    at = _page("app_pages/compliance.py", lang="en")
+    at.multiselect(key="comp_kinds").set_value(["city"]).run()
+    assert not at.exception
+    assert at.dataframe[0].value.shape[0] == 1
+    assert {m.label for m in at.metric} >= {"Compliant", "Not compliant"}

@@ -167,6 +167,11 @@ def test_sensitive_areas_around_national_stations(area):
     assert table.loc["S1", "radius_m"] == 3000
 
 
+def test_summary_lists_the_sensitive_areas_of_its_stations(summary):
+    (line,) = summary.loc[("zone", "ZC")]["sensitive_areas"]
+    assert line.startswith("甲站（S1）3,000 米内：企业 ") and "燃煤锅炉厂" in line
+
+
 def test_flatten_gives_text_cells(summary):
     flat = compliance.flatten(summary.reset_index())
     assert flat.map(lambda v: not isinstance(v, list | dict)).all().all()

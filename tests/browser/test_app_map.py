@@ -126,3 +126,45 @@ def test_fires_page_map_opens_an_event_with_its_detections(streamlit_app, page, 
     assert "火点事件: 疑似" in legend and "火点事件: 核定" in legend
     assert not browser_log.page_errors, browser_log.page_errors
     assert not browser_log.external_non_tile_requests, browser_log.external_non_tile_requests
+
+
+CENTRE_OF_JS = """(needle) => {
+    // Page coordinates (inside the iframe) of a point inside the feature whose label has `needle`.
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    let found = null;
+    map.eachLayer(group => {
+        if (found || !group.getLayers) return;
+        const hit = group.getLayers().find(l => l.feature && l.feature.properties._tooltip
+                                               && l.feature.properties._tooltip.includes(needle));
+        if (hit) found = hit;
+    });
+    if (!found) return null;
+    const inside = turfless(found);
+    const p = map.latLngToContainerPoint(inside);
+    const box = map.getContainer().getBoundingClientRect();
+    return [box.left + p.x, box.top + p.y];
+    function turfless(layer) {  // the first vertex nudged towards the centre: inside a convex-ish zone
+        const c = layer.getBounds().getCenter();
+        const ring = layer.getLatLngs()[0];
+        const v = Array.isArray(ring[0]) ? ring[0][0] : ring[0];
+        return L.latLng(v.lat + (c.lat - v.lat) * 0.2, v.lng + (c.lng - v.lng) * 0.2);
+    }
+}"""
+
+
+def test_compliance_click_on_a_zone_shows_its_summary(streamlit_app, page, browser_log, demo_db):
+    page.set_viewport_size({"width": 1400, "height": 1800})
+    url = streamlit_app(APP, env={"GEOAQ_DB": str(demo_db)})
+    page.goto(url.rstrip("/") + "/compliance")
+    page.get_by_text("未达标（个）").first.wait_for(timeout=90_000)
+    frame = page.frame_locator("iframe").first
+    frame.locator("path.leaflet-interactive").first.wait_for(state="visible", timeout=60_000)
+    map_frame = next(f for f in page.frames if "/component/" in f.url)
+    target = map_frame.evaluate(CENTRE_OF_JS, "中心城区禁煤区")
+    assert target, "the coal-ban zone is not on the map"
+    iframe_box = page.locator("iframe").first.bounding_box()
+    page.mouse.click(iframe_box["x"] + target[0], iframe_box["y"] + target[1])
+    heading = page.get_by_role("heading", name="洛阳市中心城区禁煤区（演示） · 未达标")
+    heading.wait_for(timeout=60_000)
+    assert page.locator("li", has_text="燃煤企业「").first.is_visible()
+    assert not browser_log.page_errors, browser_log.page_errors
