@@ -64,6 +64,7 @@ lint: setup-dev
 bench: setup-dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/fires.py
+	$(BIN)/python bench/aq.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor test-output .pytest_cache .ruff_cache
