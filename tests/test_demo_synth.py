@@ -337,4 +337,8 @@ def test_manifest_loads_with_only_the_expected_rejects(tmp_path: Path) -> None:
     rejected = {(r.layer, Path(r.source_file).name): r.rejected_rows for r in reports}
     assert rejected.pop(("enterprises", "gem_steel_plants_luoyang.csv")) == 4  # GEM phase rows
     assert set(rejected.values()) == {0}
-    assert all(r.loaded == r.rows_read for r, load in zip(reports, loads, strict=True) if load.synthetic)
+    layer_reports = [r for r in reports if r.layer != "readings"]  # readings: [[readings]] entries
+    assert all(r.loaded == r.rows_read for r, load in zip(layer_reports, loads, strict=True) if load.synthetic)
+    (readings,) = [r for r in reports if r.layer == "readings"]
+    # every generated reading is stored; hours without any value are counted, not stored
+    assert readings.loaded + readings.empty_station_hours == readings.rows_read and readings.rejected_rows == 0
