@@ -23,6 +23,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geoaq import coords
 from geoaq.assets import localize_assets
 from geoaq.i18n import t
 from geoaq.layers import LayerSpec
@@ -33,12 +34,20 @@ DISPLAY_TOLERANCE_M = 20.0
 
 @dataclass(frozen=True)
 class TileSource:
-    """A base map: an XYZ tile URL template and its attribution."""
+    """A base map: an XYZ tile URL template, its attribution and the datum its tiles use.
+
+    Tiles in GCJ-02 (AMap/高德, Tencent) need every layer shifted onto them; `build_map` does
+    that when `datum == "gcj02"`. `overlay_url` is a second, transparent tile layer drawn on
+    top (天地图's annotation layer).
+    """
 
     name: str
     url: str
     attribution: str
     max_zoom: int = 18
+    subdomains: str | None = None
+    datum: str = "wgs84"
+    overlay_url: str | None = None
 
 
 OSM = TileSource(
@@ -47,21 +56,87 @@ OSM = TileSource(
     attribution="© OpenStreetMap contributors",
     max_zoom=19,
 )
+#: 天地图 (the official government base map), Web Mercator WMTS; CGCS2000 ≈ WGS-84 at map scale.
+TIANDITU_URL = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+                "&TILECOL={x}&tk={token}")
+AMAP = TileSource(
+    name="高德地图 AMap (GCJ-02)",
+    url="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+    attribution="© 高德地图 AutoNavi (GCJ-02)",
+    subdomains="1234",
+    datum="gcj02",
+)
+
+
+def tianditu(token: str) -> TileSource:
+    """天地图 vector map with its annotation layer; needs the user's key (tk) from 天地图."""
+    return TileSource(
+        name="天地图 Tianditu",
+        url=TIANDITU_URL.replace("{layer}", "vec").replace("{token}", token),
+        overlay_url=TIANDITU_URL.replace("{layer}", "cva").replace("{token}", token),
+        attribution="© 国家地理信息公共服务平台 天地图",
+        subdomains="01234567",
+        max_zoom=18,
+    )
 
 
 def configured_tiles() -> TileSource:
-    """The base map from `GEOAQ_TILE_URL` / `GEOAQ_TILE_ATTRIBUTION`, else OpenStreetMap.
+    """The default base map: `GEOAQ_TILE_URL` (an intranet tile server) if set, else OSM."""
+    local = local_tiles()
+    return local or OSM
 
-    Point it at an intranet tile server where the public internet is blocked.
-    """
+
+def local_tiles() -> TileSource | None:
+    """A local tile server from `GEOAQ_TILE_URL` (+ `GEOAQ_TILE_NAME`, `GEOAQ_TILE_ATTRIBUTION`,
+    `GEOAQ_TILE_DATUM` = wgs84|gcj02), or None."""
     url = os.environ.get("GEOAQ_TILE_URL")
     if not url:
-        return OSM
+        return None
+    datum = os.environ.get("GEOAQ_TILE_DATUM", "wgs84").lower()
     return TileSource(
-        name=os.environ.get("GEOAQ_TILE_NAME", "Tiles"),
+        name=os.environ.get("GEOAQ_TILE_NAME", "Local tiles"),
         url=url,
         attribution=os.environ.get("GEOAQ_TILE_ATTRIBUTION", url.split("/")[2] if "//" in url else url),
+        datum="gcj02" if datum in {"gcj02", "gcj-02"} else "wgs84",
     )
+
+
+def available_tiles(tianditu_token: str | None = None) -> list[TileSource]:
+    """The base maps a user can choose: the configured default first, 天地图 when a key is
+    configured (`GEOAQ_TIANDITU_TOKEN` or the argument), AMap, and OSM."""
+    token = tianditu_token or os.environ.get("GEOAQ_TIANDITU_TOKEN")
+    sources = [configured_tiles()]
+    if token:
+        sources.append(tianditu(token))
+    sources += [AMAP, OSM]
+    unique: dict[str, TileSource] = {}
+    for source in sources:
+        unique.setdefault(source.name, source)
+    return list(unique.values())
+
+
+def _to_gcj02(xy: np.ndarray) -> np.ndarray:
+    lon, lat = coords.wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+    return np.column_stack([lon, lat])
+
+
+def shift_frame(frame: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
+    """The layer moved onto the base map's datum (GCJ-02 for AMap tiles); unchanged for WGS-84."""
+    if datum != "gcj02" or frame.empty:
+        return frame
+    return frame.set_geometry(shapely.transform(frame.geometry.to_numpy(), _to_gcj02))
+
+
+def shift_collection(collection: dict[str, Any], datum: str) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection moved onto the base map's datum."""
+    if datum != "gcj02" or not collection["features"]:
+        return collection
+    geoms = shapely.transform(
+        np.array([shapely.geometry.shape(f["geometry"]) for f in collection["features"]], dtype=object), _to_gcj02)
+    return {"type": "FeatureCollection", "features": [
+        dict(feature, geometry=shapely.geometry.mapping(geom))
+        for feature, geom in zip(collection["features"], geoms, strict=True)]}
 
 
 def format_value(value: Any, lang: str, unit: str | None = None) -> str:
@@ -283,9 +358,17 @@ def build_map(
     `bounds` (minx, miny, maxx, maxy) sets the view; by default it fits the layers.
     """
     fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    datum = tiles.datum if tiles is not None else "wgs84"
     if tiles is not None:
+        extra = {"subdomains": tiles.subdomains} if tiles.subdomains else {}
         folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, name=tiles.name,
-                         max_zoom=tiles.max_zoom).add_to(fmap)
+                         max_zoom=tiles.max_zoom, **extra).add_to(fmap)
+        if tiles.overlay_url:
+            folium.TileLayer(tiles=tiles.overlay_url, attr=tiles.attribution, name=f"{tiles.name} 注记",
+                             overlay=True, control=False, max_zoom=tiles.max_zoom, **extra).add_to(fmap)
+    drawn = [(spec, shift_frame(gdf, datum)) for spec, gdf in drawn]
+    overlays = tuple(Overlay(o.name, shift_collection(o.collection, datum), o.legend, o.radius, o.kind)
+                     for o in overlays)
     fmap.get_root().header.add_child(folium.Element(_CSS))
     for spec, gdf in drawn:
         collection = layer_feature_collection(gdf, spec, lang)

@@ -6,6 +6,7 @@ import html
 import json
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -112,3 +113,32 @@ def test_tile_url_configurable(monkeypatch):
     monkeypatch.setenv("GEOAQ_TILE_URL", "http://tiles.intranet.local/{z}/{x}/{y}.png")
     tiles = configured_tiles()
     assert tiles.url.startswith("http://tiles.intranet.local") and tiles.attribution
+
+
+def test_base_maps_offered(monkeypatch):
+    from geoaq.mapview import AMAP, available_tiles
+
+    monkeypatch.delenv("GEOAQ_TIANDITU_TOKEN", raising=False)
+    names = [t.name for t in available_tiles()]
+    assert names[0] == "OpenStreetMap" and AMAP.name in names and not any("天地图" in n for n in names)
+    monkeypatch.setenv("GEOAQ_TIANDITU_TOKEN", "abc123")
+    tianditu = next(t for t in available_tiles() if "天地图" in t.name)
+    assert "tk=abc123" in tianditu.url and "LAYER=vec" in tianditu.url and "LAYER=cva" in tianditu.overlay_url
+    monkeypatch.setenv("GEOAQ_TILE_URL", "http://10.1.2.3/tiles/{z}/{x}/{y}.png")
+    assert available_tiles()[0].url.startswith("http://10.1.2.3/")
+
+
+def test_amap_tiles_shift_every_layer_to_gcj02(registry, stations, zones):
+    from geoaq import coords
+    from geoaq.mapview import AMAP, Overlay, point_collection
+
+    events = pd.DataFrame({"lon": [112.4], "lat": [34.6]})
+    overlay = Overlay("火点事件", point_collection(events, ["<b>x</b>"], ["x"], ["#ff0000"]))
+    wgs = build_map([(registry["stations"], stations)], tiles=OSM, overlays=(overlay,)).get_root().render()
+    gcj = build_map([(registry["stations"], stations)], tiles=AMAP, overlays=(overlay,)).get_root().render()
+    lon, lat = coords.wgs84_to_gcj02(112.36, 34.67)
+    assert f"{float(lon)!r}"[:9] in gcj and "112.36," in wgs
+    shifted_event = coords.wgs84_to_gcj02(112.4, 34.6)
+    assert f"{float(shifted_event[0])!r}"[:9] in gcj
+    assert "webrd0{s}.is.autonavi.com" in gcj and '"subdomains": "1234"' in gcj
+    assert cdn_urls_in(gcj) == []
