@@ -20,5 +20,7 @@ pages = [
     st.Page("app_pages/map.py", title=t("page_map", language), icon="🗺️", url_path="map", default=True),
     st.Page("app_pages/fires.py", title=t("page_fires", language), icon="🔥", url_path="fires"),
     st.Page("app_pages/compliance.py", title=t("page_compliance", language), icon="✅", url_path="compliance"),
+    st.Page("app_pages/air_quality.py", title=t("page_air_quality", language), icon="🌫️", url_path="air-quality"),
+    st.Page("app_pages/data.py", title=t("page_data", language), icon="🗂️", url_path="data"),
 ]
 st.navigation(pages).run()

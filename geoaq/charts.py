@@ -177,3 +177,65 @@ def _rc():
 
     return matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": _fonts(),
                                   "axes.unicode_minus": False})
+
+
+# --------------------------------------------------------------------------------------------
+# the same charts on screen: Vega-Lite specs (altair) for st.altair_chart
+# --------------------------------------------------------------------------------------------
+
+def ink(colour: str) -> str:
+    """Text colour (black/white) for a cell of `colour`."""
+    return _text_colour(colour)
+
+
+def altair_lines(frame: pd.DataFrame, *, x_title: str, y_title: str, legend_title: str,
+                 bands: pd.DataFrame | None = None, band_label: str = "label"):
+    """Lines of `value` against `time_bjt`, one per `station`, with the AQI bands shaded and
+    named behind them when `bands` is given."""
+    import altair as alt
+
+    data = frame.dropna(subset=["value"])
+    lines = alt.Chart(data).mark_line(strokeWidth=1.5).encode(
+        x=alt.X("time_bjt:T", title=x_title, axis=alt.Axis(format="%m-%d %H:%M", labelAngle=0)),
+        y=alt.Y("value:Q", title=y_title),
+        color=alt.Color("station:N", title=legend_title),
+        tooltip=[alt.Tooltip("station:N", title=legend_title),
+                 alt.Tooltip("time_bjt:T", title=x_title, format="%Y-%m-%d %H:%M"),
+                 alt.Tooltip("value:Q", title=y_title)],
+    )
+    if bands is None or data.empty:
+        return lines.interactive(bind_y=False)
+    top = float(data["value"].max()) * 1.08
+    shown = bands[bands["aqi_min"].astype(float) <= top].copy()
+    shown["low"] = shown["aqi_min"].astype(float)
+    shown["high"] = shown["aqi_max"].astype("Float64").fillna(top).astype(float).clip(upper=top)
+    shown["mid"] = (shown["low"] + shown["high"]) / 2
+    shown = shown[["low", "high", "mid", "colour", band_label]]
+    rects = alt.Chart(shown).mark_rect(opacity=0.18).encode(
+        y="low:Q", y2="high:Q", color=alt.Color("colour:N", scale=None, legend=None))
+    names = alt.Chart(shown).mark_text(align="left", dx=4, fontSize=10, color="#444444").encode(
+        x=alt.value(0), y="mid:Q", text=f"{band_label}:N")
+    return alt.layer(rects, names, lines.interactive(bind_y=False))
+
+
+def altair_calendar(calendar: pd.DataFrame, *, bands: pd.DataFrame, missing_label: str,
+                    day_title: str, month_title: str, legend_title: str, aqi_title: str):
+    """A month × day grid coloured by AQI band with each day's AQI written in its cell."""
+    import altair as alt
+
+    data = calendar.assign(ink=[ink(c) for c in calendar["colour"]],
+                           date=pd.to_datetime(calendar["date"]).dt.strftime("%Y-%m-%d"))
+    domain = [*bands["name"], missing_label]
+    palette = [*bands["colour"], "#dddddd"]
+    base = alt.Chart(data).encode(
+        x=alt.X("day:O", title=day_title, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("month:O", title=month_title),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("category:N", title=legend_title,
+                        scale=alt.Scale(domain=domain, range=palette)),
+        tooltip=[alt.Tooltip("date:N", title=day_title), alt.Tooltip("text:N", title=aqi_title),
+                 alt.Tooltip("category:N", title=legend_title)],
+    )
+    text = base.mark_text(fontSize=10).encode(text="text:N", color=alt.Color("ink:N", scale=None))
+    return alt.layer(cells, text).properties(height=max(80, 28 * data["month"].nunique()))
