@@ -10,7 +10,15 @@ from app_pages.common import lang, require_database
 from geoaq import aq, db, store
 from geoaq.i18n import t
 from geoaq.layers import load_registry
-from geoaq.uploads import LAYER_SUFFIXES, READINGS, READINGS_SUFFIXES, UploadError, load_uploads, parse_pairs, rejects_table
+from geoaq.uploads import (
+    LAYER_SUFFIXES,
+    READINGS,
+    READINGS_SUFFIXES,
+    UploadError,
+    load_uploads,
+    parse_pairs,
+    rejects_table,
+)
 
 CRS_CHOICES = ["", "EPSG:4326", "gcj02", "bd09", "other"]
 ENCODINGS = ["auto", "utf-8", "gbk"]
