@@ -191,6 +191,7 @@ def load_uploads(target: str, uploads: Sequence[Uploaded], *, db: str | Path,
 
         outcomes.append(load_one(target, main, {n: by_name[n] for n in (main, *parts)}, db=db,
                                  options=options or {}, progress=notify))
+        report(main, (index + 1) / len(groups))  # also after a file that failed early
     return outcomes
 
 
