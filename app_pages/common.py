@@ -140,3 +140,35 @@ def readings_period(db_path: str, version: float):
         return aq.readings_period(con)
     finally:
         con.close()
+
+
+@st.cache_data(show_spinner=False)
+def hourly_aqi(db_path: str, version: float, start: date, end: date) -> pd.DataFrame:
+    """Hourly AQI with concentrations for all stations over Beijing days start..end."""
+    from geoaq import aq
+
+    con = db.connect(db_path, read_only=True)
+    try:
+        return aq.hourly_table(con, start, end)
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False)
+def landcover_image(db_path: str):
+    """The land-cover raster of data/rules/fires.toml as a map image layer, or None."""
+    from geoaq import raster
+    from geoaq.fires import load_fire_rules
+    from geoaq.mapview import ImageLayer
+
+    rules = load_fire_rules()
+    if rules.landcover is None or not rules.landcover.exists():
+        return None
+    class_map = raster.load_class_map()
+    png, bounds = raster.raster_overlay_png(rules.landcover, class_map, max_size=1024)
+    synthetic = "synthetic" in rules.landcover.as_posix()
+    name = "土地覆盖" + ("（演示数据）" if synthetic else "")
+    legend = ({"label": name, "fill": "#ffffff", "stroke": "#222222", "kind": "area"},
+              *({"label": f"  {c.zh} {c.en}", "fill": c.color, "stroke": c.color, "kind": "area"}
+                for code, c in sorted(class_map.classes.items())))
+    return ImageLayer(name=name, png=png, bounds=tuple(bounds), opacity=0.7, legend=legend)

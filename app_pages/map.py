@@ -1,15 +1,35 @@
-"""地图 Map: the five layers and the administrative boundaries on one map."""
+"""地图 Map: the five layers, stations coloured by AQI, fire events by status, land cover,
+on a base map of the user's choice; draw an area to list what lies inside."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.common import database_version, lang, load_layers, require_database
+from app_pages.common import (
+    database_version,
+    fire_check,
+    fire_detections,
+    fire_period,
+    hourly_aqi,
+    landcover_image,
+    lang,
+    load_layers,
+    readings_period,
+    require_database,
+)
+from geoaq.aqi import aqi_level_table
+from geoaq.fire_view import events_overlay
 from geoaq.i18n import t
+from geoaq.inside import drawn_geometry, features_inside
 from geoaq.layers import LayerSpec, load_registry
-from geoaq.mapview import DISPLAY_TOLERANCE_M, build_map, configured_tiles
+from geoaq.mapview import DISPLAY_TOLERANCE_M, available_tiles, build_map
+from geoaq.station_view import aqi_legend, stations_overlay
 
 
 def layer_caption(spec: LayerSpec, frame: gpd.GeoDataFrame, synthetic: int, period, language: str) -> str:
@@ -26,9 +46,11 @@ language = lang()
 st.title(t("app_title", language))
 st.caption(t("app_caption", language))
 db_file = require_database()
+version = database_version(db_file)
 registry = load_registry()
-layers = load_layers(str(db_file), database_version(db_file))
+layers = load_layers(str(db_file), version)
 
+# --- sidebar: layers, base map, land cover ------------------------------------------------
 st.sidebar.header(t("layers", language))
 visible: list[str] = []
 for name, spec in registry.items():
@@ -38,13 +60,69 @@ for name, spec in registry.items():
     if st.sidebar.checkbox(label, value=len(frame) > 0, key=f"show_{name}", disabled=len(frame) == 0):
         visible.append(name)
     st.sidebar.caption(layer_caption(spec, frame, synthetic, period, language))
+tiles_by_name = {source.name: source for source in available_tiles()}
+base = st.sidebar.selectbox(t("base_map", language), [*tiles_by_name, t("no_base_map", language)], key="base_map")
+tiles = tiles_by_name.get(base)
+if tiles is not None and tiles.datum == "gcj02":
+    st.sidebar.caption(t("gcj_note", language))
+image = landcover_image(str(db_file))
+show_landcover = image is not None and st.sidebar.checkbox(t("landcover_layer", language), value=False,
+                                                           key="show_landcover")
 
-tiles = configured_tiles()
-base = st.sidebar.selectbox(t("base_map", language), [tiles.name, t("no_base_map", language)], key="base_map")
+# --- time: date range and the hour the stations are coloured by ----------------------------
+readings = readings_period(str(db_file), version)
+fires = fire_period(str(db_file), version)
+last_day = (readings[1].date() if readings else fires[1] if fires else pd.Timestamp.today().date())
+with st.container(border=True):
+    c1, c2, c3 = st.columns([3, 3, 1])
+    chosen = c1.date_input(t("fires_period", language), value=(last_day - timedelta(days=1), last_day),
+                           key="map_dates")
+    if not isinstance(chosen, tuple) or len(chosen) != 2:
+        st.info(t("fires_pick_end", language))
+        st.stop()
+    start, end = chosen
+    hours = pd.date_range(pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(hours=23), freq="h")
+    default_hour = min(hours[-1], readings[1]) if readings else hours[-1]
+    at = c2.select_slider(t("map_hour", language), options=list(hours), value=default_hour,
+                          format_func=lambda h: h.strftime("%m-%d %H:%M"), key=f"map_hour_{start}_{end}")
+    show_fires = c3.toggle(t("map_fire_events", language), value=True, key="map_show_fires")
+st.caption(t("map_time_note", language, start=start, end=end, hour=pd.Timestamp(at).strftime("%Y-%m-%d %H:%M")))
+
 if any(layers[name][1] for name in registry):
     st.info(t("demo_warning", language))
 
+overlays = []
+if "stations" in visible and readings:
+    hourly = hourly_aqi(str(db_file), version, start, end)
+    overlay = stations_overlay(layers["stations"][0], hourly, at, language)
+    overlays.append(replace(overlay, legend=aqi_legend(aqi_level_table(), language,
+                                                       registry["stations"].title(language))))
+    visible.remove("stations")
+if show_fires and fires:
+    checked = fire_check(str(db_file), version, start, end, None, "suspected")
+    if len(checked):
+        detections = fire_detections(str(db_file), version, tuple(checked["event_id"]))
+        overlays.append(events_overlay(checked, detections, language))
 drawn = [(registry[name], layers[name][0]) for name in visible]
-fmap = build_map(drawn, lang=language, tiles=tiles if base == tiles.name else None)
-st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key="main_map")
-st.caption(t("map_help", language) + " " + t("simplified_note", language, m=f"{DISPLAY_TOLERANCE_M:g}"))
+images = (image,) if show_landcover else ()
+fmap = build_map(drawn, lang=language, tiles=tiles, overlays=tuple(overlays), images=images, draw=True)
+
+view = st.session_state.get("map_view", {})
+result = st_folium(fmap, height=640, use_container_width=True, key="main_map",
+                   center=view.get("center"), zoom=view.get("zoom"),
+                   returned_objects=["center", "zoom", "last_active_drawing"])
+if result and result.get("center"):  # keep the position and zoom across reruns
+    st.session_state["map_view"] = {"center": (result["center"]["lat"], result["center"]["lng"]),
+                                    "zoom": result.get("zoom")}
+st.caption(t("map_help", language) + " " + t("simplified_note", language, m=f"{DISPLAY_TOLERANCE_M:g}")
+           + " " + t("map_draw_help", language))
+
+area = drawn_geometry((result or {}).get("last_active_drawing"))
+if area is not None:
+    everything = [(registry[name], layers[name][0]) for name in registry if len(layers[name][0])]
+    counts, found = features_inside(everything, area, language)
+    st.subheader(t("inside_title", language))
+    st.dataframe(counts, hide_index=True, width="stretch")
+    for name, table in found.items():
+        with st.expander(f"{registry[name].title(language)}（{len(table)}）"):
+            st.dataframe(table, hide_index=True, width="stretch")

@@ -17,7 +17,8 @@ from geoaq.layers import get_layer
 from geoaq.sql import query
 
 HOURLY_COLUMNS = ["station_code", "time_bjt", "aqi", "primary_pollutant", "level", "category",
-                  "iaqi_pm25", "iaqi_pm10", "iaqi_so2", "iaqi_no2", "iaqi_o3", "iaqi_co", "standard"]
+                  "iaqi_pm25", "iaqi_pm10", "iaqi_so2", "iaqi_no2", "iaqi_o3", "iaqi_co",
+                  "pm25", "pm10", "so2", "no2", "o3", "co", "category_en", "colour", "standard"]
 
 
 def read_readings(con: Connection, start: date, end: date,
@@ -45,7 +46,8 @@ def hourly_table(con: Connection, start: date, end: date, stations: list[str] | 
     if readings.empty:
         return pd.DataFrame(columns=HOURLY_COLUMNS)
     scored = aqi.hourly_aqi(readings, standard)
-    table = pd.concat([readings[["station_code", "time_bjt"]], scored], axis=1)
+    table = pd.concat([readings[["station_code", "time_bjt", "pm25", "pm10", "so2", "no2", "o3", "co"]], scored],
+                      axis=1)
     return table[HOURLY_COLUMNS]
 
 

@@ -51,7 +51,7 @@ _COLUMN_KEYS = {
 }
 _STYLE_KEYS = {
     "kind", "color", "fill_color", "fill_opacity", "weight", "radius", "dash_array",
-    "label_column", "color_by", "colors",
+    "label_column", "color_by", "colors", "cluster",
 }
 
 
@@ -95,6 +95,7 @@ class StyleSpec:
     label_column: str | None = None
     color_by: str | None = None
     colors: dict[str, str] = field(default_factory=dict)
+    cluster: bool = False  # points grouped into clusters at low zoom (many features)
 
     def color_for(self, value: Any) -> str:
         """The stroke/fill colour of a feature whose `color_by` column holds `value`."""

@@ -7,6 +7,7 @@ queries the database; the app reads the layers and passes them in.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import math
@@ -16,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 import folium
+import folium.plugins
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -126,6 +128,14 @@ def shift_frame(frame: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
     if datum != "gcj02" or frame.empty:
         return frame
     return frame.set_geometry(shapely.transform(frame.geometry.to_numpy(), _to_gcj02))
+
+
+def _shift_labels(labels, datum: str):
+    if datum != "gcj02" or not labels:
+        return labels
+    lon, lat = coords.wgs84_to_gcj02(np.array([x[0] for x in labels]), np.array([x[1] for x in labels]))
+    return tuple((float(a), float(b), text, colour)
+                 for a, b, (_, _, text, colour) in zip(lon, lat, labels, strict=True))
 
 
 def shift_collection(collection: dict[str, Any], datum: str) -> dict[str, Any]:
@@ -288,6 +298,8 @@ _CSS = """
 .geoaq-popup table {border-collapse: collapse; font-size: 12px;}
 .geoaq-popup th {text-align: left; padding: 1px 8px 1px 0; color: #555; font-weight: normal;}
 .geoaq-popup td {padding: 1px 0;}
+.geoaq-label {background: rgba(255,255,255,0.9); border: 2px solid; border-radius: 3px;
+  padding: 0 3px; font: bold 11px/1.4 sans-serif; white-space: nowrap; width: max-content;}
 .geoaq-demo {display: inline-block; margin-left: 6px; padding: 0 4px; font-size: 11px;
   color: #fff; background: #e69138; border-radius: 3px;}
 </style>
@@ -307,6 +319,23 @@ class Overlay:
     legend: tuple[dict[str, str], ...] = ()
     radius: float = 7.0
     kind: str = "circle"  # "circle" (points) or "area" (polygons)
+    #: text labels drawn next to points: (lon, lat, text, colour); text is escaped here
+    labels: tuple[tuple[float, float, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ImageLayer:
+    """A raster drawn as a semi-transparent image (e.g. land cover), with its legend.
+
+    `png` is the image (already reprojected to Web Mercator), `bounds` (west, south, east,
+    north) in WGS-84; it is embedded as a data URL, so nothing is fetched.
+    """
+
+    name: str
+    png: bytes
+    bounds: tuple[float, float, float, float]
+    opacity: float = 0.7
+    legend: tuple[dict[str, str], ...] = ()
 
 
 def point_collection(frame: pd.DataFrame, popups: list[str], tooltips: list[str],
@@ -352,6 +381,8 @@ def build_map(
     tiles: TileSource | None = OSM,
     bounds: tuple[float, float, float, float] | None = None,
     overlays: tuple[Overlay, ...] = (),
+    images: tuple[ImageLayer, ...] = (),
+    draw: bool = False,
 ) -> folium.Map:
     """A folium map of the given layers (in the given order) and overlays, offline-ready.
 
@@ -367,14 +398,17 @@ def build_map(
             folium.TileLayer(tiles=tiles.overlay_url, attr=tiles.attribution, name=f"{tiles.name} 注记",
                              overlay=True, control=False, max_zoom=tiles.max_zoom, **extra).add_to(fmap)
     drawn = [(spec, shift_frame(gdf, datum)) for spec, gdf in drawn]
-    overlays = tuple(Overlay(o.name, shift_collection(o.collection, datum), o.legend, o.radius, o.kind)
-                     for o in overlays)
+    overlays = tuple(Overlay(o.name, shift_collection(o.collection, datum), o.legend, o.radius, o.kind,
+                             o.labels) for o in overlays)
     fmap.get_root().header.add_child(folium.Element(_CSS))
     for spec, gdf in drawn:
         collection = layer_feature_collection(gdf, spec, lang)
         if not collection["features"]:
             continue
         group_name = f"{spec.title(lang)} ({len(collection['features'])})"
+        if spec.style.cluster and spec.is_point_layer:
+            _clustered(collection, spec, group_name).add_to(fmap)
+            continue
         marker = None
         if spec.style.kind == "circle":
             marker = folium.CircleMarker(radius=spec.style.radius, fill=True)
@@ -390,17 +424,37 @@ def build_map(
     for overlay in overlays:
         if not overlay.collection["features"]:
             continue
+        group = folium.FeatureGroup(name=f"{overlay.name} ({len(overlay.collection['features'])})")
         folium.GeoJson(
             overlay.collection,
-            name=f"{overlay.name} ({len(overlay.collection['features'])})",
             style_function=_overlay_style if overlay.kind == "circle" else _area_overlay_style,
             marker=folium.CircleMarker(radius=overlay.radius, fill=True) if overlay.kind == "circle" else None,
             popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=480),
             tooltip=folium.GeoJsonTooltip(fields=["_tooltip"], labels=False),
             zoom_on_click=False,
+        ).add_to(group)
+        for lon, lat, text, colour in _shift_labels(overlay.labels, datum):
+            folium.Marker([lat, lon], icon=folium.DivIcon(
+                html=f'<div class="geoaq-label" style="border-color:{html.escape(colour)}">{html.escape(text)}</div>',
+                icon_size=(0, 0), icon_anchor=(-9, 9))).add_to(group)
+        group.add_to(fmap)
+    for image in images:
+        west, south, east, north = image.bounds
+        if datum == "gcj02":
+            (west, east), (south, north) = coords.wgs84_to_gcj02(np.array([west, east]), np.array([south, north]))
+        folium.raster_layers.ImageOverlay(
+            image="data:image/png;base64," + base64.b64encode(image.png).decode("ascii"),
+            bounds=[[float(south), float(west)], [float(north), float(east)]], opacity=image.opacity,
+            name=image.name, interactive=False, zindex=1,
         ).add_to(fmap)
+    if draw:
+        folium.plugins.Draw(export=False, draw_options={
+            "polyline": False, "circle": False, "marker": False, "circlemarker": False,
+            "polygon": {"allowIntersection": False}, "rectangle": {}},
+            edit_options={"edit": False}).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    entries = legend_entries(drawn, lang) + [e for o in overlays for e in o.legend]
+    entries = (legend_entries(drawn, lang) + [e for o in overlays for e in o.legend]
+               + [e for i in images for e in i.legend])
     Legend(t("legend", lang), entries).add_to(fmap)
     extent = bounds or _extent([gdf for _, gdf in drawn])
     if extent is not None:
@@ -408,6 +462,23 @@ def build_map(
     else:  # nothing to show: centre on China
         fmap.location, fmap.options["zoom"] = [35.0, 105.0], 4
     return localize_assets(fmap)
+
+
+def _clustered(collection: dict[str, Any], spec: LayerSpec, name: str) -> folium.plugins.MarkerCluster:
+    """Point features grouped into clusters at low zoom (Leaflet.markercluster, served locally)."""
+    cluster = folium.plugins.MarkerCluster(name=name, options={"disableClusteringAtZoom": 13,
+                                                               "showCoverageOnHover": False})
+    style = _style_function(spec)
+    for feature in collection["features"]:
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        props = feature["properties"]
+        look = style(feature)
+        folium.CircleMarker(
+            [lat, lon], radius=spec.style.radius, color=look["color"], fill=True, fill_color=look["fillColor"],
+            fill_opacity=look["fillOpacity"], weight=look["weight"],
+            popup=folium.Popup(props["_popup"], max_width=420), tooltip=folium.Tooltip(props["_tooltip"]),
+        ).add_to(cluster)
+    return cluster
 
 
 def _extent(frames: list[gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:
