@@ -12,6 +12,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages.common import (
+    compliance_geometries,
+    compliance_summary,
     database_version,
     fire_check,
     fire_detections,
@@ -24,6 +26,7 @@ from app_pages.common import (
     require_database,
 )
 from geoaq.aqi import aqi_level_table
+from geoaq.compliance_view import scope_at
 from geoaq.fire_view import events_overlay
 from geoaq.i18n import t
 from geoaq.inside import drawn_geometry, features_inside
@@ -105,17 +108,34 @@ if show_fires and fires:
         overlays.append(events_overlay(checked, detections, language))
 drawn = [(registry[name], layers[name][0]) for name in visible]
 images = (image,) if show_landcover else ()
-fmap = build_map(drawn, lang=language, tiles=tiles, overlays=tuple(overlays), images=images, draw=True)
-
-view = st.session_state.get("map_view", {})
+fmap = build_map(drawn, lang=language, tiles=tiles, overlays=tuple(overlays), images=images, draw=True,
+                 remember_view="main")  # the map stays where the user left it when it is rebuilt
 result = st_folium(fmap, height=640, use_container_width=True, key="main_map",
-                   center=view.get("center"), zoom=view.get("zoom"),
-                   returned_objects=["center", "zoom", "last_active_drawing"])
-if result and result.get("center"):  # keep the position and zoom across reruns
-    st.session_state["map_view"] = {"center": (result["center"]["lat"], result["center"]["lng"]),
-                                    "zoom": result.get("zoom")}
+                   returned_objects=["last_active_drawing", "last_object_clicked"])
 st.caption(t("map_help", language) + " " + t("simplified_note", language, m=f"{DISPLAY_TOLERANCE_M:g}")
            + " " + t("map_draw_help", language))
+
+clicked = (result or {}).get("last_object_clicked")
+if clicked and clicked != st.session_state.get("map_last_click"):
+    st.session_state["map_last_click"] = clicked
+    hit = scope_at(clicked["lng"], clicked["lat"], compliance_geometries(str(db_file), version))
+    st.session_state["map_zone"] = hit[1] if hit and hit[0] == "zone" else None
+if st.session_state.get("map_zone"):
+    summary = compliance_summary(str(db_file), version, start, end, "2012")
+    zone = summary[(summary["scope_type"] == "zone") & (summary["scope_id"] == st.session_state["map_zone"])]
+    if len(zone):
+        row = zone.iloc[0]
+        with st.container(border=True):
+            st.subheader(f"{row['scope_name']} · {row['status']}")
+            st.caption(t("fires_period_note", language, start=start, end=end) + " · " + t("page_compliance", language))
+            for reason in row["reasons"]:
+                st.markdown(f"- {reason}")
+
+with st.sidebar.expander(t("download_layers", language)):
+    for name in visible:
+        frame = layers[name][0]
+        st.download_button(f"{registry[name].title(language)} (GeoJSON)", frame.to_json(ensure_ascii=False, default=str).encode("utf-8"),
+                           file_name=f"{name}.geojson", mime="application/geo+json", key=f"dl_{name}")
 
 area = drawn_geometry((result or {}).get("last_active_drawing"))
 if area is not None:

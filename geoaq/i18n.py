@@ -66,6 +66,7 @@ _TEXT: dict[str, dict[str, str]] = {
                       "en": "Fires: {start} to {end} (Beijing time); stations coloured by the hourly AQI of {hour} (HJ 633-2012)."},
     "map_draw_help": {"zh": "用左侧绘图工具画矩形或多边形，可列出其中的全部要素。", "en": "Draw a rectangle or polygon (tools on the left) to list everything inside."},
     "inside_title": {"zh": "绘制范围内的要素", "en": "Inside the drawn area"},
+    "download_layers": {"zh": "下载图层（GeoJSON）", "en": "Download layers (GeoJSON)"},
     "app_title": {"zh": "大气污染防治一张图", "en": "Air-pollution governance map"},
     "app_caption": {
         "zh": "监测站、矿山、管控区、企业集群与卫星火点，同一张地图",

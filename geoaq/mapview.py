@@ -270,6 +270,38 @@ class Legend(MacroElement):
         self.entries_json = json.dumps(entries, ensure_ascii=False)
 
 
+class RememberView(MacroElement):
+    """Keeps the map's centre and zoom in the browser's sessionStorage and restores them when
+    the map is drawn again (a rerun that rebuilds the map), so it stays where the user left it.
+    Client-side on purpose: a round trip through Python would redraw the map on every pan."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var key = {{ this.key_json }};
+            try {
+                var saved = JSON.parse(window.sessionStorage.getItem(key));
+                if (saved && isFinite(saved.lat) && isFinite(saved.lng) && isFinite(saved.zoom)) {
+                    map.setView([saved.lat, saved.lng], saved.zoom, {animate: false});
+                }
+            } catch (e) {}
+            map.on('moveend', function() {
+                var c = map.getCenter();
+                try {
+                    window.sessionStorage.setItem(key, JSON.stringify({lat: c.lat, lng: c.lng, zoom: map.getZoom()}));
+                } catch (e) {}
+            });
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, key: str):
+        super().__init__()
+        self._name = "RememberView"
+        self.key_json = json.dumps(f"geoaq-view-{key}")
+
+
 def legend_entries(drawn: list[tuple[LayerSpec, gpd.GeoDataFrame]], lang: str) -> list[dict[str, str]]:
     """One entry per layer, plus one per value of its colour column present in the data."""
     entries = []
@@ -383,6 +415,7 @@ def build_map(
     overlays: tuple[Overlay, ...] = (),
     images: tuple[ImageLayer, ...] = (),
     draw: bool = False,
+    remember_view: str | None = None,
 ) -> folium.Map:
     """A folium map of the given layers (in the given order) and overlays, offline-ready.
 
@@ -461,6 +494,8 @@ def build_map(
         fmap.fit_bounds([[extent[1], extent[0]], [extent[3], extent[2]]])
     else:  # nothing to show: centre on China
         fmap.location, fmap.options["zoom"] = [35.0, 105.0], 4
+    if remember_view:  # after fit_bounds, so a remembered view wins
+        RememberView(remember_view).add_to(fmap)
     return localize_assets(fmap)
 
 

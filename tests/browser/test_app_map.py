@@ -195,3 +195,51 @@ def test_drawing_an_area_lists_what_is_inside(streamlit_app, page, browser_log, 
     page.get_by_text("绘制范围内的要素").wait_for(timeout=60_000)
     assert page.get_by_text("空气质量监测站（").first.is_visible()  # an expander per layer found
     assert not browser_log.page_errors, browser_log.page_errors
+
+
+def test_map_keeps_its_view_and_a_zone_click_shows_its_summary(streamlit_app, page, browser_log, demo_db):
+    page.set_viewport_size({"width": 1400, "height": 1600})
+    url = streamlit_app(APP, env={"GEOAQ_DB": str(demo_db)})
+    page.goto(url)
+    frame = page.frame_locator("iframe").first
+    frame.locator("path.leaflet-interactive").first.wait_for(state="visible", timeout=60_000)
+    map_frame = next(f for f in page.frames if "/component/" in f.url)
+    map_frame.evaluate("() => Object.values(window).find(v => v instanceof L.Map).setView([34.66, 112.45], 12)")
+    page.wait_for_timeout(2500)  # the view is sent back to Python; the page reruns
+    page.get_by_text("矿山（36）").click()  # switch a layer off: the map is rebuilt …
+    page.wait_for_timeout(3000)
+    map_frame = next(f for f in page.frames if "/component/" in f.url)
+    frame.locator("path.leaflet-interactive").first.wait_for(state="visible", timeout=60_000)
+    zoom = map_frame.evaluate("() => Object.values(window).find(v => v instanceof L.Map).getZoom()")
+    assert zoom == 12  # … and keeps the user's zoom instead of jumping back to the whole city
+    target = map_frame.evaluate(INSIDE_VISIBLE_AREA_JS, "中心城区禁煤区")
+    assert target, "no visible, uncovered point of the zone"
+    iframe_box = page.locator("iframe").first.bounding_box()
+    page.mouse.click(iframe_box["x"] + target[0], iframe_box["y"] + target[1])
+    page.get_by_role("heading", name="洛阳市中心城区禁煤区（演示） · 未达标").wait_for(timeout=60_000)
+    assert not browser_log.page_errors, browser_log.page_errors
+
+
+INSIDE_VISIBLE_AREA_JS = """(needle) => {
+    // A point of the map where the area labelled `needle` is the topmost drawn shape.
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    let zone = null;
+    map.eachLayer(l => { if (!zone && l.feature && (l.feature.properties._tooltip || '').includes(needle)) zone = l; });
+    if (!zone) return null;
+    const box = map.getContainer().getBoundingClientRect();
+    const size = map.getSize();
+    for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
+        const x = size.x * i / 20, y = size.y * j / 20;
+        const el = document.elementFromPoint(box.left + x, box.top + y);
+        const latlng = map.containerPointToLatLng([x, y]);
+        const b = zone.getBounds(), c = b.getCenter();
+        const core = L.latLngBounds(  // the middle third of the zone's box: inside its outline
+            [c.lat - (b.getNorth() - b.getSouth()) / 6, c.lng - (b.getEast() - b.getWest()) / 6],
+            [c.lat + (b.getNorth() - b.getSouth()) / 6, c.lng + (b.getEast() - b.getWest()) / 6]);
+        // an area shape on top (not a marker): the click reports this position
+        if (el && el.tagName === 'path' && !/a/i.test(el.getAttribute('d') || '') && core.contains(latlng)) {
+            return [box.left + x, box.top + y];
+        }
+    }
+    return null;
+}"""
