@@ -91,7 +91,8 @@ def _styled(table: pd.DataFrame, colours: list[str | None], column: str):
         return [f"background-color: {c}; color: {charts.ink(c)}" if isinstance(c, str) and c else ""
                 for c in colours]
 
-    return table.style.apply(paint, subset=[column])
+    digits = {c: ("{:.1f}" if "mg/m³" in c else "{:.0f}") for c in table.columns if "/m³" in c}
+    return table.style.apply(paint, subset=[column]).format(digits, na_rep="—")
 
 
 language = lang()
@@ -221,7 +222,7 @@ else:
     st.altair_chart(charts.altair_calendar(calendar, bands=bands, missing_label=t("aq_insufficient", language),
                                            day_title=t("aq_day", language), month_title=t("aq_month", language),
                                            legend_title=t("fires_category", language), aqi_title="AQI"),
-                    width="stretch", key="aq_calendar_chart")
+                    width="stretch", theme=None, key="aq_calendar_chart")
     shown_name = value if key == "city" else names.get(value, value)
     png_calendar = aq_view.calendar_frame(daily, key, value, png_lang)
     png_title = (f"{shown_name if png_lang == 'zh' else value} {t('aq_daily', png_lang)} {start} – {end}")
@@ -232,9 +233,10 @@ else:
                 f"daily_aqi_{value}_{start}_{end}", "aq_calendar_png")
     one = aq_view.daily_table(daily[daily[key] == value], key, names, standard, language)
     st.dataframe(one, hide_index=True, width="stretch", key="aq_daily_table")
-    every = pd.concat([aq_view.daily_table(daily_city, "city", names, standard, language) if len(daily_city) else None,
-                       aq_view.daily_table(daily_station[daily_station["station_code"].isin(codes)], "station_code",
-                                           names, standard, language) if len(daily_station) else None])
+    every = aq_view.as_text(
+        aq_view.daily_table(daily_city, "city", names, standard, language) if len(daily_city) else None,
+        aq_view.daily_table(daily_station[daily_station["station_code"].isin(codes)], "station_code",
+                            names, standard, language) if len(daily_station) else None)
     st.caption(t("aq_daily_download", language))
     _downloads(every, f"daily_aqi_{start}_{end}", t("aq_daily_title", language, period=span), "aq_daily", "日AQI")
 
@@ -272,15 +274,12 @@ else:
 st.markdown(f"**{t('aq_monthly', language)}**")
 monthly_station = data["monthly_station"]
 monthly_station = monthly_station[monthly_station["station_code"].isin(codes)] if len(monthly_station) else monthly_station
-monthly = pd.concat([aq_view.evaluation_table(data["monthly_city"], "city", names, standard, language),
-                     aq_view.evaluation_table(monthly_station, "station_code", names, standard, language)])
+monthly = aq_view.as_text(aq_view.evaluation_table(data["monthly_city"], "city", names, standard, language),
+                          aq_view.evaluation_table(monthly_station, "station_code", names, standard, language))
 if monthly.empty:
     st.warning(t("aq_no_hours", language, period=span))
 else:
-    month_column = "月份" if zh else "Month"
-    monthly = monthly.sort_values(month_column, kind="stable").reset_index(drop=True)
-    front = [month_column, *[c for c in monthly.columns if c != month_column]]
-    monthly = monthly[front].astype(str).replace({"nan": "", "<NA>": "", "None": ""})
+    monthly = monthly.sort_values("月份" if zh else "Month", kind="stable").reset_index(drop=True)
     st.dataframe(monthly, hide_index=True, width="stretch", key="aq_monthly")
     _downloads(monthly, f"evaluation_monthly_{start}_{end}", t("aq_monthly_title", language, period=span),
                "aq_monthly", "HJ663")

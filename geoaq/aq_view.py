@@ -296,6 +296,32 @@ def _exceedances(row: pd.Series, lang: str) -> str:
     return "、".join(parts) if _zh(lang) else ", ".join(parts)
 
 
+#: Columns that name what a row is about; stacked tables put them first.
+KEY_COLUMNS = ("月份", "Month", "日期", "Date", "城市", "City", "评价站点数（个）", "Stations", "站点", "Station",
+               "站点编码", "Code")
+
+
+def as_text(*tables: pd.DataFrame | None) -> pd.DataFrame:
+    """Tables of different objects (city rows, station rows) stacked into one table of text:
+    the columns naming the row first, a column one of them lacks empty there, whole numbers
+    without ".0"."""
+    present = [t for t in tables if t is not None and len(t)]
+    if not present:
+        return pd.DataFrame()
+    stacked = pd.concat(present, ignore_index=True)
+    front = [c for c in KEY_COLUMNS if c in stacked.columns]
+    stacked = stacked[front + [c for c in stacked.columns if c not in front]]
+
+    def text(value) -> str:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        if isinstance(value, float):
+            return f"{value:g}" if value.is_integer() else str(value)
+        return str(value)
+
+    return pd.DataFrame({c: [text(v) for v in stacked[c]] for c in stacked.columns})
+
+
 def period_text(start: date, end: date, standard: str = "2012", lang: str = "zh") -> str:
     """"2025-04-01 至 2025-04-30（北京时间）· 标准 GB 3095-2012 / …（2012）"."""
     std = load_standard(standard)

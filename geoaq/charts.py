@@ -232,10 +232,11 @@ def altair_calendar(calendar: pd.DataFrame, *, bands: pd.DataFrame, missing_labe
         y=alt.Y("month:O", title=month_title),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("category:N", title=legend_title,
+        color=alt.Color("category:N", title=legend_title, legend=alt.Legend(labelLimit=240),
                         scale=alt.Scale(domain=domain, range=palette)),
         tooltip=[alt.Tooltip("date:N", title=day_title), alt.Tooltip("text:N", title=aqi_title),
                  alt.Tooltip("category:N", title=legend_title)],
     )
     text = base.mark_text(fontSize=10).encode(text="text:N", color=alt.Color("ink:N", scale=None))
-    return alt.layer(cells, text).properties(height=max(80, 28 * data["month"].nunique()))
+    # tall enough for the legend (7 entries) even for one month
+    return alt.layer(cells, text).properties(height=max(170, 30 * data["month"].nunique()))

@@ -98,3 +98,13 @@ def test_altair_specs_have_no_external_urls(readings) -> None:
     spec = charts.altair_calendar(cal, bands=aq_view.band_table(), missing_label="数据不足", day_title="日",
                                   month_title="月", legend_title="类别", aqi_title="AQI").to_dict()
     assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"][-1] == "数据不足"
+
+
+def test_tables_of_city_and_stations_stack_as_text() -> None:
+    city = pd.DataFrame({"城市": ["洛阳"], "评价站点数（个）": [13], "AQI": [61.0]})
+    station = pd.DataFrame({"站点": ["甲站"], "AQI": [float("nan")]})
+    stacked = aq_view.as_text(city, None, station)
+    assert stacked.to_dict("list") == {"城市": ["洛阳", ""], "评价站点数（个）": ["13", ""], "站点": ["", "甲站"],
+                                       "AQI": ["61", ""]}
+    assert list(stacked.columns) == ["城市", "评价站点数（个）", "站点", "AQI"]
+    assert aq_view.as_text(None).empty

@@ -1,0 +1,73 @@
+"""The 数据管理 (data) page in headless chromium against a real `streamlit run app.py`:
+a file picked in the browser's file dialog goes through Streamlit's uploader into ingest(),
+and the page shows the load's report and its rejects; a screenshot is kept."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geoaq import db
+from geoaq.demo import build_demo
+
+pytestmark = pytest.mark.browser
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+SCREENSHOT_DIR = APP.parent / "test-output" / "screenshots"  # as the `page` fixture keeps its own
+# row 3: longitude and latitude swapped; row 4: the required name is missing
+BAD = "code,name,lon,lat\nUP01,上传站一,112.45,34.62\nUP02,上传站二,34.63,112.46\nUP03,,112.47,34.64\n"
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("data_page") / "demo.duckdb"
+    build_demo(path)
+    return path
+
+
+@pytest.fixture
+def demo_db(tmp_path, demo_template) -> Path:
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_template, path)
+    return path
+
+
+def test_uploading_a_bad_file_shows_its_rejects(streamlit_app, page, browser_log, demo_db):
+    page.set_viewport_size({"width": 1400, "height": 2200})
+    url = streamlit_app(APP, env={"GEOAQ_DB": str(demo_db)})
+    page.goto(url.rstrip("/") + "/data")
+    page.get_by_text("上传文件").first.wait_for(timeout=60_000)
+    page.get_by_text("每个文件不超过 200 MB").first.wait_for()
+
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="空气质量监测站").click()
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "坏站点.csv", "mimeType": "text/csv", "buffer": BAD.encode("utf-8")}])
+    page.get_by_text("坏站点.csv").first.wait_for()
+    load = page.get_by_role("button", name="载入", exact=True)
+    load.wait_for()
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some("
+                           "b => b.innerText.trim() === '载入' && !b.disabled)")
+    load.click()
+
+    page.get_by_text("坏站点.csv → 空气质量监测站：读取 3 行，载入 1 行，拒收 2 行").wait_for(timeout=60_000)
+    page.get_by_text("longitude and latitude look swapped").first.wait_for()
+    page.get_by_text("本次拒收（2 条）").wait_for()
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / "data_page_rejects.png"))
+
+    con = db.connect(demo_db, read_only=True)
+    try:
+        codes = {row[0] for row in con.execute("SELECT code FROM stations WHERE code LIKE 'UP%'").fetchall()}
+        stored = con.execute("SELECT count(*) FROM rejects WHERE source_file LIKE '%坏站点.csv'").fetchone()[0]
+    finally:
+        con.close()
+    assert codes == {"UP01"} and stored == 2
+    assert not browser_log.page_errors, browser_log.page_errors
+    # Opened at a page's URL, Streamlit's frontend first probes it as a base path
+    # (…/data/_stcore/health, host-config: 404) before using the root; nothing else may fail.
+    failures = [(why, u) for why, u in browser_log.local_failures if "/data/_stcore/" not in u]
+    assert not failures, failures
+    assert not browser_log.external_requests, browser_log.external_requests
