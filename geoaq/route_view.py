@@ -33,8 +33,14 @@ _CSS = """
 """
 
 
+def _text(value: object) -> str:
+    """Escaped for HTML, and safe inside the JavaScript template literals folium writes
+    tooltips and popups into (no backtick, `${`, or backslash escape survives)."""
+    return (html.escape(str(value)).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;"))
+
+
 def _popup(lines: list[tuple[str, str]]) -> str:
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in lines)
+    rows = "".join(f"<tr><th>{_text(k)}</th><td>{_text(v)}</td></tr>" for k, v in lines)
     return f'<div class="geoaq-popup"><table>{rows}</table></div>'
 
 
@@ -65,7 +71,7 @@ def _stop_icon(text: str, colour: str, depot: bool = False) -> folium.DivIcon:
     css = "geoaq-stop depot" if depot else "geoaq-stop"
     size = 20 if depot else 24
     return folium.DivIcon(
-        html=f'<div class="{css}" style="background:{html.escape(colour)}">{html.escape(text)}</div>',
+        html=f'<div class="{css}" style="background:{html.escape(colour)}">{_text(text)}</div>',
         icon_size=(size, size), icon_anchor=(size // 2, size // 2), class_name="geoaq-stop-icon")
 
 
@@ -96,7 +102,7 @@ def route_map(plan: RoutePlan, background: list[tuple[LayerSpec, gpd.GeoDataFram
         group = folium.FeatureGroup(name=f"{name}", show=True)
         team_stops = plan.team_stops(name)
         folium.PolyLine(list(zip(team_stops["lat"], team_stops["lon"], strict=True)), color=colour, weight=4,
-                        opacity=0.85, tooltip=folium.Tooltip(html.escape(f"{name}"))).add_to(group)
+                        opacity=0.85, tooltip=folium.Tooltip(_text(name))).add_to(group)
         for row in team_stops.itertuples():
             depot = row.kind in ("start", "end")
             if depot and row.kind == "end" and (row.lon, row.lat) == (team_stops.iloc[0]["lon"], team_stops.iloc[0]["lat"]):
@@ -113,7 +119,7 @@ def route_map(plan: RoutePlan, background: list[tuple[LayerSpec, gpd.GeoDataFram
                           ("距上站" if zh else "Leg", "" if pd.isna(row.leg_km) else f"{row.leg_km:.1f} km")]
             folium.Marker(
                 location=(float(row.lat), float(row.lon)), icon=_stop_icon(label, colour, depot),
-                tooltip=folium.Tooltip(html.escape(f"{name} {label} · {row.name} · {clock}")),
+                tooltip=folium.Tooltip(_text(f"{name} {label} · {row.name} · {clock}")),
                 popup=folium.Popup(_popup(lines), max_width=420),
             ).add_to(group)
         group.add_to(fmap)
@@ -135,5 +141,5 @@ def targets_map(targets: pd.DataFrame, background: list[tuple[LayerSpec, gpd.Geo
     fmap.get_root().header.add_child(folium.Element(_CSS))
     for lon, lat in dict.fromkeys(depots):
         folium.Marker(location=(lat, lon), icon=_stop_icon("起" if lang == "zh" else "S", "#444444", True),
-                      tooltip=folium.Tooltip(html.escape("出发点" if lang == "zh" else "Start"))).add_to(fmap)
+                      tooltip=folium.Tooltip(_text("出发点" if lang == "zh" else "Start"))).add_to(fmap)
     return localize_assets(fmap)
