@@ -22,5 +22,6 @@ pages = [
     st.Page("app_pages/compliance.py", title=t("page_compliance", language), icon="✅", url_path="compliance"),
     st.Page("app_pages/air_quality.py", title=t("page_air_quality", language), icon="🌫️", url_path="air-quality"),
     st.Page("app_pages/data.py", title=t("page_data", language), icon="🗂️", url_path="data"),
+    st.Page("app_pages/routes.py", title=t("page_routes", language), icon="🚗", url_path="routes"),
 ]
 st.navigation(pages).run()
