@@ -2,6 +2,10 @@
 
 The geoaq package never imports Streamlit; caching lives here, keyed by the database file's
 modification time so every write (ingest, a status change) refreshes what pages show.
+
+Every connection the app opens is read-write: all sessions share one process, and DuckDB
+refuses a second connection to a file with a different configuration (read-only beside
+read-write) while another is open. Connections stay short so the CLI can write in between.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ def require_database() -> Path:
 @st.cache_data(show_spinner=False)
 def load_layers(db_path: str, version: float) -> dict[str, tuple[gpd.GeoDataFrame, int, object]]:
     """Every registry layer as (features, synthetic rows, period); `version` keys the cache."""
-    con = db.connect(db_path, read_only=True)
+    con = db.connect(db_path)
     try:
         loaded = {}
         for name, spec in load_registry().items():
@@ -74,7 +78,7 @@ def fire_check(db_path: str, version: float, start: date, end: date, min_confide
 def fire_detections(db_path: str, version: float, event_ids: tuple[str, ...]) -> pd.DataFrame:
     from geoaq.fire_check import event_detections
 
-    con = db.connect(db_path, read_only=True)
+    con = db.connect(db_path)
     try:
         return event_detections(con, list(event_ids))
     finally:
@@ -84,7 +88,7 @@ def fire_detections(db_path: str, version: float, event_ids: tuple[str, ...]) ->
 @st.cache_data(show_spinner=False)
 def fire_period(db_path: str, version: float) -> tuple[date, date] | None:
     """First and last Beijing day with detections (for the date filter's defaults)."""
-    con = db.connect(db_path, read_only=True)
+    con = db.connect(db_path)
     try:
         from geoaq.layers import get_layer
 
@@ -113,7 +117,7 @@ def compliance_summary(db_path: str, version: float, start: date, end: date, sta
 def compliance_geometries(db_path: str, version: float) -> gpd.GeoDataFrame:
     from geoaq import compliance
 
-    con = db.connect(db_path, read_only=True)
+    con = db.connect(db_path)
     try:
         return compliance.scope_geometries(con)
     finally:
@@ -135,7 +139,7 @@ def sensitive_areas(db_path: str, version: float, start: date, end: date) -> pd.
 def readings_period(db_path: str, version: float):
     from geoaq import aq
 
-    con = db.connect(db_path, read_only=True)
+    con = db.connect(db_path)
     try:
         return aq.readings_period(con)
     finally:
@@ -147,7 +151,7 @@ def hourly_aqi(db_path: str, version: float, start: date, end: date) -> pd.DataF
     """Hourly AQI with concentrations for all stations over Beijing days start..end."""
     from geoaq import aq
 
-    con = db.connect(db_path, read_only=True)
+    con = db.connect(db_path)
     try:
         return aq.hourly_table(con, start, end)
     finally:

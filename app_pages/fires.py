@@ -112,7 +112,7 @@ event["event_id"] = picked
 st.subheader(f"{event['event_id']} · {STATUS_LABELS[event['status']][language]}")
 st.dataframe(detections[detections["event_id"] == event["event_id"]].drop(columns="event_id"),
              hide_index=True, width="stretch")
-con = db.connect(db_file, read_only=True)
+con = db.connect(db_file)
 try:
     st.dataframe(verification.history(con, event["event_id"]), hide_index=True, width="stretch")
 finally:
