@@ -27,7 +27,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @st.cache_data(show_spinner=False)
 def _station_list(db_path: str, version: float) -> pd.DataFrame:
     """Stations with readings: code and name (the code where the stations layer has none)."""
-    con = db.connect(db_path, read_only=True)
+    con = db.connect(db_path)
     try:
         codes = [r[0] for r in con.execute("SELECT DISTINCT station_code FROM readings ORDER BY 1").fetchall()] \
             if store.table_exists(con, "readings") else []
@@ -44,7 +44,7 @@ def _station_list(db_path: str, version: float) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _aq_data(db_path: str, version: float, start: date, end: date, standard: str) -> dict:
     """Everything the page shows for a period and standard (all stations; the page filters)."""
-    con = db.connect(db_path, read_only=True)
+    con = db.connect(db_path)
     try:
         readings = aq.read_readings(con, start, end)
         stations = pd.DataFrame(store.read_layer(con, get_layer("stations")).drop(columns="geometry"))

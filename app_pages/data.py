@@ -120,7 +120,7 @@ for index, outcome in enumerate(st.session_state.get("data_outcomes", [])):
                                on_click="ignore")
 
 # what the database holds ---------------------------------------------------------------------
-con = db.connect(db_file, read_only=True)
+con = db.connect(db_file)
 try:
     counts = store.layer_counts(con, list(registry.values()))
     readings = (con.execute("SELECT count(*), count(*) FILTER (WHERE synthetic) FROM readings").fetchone()
