@@ -34,15 +34,38 @@ def demo_db(tmp_path, demo_template) -> Path:
     return path
 
 
+IDLE_JS = ("() => { const app = document.querySelector('[data-testid=stApp]');"
+           " return app && app.dataset.testScriptState === 'notRunning'; }")
+
+
+def _idle(page) -> None:
+    """Wait until the script has finished its run (a click during a rerun can be lost)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(IDLE_JS, timeout=60_000)
+
+
 def test_uploading_a_bad_file_shows_its_rejects(streamlit_app, page, browser_log, demo_db):
     page.set_viewport_size({"width": 1400, "height": 2200})
     url = streamlit_app(APP, env={"GEOAQ_DB": str(demo_db)})
     page.goto(url.rstrip("/") + "/data")
     page.get_by_text("上传文件").first.wait_for(timeout=60_000)
     page.get_by_text("每个文件不超过 200 MB").first.wait_for()
+    page.get_by_text("已记录的拒收数据").wait_for(timeout=60_000)  # the whole page has been drawn
+    _idle(page)
 
-    page.get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option", name="空气质量监测站").click()
+    target = page.get_by_test_id("stSelectbox").filter(has_text="载入到")
+    option = page.get_by_role("option", name="空气质量监测站")
+    for _ in range(3):  # a click while the page is still settling may not open the list
+        target.locator("div[role=combobox], input").first.click()
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 (Playwright's TimeoutError): try again
+            page.keyboard.press("Escape")
+    option.click()
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stSelectbox] input')]"
+                           ".some(i => i.value === '空气质量监测站')")
+    _idle(page)
     page.locator("input[type=file]").set_input_files(
         files=[{"name": "坏站点.csv", "mimeType": "text/csv", "buffer": BAD.encode("utf-8")}])
     page.get_by_text("坏站点.csv").first.wait_for()
@@ -50,6 +73,7 @@ def test_uploading_a_bad_file_shows_its_rejects(streamlit_app, page, browser_log
     load.wait_for()
     page.wait_for_function("() => [...document.querySelectorAll('button')].some("
                            "b => b.innerText.trim() === '载入' && !b.disabled)")
+    _idle(page)
     load.click()
 
     page.get_by_text("坏站点.csv → 空气质量监测站：读取 3 行，载入 1 行，拒收 2 行").wait_for(timeout=60_000)
