@@ -31,6 +31,8 @@ REJECT_COLUMNS = {"layer": ("图层", "Layer"), "file": ("文件", "File"), "row
 
 
 def _reject_view(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "")
+                            for c in ("value", "column_name") if c in frame.columns})
     return frame.rename(columns={k: v[0 if zh else 1] for k, v in REJECT_COLUMNS.items()})
 
 
