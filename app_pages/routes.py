@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.common import database_version, fire_period, lang, load_layers, require_database
+from app_pages.common import database_version, lang, load_layers, require_database
 from geoaq import db
 from geoaq._errors import GeoaqError
 from geoaq.i18n import t
@@ -40,8 +40,18 @@ def day_targets(db_path: str, version: float, day: date, fires: bool, enterprise
         con.close()
 
 
-period = fire_period(str(db_file), version)
-default_day = pd.Timestamp(period[1]).date() if period else date.today()
+@st.cache_data(show_spinner=False)
+def findings_day(db_path: str, version: float) -> date | None:
+    from geoaq.route_targets import latest_findings_day
+
+    con = db.connect(db_path, read_only=True)
+    try:
+        return latest_findings_day(con)
+    finally:
+        con.close()
+
+
+default_day = findings_day(str(db_file), version) or date.today()
 
 with st.container(border=True):
     c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 2])

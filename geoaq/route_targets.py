@@ -275,6 +275,17 @@ def random_draw(con: Connection, quotas: dict[str, int], seed: int, *, exclude: 
     return DrawResult(frame, int(seed), dict(quotas), populations)
 
 
+def latest_findings_day(con: Connection) -> date | None:
+    """The Beijing day of the latest fire detection (the planner's default day), or None."""
+    from geoaq.fires import BEIJING_OFFSET
+    from geoaq.sql import query
+
+    if not store.table_exists(con, "fire_points"):
+        return None
+    latest = con.execute(query("fire_latest_detection")).fetchone()[0]
+    return None if latest is None else (pd.Timestamp(latest) + BEIJING_OFFSET).date()
+
+
 def collect_targets(con: Connection, day: date, *, rules: RouteRules | None = None,
                     fires: bool = True, enterprises: bool = True, mines: bool = True,
                     picked: list[tuple] | None = None, draw: dict[str, int] | None = None,

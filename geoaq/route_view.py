@@ -8,10 +8,13 @@ image, nothing from a CDN); every tooltip and popup text is escaped here.
 from __future__ import annotations
 
 import html
+import json
 
 import folium
 import geopandas as gpd
 import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
 
 from geoaq.assets import localize_assets
 from geoaq.layers import LayerSpec
@@ -22,6 +25,8 @@ from geoaq.routing import RoutePlan, RouteRules, load_route_rules
 KIND_COLOURS = {"fire_event": "#e31a1c", "picked": "#6a3d9a", "coal_user": "#333333",
                 "mine_rectification": "#b15928", "near_station": "#ff7f00", "grade_c": "#1f78b4",
                 "random_draw": "#33a02c", "other": "#999999"}
+
+LEFT_OUT_COLOUR = "#bdbdbd"  # grey: never mistaken for a team's colour
 
 _CSS = """
 <style>
@@ -45,8 +50,8 @@ def _popup(lines: list[tuple[str, str]]) -> str:
 
 
 def targets_overlay(targets: pd.DataFrame, rules: RouteRules, lang: str = "zh", *,
-                    name: str | None = None) -> Overlay:
-    """Targets as circles coloured by kind (e.g. before solving, or those left out)."""
+                    name: str | None = None, colour: str | None = None) -> Overlay:
+    """Targets as circles coloured by kind (before solving), or all in one `colour` (left out)."""
     zh = lang == "zh"
     name = name or ("巡查目标" if zh else "Targets")
     frame = targets.reset_index(drop=True)
@@ -58,21 +63,57 @@ def targets_overlay(targets: pd.DataFrame, rules: RouteRules, lang: str = "zh", 
                         if "drop_reason_text" in frame.columns else []))
               for r in frame.itertuples()]
     tooltips = [html.escape(f"{r.name} · {rules.label(r.kind, lang)}") for r in frame.itertuples()]
-    colours = [KIND_COLOURS.get(k, KIND_COLOURS["other"]) for k in frame["kind"]]
-    present = [k for k in KIND_COLOURS if k in set(frame["kind"])]
-    legend = ({"label": name, "fill": "#ffffff", "stroke": "#222222", "kind": "circle"},
+    colours = [colour or KIND_COLOURS.get(k, KIND_COLOURS["other"]) for k in frame["kind"]]
+    present = [] if colour else [k for k in KIND_COLOURS if k in set(frame["kind"])]
+    legend = ({"label": name, "fill": colour or "#ffffff", "stroke": "#222222", "kind": "circle"},
               *({"label": f"  {rules.label(k, lang)}", "fill": KIND_COLOURS[k], "stroke": "#222222",
                  "kind": "circle"} for k in present))
     return Overlay(name=name, collection=point_collection(frame, popups, tooltips, colours), legend=legend,
                    radius=6.0)
 
 
-def _stop_icon(text: str, colour: str, depot: bool = False) -> folium.DivIcon:
-    css = "geoaq-stop depot" if depot else "geoaq-stop"
-    size = 20 if depot else 24
-    return folium.DivIcon(
-        html=f'<div class="{css}" style="background:{html.escape(colour)}">{_text(text)}</div>',
-        icon_size=(size, size), icon_anchor=(size // 2, size // 2), class_name="geoaq-stop-icon")
+class StopMarkers(MacroElement):
+    """Numbered stop markers: `L.marker` with an `L.divIcon` from the start, so Leaflet never
+    asks for its default marker image; the data arrive as JSON (labels already escaped)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var stops = {{ this.stops_json }};
+            stops.forEach(function(s) {
+                var size = s.depot ? 20 : 24;
+                var icon = L.divIcon({
+                    html: '<div class="geoaq-stop' + (s.depot ? ' depot' : '') + '" style="background:'
+                          + s.colour + '">' + s.label + '</div>',
+                    className: 'geoaq-stop-icon', iconSize: [size, size], iconAnchor: [size / 2, size / 2]});
+                var marker = L.marker([s.lat, s.lon], {icon: icon});
+                marker.bindTooltip(s.tooltip);
+                if (s.popup) { marker.bindPopup(s.popup, {maxWidth: 420}); }
+                marker.addTo({{ this._parent.get_name() }});
+            });
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, stops: list[dict]):
+        super().__init__()
+        self._name = "StopMarkers"
+        # "<" never appears raw inside the <script>, so no value can close it
+        self.stops_json = json.dumps(stops, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def _stop(lat: float, lon: float, label: str, colour: str, tooltip: str, popup: str = "",
+          depot: bool = False) -> dict:
+    return {"lat": float(lat), "lon": float(lon), "label": _text(label), "colour": html.escape(colour),
+            "tooltip": _text(tooltip), "popup": popup, "depot": depot}
+
+
+def _layer_control_last(fmap: folium.Map) -> None:
+    """Render the layer control after the groups added here: it names them in its script, and
+    a group defined after it is still undefined there (the map would stay blank)."""
+    for key, child in list(fmap._children.items()):
+        if isinstance(child, folium.LayerControl):
+            fmap._children.move_to_end(key)
 
 
 def route_map(plan: RoutePlan, background: list[tuple[LayerSpec, gpd.GeoDataFrame]] = (), *,
@@ -88,7 +129,8 @@ def route_map(plan: RoutePlan, background: list[tuple[LayerSpec, gpd.GeoDataFram
     overlays = [Overlay(name="巡查路线" if zh else "Routes", collection={"type": "FeatureCollection", "features": []},
                         legend=team_legend)]
     if show_dropped and len(plan.dropped):
-        overlays.append(targets_overlay(plan.dropped, rules, lang, name="未排入目标" if zh else "Left out"))
+        overlays.append(targets_overlay(plan.dropped, rules, lang, name="未排入目标" if zh else "Left out",
+                                        colour=LEFT_OUT_COLOUR))
     stops = plan.stops
     if len(stops):
         bounds = (float(stops["lon"].min()) - 0.02, float(stops["lat"].min()) - 0.02,
@@ -103,6 +145,7 @@ def route_map(plan: RoutePlan, background: list[tuple[LayerSpec, gpd.GeoDataFram
         team_stops = plan.team_stops(name)
         folium.PolyLine(list(zip(team_stops["lat"], team_stops["lon"], strict=True)), color=colour, weight=4,
                         opacity=0.85, tooltip=folium.Tooltip(_text(name))).add_to(group)
+        markers = []
         for row in team_stops.itertuples():
             depot = row.kind in ("start", "end")
             if depot and row.kind == "end" and (row.lon, row.lat) == (team_stops.iloc[0]["lon"], team_stops.iloc[0]["lat"]):
@@ -117,12 +160,11 @@ def route_map(plan: RoutePlan, background: list[tuple[LayerSpec, gpd.GeoDataFram
                 lines += [("类型" if zh else "Type", rules.label(row.kind, lang)),
                           ("事由" if zh else "Reason", str(row.reason or "")),
                           ("距上站" if zh else "Leg", "" if pd.isna(row.leg_km) else f"{row.leg_km:.1f} km")]
-            folium.Marker(
-                location=(float(row.lat), float(row.lon)), icon=_stop_icon(label, colour, depot),
-                tooltip=folium.Tooltip(_text(f"{name} {label} · {row.name} · {clock}")),
-                popup=folium.Popup(_popup(lines), max_width=420),
-            ).add_to(group)
+            markers.append(_stop(row.lat, row.lon, label, colour, f"{name} {label} · {row.name} · {clock}",
+                                 _popup(lines), depot))
+        StopMarkers(markers).add_to(group)
         group.add_to(fmap)
+    _layer_control_last(fmap)
     return localize_assets(fmap)
 
 
@@ -139,7 +181,8 @@ def targets_map(targets: pd.DataFrame, background: list[tuple[LayerSpec, gpd.Geo
         bounds = (min(lons) - 0.02, min(lats) - 0.02, max(lons) + 0.02, max(lats) + 0.02)
     fmap = build_map(list(background), lang=lang, tiles=tiles, bounds=bounds, overlays=overlays)
     fmap.get_root().header.add_child(folium.Element(_CSS))
-    for lon, lat in dict.fromkeys(depots):
-        folium.Marker(location=(lat, lon), icon=_stop_icon("起" if lang == "zh" else "S", "#444444", True),
-                      tooltip=folium.Tooltip(_text("出发点" if lang == "zh" else "Start"))).add_to(fmap)
+    if depots:
+        label = "起" if lang == "zh" else "S"
+        StopMarkers([_stop(lat, lon, label, "#444444", "出发点" if lang == "zh" else "Start", depot=True)
+                     for lon, lat in dict.fromkeys(depots)]).add_to(fmap)
     return localize_assets(fmap)

@@ -112,7 +112,12 @@ def test_route_map_draws_paths_and_numbered_markers_offline(plan):
     page = fmap.get_root().render()
     assert cdn_urls_in(page) == []
     assert page.count("L.polyline(") == len(plan.team_names())
-    assert "geoaq-stop-icon" in page and "\\u003e1\\u003c/div\\u003e" in page  # a numbered DivIcon
+    assert "L.divIcon(" in page and '"label": "1"' in page and "geoaq-stop-icon" in page  # numbered markers
+    assert "L.Icon.Default" not in page and ".setIcon(" not in page  # no default marker image is ever asked for
+    # the layer control names the team groups: they must be defined before its script runs
+    control = page.index("L.control.layers(")
+    assert all(page.index(f"var {group}") < control for group in
+               {line.split("var ")[1].split(" ")[0] for line in page.splitlines() if "L.featureGroup(" in line})
     assert "<img src=x" not in page  # every label is escaped
     # tooltips and popups sit in JavaScript template literals: no backtick, ${ or \\ survives
     assert "&amp;#96;&amp;#36;{1}&amp;#96;" not in page and "&#96;&#36;{1}&#96;" in page

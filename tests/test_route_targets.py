@@ -79,6 +79,11 @@ def test_enterprise_targets_follow_the_compliance_rules(con):
     assert len(both) > 0 and (both["priority"] == routing.load_route_rules().types["coal_user"].priority).all()
 
 
+def test_the_default_day_is_the_latest_findings_day(con):
+    # the demo's MODIS passes of 2025-04-22 02:32 UTC are 10:32 on 2025-04-23, Beijing time
+    assert route_targets.latest_findings_day(con) == DAY
+
+
 def test_mines_under_rectification(con):
     mines = route_targets.mine_targets(con)
     assert len(mines) == 2 and (mines["kind"] == "mine_rectification").all()
