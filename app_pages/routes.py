@@ -44,7 +44,7 @@ def day_targets(db_path: str, version: float, day: date, fires: bool, enterprise
 def findings_day(db_path: str, version: float) -> date | None:
     from geoaq.route_targets import latest_findings_day
 
-    con = db.connect(db_path, read_only=True)
+    con = db.connect(db_path)  # read-write like every page: DuckDB refuses mixed modes in one process
     try:
         return latest_findings_day(con)
     finally:
