@@ -29,8 +29,7 @@ def _station_list(db_path: str, version: float) -> pd.DataFrame:
     """Stations with readings: code and name (the code where the stations layer has none)."""
     con = db.connect(db_path)
     try:
-        codes = [r[0] for r in con.execute("SELECT DISTINCT station_code FROM readings ORDER BY 1").fetchall()] \
-            if store.table_exists(con, "readings") else []
+        codes = aq.reading_stations(con)
         layer = pd.DataFrame(store.read_layer(con, get_layer("stations")).drop(columns="geometry"))
     finally:
         con.close()

@@ -125,8 +125,7 @@ for index, outcome in enumerate(st.session_state.get("data_outcomes", [])):
 con = db.connect(db_file)
 try:
     counts = store.layer_counts(con, list(registry.values()))
-    readings = (con.execute("SELECT count(*), count(*) FILTER (WHERE synthetic) FROM readings").fetchone()
-                if store.table_exists(con, "readings") else (0, 0))
+    readings = aq.readings_counts(con)
     period = aq.readings_period(con)
     stored = store.list_rejects(con, None)
 finally:

@@ -77,3 +77,18 @@ def evaluate_period(con: Connection, start: date, end: date, *, by: str = "stati
         return pd.DataFrame()
     return evaluation.evaluate(hourly, start, end, by=by, groups=groups, reference_stations=background,
                                standard=standard)
+
+
+def reading_stations(con: Connection) -> list[str]:
+    """The station codes that have readings."""
+    if not store.table_exists(con, "readings"):
+        return []
+    return [row[0] for row in con.execute(query("readings_stations")).fetchall()]
+
+
+def readings_counts(con: Connection) -> tuple[int, int]:
+    """(station-hours stored, synthetic station-hours)."""
+    if not store.table_exists(con, "readings"):
+        return 0, 0
+    rows, synthetic = con.execute(query("readings_counts")).fetchone()
+    return int(rows), int(synthetic)

@@ -1,0 +1,2 @@
+-- Station codes that have readings.
+SELECT DISTINCT station_code FROM readings ORDER BY station_code
