@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from geoaq import fires, penalties, spatialjoin, store, verification
@@ -124,10 +125,26 @@ def persistent_events(con: Connection, events: pd.DataFrame, rules: FireRules) -
     reach = float(events["radius_m"].max())
     rows = con.execute(query("fire_persistence_days", events=POINTS_TABLE),
                        [reach / _METRES_PER_DEGREE_MIN, span, span]).df()
+    if rows.empty:
+        return set()
+    # is_persistent for every event at once (a loop over 100,000 events took seconds): each
+    # event's days as integers, each day that can start a window containing the event's date
+    # counts the days of that window by binary search in the (event, day) keys.
+    days = rows[["event_id", "days"]].explode("days").dropna()
     local = events.set_index("event_id")["local_date"]
-    return {row.event_id for row in rows.itertuples()
-            if is_persistent(list(row.days), pd.Timestamp(local[row.event_id]).date(),
-                             rules.persistence_min_days, rules.persistence_window_days)}
+    event_no = pd.factorize(days["event_id"])[0].astype(np.int64)
+    day = pd.to_datetime(days["days"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    on = pd.to_datetime(days["event_id"].map(local)).to_numpy().astype("datetime64[D]").astype(np.int64)
+    stride = np.int64(1 << 32)
+    keys = event_no * stride + day
+    order = np.argsort(keys, kind="stable")
+    keys_sorted = keys[order]
+    window = rules.persistence_window_days - 1
+    starts = (day <= on) & (on <= day + window)
+    in_window = (np.searchsorted(keys_sorted, keys + window, side="right")
+                 - np.searchsorted(keys_sorted, keys, side="left"))
+    hit = starts & (in_window >= rules.persistence_min_days)
+    return set(days["event_id"].to_numpy()[hit])
 
 
 def is_persistent(days: list[date], on: date, min_days: int, window_days: int) -> bool:
