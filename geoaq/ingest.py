@@ -172,11 +172,14 @@ def ingest(
     source_layer: str | None = None,
     registry: dict[str, LayerSpec] | None = None,
     progress: Progress | None = None,
+    source_name: str | None = None,
 ) -> IngestReport:
     """Load `path` into `layer`; returns the report. Raises IngestError, changing nothing.
 
     `column_map` maps layer columns to file columns the registry cannot recognise;
     `constants` gives a value for a column the file lacks (e.g. level=县 for a county file).
+    `source_name` is the name recorded for the file (e.g. an upload's own name instead of the
+    temporary path it was written to).
     """
     started_at = datetime.now()
     t0 = time.perf_counter()
@@ -186,6 +189,8 @@ def ingest(
     notify("reading", 0, 1)
     table = readers.read_source(path, encoding=encoding, lon_col=lon_col, lat_col=lat_col,
                                 source_layer=source_layer)
+    if source_name:  # keep a zip member's "!name" suffix
+        table.path = Path(source_name + str(table.path)[len(str(path)):])
     total = len(table.attributes)
     source_crs: SourceCRS = choose_source_crs(table.crs, crs, spec.default_crs, str(path))
     check_plausible(*_sample_xy(table), source_crs, str(path))

@@ -1287,6 +1287,7 @@ def load_readings(
     units: dict[str, str] | None = None,
     encoding: str = "auto",
     progress: Progress | None = None,
+    source_name: str | None = None,
 ) -> ReadingsReport:
     """Load one readings file into `readings`; returns the report. Raises IngestError
     (or its UnitError, MissingColumnsError, EncodingError), changing nothing.
@@ -1299,6 +1300,7 @@ def load_readings(
     started_at = datetime.now()
     t0 = time.perf_counter()
     path = Path(path)
+    shown = source_name or str(path)  # the name recorded (an upload's own name, not its temp path)
     notify = progress or (lambda stage, done, total: None)
     declared = parse_units(units)
     fmt = (fmt or "auto").strip().lower()
@@ -1316,12 +1318,12 @@ def load_readings(
     try:
         with geoaq_db.transaction(con):
             ingest_id = store.next_ingest_id(con)
-            new, changed, same, unknown = _merge(con, incoming, set(parsed.values), str(path), ingest_id)
-            store.record_rejects(con, rejects, ingest_id, LAYER, str(path))
+            new, changed, same, unknown = _merge(con, incoming, set(parsed.values), shown, ingest_id)
+            store.record_rejects(con, rejects, ingest_id, LAYER, shown)
             times = incoming.column("time_bjt")
             period = (pc.min(times).as_py(), pc.max(times).as_py()) if incoming.num_rows else None
             report = ReadingsReport(
-                source_file=str(path), file_format=label, encoding=codec,
+                source_file=shown, file_format=label, encoding=codec,
                 rows_read=parsed.rows_read, inserted=new, updated=changed, unchanged=same,
                 empty_station_hours=counts["empty"], dropped_station_hours=counts["station_hours"],
                 dropped_values=counts["values"], rejects=rejects,

@@ -234,11 +234,11 @@ def _load(target: str, path: Path, *, db: str | Path, options: Mapping[str, obje
         from geoaq.readings import load_readings
 
         allowed = {"fmt", "station", "units", "encoding"}
-        return load_readings(path, db=db, progress=progress, **_only(options, allowed))
+        return load_readings(path, db=db, progress=progress, source_name=path.name, **_only(options, allowed))
     from geoaq.ingest import ingest
 
     allowed = {"crs", "encoding", "lon_col", "lat_col", "column_map", "constants", "source_layer"}
-    return ingest(target, path, db=db, progress=progress, **_only(options, allowed))
+    return ingest(target, path, db=db, progress=progress, source_name=path.name, **_only(options, allowed))
 
 
 def _only(options: Mapping[str, object], allowed: set[str]) -> dict[str, object]:

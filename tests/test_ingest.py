@@ -576,3 +576,21 @@ def test_copied_file_in_a_new_folder_keeps_its_name_in_rejects(tmp_path, con) ->
     shutil.copy(DATA / "mines_rejects.csv", copy)
     ingest("mines", copy, con=con)
     assert set(store.list_rejects(con, "mines")["source_file"]) == {str(copy)}
+
+
+def test_source_name_is_recorded_instead_of_the_temporary_path(tmp_path):
+    from geoaq import db as geoaq_db
+    from geoaq import store
+    from geoaq.ingest import ingest
+
+    upload = tmp_path / "upload-123" / "站点.csv"
+    upload.parent.mkdir()
+    upload.write_text("code,name,lon,lat\nA1,甲站,112.4,34.6\nA2,乙站,34.6,112.4\n", "utf-8")
+    con = geoaq_db.connect(tmp_path / "n.duckdb")
+    try:
+        report = ingest("stations", upload, con=con, source_name="站点.csv")
+        assert report.source_file == "站点.csv"
+        assert set(store.list_rejects(con, "stations")["source_file"]) == {"站点.csv"}
+        assert con.execute("SELECT DISTINCT source_file FROM stations").fetchall() == [("站点.csv",)]
+    finally:
+        con.close()
