@@ -19,7 +19,7 @@ run: setup assets $(DB)
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
 test: setup-dev assets chromium
-	$(BIN)/ruff check geoaq tests bench app.py
+	$(BIN)/ruff check geoaq tests bench app.py app_pages
 	$(BIN)/pytest
 
 setup: $(VENV)/.runtime
@@ -59,12 +59,14 @@ demo: setup
 	$(BIN)/geoaq demo --db $(DB)
 
 lint: setup-dev
-	$(BIN)/ruff check geoaq tests bench app.py
+	$(BIN)/ruff check geoaq tests bench app.py app_pages
 
 bench: setup-dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/fires.py
 	$(BIN)/python bench/aq.py
+	$(BIN)/python bench/routes.py
+	$(BIN)/python bench/app.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor test-output .pytest_cache .ruff_cache
