@@ -110,6 +110,9 @@ ASSETS: dict[str, Asset] = {
     # folium.plugins.Draw
     "leaflet_draw_js": Asset("leaflet-draw", "dist/leaflet.draw.js", "leaflet.draw"),
     "leaflet_draw_css": Asset("leaflet-draw", "dist/leaflet.draw.css", "leaflet.draw"),
+    # geoaq.event_layer.EventLayer: client-side clustering of 100,000+ fire events
+    # (the UMD build bundles its one dependency, kdbush)
+    "supercluster": Asset("supercluster", "dist/supercluster.min.js", "supercluster"),
 }
 
 # Assets folium lists that the map deliberately goes without: name -> why.
@@ -130,6 +133,7 @@ EXTRA_FILES: dict[str, tuple[str, ...]] = {
     "leaflet.awesome-markers": ("dist/images", "LICENSE"),
     "leaflet.markercluster": ("MIT-LICENCE.txt",),
     "leaflet-draw": ("dist/images",),  # its npm package ships no licence file (MIT)
+    "supercluster": ("LICENSE",),
 }
 
 
