@@ -416,10 +416,13 @@ def build_map(
     images: tuple[ImageLayer, ...] = (),
     draw: bool = False,
     remember_view: str | None = None,
+    layers: tuple[folium.map.Layer, ...] = (),
 ) -> folium.Map:
     """A folium map of the given layers (in the given order) and overlays, offline-ready.
 
     `bounds` (minx, miny, maxx, maxy) sets the view; by default it fits the layers.
+    `layers` are ready-made folium layers (e.g. `geoaq.event_layer.EventLayer`, already on
+    the base map's datum) added after the overlays; a `legend` attribute adds legend entries.
     """
     fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
     datum = tiles.datum if tiles is not None else "wgs84"
@@ -480,6 +483,8 @@ def build_map(
             bounds=[[float(south), float(west)], [float(north), float(east)]], opacity=image.opacity,
             name=image.name, interactive=False, zindex=1,
         ).add_to(fmap)
+    for layer in layers:  # before the layer control, whose script refers to them
+        layer.add_to(fmap)
     if draw:
         folium.plugins.Draw(export=False, draw_options={
             "polyline": False, "circle": False, "marker": False, "circlemarker": False,
@@ -487,7 +492,8 @@ def build_map(
             edit_options={"edit": False}).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     entries = (legend_entries(drawn, lang) + [e for o in overlays for e in o.legend]
-               + [e for i in images for e in i.legend])
+               + [e for i in images for e in i.legend]
+               + [e for layer in layers for e in getattr(layer, "legend", ())])
     Legend(t("legend", lang), entries).add_to(fmap)
     extent = bounds or _extent([gdf for _, gdf in drawn])
     if extent is not None:
