@@ -27,6 +27,25 @@ def lang() -> str:
     return st.session_state.get("lang", DEFAULT_LANGUAGE)
 
 
+def query_period(default: tuple[date, date]) -> tuple[date, date]:
+    """The period of the page's ``?start=YYYY-MM-DD&end=YYYY-MM-DD`` (a shareable link), else `default`.
+
+    A malformed or reversed pair is ignored with a warning naming what was expected.
+    """
+    start, end = st.query_params.get("start"), st.query_params.get("end")
+    if not start and not end:
+        return default
+    try:
+        chosen = (date.fromisoformat(start or str(default[0])), date.fromisoformat(end or str(default[1])))
+    except ValueError:
+        st.warning(t("query_period_invalid", lang(), start=start or "", end=end or ""))
+        return default
+    if chosen[0] > chosen[1]:
+        st.warning(t("query_period_invalid", lang(), start=start or "", end=end or ""))
+        return default
+    return chosen
+
+
 def database_path() -> Path:
     return config.db_path()
 
@@ -61,10 +80,14 @@ def load_layers(db_path: str, version: float) -> dict[str, tuple[gpd.GeoDataFram
         con.close()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def fire_check(db_path: str, version: float, start: date, end: date, min_confidence: str | None,
                figures: str) -> pd.DataFrame:
-    """`check_fires` for the period (recomputes events only when detections changed)."""
+    """`check_fires` for the period (recomputes events only when detections changed).
+
+    Cached as a shared resource, not a copy: a season's 100,000 events would cost a 60 MB
+    pickle round trip on every rerun. Pages must not modify the frame (filters copy).
+    """
     from geoaq.fire_check import check_fires
 
     con = db.connect(db_path)

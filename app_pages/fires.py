@@ -14,12 +14,14 @@ from app_pages.common import (
     fire_period,
     lang,
     load_layers,
+    query_period,
     require_database,
 )
 from geoaq import db, verification
 from geoaq._errors import GeoaqError
+from geoaq.event_layer import clicked_event_id
 from geoaq.fire_notice import STATUS_LABELS, notice_table, notice_title, notice_xlsx_bytes
-from geoaq.fire_view import display_table, events_overlay, filter_events
+from geoaq.fire_view import display_table, draws_compactly, events_on_map, filter_events
 from geoaq.fires import CATEGORIES
 from geoaq.i18n import t
 from geoaq.layers import load_registry
@@ -39,7 +41,8 @@ default_start = max(period[0], default_end - timedelta(days=6)) if period else d
 
 with st.container(border=True):
     c1, c2, c3 = st.columns([2, 1, 1])
-    chosen = c1.date_input(t("fires_period", language), value=(default_start, default_end), key="fire_dates")
+    chosen = c1.date_input(t("fires_period", language), value=query_period((default_start, default_end)),
+                           key="fire_dates")
     confidence = c2.selectbox(
         t("fires_min_confidence", language), ["", "low", "nominal", "high"], key="fire_conf",
         format_func=lambda v: t("all", language) if not v else {"low": "低 low", "nominal": "中 nominal", "high": "高 high"}[v])
@@ -73,36 +76,60 @@ m4.metric(t("fires_penalty_total", language, figures=t(f"figures_{figures}", lan
           f"¥{int(shown['penalty_yuan'].sum()):,}", help=period_text)
 st.caption(period_text)
 
-detections = fire_detections(str(db_file), version, tuple(shown["event_id"]))
+# Many events: a compact clustered layer instead of one popup (with detections) per event.
+many = draws_compactly(len(shown))
+if many:
+    st.caption(t("fires_many_events", language, n=len(shown)))
+detections = None if many else fire_detections(str(db_file), version, tuple(shown["event_id"]))
 registry = load_registry()
 layers = load_layers(str(db_file), version)
 background = [(registry[name], layers[name][0]) for name in ("admin_units", "control_zones") if name in registry]
-fmap = build_map(background, lang=language, tiles=configured_tiles(),
-                 overlays=(events_overlay(shown, detections, language),))
-st_folium(fmap, height=520, use_container_width=True, returned_objects=[], key="fire_map")
+tiles = configured_tiles()
+overlays, event_layers = events_on_map(shown, detections, language, datum=tiles.datum)
+fmap = build_map(background, lang=language, tiles=tiles, overlays=overlays, layers=event_layers)
+returned = st_folium(fmap, height=520, use_container_width=True, key="fire_map",
+                     returned_objects=["last_object_clicked_tooltip"])
+
+event_ids = list(shown["event_id"])
+known = frozenset(event_ids)
+clicked = clicked_event_id(returned, known)
+if clicked and clicked != st.session_state.get("fire_map_click"):  # a click on a fire picks the event
+    st.session_state["fire_map_click"] = clicked
+    st.session_state["fire_event"] = clicked
 
 table = display_table(shown, language)
-selection = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="single-row", key="fire_table")
-rows = selection.selection.rows if selection else []
-event_ids = list(shown["event_id"])
+if many:  # rows load as the user scrolls; events are picked on the map or by id below
+    st.dataframe(table, hide_index=True, width="stretch", key="fire_table", lazy=True)
+    rows = []
+else:
+    selection = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
+                             selection_mode="single-row", key="fire_table")
+    rows = selection.selection.rows if selection else []
 if rows and st.session_state.get("fire_table_row") != rows[0]:  # a click in the table picks the event
     st.session_state["fire_table_row"] = rows[0]
     st.session_state["fire_event"] = event_ids[rows[0]]
-if st.session_state.get("fire_event") not in event_ids:
+typed = st.session_state.get("fire_event") or ""
+if typed and typed.strip() not in known:
+    if many:  # a typed id: say why nothing opens
+        st.warning(t("fires_event_unknown", language, event=typed))
     st.session_state["fire_event"] = ""
 
 d1, d2, d3 = st.columns(3)
-notice = notice_table(shown, language)
 title = notice_title(start, end, language)
-d1.download_button(t("fires_notice_csv", language), notice.to_csv(index=False).encode("utf-8-sig"),
+# built on click (a season's workbook takes seconds), not on every rerun
+d1.download_button(t("fires_notice_csv", language),
+                   lambda: notice_table(shown, language).to_csv(index=False).encode("utf-8-sig"),
                    file_name=f"fire_notice_{start}_{end}.csv", mime="text/csv")
-d2.download_button(t("fires_notice_xlsx", language), notice_xlsx_bytes(notice, title),
+d2.download_button(t("fires_notice_xlsx", language),
+                   lambda: notice_xlsx_bytes(notice_table(shown, language), title),
                    file_name=f"fire_notice_{start}_{end}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-picked = st.selectbox(t("fires_pick_event", language), ["", *event_ids], key="fire_event",
-                      format_func=lambda e: e or "—")
+if many:  # a list of every id would itself be megabytes
+    picked = st.text_input(t("fires_event_id", language), key="fire_event").strip()
+else:
+    picked = st.selectbox(t("fires_pick_event", language), ["", *event_ids], key="fire_event",
+                          format_func=lambda e: e or "—")
 if not picked:
     st.caption(t("fires_select_hint", language))
     st.stop()
@@ -110,8 +137,8 @@ if not picked:
 event = shown.set_index("event_id").loc[picked].copy()
 event["event_id"] = picked
 st.subheader(f"{event['event_id']} · {STATUS_LABELS[event['status']][language]}")
-st.dataframe(detections[detections["event_id"] == event["event_id"]].drop(columns="event_id"),
-             hide_index=True, width="stretch")
+event_detections = fire_detections(str(db_file), version, (picked,))
+st.dataframe(event_detections.drop(columns="event_id"), hide_index=True, width="stretch")
 con = db.connect(db_file)
 try:
     st.dataframe(verification.history(con, event["event_id"]), hide_index=True, width="stretch")

@@ -22,12 +22,13 @@ from app_pages.common import (
     landcover_image,
     lang,
     load_layers,
+    query_period,
     readings_period,
     require_database,
 )
 from geoaq.aqi import aqi_level_table
 from geoaq.compliance_view import scope_at
-from geoaq.fire_view import events_overlay
+from geoaq.fire_view import draws_compactly, events_on_map
 from geoaq.i18n import t
 from geoaq.inside import drawn_geometry, features_inside
 from geoaq.layers import LayerSpec, load_registry
@@ -78,7 +79,7 @@ fires = fire_period(str(db_file), version)
 last_day = (readings[1].date() if readings else fires[1] if fires else pd.Timestamp.today().date())
 with st.container(border=True):
     c1, c2, c3 = st.columns([3, 3, 1])
-    chosen = c1.date_input(t("fires_period", language), value=(last_day - timedelta(days=1), last_day),
+    chosen = c1.date_input(t("fires_period", language), value=query_period((last_day - timedelta(days=1), last_day)),
                            key="map_dates")
     if not isinstance(chosen, tuple) or len(chosen) != 2:
         st.info(t("fires_pick_end", language))
@@ -95,6 +96,7 @@ if any(layers[name][1] for name in registry):
     st.info(t("demo_warning", language))
 
 overlays = []
+event_layers = ()
 if "stations" in visible and readings:
     hourly = hourly_aqi(str(db_file), version, start, end)
     overlay = stations_overlay(layers["stations"][0], hourly, at, language)
@@ -104,12 +106,15 @@ if "stations" in visible and readings:
 if show_fires and fires:
     checked = fire_check(str(db_file), version, start, end, None, "suspected")
     if len(checked):
-        detections = fire_detections(str(db_file), version, tuple(checked["event_id"]))
-        overlays.append(events_overlay(checked, detections, language))
+        detections = (None if draws_compactly(len(checked))
+                      else fire_detections(str(db_file), version, tuple(checked["event_id"])))
+        event_overlays, event_layers = events_on_map(checked, detections, language,
+                                                     datum=tiles.datum if tiles else "wgs84")
+        overlays.extend(event_overlays)
 drawn = [(registry[name], layers[name][0]) for name in visible]
 images = (image,) if show_landcover else ()
 fmap = build_map(drawn, lang=language, tiles=tiles, overlays=tuple(overlays), images=images, draw=True,
-                 remember_view="main")  # the map stays where the user left it when it is rebuilt
+                 layers=event_layers, remember_view="main")  # the map stays where the user left it when it is rebuilt
 result = st_folium(fmap, height=640, use_container_width=True, key="main_map",
                    returned_objects=["last_active_drawing", "last_object_clicked"])
 st.caption(t("map_help", language) + " " + t("simplified_note", language, m=f"{DISPLAY_TOLERANCE_M:g}")

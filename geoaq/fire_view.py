@@ -6,6 +6,7 @@ import html
 
 import pandas as pd
 
+from geoaq.event_layer import EVENT_LAYER_THRESHOLD, EventLayer
 from geoaq.fire_notice import STATUS_LABELS
 from geoaq.fires import CATEGORIES
 from geoaq.mapview import Overlay, point_collection
@@ -47,10 +48,10 @@ def filter_events(checked: pd.DataFrame, *, categories: list[str] | None = None,
     return checked[keep]
 
 
-def _nearest(name: object, metres: object) -> str:
-    if pd.isna(name):
-        return "—"
-    return f"{name} ({float(metres):,.0f})"
+def _nearest(names: pd.Series, metres: pd.Series) -> pd.Series:
+    """"name (metres)" per row, "—" where nothing is near (column-wise: 100,000 rows take ms)."""
+    distance = metres.astype(float).map("{:,.0f}".format, na_action="ignore").astype("string")
+    return (names.astype("string") + " (" + distance + ")").fillna("—")
 
 
 def display_table(checked: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -65,13 +66,12 @@ def display_table(checked: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         "detections": checked["detections"],
         "satellites": checked["satellites"],
         "max_confidence": checked["max_confidence"].fillna("—"),
-        "nearest_enterprise": [_nearest(n, m) for n, m in zip(checked["nearest_enterprise_name"],
-                                                              checked["nearest_enterprise_m"], strict=True)],
-        "nearest_mine": [_nearest(n, m) for n, m in zip(checked["nearest_mine_name"],
-                                                        checked["nearest_mine_m"], strict=True)],
-        "category": checked["category"].map(lambda c: CATEGORIES[c]["zh" if lang == "zh" else "en"]),
+        "nearest_enterprise": _nearest(checked["nearest_enterprise_name"], checked["nearest_enterprise_m"]),
+        "nearest_mine": _nearest(checked["nearest_mine_name"], checked["nearest_mine_m"]),
+        "category": checked["category"].map({c: words["zh" if lang == "zh" else "en"]
+                                             for c, words in CATEGORIES.items()}),
         "category_reason": checked["category_reason"],
-        "status": checked["status"].map(lambda s: STATUS_LABELS[s][lang]),
+        "status": checked["status"].map({s: words[lang] for s, words in STATUS_LABELS.items()}),
         "penalty_yuan": checked["penalty_yuan"].fillna(0).astype("int64"),
         "lon": checked["lon"].round(5),
         "lat": checked["lat"].round(5),
@@ -116,3 +116,30 @@ def events_overlay(checked: pd.DataFrame, detections: pd.DataFrame, lang: str = 
     return Overlay(name=title, collection=point_collection(checked, popups, tooltips, colours),
                    legend=({"label": title, "fill": STATUS_COLOURS["suspected"], "stroke": "#222222",
                             "kind": "circle"}, *legend))
+
+
+def draws_compactly(events: int, threshold: int = EVENT_LAYER_THRESHOLD) -> bool:
+    """True when `events` fire events are too many for one GeoJSON feature (and popup) each."""
+    return events > threshold
+
+
+def events_on_map(checked: pd.DataFrame, detections: pd.DataFrame | None, lang: str = "zh",
+                  datum: str = "wgs84", threshold: int = EVENT_LAYER_THRESHOLD
+                  ) -> tuple[tuple[Overlay, ...], tuple[EventLayer, ...]]:
+    """What draws `checked` on a map, as `build_map`'s (overlays, layers).
+
+    Up to `threshold` events: the GeoJSON overlay, each popup with its detections. More: the
+    compact clustered :class:`~geoaq.event_layer.EventLayer`, whose popups carry the event's
+    id, day, status and county (the page shows the rest for a clicked event); `detections` is
+    not needed then. `datum` is the base map's, which the overlay path handles in `build_map`.
+    """
+    if not draws_compactly(len(checked), threshold):
+        if detections is None:
+            raise ValueError(f"{len(checked)} events are drawn with their detections; none given")
+        return (events_overlay(checked, detections, lang),), ()
+    title = "火点事件" if lang == "zh" else "Fire events"
+    name = f"{title}（{len(checked):,}）" if lang == "zh" else f"{title} ({len(checked):,})"
+    layer = EventLayer(checked, name=name, lang=lang, datum=datum,
+                       status_labels={s: STATUS_LABELS[s][lang] for s in STATUS_COLOURS},
+                       status_colours=STATUS_COLOURS)
+    return (), (layer,)
