@@ -91,7 +91,7 @@ def event_popup_html(event: pd.Series, detections: pd.DataFrame, lang: str = "zh
         (labels["category"], CATEGORIES[event["category"]]["zh" if lang == "zh" else "en"]),
         (labels["category_reason"], event["category_reason"]),
         (labels["status"], STATUS_LABELS[event["status"]][lang]),
-        (labels["penalty_yuan"], f"{int(event['penalty_yuan'] or 0):,}"),
+        (labels["penalty_yuan"], f"{0 if pd.isna(event['penalty_yuan']) else int(event['penalty_yuan']):,}"),
     ]
     rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in facts)
     detail = "".join(
