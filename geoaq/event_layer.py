@@ -1,4 +1,4 @@
-"""Fire events on the map at any count: a compact payload, clustered in the browser, on canvas.
+"""Fire events on the map at any count: a compact payload, clustered in the browser by view.
 
 Why: the plain way — one GeoJSON feature with an HTML popup per event
 (`geoaq.fire_view.events_overlay`) — is fine for the demo's dozens of events, but at 100,000
@@ -14,7 +14,9 @@ the page answers. Here instead:
 * **Clustering in the browser** with `supercluster` (npm, via `geoaq.assets`): its index of
   100,000 points builds in well under a second, and each pan or zoom asks it for the clusters
   and points of the view only — at most a few hundred markers exist at any time.
-* **Canvas** for the points (`L.canvas`), DOM markers only for the few cluster badges.
+* **Only the view is drawn**: a few hundred SVG circles and cluster badges at a time, in the
+  map's shared overlay pane above the zones, so points and zones both stay clickable (a canvas
+  layer on top would swallow every click on the zones beneath it).
 * **Every event reachable**: a click on a cluster zooms to where it splits; a click on a point
   opens a popup with its id, day, status and county from the payload, and reports the event
   id through the point's tooltip, which `streamlit_folium.st_folium` returns as
@@ -168,7 +170,7 @@ class EventLayerText:
 
 
 class EventLayer(JSCSSMixin, Layer):
-    """A map layer of many fire events: clustered by supercluster, points drawn on canvas.
+    """A map layer of many fire events: clustered by supercluster, only the view's part drawn.
 
     Add it to a folium map (``geoaq.mapview.build_map(..., layers=(layer,))``), which also
     points its script at the local copy of supercluster (`geoaq.assets.localize_assets`).
@@ -231,13 +233,14 @@ class EventLayer(JSCSSMixin, Layer):
                                           minPoints: 2}).load(points);
             points = null;
             performance.mark('geoaq-events-indexed');
-            var renderer = L.canvas({padding: 0.3});
             var group = L.layerGroup();
             var clusters = L.layerGroup().addTo(group);
             // A FeatureGroup passes its points' clicks on, and st_folium listens to it.
             var pointLayer = L.featureGroup().addTo(group);
             group.index = index;
             group.eventId = eventId;
+            group.count = n;
+            group.position = function(i) { return [arrays.lat[i], arrays.lon[i]]; };
 
             function popupFor(i) {
                 var box = document.createElement('div');
@@ -266,7 +269,7 @@ class EventLayer(JSCSSMixin, Layer):
             function pointMarker(feature) {
                 var i = feature.id, status = spec.statuses[arrays.status[i]];
                 var marker = L.circleMarker(L.latLng(arrays.lat[i], arrays.lon[i]), {
-                    renderer: renderer, radius: {{ this.radius }}, color: '#222222', weight: 1.5,
+                    radius: {{ this.radius }}, color: '#222222', weight: 1.5,
                     fillColor: status.colour, fillOpacity: 0.95});
                 marker.eventIndex = i;
                 // escaped: st_folium reads this back through innerHTML
