@@ -23,7 +23,7 @@ from geoaq.event_layer import clicked_event_id
 from geoaq.fire_notice import STATUS_LABELS, notice_table, notice_title, notice_xlsx_bytes
 from geoaq.fire_view import display_table, draws_compactly, events_on_map, filter_events
 from geoaq.fires import CATEGORIES
-from geoaq.i18n import t
+from geoaq.i18n import t, yuan_text
 from geoaq.layers import load_registry
 from geoaq.mapview import build_map, configured_tiles
 
@@ -73,7 +73,8 @@ m2.metric(t("fires_in_zones", language), f"{int(shown['in_control_zone'].sum()):
 m3.metric(t("fires_industrial", language), f"{int((shown['category'] == 'suspected_industrial').sum()):,}",
           help=period_text)
 m4.metric(t("fires_penalty_total", language, figures=t(f"figures_{figures}", language)),
-          f"¥{int(shown['penalty_yuan'].sum()):,}", help=period_text)
+          yuan_text(shown["penalty_yuan"].sum(), language),
+          help=f"¥{int(shown['penalty_yuan'].sum()):,} · {period_text}")
 st.caption(period_text)
 
 # Many events: a compact clustered layer instead of one popup (with detections) per event.

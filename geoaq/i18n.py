@@ -268,3 +268,16 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     entry = _TEXT.get(key, {})
     text = entry.get(lang) or entry.get(DEFAULT_LANGUAGE) or key
     return text.format(**values) if values else text
+
+
+def yuan_text(amount: float, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A sum of money short enough for a metric: ¥3,043.8万 / ¥30.44亿 in Chinese, ¥30.44 M in English.
+
+    Below 10,000 yuan (and in tooltips, which show the exact figure) the whole number is used.
+    """
+    value = float(amount)
+    if abs(value) < 10_000:
+        return f"¥{value:,.0f}"
+    if lang == "zh":
+        return f"¥{value / 1e8:,.2f}亿" if abs(value) >= 1e8 else f"¥{value / 1e4:,.1f}万"
+    return f"¥{value / 1e9:,.2f} bn" if abs(value) >= 1e9 else f"¥{value / 1e6:,.2f} M"
