@@ -96,9 +96,19 @@ def zone_attribution(con: Connection) -> pd.DataFrame:
     hits = spatialjoin.points_in_polygons(con, POINTS_TABLE, "control_zones")
     zones = con.execute(query("control_zones_names")).df()
     hits = hits.merge(zones, on="zone_id").sort_values(["point_id", "zone_type", "zone_id"])
-    grouped = hits.groupby("point_id").agg(zone_ids=("zone_id", list), zone_names=("name", list),
-                                           zone_types=("zone_type", lambda s: sorted(set(s))))
-    return grouped.reset_index().rename(columns={"point_id": "event_id"})[columns]
+    point_ids = hits["point_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, point_ids[1:] != point_ids[:-1]]) if len(hits) else np.zeros(0, int)
+    ids, names, types = (_runs(hits[c].tolist(), starts) for c in ("zone_id", "name", "zone_type"))
+    # types are sorted within a point, so first occurrences in order = sorted(set(types))
+    return pd.DataFrame({"event_id": point_ids[starts], "zone_ids": ids, "zone_names": names,
+                         "zone_types": [list(dict.fromkeys(run)) for run in types]}, columns=columns)
+
+
+def _runs(values: list, starts: np.ndarray) -> list[list]:
+    """`values` cut into consecutive runs beginning at `starts` (a list per key, without a
+    pandas group per key: 100,000 events took seconds)."""
+    bounds = [*starts.tolist(), len(values)]
+    return [values[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def nearest(con: Connection, layer: str, kind_column: str, *, within_m: float,
@@ -111,40 +121,24 @@ def nearest(con: Connection, layer: str, kind_column: str, *, within_m: float,
     found = con.execute(
         query("fire_nearest_feature", points=POINTS_TABLE, layer=layer, key=spec.natural_key[0],
               kind=kind_column),
-        [within_m / _METRES_PER_DEGREE_MIN, list(kinds) if kinds else None, list(kinds) if kinds else None],
+        [list(kinds) if kinds else None, list(kinds) if kinds else None, within_m / _METRES_PER_DEGREE_MIN],
     ).df()
     found = found[found["distance_m"] <= within_m]
     return found.rename(columns={"point_id": "event_id"})[columns]
 
 
 def persistent_events(con: Connection, events: pd.DataFrame, rules: FireRules) -> set[str]:
-    """Events seen at the same place on ≥ min_days distinct days within a window_days window."""
+    """Events seen at the same place on ≥ min_days distinct days within a window_days window.
+
+    The same rule as `is_persistent` for every event at once, in SQL (fire_persistent_events).
+    """
     if events.empty or not store.table_exists(con, "fire_points"):
         return set()
-    span = rules.persistence_window_days - 1
     reach = float(events["radius_m"].max())
-    rows = con.execute(query("fire_persistence_days", events=POINTS_TABLE),
-                       [reach / _METRES_PER_DEGREE_MIN, span, span]).df()
-    if rows.empty:
-        return set()
-    # is_persistent for every event at once (a loop over 100,000 events took seconds): each
-    # event's days as integers, each day that can start a window containing the event's date
-    # counts the days of that window by binary search in the (event, day) keys.
-    days = rows[["event_id", "days"]].explode("days").dropna()
-    local = events.set_index("event_id")["local_date"]
-    event_no = pd.factorize(days["event_id"])[0].astype(np.int64)
-    day = pd.to_datetime(days["days"]).to_numpy().astype("datetime64[D]").astype(np.int64)
-    on = pd.to_datetime(days["event_id"].map(local)).to_numpy().astype("datetime64[D]").astype(np.int64)
-    stride = np.int64(1 << 32)
-    keys = event_no * stride + day
-    order = np.argsort(keys, kind="stable")
-    keys_sorted = keys[order]
-    window = rules.persistence_window_days - 1
-    starts = (day <= on) & (on <= day + window)
-    in_window = (np.searchsorted(keys_sorted, keys + window, side="right")
-                 - np.searchsorted(keys_sorted, keys, side="left"))
-    hit = starts & (in_window >= rules.persistence_min_days)
-    return set(days["event_id"].to_numpy()[hit])
+    rows = con.execute(query("fire_persistent_events", events=POINTS_TABLE),
+                       [reach / _METRES_PER_DEGREE_MIN, rules.persistence_window_days - 1,
+                        rules.persistence_min_days]).fetchall()
+    return {event_id for (event_id,) in rows}
 
 
 def is_persistent(days: list[date], on: date, min_days: int, window_days: int) -> bool:
@@ -175,18 +169,21 @@ def landcover_classes(events: pd.DataFrame, rules: FireRules) -> pd.DataFrame:
 def categorize(checked: pd.DataFrame, persistent: set[str], rules: FireRules) -> tuple[pd.Series, pd.Series]:
     """(category, reason) per event; pure. Heat sources first, then land cover, then the default."""
     categories, reasons = [], []
-    for row in checked.itertuples():
-        if pd.notna(row.heat_source_name):
+    # only the columns needed, as plain lists (itertuples over every column took seconds)
+    needed = ("event_id", "heat_source_name", "heat_source_kind", "heat_source_m", "cropland", "landcover_name")
+    for event_id, heat_name, heat_kind, heat_m, cropland, landcover_name in zip(
+            *(checked[c].tolist() for c in needed), strict=True):
+        if pd.notna(heat_name):
             categories.append("suspected_industrial")
-            reasons.append(f"距{row.heat_source_kind}「{row.heat_source_name}」{row.heat_source_m:.0f} 米"
+            reasons.append(f"距{heat_kind}「{heat_name}」{heat_m:.0f} 米"
                            f"（≤ {rules.heat_buffer_m:.0f} 米）")
-        elif row.event_id in persistent:
+        elif event_id in persistent:
             categories.append("suspected_industrial")
             reasons.append(f"同一位置 {rules.persistence_window_days} 天内有 ≥ "
                            f"{rules.persistence_min_days} 天探测到火点（持续热点）")
-        elif pd.notna(row.cropland):
-            categories.append("straw_burning" if bool(row.cropland) else "other_open_burning")
-            reasons.append(f"土地覆盖：{row.landcover_name}")
+        elif pd.notna(cropland):
+            categories.append("straw_burning" if bool(cropland) else "other_open_burning")
+            reasons.append(f"土地覆盖：{landcover_name}")
         else:
             categories.append(rules.without_landcover)
             reasons.append(f"无土地覆盖数据，按{CATEGORIES[rules.without_landcover]['zh']}计")

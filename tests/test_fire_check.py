@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -17,6 +18,7 @@ from geoaq.fire_notice import notice_table, notice_title, write_notice
 from geoaq.fires import FireRules
 from geoaq.ingest import ingest
 from geoaq.layers import get_layer
+from geoaq.sql import query
 
 RULES = FireRules(heat_industries=("钢铁",), heat_mine_minerals=("煤",), heat_buffer_m=1000,
                   persistence_min_days=3, persistence_window_days=30, landcover=None)
@@ -237,5 +239,82 @@ def test_real_firms_files_group_into_events(tmp_path):
                     others = [j for j in range(len(group)) if j != i]
                     distance = fires.geodesic_m(lon[[i] * len(others)], lat[[i] * len(others)], lon[others], lat[others])
                     assert distance.min() <= group["radius_m"].iloc[0]
+    finally:
+        con.close()
+
+
+def test_nearest_feature_is_the_ellipsoidal_nearest_of_all(con, registry):
+    """Points and polygons, a point inside a polygon, an exact tie: as measuring every pair."""
+    from geoaq import fire_check
+
+    store.ensure_layer_table(con, registry["enterprises"])
+    features = [("E1", "POINT(112.300 34.100)"), ("E0", "POINT(112.300 34.100)"),  # a tie: E0 wins
+                ("E2", "POLYGON((112.20 34.00, 112.25 34.00, 112.25 34.05, 112.20 34.05, 112.20 34.00))"),
+                ("E3", "POINT(112.310 34.108)"), ("E4", "POINT(112.500 34.300)")]
+    for key, wkt in features:
+        con.execute("INSERT INTO enterprises (enterprise_id, name, industry, geom) "
+                    "VALUES (?, ?, '钢铁', ST_GeomFromText(?::VARCHAR))", [key, f"厂{key}", wkt])
+    rng = np.random.default_rng(4)
+    events = pd.DataFrame({"event_id": [f"P{i:03d}" for i in range(200)],
+                           "lon": 112.15 + rng.uniform(0, 0.4, 200), "lat": 33.95 + rng.uniform(0, 0.4, 200),
+                           "local_date": DAY, "radius_m": 375.0})
+    events.loc[0, ["lon", "lat"]] = [112.22, 34.02]  # inside E2
+    events.loc[1, ["lon", "lat"]] = [112.30, 34.10]  # on E0/E1
+    fire_check._register_points(con, events)
+    try:
+        found = fire_check.nearest(con, "enterprises", "industry", within_m=15_000).set_index("event_id")
+        pairs = con.execute(
+            "SELECT p.point_id AS event_id, f.enterprise_id AS feature_id, ST_Distance_Spheroid("
+            "ST_FlipCoordinates(ST_ClosestPoint(f.geom, ST_Point(p.lon, p.lat))), "
+            "ST_FlipCoordinates(ST_Point(p.lon, p.lat))) AS distance_m "
+            "FROM fire_check_points AS p, enterprises AS f").df()
+    finally:
+        con.execute(query("temp_drop", table=fire_check.POINTS_TABLE))
+    best = pairs.sort_values(["event_id", "distance_m", "feature_id"]).drop_duplicates("event_id")
+    best = best[best["distance_m"] <= 15_000].set_index("event_id")
+    assert found.index.sort_values().tolist() == best.index.sort_values().tolist()
+    assert (found.loc[best.index, "feature_id"] == best["feature_id"]).all()
+    assert (found.loc[best.index, "distance_m"] == best["distance_m"]).all()
+    assert found.loc["P000", "feature_id"] == "E2" and found.loc["P000", "distance_m"] == 0
+    assert found.loc["P001", "feature_id"] == "E0"
+
+
+def test_persistent_events_follow_is_persistent(tmp_path):
+    """Every event against `is_persistent` over the days of the detections within its radius."""
+    from geoaq import fire_check, fires
+
+    con = db.connect(tmp_path / "persist.duckdb")
+    rng = np.random.default_rng(11)
+    spots = [(34.10, 112.10), (34.20, 112.30), (34.05, 112.45)]
+    rows, days = [], pd.date_range("2025-04-01", "2025-05-30")
+    for _ in range(150):
+        lat, lon = spots[rng.integers(0, 3)]
+        day = days[rng.integers(0, len(days))]
+        rows.append(f"{lat + rng.normal(0, 0.004):.5f},{lon + rng.normal(0, 0.004):.5f},330.0,0.38,0.36,"
+                    f"{day.date()},{rng.integers(0, 24):02d}{rng.integers(0, 60):02d},N,n,2.0NRT,290.0,4.0,D\n")
+    (tmp_path / "fires.csv").write_text(HEADER + "".join(rows), "utf-8")
+    ingest("fire_points", tmp_path / "fires.csv", con=con)
+    try:
+        events = fire_check.events_in_period(con, date(2025, 4, 1), date(2025, 5, 30), rules=RULES)
+        detections = fires.read_detections(con)
+        detections["day"] = (detections["acquired_at_utc"] + fires.BEIJING_OFFSET).dt.date
+        for rules in (RULES, FireRules(persistence_min_days=2, persistence_window_days=7, landcover=None)):
+            expected = set()
+            for event in events.itertuples():
+                near = fires.geodesic_m(np.full(len(detections), event.lon), np.full(len(detections), event.lat),
+                                        detections["longitude"].to_numpy(), detections["latitude"].to_numpy())
+                span = pd.Timedelta(days=rules.persistence_window_days - 1)
+                seen = detections.loc[(near <= event.radius_m)
+                                      & (detections["day"] >= event.local_date - span)
+                                      & (detections["day"] <= event.local_date + span), "day"]
+                if is_persistent(list(seen), event.local_date, rules.persistence_min_days,
+                                 rules.persistence_window_days):
+                    expected.add(event.event_id)
+            fire_check._register_points(con, events)
+            try:
+                found = fire_check.persistent_events(con, events, rules)
+            finally:
+                con.execute(query("temp_drop", table=fire_check.POINTS_TABLE))
+            assert found == expected and 0 < len(found) < len(events)
     finally:
         con.close()

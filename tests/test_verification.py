@@ -115,6 +115,19 @@ def test_current_status_defaults_to_suspected(fires):
     assert current_status(fires, []).empty
 
 
+def test_current_status_of_a_list_of_ids(fires):
+    """The ids select by a semi-join: unknown ids and repeats add no row, order is by id."""
+    add_events(fires, *[f"X{i:05d}" for i in range(1000)])
+    set_status(fires, "X00007", "dismissed", reason="duplicate", changed_by="张三")
+    wanted = ["X00999", "X00007", "nope", "X00007", "E2"]
+    status = current_status(fires, wanted)
+    assert list(status["event_id"]) == ["E2", "X00007", "X00999"]
+    assert list(status["status"]) == ["suspected", "dismissed", "suspected"]
+    everything = [f"X{i:05d}" for i in range(1000)]
+    assert len(current_status(fires, everything)) == 1000
+    assert len(current_status(fires)) == 1003
+
+
 def test_changed_at_is_beijing_time(fires):
     utc = datetime(2025, 10, 2, 1, 0, tzinfo=UTC)
     set_status(fires, "E1", "verified", changed_by="张三", at=utc)

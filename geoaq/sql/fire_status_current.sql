@@ -1,5 +1,7 @@
 -- Current status of fire events (all when the TEXT[] parameter, given twice, is NULL): the
--- latest history row, 'suspected' for an event nobody has reviewed yet.
+-- latest history row, 'suspected' for an event nobody has reviewed yet. The id list is
+-- matched by a semi-join on its unnested elements (a hash join; list_contains per event was
+-- quadratic: seconds for 100,000 ids).
 SELECT e.event_id,
        coalesce(s.status, 'suspected') AS status,
        s.dismiss_reason,
@@ -10,5 +12,6 @@ SELECT e.event_id,
        s.note
 FROM fire_events AS e
 LEFT JOIN fire_event_status AS s ON s.event_id = e.event_id
-WHERE ?::TEXT[] IS NULL OR list_contains(?::TEXT[], e.event_id)
+WHERE ?::TEXT[] IS NULL
+   OR e.event_id IN (SELECT unnest(?::TEXT[]))
 ORDER BY e.event_id
