@@ -163,3 +163,147 @@ def test_rules_file_loads_and_bad_values_are_named(tmp_path):
     bad.write_text('[categories]\nwithout_landcover = "crops"\n', encoding="utf-8")
     with pytest.raises(fires.FireRulesError, match="without_landcover"):
         fires.load_fire_rules(bad)
+
+
+# --- vectorised grouping and summaries -------------------------------------------------------
+
+
+def test_summary_of_small_events_by_hand():
+    frame = detections([
+        (34.6000, 112.4000, "2025-04-23 05:30", "T", "VIIRS"),
+        (34.6010, 112.4010, "2025-04-23 06:20", "N", None),
+        (34.6020, 112.4020, "2025-04-23 02:40", "N", "MODIS"),
+        (34.7000, 112.5000, "2025-04-23 04:00", "N20", None),  # far away: its own event
+    ])
+    frame["confidence_class"] = ["low", None, "high", None]
+    frame["frp"] = [np.nan, 2.0, 7.0, np.nan]
+    events = summarize_events(group_detections(frame, RULES)).set_index("event_id")
+    assert list(events.reset_index().columns) == [
+        "event_id", "first_utc", "last_utc", "lon", "lat", "detections", "satellites", "instruments",
+        "max_frp", "radius_m", "max_confidence", "local_date"]
+    big, small = events.sort_values("detections", ascending=False).to_dict("records")
+    assert big["detections"] == 3 and big["satellites"] == "N,T" and big["instruments"] == "MODIS,VIIRS"
+    assert big["max_confidence"] == "high" and big["max_frp"] == 7.0
+    assert big["first_utc"] == pd.Timestamp("2025-04-23 02:40") and big["last_utc"] == pd.Timestamp("2025-04-23 06:20")
+    assert big["lon"] == pytest.approx(112.401) and big["lat"] == pytest.approx(34.601)
+    assert big["local_date"] == date(2025, 4, 23) and big["radius_m"] == 1000.0  # MODIS/unknown: 1 km
+    assert small["detections"] == 1 and small["satellites"] == "N20" and small["instruments"] == ""
+    assert pd.isna(small["max_confidence"]) and np.isnan(small["max_frp"])
+
+
+def test_event_ids_for_all_rows_equal_the_row_by_row_ids():
+    rng = np.random.default_rng(5)
+    stamps = pd.Timestamp("2025-04-23") + pd.to_timedelta(rng.integers(0, 3 * 1440, 200), unit="min")
+    frame = detections([(34.6 + rng.normal(0, 0.05), 112.4 + rng.normal(0, 0.05), str(s),
+                         str(rng.choice(["N", "N20", "T", "A"])), "VIIRS") for s in stamps])
+    assert fires.event_ids_for(frame) == [fires.event_id_for(row) for _, row in frame.iterrows()]
+    assert fires.event_ids_for(frame.iloc[0:0]) == []
+
+
+def test_linked_pairs_equal_a_brute_force_count():
+    rng = np.random.default_rng(9)
+    n = 300
+    lon, lat = 112.4 + rng.uniform(0, 0.05, n), 34.6 + rng.uniform(0, 0.05, n)
+    radius, group = rng.choice([375.0, 1000.0], n), rng.integers(0, 4, n)
+    left, right = fires.linked_pairs(lon, lat, radius, group)
+    i, j = np.triu_indices(n, k=1)
+    near = (group[i] == group[j]) & (fires.geodesic_m(lon[i], lat[i], lon[j], lat[j])
+                                     <= np.maximum(radius[i], radius[j]))
+    assert set(zip(left.tolist(), right.tolist(), strict=True)) == set(zip(i[near].tolist(), j[near].tolist(), strict=True))
+
+
+# --- refreshing only what changed -----------------------------------------------------------
+
+VIIRS_ROW = "{lat},{lon},330.1,0.4,0.4,{d},{t},{s},n,2.0NRT,290.0,{frp},D\n"
+APRIL_23 = (date(2025, 4, 23), date(2025, 4, 23))
+
+
+def _stored(con) -> tuple:
+    """Everything refresh_events writes, with the times it was written."""
+    return (con.execute("SELECT * EXCLUDE (geom) FROM fire_events ORDER BY event_id").fetchall(),
+            con.execute("SELECT * FROM fire_event_detections ORDER BY ALL").fetchall(),
+            con.execute("SELECT * FROM fire_event_days ORDER BY local_date").fetchall())
+
+
+@pytest.fixture
+def two_fires(tmp_path):
+    """Two VIIRS detections ~444 m apart on Beijing 2025-04-23, refreshed once."""
+    con = db.connect(tmp_path / "f.duckdb")
+    _write_firms(tmp_path / "a.csv", [
+        VIIRS_ROW.format(lat=34.600, lon=112.4, d="2025-04-23", t="0530", s="N", frp=3.1),
+        VIIRS_ROW.format(lat=34.604, lon=112.4, d="2025-04-23", t="0531", s="N20", frp=3.1)])
+    ingest("fire_points", tmp_path / "a.csv", con=con)
+    assert fires.refresh_events(con, *APRIL_23, RULES).events == 2
+    yield con
+    con.close()
+
+
+def test_refresh_skips_grouping_and_writes_nothing_when_nothing_changed(two_fires, monkeypatch):
+    before = _stored(two_fires)
+    assert len(before[2]) == 1  # the day is recorded with the rules it was computed with
+    monkeypatch.setattr(fires, "group_detections", lambda *a: pytest.fail("regrouped"))
+    result = fires.refresh_events(two_fires, *APRIL_23, RULES)
+    assert (result.detections, result.events, result.renamed) == (2, 2, {})
+    assert _stored(two_fires) == before
+
+
+def test_refresh_recomputes_after_a_detection_is_added_or_removed(two_fires, tmp_path):
+    _write_firms(tmp_path / "b.csv", [VIIRS_ROW.format(lat=34.7, lon=112.5, d="2025-04-23", t="0600", s="N", frp=1.0)])
+    ingest("fire_points", tmp_path / "b.csv", con=two_fires)
+    assert fires.refresh_events(two_fires, *APRIL_23, RULES).events == 3
+    two_fires.execute("DELETE FROM fire_points WHERE latitude = 34.7")
+    result = fires.refresh_events(two_fires, *APRIL_23, RULES)
+    assert (result.detections, result.events) == (2, 2)
+    assert two_fires.execute("SELECT count(*) FROM fire_events").fetchone() == (2,)
+
+
+def test_refresh_recomputes_when_a_detection_changes_but_keeps_its_key(two_fires, tmp_path):
+    _write_firms(tmp_path / "c.csv", [VIIRS_ROW.format(lat=34.600, lon=112.4, d="2025-04-23", t="0530", s="N", frp=9.5)])
+    ingest("fire_points", tmp_path / "c.csv", con=two_fires)
+    fires.refresh_events(two_fires, *APRIL_23, RULES)
+    assert two_fires.execute("SELECT max(max_frp) FROM fire_events").fetchone() == (9.5,)
+
+
+def test_refresh_recomputes_after_a_rules_change(two_fires):
+    wider = FireRules(viirs_pixel_m=500, use_scan_track=False)  # 444 m apart: now one fire
+    result = fires.refresh_events(two_fires, *APRIL_23, wider)
+    assert result.events == 1 and len(result.renamed) == 1
+    stored = two_fires.execute("SELECT detections, radius_m FROM fire_events").fetchall()
+    assert stored == [(2, 500.0)]
+    # a change that moves no detection still rewrites what depends on it (the linking radius)
+    fires.refresh_events(two_fires, *APRIL_23, FireRules(viirs_pixel_m=600, use_scan_track=False))
+    assert two_fires.execute("SELECT detections, radius_m FROM fire_events").fetchall() == [(2, 600.0)]
+    assert fires.grouping_rules_hash(wider) != fires.grouping_rules_hash(RULES)
+    assert fires.grouping_rules_hash(RULES) == fires.grouping_rules_hash(FireRules(heat_buffer_m=5))
+
+
+def test_events_stored_before_the_days_were_recorded_are_checked_once(two_fires, monkeypatch):
+    events_before = _stored(two_fires)[0]
+    two_fires.execute("DELETE FROM fire_event_days")  # as a database from before migration 0004
+    fires.refresh_events(two_fires, *APRIL_23, RULES)
+    stored = _stored(two_fires)
+    assert stored[0] == events_before and len(stored[2]) == 1  # events untouched, day recorded
+    monkeypatch.setattr(fires, "group_detections", lambda *a: pytest.fail("regrouped"))
+    assert fires.refresh_events(two_fires, *APRIL_23, RULES).events == 2
+
+
+def test_events_removed_behind_refresh_s_back_are_recomputed(two_fires):
+    two_fires.execute("DELETE FROM fire_event_detections WHERE satellite = 'N20'")
+    two_fires.execute("DELETE FROM fire_events WHERE event_id NOT IN (SELECT event_id FROM fire_event_detections)")
+    assert fires.refresh_events(two_fires, *APRIL_23, RULES).events == 2
+    assert two_fires.execute("SELECT count(*) FROM fire_event_detections").fetchone() == (2,)
+
+
+def test_events_are_current_compares_every_day():
+    day = pd.Timestamp("2025-04-23")
+    current = pd.DataFrame({"local_date": [day], "detections": [2], "detections_hash": np.array([7], dtype="uint64")})
+    stored = pd.DataFrame({"local_date": [day], "events": [1], "members": [2], "rules_hash": ["r"],
+                           "recorded_detections": [2], "recorded_hash": np.array([7], dtype="uint64"),
+                           "recorded_events": [1]})
+    assert fires.events_are_current(current, stored, "r")
+    assert not fires.events_are_current(current, stored, "other rules")
+    assert not fires.events_are_current(current.assign(detections_hash=np.array([8], dtype="uint64")), stored, "r")
+    assert not fires.events_are_current(current, stored.assign(members=1), "r")
+    assert not fires.events_are_current(current.iloc[0:0], stored, "r")  # detections gone
+    assert not fires.events_are_current(current, stored.iloc[0:0], "r")  # never computed
+    assert fires.events_are_current(current.iloc[0:0], stored.iloc[0:0], "r")
