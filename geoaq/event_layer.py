@@ -65,7 +65,9 @@ _ID_PREFIX = "FE-"
 def _hex_part(ids: pd.Series, days: pd.Series) -> np.ndarray | None:
     """The uint32 of each id's hex tail when every id is FE-<its Beijing day>-<8 hex>, else None."""
     text = ids.astype("string")
-    expected = _ID_PREFIX + pd.to_datetime(days).dt.strftime("%Y%m%d") + "-"
+    day = pd.to_datetime(days)
+    ymd = (day.dt.year * 10_000 + day.dt.month * 100 + day.dt.day).astype("string")  # strftime: 4× slower
+    expected = _ID_PREFIX + ymd + "-"
     tail = text.str.slice(len(_ID_PREFIX) + 9)
     ok = (text.str.slice(0, len(_ID_PREFIX) + 9) == expected) & tail.str.fullmatch(r"[0-9a-f]{8}")
     if not bool(ok.fillna(False).all()):
