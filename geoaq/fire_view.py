@@ -118,13 +118,16 @@ def events_overlay(checked: pd.DataFrame, detections: pd.DataFrame, lang: str = 
                             "kind": "circle"}, *legend))
 
 
-def draws_compactly(events: int, threshold: int = EVENT_LAYER_THRESHOLD) -> bool:
-    """True when `events` fire events are too many for one GeoJSON feature (and popup) each."""
-    return events > threshold
+def draws_compactly(events: int, threshold: int | None = None) -> bool:
+    """True when `events` fire events are too many for one GeoJSON feature (and popup) each.
+
+    `threshold` defaults to :data:`EVENT_LAYER_THRESHOLD` as it is when called.
+    """
+    return events > (EVENT_LAYER_THRESHOLD if threshold is None else threshold)
 
 
 def events_on_map(checked: pd.DataFrame, detections: pd.DataFrame | None, lang: str = "zh",
-                  datum: str = "wgs84", threshold: int = EVENT_LAYER_THRESHOLD
+                  datum: str = "wgs84", threshold: int | None = None
                   ) -> tuple[tuple[Overlay, ...], tuple[EventLayer, ...]]:
     """What draws `checked` on a map, as `build_map`'s (overlays, layers).
 

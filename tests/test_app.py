@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,51 @@ def test_compliance_page_scope_filter_and_english(demo_db):
     assert not at.exception
     assert at.dataframe[0].value.shape[0] == 1
     assert {m.label for m in at.metric} >= {"Compliant", "Not compliant"}
+
+
+@pytest.fixture
+def compact_events(monkeypatch):
+    """The pages switch to the compact event layer above 5 events (the demo has 16)."""
+    import geoaq.fire_view
+
+    monkeypatch.setattr(geoaq.fire_view, "EVENT_LAYER_THRESHOLD", 5)
+
+
+def test_fires_page_with_many_events_opens_an_event_by_its_id(demo_db, compact_events):
+    at = _fires_page()
+    assert any(c.value.startswith("共 16 个事件") for c in at.caption)
+    assert [s.key for s in at.selectbox if s.key == "fire_event"] == []  # no list of every id
+    event_id = at.dataframe[0].value.iloc[3]["事件编号"]
+    at.text_input(key="fire_event").input(f" {event_id} ").run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value.startswith(f"{event_id} · ")
+    at.text_input(key="fire_event").input("FE-20990101-00000000").run()
+    assert "没有事件 FE-20990101-00000000" in at.warning[0].value
+    assert not [h for h in at.subheader if h.value.startswith("FE-")]
+
+
+def test_map_page_with_many_events_runs(demo_db, compact_events):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["start"] = "2025-04-22"
+    at.query_params["end"] = "2025-04-24"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.date_input(key="map_dates").value == (date(2025, 4, 22), date(2025, 4, 24))
+
+
+def test_a_link_sets_the_fires_period_and_a_bad_link_says_why(demo_db):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.query_params["start"] = "2025-04-24"
+    at.query_params["end"] = "2025-04-24"
+    at.switch_page("app_pages/fires.py").run()
+    assert not at.exception
+    assert at.date_input(key="fire_dates").value == (date(2025, 4, 24), date(2025, 4, 24))
+    assert {m.label: m.value for m in at.metric}["火点事件（个）"] == "0"
+
+    bad = AppTest.from_file(APP, default_timeout=120)
+    bad.run()
+    bad.query_params["start"] = "2025-13-01"
+    bad.switch_page("app_pages/fires.py").run()
+    assert "start=2025-13-01" in bad.warning[0].value and "YYYY-MM-DD" in bad.warning[0].value
+    assert {m.label: m.value for m in bad.metric}["火点事件（个）"] == "16"  # the default period
