@@ -10,6 +10,8 @@ read-write) while another is open. Connections stay short so the CLI can write i
 
 from __future__ import annotations
 
+import hashlib
+import os
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from geoaq import config, db, store
+from geoaq.assets import static_url
 from geoaq.i18n import DEFAULT_LANGUAGE, t
 from geoaq.layers import load_registry
 
@@ -44,6 +47,53 @@ def query_period(default: tuple[date, date]) -> tuple[date, date]:
         st.warning(t("query_period_invalid", lang(), start=start or "", end=end or ""))
         return default
     return chosen
+
+
+#: Streamlit serves the folder ``static`` beside app.py at /app/static (server.enableStaticServing)
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+PUBLISHED = "cache/events"
+KEEP_PUBLISHED = 32
+
+
+def publish_static(data: bytes) -> str | None:
+    """Serve `data` as ``static/cache/events/<sha256>.bin``; returns its URL, or None if it can't be.
+
+    Why: the map's packed fire events (1.6 MB at 100,000) then travel as a file — gzipped by
+    the server, kept by the browser for the next visit — instead of base64 inside the page.
+    The name is the content's hash, so a file never changes; the 32 most recently used stay.
+    """
+    if not st.get_option("server.enableStaticServing"):
+        return None
+    name = f"{hashlib.sha256(data).hexdigest()[:24]}.bin"
+    folder = STATIC_DIR / PUBLISHED
+    path = folder / name
+    try:
+        if path.exists():
+            path.touch()
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = folder / f".{name}.{os.getpid()}.part"
+            partial.write_bytes(data)
+            partial.replace(path)  # atomic: a reader never sees half a file
+    except OSError:  # read-only install: the page inlines the bytes instead
+        return None
+    _prune(folder, KEEP_PUBLISHED)
+    return static_url(f"{PUBLISHED}/{name}")
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Delete all but the `keep` most recently used files (other sessions may prune too)."""
+    used = []
+    for file in folder.glob("*.bin"):
+        try:
+            used.append((file.stat().st_mtime, file))
+        except OSError:
+            continue
+    for _, old in sorted(used)[:-keep]:
+        try:
+            old.unlink(missing_ok=True)
+        except OSError:
+            continue
 
 
 def database_path() -> Path:

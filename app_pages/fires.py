@@ -14,6 +14,7 @@ from app_pages.common import (
     fire_period,
     lang,
     load_layers,
+    publish_static,
     query_period,
     require_database,
 )
@@ -86,7 +87,7 @@ registry = load_registry()
 layers = load_layers(str(db_file), version)
 background = [(registry[name], layers[name][0]) for name in ("admin_units", "control_zones") if name in registry]
 tiles = configured_tiles()
-overlays, event_layers = events_on_map(shown, detections, language, datum=tiles.datum)
+overlays, event_layers = events_on_map(shown, detections, language, datum=tiles.datum, publish=publish_static)
 fmap = build_map(background, lang=language, tiles=tiles, overlays=overlays, layers=event_layers)
 # render=False: st_folium renders the map itself as well; the second whole-page render would
 # only cost time (~0.15 s a run)

@@ -22,6 +22,7 @@ from app_pages.common import (
     landcover_image,
     lang,
     load_layers,
+    publish_static,
     query_period,
     readings_period,
     require_database,
@@ -109,7 +110,8 @@ if show_fires and fires:
         detections = (None if draws_compactly(len(checked))
                       else fire_detections(str(db_file), version, tuple(checked["event_id"])))
         event_overlays, event_layers = events_on_map(checked, detections, language,
-                                                     datum=tiles.datum if tiles else "wgs84")
+                                                     datum=tiles.datum if tiles else "wgs84",
+                                                     publish=publish_static)
         overlays.extend(event_overlays)
 drawn = [(registry[name], layers[name][0]) for name in visible]
 images = (image,) if show_landcover else ()

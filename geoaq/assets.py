@@ -56,6 +56,7 @@ __all__ = [
     "default_base_url",
     "install_assets",
     "localize_assets",
+    "static_url",
     "vendor_files",
 ]
 
@@ -222,6 +223,12 @@ def install_assets(node_modules: Path, static_dir: Path) -> list[Path]:
 
 def default_base_url() -> str:
     """The absolute URL path of ``static/vendor``, honouring Streamlit's ``server.baseUrlPath``."""
+    return static_url(VENDOR_DIR)
+
+
+def static_url(relpath: str) -> str:
+    """The absolute URL path Streamlit serves ``static/<relpath>`` at (``/app/static/…``),
+    honouring ``server.baseUrlPath``."""
     try:
         from streamlit import config as st_config
 
@@ -230,7 +237,7 @@ def default_base_url() -> str:
         base_path = ""
     base_path = base_path.strip("/")
     prefix = f"/{base_path}" if base_path else ""
-    return f"{prefix}/app/static/{VENDOR_DIR}"
+    return f"{prefix}/app/static/{relpath.lstrip('/')}"
 
 
 def _register_mime_types() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -127,7 +128,8 @@ def draws_compactly(events: int, threshold: int | None = None) -> bool:
 
 
 def events_on_map(checked: pd.DataFrame, detections: pd.DataFrame | None, lang: str = "zh",
-                  datum: str = "wgs84", threshold: int | None = None
+                  datum: str = "wgs84", threshold: int | None = None,
+                  publish: Callable[[bytes], str | None] | None = None,
                   ) -> tuple[tuple[Overlay, ...], tuple[EventLayer, ...]]:
     """What draws `checked` on a map, as `build_map`'s (overlays, layers).
 
@@ -135,6 +137,7 @@ def events_on_map(checked: pd.DataFrame, detections: pd.DataFrame | None, lang: 
     compact clustered :class:`~geoaq.event_layer.EventLayer`, whose popups carry the event's
     id, day, status and county (the page shows the rest for a clicked event); `detections` is
     not needed then. `datum` is the base map's, which the overlay path handles in `build_map`.
+    `publish` serves the layer's packed bytes as a file and returns its URL (see EventLayer).
     """
     if not draws_compactly(len(checked), threshold):
         if detections is None:
@@ -144,5 +147,5 @@ def events_on_map(checked: pd.DataFrame, detections: pd.DataFrame | None, lang: 
     name = f"{title}（{len(checked):,}）" if lang == "zh" else f"{title} ({len(checked):,})"
     layer = EventLayer(checked, name=name, lang=lang, datum=datum,
                        status_labels={s: STATUS_LABELS[s][lang] for s in STATUS_COLOURS},
-                       status_colours=STATUS_COLOURS)
+                       status_colours=STATUS_COLOURS, publish=publish)
     return (), (layer,)

@@ -87,8 +87,10 @@ def test_a_season_of_fire_events_is_clustered_and_every_event_reachable(
     assert frame.evaluate(ALL_POINTS_IN_INDEX) == shown  # every event is on the map
     page.get_by_text(re.compile(f"共 {shown:,} 个事件")).wait_for()
 
-    # the page holds a compact payload, not one feature and popup per event
-    assert len(frame.evaluate("() => document.documentElement.outerHTML")) < 1_500_000
+    # the events come packed in a file of their own, not inside the page
+    source = frame.evaluate("() => window.geoaqEventLayer.source")
+    assert re.fullmatch(r"/app/static/cache/events/[0-9a-f]{24}\.bin", source)
+    assert [u for u in browser_log.requests if "/cache/events/" in u] == [url.rstrip("/") + source]
     drawn = frame.evaluate("() => window.geoaqEventLayer.drawn")
     assert drawn["clusters"] > 0 and drawn["clusters"] + drawn["points"] < 500
 

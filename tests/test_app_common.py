@@ -1,0 +1,57 @@
+"""app_pages.common: what the pages share — publishing packed map data as static files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+import streamlit as st
+
+from app_pages import common
+
+
+def _static_serving(monkeypatch, enabled: bool) -> None:
+    """Set server.enableStaticServing as the config file would (it can't be set at run time)."""
+    real = st.get_option
+    monkeypatch.setattr(st, "get_option",
+                        lambda key: enabled if key == "server.enableStaticServing" else real(key))
+
+
+@pytest.fixture
+def static_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(common, "STATIC_DIR", tmp_path / "static")
+    _static_serving(monkeypatch, True)
+    return tmp_path / "static"
+
+
+def test_published_bytes_are_served_under_their_hash(static_dir):
+    data = b"\x01\x02packed events"
+    url = common.publish_static(data)
+    name = hashlib.sha256(data).hexdigest()[:24] + ".bin"
+    assert url == f"/app/static/cache/events/{name}"
+    assert (static_dir / "cache" / "events" / name).read_bytes() == data
+    assert common.publish_static(data) == url  # the same bytes, the same file
+    assert sorted(p.name for p in (static_dir / "cache" / "events").iterdir()) == [name]
+
+
+def test_only_the_most_recently_used_files_are_kept(static_dir, monkeypatch):
+    monkeypatch.setattr(common, "KEEP_PUBLISHED", 3)
+    urls = []
+    for i in range(5):
+        urls.append(common.publish_static(f"payload {i}".encode()))
+        folder = static_dir / "cache" / "events"
+        for offset, file in enumerate(sorted(folder.iterdir(), key=lambda f: f.stat().st_mtime)):
+            os.utime(file, (1_000_000 + offset, 1_000_000 + offset))  # distinct, ordered times
+    kept = {f"/app/static/cache/events/{p.name}" for p in (static_dir / "cache" / "events").iterdir()}
+    assert kept == set(urls[-3:])
+
+
+def test_nothing_is_published_where_it_cannot_be_served(static_dir, tmp_path, monkeypatch):
+    _static_serving(monkeypatch, False)
+    assert common.publish_static(b"x") is None
+    _static_serving(monkeypatch, True)
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")
+    monkeypatch.setattr(common, "STATIC_DIR", blocked)  # cannot create folders inside a file
+    assert common.publish_static(b"x") is None
