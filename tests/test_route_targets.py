@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from datetime import date
 
@@ -148,3 +149,29 @@ def test_picked_points_and_targets_files(tmp_path):
     read = route_targets.read_targets_file(geojson)
     assert read.loc[0, "name"] == "丙" and read.loc[0, "lon"] == pytest.approx(112.4)
     assert isinstance(read, pd.DataFrame)
+
+
+def test_cli_routes_the_days_findings_and_a_draw(tmp_path, demo_template):
+    """`geoaq route --from-findings DATE`: the day's open fire events (and the rest of the
+    findings) become the targets; `--draw` adds a reproducible 双随机 sample."""
+    from click.testing import CliRunner
+
+    from geoaq.cli import main
+
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_template, path)
+    args = ["route", "--db", str(path), "--from-findings", "2025-04-23", "--teams", "2", "--hours", "8",
+            "--format", "csv", "--work-limit", "20000"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    stops = pd.read_csv(io.StringIO(result.stdout))  # warnings (targets left out) go to stderr
+    connection = db.connect(path, read_only=True)
+    try:
+        fire_ids = set(route_targets.fire_targets(connection, DAY)["target_id"])
+    finally:
+        connection.close()
+    listed = set(stops["编号"].dropna())
+    assert fire_ids & listed, "no fire event of the day among the stops"
+    drawn = CliRunner().invoke(main, [*args, "--draw", "mines=2", "--seed", "7"])
+    again = CliRunner().invoke(main, [*args, "--draw", "mines=2", "--seed", "7"])
+    assert drawn.exit_code == 0 and drawn.output == again.output
