@@ -101,12 +101,13 @@ if clicked and clicked != st.session_state.get("fire_map_click"):  # a click on 
     st.session_state["fire_map_click"] = clicked
     st.session_state["fire_event"] = clicked
 
-table = display_table(shown, language)
-if many:  # rows load as the user scrolls; events are picked on the map or by id below
-    st.dataframe(table, hide_index=True, width="stretch", key="fire_table", lazy=True)
+if many:  # on demand (the table's own scripts are 1.6 MB); rows load as the user scrolls
+    if st.toggle(t("fires_show_table", language, n=len(shown)), value=False, key="fire_show_table"):
+        st.dataframe(display_table(shown, language), hide_index=True, width="stretch", key="fire_table",
+                     lazy=True)
     rows = []
 else:
-    selection = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
+    selection = st.dataframe(display_table(shown, language), hide_index=True, width="stretch", on_select="rerun",
                              selection_mode="single-row", key="fire_table")
     rows = selection.selection.rows if selection else []
 if rows and st.session_state.get("fire_table_row") != rows[0]:  # a click in the table picks the event

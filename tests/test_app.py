@@ -194,6 +194,9 @@ def test_fires_page_with_many_events_opens_an_event_by_its_id(demo_db, compact_e
     at = _fires_page()
     assert any(c.value.startswith("共 16 个事件") for c in at.caption)
     assert [s.key for s in at.selectbox if s.key == "fire_event"] == []  # no list of every id
+    assert not at.dataframe  # the table comes on demand
+    at.toggle(key="fire_show_table").set_value(True).run()
+    assert at.dataframe[0].value.shape[0] == 16
     event_id = at.dataframe[0].value.iloc[3]["事件编号"]
     at.text_input(key="fire_event").input(f" {event_id} ").run()
     assert not at.exception, at.exception
