@@ -53,7 +53,8 @@ st.caption(t("app_caption", language))
 db_file = require_database()
 version = database_version(db_file)
 registry = load_registry()
-layers = load_layers(str(db_file), version)
+with st.spinner(t("map_loading", language)):  # seconds on a first visit to a big database
+    layers = load_layers(str(db_file), version)
 
 # --- sidebar: layers, base map, land cover ------------------------------------------------
 st.sidebar.header(t("layers", language))
@@ -99,13 +100,15 @@ if any(layers[name][1] for name in registry):
 overlays = []
 event_layers = ()
 if "stations" in visible and readings:
-    hourly = hourly_aqi(str(db_file), version, start, end)
+    with st.spinner(t("aq_computing", language)):
+        hourly = hourly_aqi(str(db_file), version, start, end)
     overlay = stations_overlay(layers["stations"][0], hourly, at, language)
     overlays.append(replace(overlay, legend=aqi_legend(aqi_level_table(), language,
                                                        registry["stations"].title(language))))
     visible.remove("stations")
 if show_fires and fires:
-    checked = fire_check(str(db_file), version, start, end, None, "suspected")
+    with st.spinner(t("fires_computing", language)):
+        checked = fire_check(str(db_file), version, start, end, None, "suspected")
     if len(checked):
         detections = (None if draws_compactly(len(checked))
                       else fire_detections(str(db_file), version, tuple(checked["event_id"])))
