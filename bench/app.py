@@ -8,6 +8,8 @@ One run, same data, same headless Debian chromium:
   the map has drawn its first view of the events (clusters and points on canvas) and the
   page's script has finished (Streamlit's "running" indicator gone). Measured twice: the first
   visit of a fresh server (its caches empty) and a second visit.
+* **the floor**: the same page for a day without events, in a new browser profile: what
+  Streamlit and the map cost before any event is drawn.
 * **plain folium**: one ``folium.CircleMarker`` with a popup per event (what
   ``folium.CircleMarker(...).add_to(m)`` in a loop gives), saved as HTML with the same local
   copies of Leaflet & co. (`geoaq.assets.localize_assets`, so neither side goes to a CDN) and
@@ -52,6 +54,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 CACHE = ROOT / "bench" / ".cache"
+EMPTY_DAY = "2025-12-01"  # after the generated season: a period without fire events
 
 
 class ByteCountingProxy:
@@ -133,6 +136,11 @@ MAP_DRAWN = """() => {
     return Boolean(layer && layer.drawn && layer.drawn.clusters + layer.drawn.points > 0);
 }"""
 SCRIPT_DONE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
+MAP_READY = """() => {
+    const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+    const win = frame && frame.contentWindow;
+    return Boolean(win && win.map && win.map._loaded);
+}"""
 
 
 @dataclass
@@ -145,32 +153,35 @@ class Visit:
     detail: str = ""
 
 
-def visit_geoaq(context, url: str, proxy: ByteCountingProxy, timeout_s: float) -> Visit:
-    """Open the fires page for the whole season in `context`; time until its events are drawn."""
+def visit_geoaq(context, url: str, proxy: ByteCountingProxy, timeout_s: float, events: bool = True) -> Visit:
+    """Open the fires page at `url` in `context`; time until its events are drawn (or, for a
+    period without events, until its map is ready)."""
     proxy.reset()
     page = context.new_page()
     served: list[str] = []  # URLs that came over the network, not from the browser's cache
     page.on("response", lambda r: served.append(r.url) if not r.from_service_worker else None)
     t0 = time.perf_counter()
     page.goto(url)
-    page.wait_for_function(MAP_DRAWN, timeout=timeout_s * 1000, polling=20)
+    page.wait_for_function(MAP_DRAWN if events else MAP_READY, timeout=timeout_s * 1000, polling=20)
     usable = time.perf_counter() - t0
     page.wait_for_function(SCRIPT_DONE, timeout=timeout_s * 1000, polling=20)
     complete = time.perf_counter() - t0
     frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("body")
-    drawn = frame.evaluate("() => window.geoaqEventLayer.drawn")
     marks = dict(frame.evaluate(
         "() => performance.getEntriesByType('mark').map(m => [m.name, m.startTime])"))
+    drawn = frame.evaluate("() => window.geoaqEventLayer && window.geoaqEventLayer.drawn") if events else None
     time.sleep(1.0)  # anything still arriving counts too
     cached = set(page.evaluate(
         "() => performance.getEntriesByType('resource').filter(r => r.transferSize === 0).map(r => r.name)"))
     page.close()
-    browser_ms = marks["geoaq-events-drawn"] - marks["geoaq-events-start"]
     raw, gzipped = streamlit_bundle_sizes([u for u in served if u not in cached])
+    bundle = f"Streamlit's own files {raw / 1e6:.2f} MB of it ({gzipped / 1e6:.2f} MB if a reverse proxy gzipped them)"
+    if not events:
+        return Visit(usable, complete, proxy.to_browser, f"no events in the period; {bundle}")
+    browser_ms = marks["geoaq-events-drawn"] - marks["geoaq-events-start"]
     return Visit(usable, complete, proxy.to_browser,
                  f"first view {drawn['clusters']} clusters + {drawn['points']} points; "
-                 f"decode+index+draw in the browser {browser_ms:.0f} ms; Streamlit's own files "
-                 f"{raw / 1e6:.2f} MB of it ({gzipped / 1e6:.2f} MB if a reverse proxy gzipped them)")
+                 f"decode+index+draw in the browser {browser_ms:.0f} ms; {bundle}")
 
 
 def streamlit_bundle_sizes(urls: list[str]) -> tuple[int, int]:
@@ -280,6 +291,11 @@ def main() -> None:
             fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
             visits["geoaq, new browser profile"] = visit_geoaq(fresh, page_url, proxy, 120)
             visits["geoaq, returning browser (cache)"] = visit_geoaq(fresh, page_url, proxy, 120)
+            fresh.close()
+            # the floor: the same page and map with nothing to draw, new profile again
+            empty_url = f"http://127.0.0.1:{proxy.port}/fires?start={EMPTY_DAY}&end={EMPTY_DAY}"
+            fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+            visits["same page, no events, new profile"] = visit_geoaq(fresh, empty_url, proxy, 120, events=False)
             fresh.close()
             if args.no_peer:
                 browser.close()
