@@ -113,6 +113,11 @@ def test_a_season_of_fire_events_is_clustered_and_every_event_reachable(
     # the click reaches Python, which shows the event's detections and history below the map
     page.get_by_role("heading", name=re.compile(re.escape(event_id))).wait_for(timeout=60_000)
     assert page.get_by_label(re.compile("事件编号")).input_value() == event_id
+    # ... and the map stays where the user was (the rerun may rebuild it)
+    frame = _map_frame(page)
+    frame.wait_for_function(LAYER_DRAWN)
+    assert frame.evaluate("() => window.geoaqEventLayer.drawn.zoom") == 17
+    assert frame.evaluate(EVENT_POSITION, event_id) is not None
 
     assert page.locator('[data-testid="stException"]').count() == 0
     assert not browser_log.page_errors, browser_log.page_errors
