@@ -137,16 +137,30 @@ def load_layers(db_path: str, version: float) -> dict[str, tuple[gpd.GeoDataFram
 @st.cache_resource(show_spinner=False, max_entries=8)
 def fire_check(db_path: str, version: float, start: date, end: date, min_confidence: str | None,
                figures: str) -> pd.DataFrame:
-    """`check_fires` for the period (recomputes events only when detections changed).
+    """`check_fires` for the period; after a status change only the cheap part is redone.
 
     Cached as a shared resource, not a copy: a season's 100,000 events would cost a 60 MB
     pickle round trip on every rerun. Pages must not modify the frame (filters copy).
     """
-    from geoaq.fire_check import check_fires
+    from geoaq.fire_check import assess_events, attribution_key
 
     con = db.connect(db_path)
     try:
-        return check_fires(con, start, end, min_confidence=min_confidence, figures=figures)
+        attributed = fire_attribution(db_path, attribution_key(con), start, end, min_confidence)
+        return assess_events(con, attributed, figures=figures)
+    finally:
+        con.close()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def fire_attribution(db_path: str, key: tuple, start: date, end: date, min_confidence: str | None) -> pd.DataFrame:
+    """`attribute_events` for the period, kept while `key` (`attribution_key`) stays the same:
+    a reviewer's status change (a write, so a new `version` above) does not redo it."""
+    from geoaq.fire_check import attribute_events
+
+    con = db.connect(db_path)
+    try:
+        return attribute_events(con, start, end, min_confidence=min_confidence)
     finally:
         con.close()
 

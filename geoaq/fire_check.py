@@ -17,7 +17,14 @@ import pandas as pd
 
 from geoaq import fires, penalties, spatialjoin, store, verification
 from geoaq.db import Connection
-from geoaq.fires import BEIJING_OFFSET, CATEGORIES, CONFIDENCE_RANK, FireRules, load_fire_rules
+from geoaq.fires import (
+    BEIJING_OFFSET,
+    CATEGORIES,
+    CONFIDENCE_RANK,
+    FIRE_RULES_PATH,
+    FireRules,
+    load_fire_rules,
+)
 from geoaq.layers import get_layer
 from geoaq.sql import query
 
@@ -220,10 +227,38 @@ def check_fires(con: Connection, start: date, end: date, *, min_confidence: str 
     `figures` chooses which events are penalised: "suspected" (all not dismissed) or
     "verified" (only verified ones).
     """
+    attributed = attribute_events(con, start, end, min_confidence=min_confidence, rules=rules,
+                                  search_m=search_m)
+    return assess_events(con, attributed, figures=figures)
+
+
+def attribution_key(con: Connection, rules: FireRules | None = None) -> tuple:
+    """A value that changes whenever :func:`attribute_events`' inputs may have changed.
+
+    Those are the layers (every load is an ingest run) and the fire rules, land-cover class
+    map and raster files; a verification status is not among them. A page can therefore keep
+    a season's attribution while reviewers set statuses, and redo only :func:`assess_events`.
+    """
+    from geoaq.raster import DEFAULT_CLASS_MAP
+
+    runs, latest = con.execute(query("ingest_runs_version")).fetchone()
+    rules = rules or load_fire_rules()
+    files = (FIRE_RULES_PATH, DEFAULT_CLASS_MAP, rules.landcover)
+    stamps = tuple((str(f), f.stat().st_mtime_ns if f.exists() else None) for f in files if f is not None)
+    return int(runs), int(latest), stamps
+
+
+def attribute_events(con: Connection, start: date, end: date, *, min_confidence: str | None = None,
+                     rules: FireRules | None = None, search_m: float = 20_000.0) -> pd.DataFrame:
+    """The events of Beijing days start..end with everything no verification status changes:
+    county/township, zones, nearest enterprise and mine, heat sources, land cover, category.
+
+    The slow part of :func:`check_fires` (seconds for a season of 100,000 events).
+    """
     rules = rules or load_fire_rules()
     events = events_in_period(con, start, end, min_confidence, rules)
     if events.empty:
-        return pd.DataFrame(columns=CHECK_COLUMNS)
+        return events
     _register_points(con, events)
     try:
         checked = events.merge(admin_attribution(con), on="event_id", how="left")
@@ -245,7 +280,15 @@ def check_fires(con: Connection, start: date, end: date, *, min_confidence: str 
     checked = checked.drop(columns=["nearest_mine_kind"])
     checked = checked.join(landcover_classes(checked, rules))
     checked["category"], checked["category_reason"] = categorize(checked, persistent, rules)
-    checked = _apply_status(con, checked)
+    return checked
+
+
+def assess_events(con: Connection, attributed: pd.DataFrame, *, figures: str = "suspected") -> pd.DataFrame:
+    """:func:`attribute_events`' rows with their current status (a reviewer's county/township
+    correction wins) and penalties: :func:`check_fires`' result. Leaves `attributed` as it is."""
+    if attributed.empty:
+        return pd.DataFrame(columns=CHECK_COLUMNS)
+    checked = _apply_status(con, attributed)
     assessed = penalties.assess(checked, penalties.load_rules(), figures=figures)
     checked = assessed.rename(columns={"rule": "penalty_rule"})
     return checked[CHECK_COLUMNS].sort_values(["first_detected_bjt", "event_id"]).reset_index(drop=True)

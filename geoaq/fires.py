@@ -32,6 +32,7 @@ from geoaq.db import Connection, transaction
 from geoaq.sql import query
 
 BEIJING_OFFSET = pd.Timedelta(hours=8)
+FIRE_RULES_PATH = config.PROJECT_ROOT / "data" / "rules" / "fires.toml"
 CONFIDENCE_RANK = {"low": 0, "nominal": 1, "high": 2}
 _CONFIDENCE_WORDS = {"l": "low", "low": "low", "n": "nominal", "nominal": "nominal",
                      "h": "high", "high": "high"}
@@ -72,7 +73,7 @@ class FireRules:
 
 def load_fire_rules(path: Path | None = None) -> FireRules:
     """Read the fire rules; relative raster paths resolve against the project root."""
-    path = path or config.PROJECT_ROOT / "data" / "rules" / "fires.toml"
+    path = path or FIRE_RULES_PATH
     try:
         raw = tomllib.loads(path.read_text("utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

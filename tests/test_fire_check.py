@@ -318,3 +318,41 @@ def test_persistent_events_follow_is_persistent(tmp_path):
             assert found == expected and 0 < len(found) < len(events)
     finally:
         con.close()
+
+
+def test_a_status_change_redoes_only_the_assessment(area):
+    """What the app keeps across reviews: the attribution stays, statuses and penalties follow."""
+    from geoaq.fire_check import assess_events, attribute_events, attribution_key
+
+    key = attribution_key(area, RULES)
+    attributed = attribute_events(area, DAY, DAY, rules=RULES)
+    kept = attributed.copy(deep=True)
+    pd.testing.assert_frame_equal(assess_events(area, attributed), check_fires(area, DAY, DAY, rules=RULES))
+    open_straw = assess_events(area, attributed).query("category == 'straw_burning' and status == 'suspected'")
+    event_id = open_straw["event_id"].iloc[0]
+    verification.set_status(area, event_id, "dismissed", changed_by="tester", reason="duplicate")
+    assert attribution_key(area, RULES) == key  # a review is not a new input
+    after = assess_events(area, attributed).set_index("event_id")
+    assert after.loc[event_id, "status"] == "dismissed" and after.loc[event_id, "penalty_yuan"] == 0
+    pd.testing.assert_frame_equal(after.reset_index(), check_fires(area, DAY, DAY, rules=RULES))
+    pd.testing.assert_frame_equal(attributed, kept)  # the kept attribution is not modified
+    assert assess_events(area, attributed.iloc[0:0]).columns.tolist() == list(check_fires(
+        area, date(2000, 1, 1), date(2000, 1, 1), rules=RULES).columns)
+
+
+def test_the_attribution_key_follows_loads_and_rule_files(con, tmp_path, monkeypatch):
+    import os
+
+    import geoaq.fire_check
+    from geoaq.fire_check import attribution_key
+
+    rules_file = tmp_path / "fires.toml"
+    rules_file.write_text("[events]\n", "utf-8")
+    monkeypatch.setattr(geoaq.fire_check, "FIRE_RULES_PATH", rules_file)
+    first = attribution_key(con, RULES)
+    (tmp_path / "mines.csv").write_text("mine_id,name,mineral,status,lon,lat\nM9,九号矿,煤,生产,112.3,34.0\n", "utf-8")
+    ingest("mines", tmp_path / "mines.csv", con=con)
+    loaded = attribution_key(con, RULES)
+    assert loaded != first
+    os.utime(rules_file, ns=(1_000_000_000, 1_000_000_000))  # an edited rules file
+    assert attribution_key(con, RULES) != loaded
