@@ -29,7 +29,9 @@ from app_pages.common import (
 )
 from geoaq.aqi import aqi_level_table
 from geoaq.compliance_view import scope_at
-from geoaq.fire_view import draws_compactly, events_on_map
+from geoaq.event_layer import clicked_event_id
+from geoaq.fire_notice import STATUS_LABELS
+from geoaq.fire_view import display_table, draws_compactly, events_on_map
 from geoaq.i18n import t
 from geoaq.inside import drawn_geometry, features_inside
 from geoaq.layers import LayerSpec, load_registry
@@ -99,6 +101,7 @@ if any(layers[name][1] for name in registry):
 
 overlays = []
 event_layers = ()
+checked = None
 if "stations" in visible and readings:
     with st.spinner(t("aq_computing", language)):
         hourly = hourly_aqi(str(db_file), version, start, end)
@@ -121,15 +124,30 @@ images = (image,) if show_landcover else ()
 fmap = build_map(drawn, lang=language, tiles=tiles, overlays=tuple(overlays), images=images, draw=True,
                  layers=event_layers, remember_view="main")  # the map stays where the user left it when it is rebuilt
 result = st_folium(fmap, height=640, use_container_width=True, key="main_map",
-                   returned_objects=["last_active_drawing", "last_object_clicked"])
+                   returned_objects=["last_active_drawing", "last_object_clicked", "last_object_clicked_tooltip"])
 st.caption(t("map_help", language) + " " + t("simplified_note", language, m=f"{DISPLAY_TOLERANCE_M:g}")
            + " " + t("map_draw_help", language))
 
 clicked = (result or {}).get("last_object_clicked")
+event_ids = frozenset(checked["event_id"]) if checked is not None else frozenset()
 if clicked and clicked != st.session_state.get("map_last_click"):
     st.session_state["map_last_click"] = clicked
-    hit = scope_at(clicked["lng"], clicked["lat"], compliance_geometries(str(db_file), version))
+    clicked_event = clicked_event_id(result, event_ids)
+    st.session_state["map_event"] = clicked_event
+    hit = None if clicked_event else scope_at(clicked["lng"], clicked["lat"], compliance_geometries(str(db_file), version))
     st.session_state["map_zone"] = hit[1] if hit and hit[0] == "zone" else None
+if st.session_state.get("map_event") in event_ids:  # a fire: its facts and detections
+    event_id = st.session_state["map_event"]
+    with st.container(border=True):
+        event = checked[checked["event_id"] == event_id]
+        st.subheader(f"{event_id} · {STATUS_LABELS[event['status'].iloc[0]][language]}")
+        facts = display_table(event, language)
+        st.caption(t("fires_period_note", language, start=start, end=end))
+        st.dataframe(facts, hide_index=True, width="stretch")
+        st.dataframe(fire_detections(str(db_file), version, (event_id,)).drop(columns="event_id"),
+                     hide_index=True, width="stretch")
+        st.page_link("app_pages/fires.py", label=t("map_event_review", language), icon="🔥",
+                     query_params={"start": str(start), "end": str(end)})
 if st.session_state.get("map_zone"):
     summary = compliance_summary(str(db_file), version, start, end, "2012")
     zone = summary[(summary["scope_type"] == "zone") & (summary["scope_id"] == st.session_state["map_zone"])]

@@ -28,6 +28,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "fires_figures": {"zh": "统计口径", "en": "Figures"},
     "figures_suspected": {"zh": "疑似口径", "en": "suspected"},
     "figures_verified": {"zh": "核定口径", "en": "verified"},
+    "map_event_review": {"zh": "到「火点核查」页核定此时段的火点", "en": "Review this period's fires on the Fires page"},
     "map_loading": {"zh": "正在读取图层…", "en": "Reading the layers…"},
     "fires_computing": {"zh": "正在核查火点…", "en": "Checking fire events…"},
     "fires_category": {"zh": "类别", "en": "Category"},

@@ -329,7 +329,7 @@ _CSS = """
 .geoaq-swatch.circle {border-radius: 50%;}
 .geoaq-popup table {border-collapse: collapse; font-size: 12px;}
 .geoaq-popup th {text-align: left; padding: 1px 8px 1px 0; color: #555; font-weight: normal;}
-.geoaq-popup td {padding: 1px 0;}
+.geoaq-popup td {padding: 1px 8px 1px 0;}
 .geoaq-label {background: rgba(255,255,255,0.9); border: 2px solid; border-radius: 3px;
   padding: 0 3px; font: bold 11px/1.4 sans-serif; white-space: nowrap; width: max-content;}
 .geoaq-demo {display: inline-block; margin-left: 6px; padding: 0 4px; font-size: 11px;

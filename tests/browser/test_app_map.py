@@ -243,3 +243,39 @@ INSIDE_VISIBLE_AREA_JS = """(needle) => {
     }
     return null;
 }"""
+
+
+FIRE_POSITION_JS = """() => {
+    // Page position (inside the iframe) and id of a fire event's circle that nothing covers.
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    const box = map.getContainer().getBoundingClientRect();
+    let found = null;
+    map.eachLayer(layer => {
+        const tip = layer.feature && layer.feature.properties && layer.feature.properties._tooltip;
+        if (found || !tip || !tip.startsWith('FE-') || !layer.getLatLng) return;
+        const p = map.latLngToContainerPoint(layer.getLatLng());
+        const x = box.left + p.x, y = box.top + p.y;
+        if (layer._path && document.elementFromPoint(x, y) === layer._path) {  // on top there
+            found = [x, y, tip.split(' · ')[0]];
+        }
+    });
+    return found;
+}"""
+
+
+def test_map_page_click_on_a_fire_shows_its_details_below(streamlit_app, page, browser_log, demo_db):
+    page.set_viewport_size({"width": 1400, "height": 1400})
+    url = streamlit_app(APP, env={"GEOAQ_DB": str(demo_db)})
+    page.goto(url + "?start=2025-04-22&end=2025-04-24")  # the demo's fires (its readings are 2019's)
+    frame = page.frame_locator("iframe").first
+    frame.locator("path.leaflet-interactive").first.wait_for(state="visible", timeout=60_000)
+    map_frame = next(f for f in page.frames if "/component/" in f.url)
+    map_frame.wait_for_function(FIRE_POSITION_JS, timeout=60_000)
+    target = map_frame.evaluate(FIRE_POSITION_JS)
+    assert target, "every fire event is covered by another feature"
+    box = page.locator("iframe").first.bounding_box()
+    page.mouse.click(box["x"] + target[0], box["y"] + target[1])
+    page.get_by_role("heading", name=re.compile(re.escape(target[2]))).wait_for(timeout=60_000)
+    assert page.get_by_role("link", name=re.compile("火点核查")).count() >= 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert not browser_log.page_errors, browser_log.page_errors
