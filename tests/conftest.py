@@ -4,6 +4,8 @@
 * ``db_path``: a DuckDB file in ``tmp_path`` (not created); ``migrated_db``: the same path
   holding an empty migrated database; ``con``: a connection to that;
 * ``registry``: the project's six layers, read from ``layers/``;
+* ``demo_template``: the Luoyang demo database, built once per run (never written);
+  ``demo_db``: a copy of it for one test, which the app opens through ``GEOAQ_DB``;
 * every test runs without ``GEOAQ_DB``/``GEOAQ_LAYERS_DIR`` from the developer's shell and
   with outbound network refused (loopback stays open for the browser tests' local server),
   so nothing can depend on a download: the spatial extension must come from the wheel.
@@ -101,6 +103,25 @@ def con(migrated_db: Path) -> Iterator[db.Connection]:
         yield connection
     finally:
         connection.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Luoyang demo database (`geoaq.demo.build_demo`), built once: tests use copies."""
+    from geoaq.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo_template") / "demo.duckdb"
+    build_demo(path)
+    return path
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, demo_template: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the demo database for one test; `GEOAQ_DB` points the app at it."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_template, path)
+    monkeypatch.setenv("GEOAQ_DB", str(path))
+    return path
 
 
 @pytest.fixture(scope="session")

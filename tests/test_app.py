@@ -61,25 +61,6 @@ def test_missing_database_explains_how_to_build_it(tmp_path, monkeypatch):
     assert "make run" in at.error[0].value
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    from geoaq.demo import build_demo
-
-    path = tmp_path_factory.mktemp("app_demo") / "demo.duckdb"
-    build_demo(path)
-    return path
-
-
-@pytest.fixture
-def demo_db(tmp_path, demo_template, monkeypatch):
-    import shutil
-
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_template, path)
-    monkeypatch.setenv("GEOAQ_DB", str(path))
-    return path
-
-
 def _fires_page(**state):
     at = AppTest.from_file(APP, default_timeout=120)
     for key, value in state.items():

@@ -3,10 +3,8 @@ the demo database (built once per module)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
 from helpers import DATA
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
@@ -22,23 +20,6 @@ GOOD_STATIONS = "code,name,lon,lat\nUP09,上传站九,112.41,34.61\n".encode()
 LATEST = ("时间（北京时间）", "首要污染物")
 STATION_EVAL = ("站点编码", "数据状态")
 COUNTS = ("行数（条）",)
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    from geoaq.demo import build_demo
-
-    path = tmp_path_factory.mktemp("pages_demo") / "demo.duckdb"
-    build_demo(path)
-    return path
-
-
-@pytest.fixture
-def demo_db(tmp_path, demo_template, monkeypatch):
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_template, path)
-    monkeypatch.setenv("GEOAQ_DB", str(path))
-    return path
 
 
 def _page(path: str, **state) -> AppTest:

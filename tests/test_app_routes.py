@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    from geoaq.demo import build_demo
-
-    path = tmp_path_factory.mktemp("routes_app_demo") / "demo.duckdb"
-    build_demo(path)
-    return path
-
-
-@pytest.fixture
-def demo_db(tmp_path, demo_template, monkeypatch):
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_template, path)
-    monkeypatch.setenv("GEOAQ_DB", str(path))
-    return path
 
 
 def _routes_page(**state) -> AppTest:

@@ -12,16 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from geoaq.cli import main
-from geoaq.demo import build_demo
 
 PERIOD = ["--start", "2025-04-22", "--end", "2025-04-24"]
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cli_fires") / "demo.duckdb"
-    build_demo(path)
-    return path
 
 
 @pytest.fixture

@@ -15,15 +15,6 @@ from geoaq.routing import RoutingInputError
 DAY = date(2025, 4, 23)
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    from geoaq.demo import build_demo
-
-    path = tmp_path_factory.mktemp("routes_demo") / "demo.duckdb"
-    build_demo(path)
-    return path
-
-
 @pytest.fixture
 def con(tmp_path, demo_template):
     path = tmp_path / "demo.duckdb"

@@ -4,11 +4,10 @@ machine, and a chart downloads as a PNG drawn on the server; a screenshot is kep
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
-
-from geoaq.demo import build_demo
 
 pytestmark = pytest.mark.browser
 
@@ -17,9 +16,9 @@ SCREENSHOT_DIR = APP.parent / "test-output" / "screenshots"  # as the `page` fix
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
+def demo_db(tmp_path_factory, demo_template) -> Path:
     path = tmp_path_factory.mktemp("air_quality_page") / "demo.duckdb"
-    build_demo(path)
+    shutil.copyfile(demo_template, path)
     return path
 
 

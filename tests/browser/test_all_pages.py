@@ -4,11 +4,10 @@ of it is saved under test-output/screenshots/. The fires page answers a date-ran
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
-
-from geoaq.demo import build_demo
 
 pytestmark = pytest.mark.browser
 
@@ -18,9 +17,9 @@ PAGES = re.findall(r'url_path="([a-z-]+)"', APP.read_text("utf-8"))
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
+def demo_db(tmp_path_factory, demo_template) -> Path:
     path = tmp_path_factory.mktemp("pages") / "demo.duckdb"
-    build_demo(path)
+    shutil.copyfile(demo_template, path)
     return path
 
 

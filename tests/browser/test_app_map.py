@@ -7,11 +7,11 @@ name containing HTML as text.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from geoaq.demo import build_demo
 from geoaq.ingest import ingest
 
 pytestmark = pytest.mark.browser
@@ -21,10 +21,10 @@ HOSTILE = "<b>粗体站</b><img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
+def demo_db(tmp_path_factory, demo_template) -> Path:
     directory = tmp_path_factory.mktemp("demo")
     db = directory / "demo.duckdb"
-    build_demo(db)
+    shutil.copyfile(demo_template, db)
     hostile = directory / "hostile.csv"
     hostile.write_text(f"code,name,lon,lat\nXSS1,\"{HOSTILE}\",112.10,34.20\n", encoding="utf-8")
     ingest("stations", hostile, db=db)

@@ -4,13 +4,11 @@ and the page shows the load's report and its rejects; a screenshot is kept."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from geoaq import db
-from geoaq.demo import build_demo
 
 pytestmark = pytest.mark.browser
 
@@ -18,20 +16,6 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 SCREENSHOT_DIR = APP.parent / "test-output" / "screenshots"  # as the `page` fixture keeps its own
 # row 3: longitude and latitude swapped; row 4: the required name is missing
 BAD = "code,name,lon,lat\nUP01,上传站一,112.45,34.62\nUP02,上传站二,34.63,112.46\nUP03,,112.47,34.64\n"
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("data_page") / "demo.duckdb"
-    build_demo(path)
-    return path
-
-
-@pytest.fixture
-def demo_db(tmp_path, demo_template) -> Path:
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_template, path)
-    return path
 
 
 IDLE_JS = ("() => { const app = document.querySelector('[data-testid=stApp]');"

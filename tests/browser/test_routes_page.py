@@ -3,11 +3,10 @@ numbered stop markers are drawn, offline (screenshot in test-output/screenshots/
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
-
-from geoaq.demo import build_demo
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +22,9 @@ ROUTE_SHAPES_JS = """() => {
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
+def demo_db(tmp_path_factory, demo_template) -> Path:
     db = tmp_path_factory.mktemp("routes_browser") / "demo.duckdb"
-    build_demo(db)
+    shutil.copyfile(demo_template, db)
     return db
 
 
