@@ -122,16 +122,13 @@ def load_layers(db_path: str, version: float) -> dict[str, tuple[gpd.GeoDataFram
     Shared, not copied per rerun (unpickling the geometries cost ~0.2 s a page); pages read
     the frames and never modify them.
     """
-    con = db.connect(db_path)
-    try:
+    with db.connect(db_path) as con:
         loaded = {}
         for name, spec in load_registry().items():
             frame = store.read_layer(con, spec)
             synthetic = int(frame["synthetic"].fillna(False).sum()) if len(frame) else 0
             loaded[name] = (frame, synthetic, store.layer_period(con, spec))
         return loaded
-    finally:
-        con.close()
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -144,12 +141,9 @@ def fire_check(db_path: str, version: float, start: date, end: date, min_confide
     """
     from geoaq.fire_check import assess_events, attribution_key
 
-    con = db.connect(db_path)
-    try:
+    with db.connect(db_path) as con:
         attributed = fire_attribution(db_path, attribution_key(con), start, end, min_confidence)
         return assess_events(con, attributed, figures=figures)
-    finally:
-        con.close()
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -158,34 +152,25 @@ def fire_attribution(db_path: str, key: tuple, start: date, end: date, min_confi
     a reviewer's status change (a write, so a new `version` above) does not redo it."""
     from geoaq.fire_check import attribute_events
 
-    con = db.connect(db_path)
-    try:
+    with db.connect(db_path) as con:
         return attribute_events(con, start, end, min_confidence=min_confidence)
-    finally:
-        con.close()
 
 
 @st.cache_data(show_spinner=False)
 def fire_detections(db_path: str, version: float, event_ids: tuple[str, ...]) -> pd.DataFrame:
     from geoaq.fire_check import event_detections
 
-    con = db.connect(db_path)
-    try:
+    with db.connect(db_path) as con:
         return event_detections(con, list(event_ids))
-    finally:
-        con.close()
 
 
 @st.cache_data(show_spinner=False)
 def fire_period(db_path: str, version: float) -> tuple[date, date] | None:
     """First and last Beijing day with detections (for the date filter's defaults)."""
-    con = db.connect(db_path)
-    try:
+    with db.connect(db_path) as con:
         from geoaq.layers import get_layer
 
         period = store.layer_period(con, get_layer("fire_points"))
-    finally:
-        con.close()
     if period is None:
         return None
     # acq_date is UTC; a Beijing day can be one later
@@ -197,44 +182,32 @@ def compliance_summary(db_path: str, version: float, start: date, end: date, sta
     """`compliance.summarize` for the period (writes only when fire events need recomputing)."""
     from geoaq import compliance
 
-    con = db.connect(db_path)
-    try:
+    with db.connect(db_path) as con:
         return compliance.summarize(con, start, end, standard=standard)
-    finally:
-        con.close()
 
 
 @st.cache_data(show_spinner=False)
 def compliance_geometries(db_path: str, version: float) -> gpd.GeoDataFrame:
     from geoaq import compliance
 
-    con = db.connect(db_path)
-    try:
+    with db.connect(db_path) as con:
         return compliance.scope_geometries(con)
-    finally:
-        con.close()
 
 
 @st.cache_data(show_spinner=False)
 def sensitive_areas(db_path: str, version: float, start: date, end: date) -> pd.DataFrame:
     from geoaq import compliance
 
-    con = db.connect(db_path)
-    try:
+    with db.connect(db_path) as con:
         return compliance.sensitive_areas(con, start, end)
-    finally:
-        con.close()
 
 
 @st.cache_data(show_spinner=False)
 def readings_period(db_path: str, version: float):
     from geoaq import aq
 
-    con = db.connect(db_path)
-    try:
+    with db.connect(db_path) as con:
         return aq.readings_period(con)
-    finally:
-        con.close()
 
 
 @st.cache_data(show_spinner=False)
@@ -242,11 +215,8 @@ def hourly_aqi(db_path: str, version: float, start: date, end: date) -> pd.DataF
     """Hourly AQI with concentrations for all stations over Beijing days start..end."""
     from geoaq import aq
 
-    con = db.connect(db_path)
-    try:
+    with db.connect(db_path) as con:
         return aq.hourly_table(con, start, end)
-    finally:
-        con.close()
 
 
 @st.cache_data(show_spinner=False)
