@@ -75,11 +75,7 @@ class IngestReport:
         if self.extra_columns:
             lines.append(f"  kept in `extra`: {', '.join(self.extra_columns)}")
         if self.rejected_rows:
-            lines.append(f"  first rejects (all of them: geoaq rejects --layer {self.layer}):")
-            for record in self.rejects.head(max_rejects).itertuples():
-                value = "" if pd.isna(record.value) else f" {record.value!r}"
-                column = "" if pd.isna(record.column_name) else f" [{record.column_name}]"
-                lines.append(f"    row {record.row_number}{column}{value}: {record.reason}")
+            lines.extend(store.reject_lines(self.rejects, self.layer, max_rejects))
         lines.append(f"  time {self.seconds:.2f} s (ingest #{self.ingest_id})")
         return "\n".join(lines)
 

@@ -329,12 +329,7 @@ class ReadingsReport:
         if self.ignored_columns:
             lines.append(f"  ignored columns: {', '.join(self.ignored_columns)}")
         lines.extend(f"  {note}" for note in self.notes)
-        if len(self.rejects):
-            lines.append(f"  first rejects (all of them: geoaq rejects --layer {self.layer}):")
-            for record in self.rejects.head(max_rejects).itertuples():
-                value = "" if pd.isna(record.value) else f" {record.value!r}"
-                column = "" if pd.isna(record.column_name) else f" [{record.column_name}]"
-                lines.append(f"    row {record.row_number}{column}{value}: {record.reason}")
+        lines.extend(store.reject_lines(self.rejects, self.layer, max_rejects))
         lines.append(f"  time {self.seconds:.2f} s (ingest #{self.ingest_id})")
         return "\n".join(lines)
 

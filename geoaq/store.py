@@ -121,6 +121,19 @@ def load_rows(con: Connection, spec: LayerSpec, rows: ValidatedRows, source_file
     return LoadCounts(counts.get("new", 0), counts.get("changed", 0), counts.get("same", 0))
 
 
+def reject_lines(rejects: pd.DataFrame, layer: str, max_rejects: int = 10) -> list[str]:
+    """The first rejects of a load as report lines (file row, column, value, reason), with
+    the command that lists them all; empty when nothing was rejected."""
+    if rejects.empty:
+        return []
+    lines = [f"  first rejects (all of them: geoaq rejects --layer {layer}):"]
+    for record in rejects.head(max_rejects).itertuples():
+        value = "" if pd.isna(record.value) else f" {record.value!r}"
+        column = "" if pd.isna(record.column_name) else f" [{record.column_name}]"
+        lines.append(f"    row {record.row_number}{column}{value}: {record.reason}")
+    return lines
+
+
 def record_rejects(con: Connection, rejects: pd.DataFrame, ingest_id: int, layer: str,
                    source_file: str) -> None:
     """Store every rejected value of a load with its reason."""
