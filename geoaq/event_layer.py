@@ -374,12 +374,12 @@ class EventLayer(JSCSSMixin, Layer):
         # JSON in a <script>: "</" must not close it, whatever a county is called
         self.spec_json = _script_json(payload)
         self.data_json = '""' if payload["url"] else json.dumps(base64.b64encode(self.data).decode("ascii"))
-        self.text_json = _script_json(EventLayerText.for_language(lang).__dict__)
+        text = EventLayerText.for_language(lang)
+        self.text_json = _script_json(text.__dict__)
         self.separator_json = json.dumps(TOOLTIP_SEPARATOR, ensure_ascii=False)
         self.radius = float(radius)
         self.cluster_radius = int(cluster_radius)
         self.cluster_max_zoom = int(cluster_max_zoom)
-        text = EventLayerText.for_language(lang)
         self.legend: tuple[dict[str, str], ...] = (
             {"label": name, "fill": status_colours[STATUS_CODES[0]], "stroke": "#222222", "kind": "circle"},
             *({"label": f"  {status_labels[s]}", "fill": status_colours[s], "stroke": "#222222",
