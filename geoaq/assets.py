@@ -125,6 +125,15 @@ DROPPED: dict[str, str] = {
     "fa-rotate-90/180/270 still work)",
 }
 
+# What folium.Map lists for folium.Icon (Leaflet.awesome-markers, Font Awesome, Bootstrap) and
+# nothing else on a map needs: a map without an Icon goes without them. In streamlit-folium's
+# iframe each script loads only after the one before it, before the map draws: these three
+# scripts were ~150 ms of every new browser's wait for the 火点核查 map.
+ICON_ASSETS = frozenset({
+    "jquery", "bootstrap", "bootstrap_css", "awesome_markers", "awesome_markers_css",
+    "awesome_markers_font_css",
+})
+
 # Files the vendored CSS refers to (url(...)) that the manifest does not name: package -> paths.
 EXTRA_FILES: dict[str, tuple[str, ...]] = {
     "leaflet": ("dist/images", "LICENSE"),
@@ -264,12 +273,17 @@ def _walk(element: branca.element.Element) -> Iterator[branca.element.Element]:
 
 
 def _local_links(
-    element: JSCSSMixin, links: list[tuple[str, str]], base_url: str
+    element: JSCSSMixin, links: list[tuple[str, str]], base_url: str,
+    leave_out: frozenset[str] = frozenset(),
 ) -> list[tuple[str, str]]:
-    """Rewrite one element's (name, url) pairs to local URLs, leaving out dropped assets."""
+    """Rewrite one element's (name, url) pairs to local URLs, leaving out dropped assets
+    and those in `leave_out`; ``data:`` URLs (inline scripts) stay as they are."""
     local: list[tuple[str, str]] = []
     for name, url in links:
-        if name in DROPPED:
+        if name in DROPPED or name in leave_out:
+            continue
+        if url.startswith("data:"):  # inline, fetched from nowhere
+            local.append((name, url))
             continue
         asset = ASSETS.get(name)
         if asset is None or asset.cdn_hint.lower() not in url.lower():
@@ -291,7 +305,9 @@ def localize_assets(m: folium.Map, base_url: str | None = None) -> folium.Map:
     untouched), which both folium's own HTML and streamlit-folium read. ``base_url``
     defaults to :func:`default_base_url`; it must be an absolute path or URL. Raises
     :class:`OfflineAssetError` for an asset that is neither in :data:`ASSETS` nor
-    :data:`DROPPED`, and for branca colormaps. Returns ``m``.
+    :data:`DROPPED`, and for branca colormaps. A map without a ``folium.Icon`` goes without
+    what only icons use (:data:`ICON_ASSETS`), so call it once every element is on the map.
+    Returns ``m``.
     """
     if base_url is None:
         base_url = default_base_url()
@@ -304,6 +320,7 @@ def localize_assets(m: folium.Map, base_url: str | None = None) -> folium.Map:
     _register_mime_types()
 
     root = m.get_root()
+    uses_icons = any(isinstance(element, folium.Icon) for element in _walk(root))
     for element in _walk(root):
         if isinstance(element, branca.colormap.ColorMap):
             raise OfflineAssetError(
@@ -311,8 +328,9 @@ def localize_assets(m: folium.Map, base_url: str | None = None) -> folium.Map:
                 "https://d3js.org and cdnjs.cloudflare.com; use a plain-HTML legend instead"
             )
         if isinstance(element, JSCSSMixin):
-            element.default_js = _local_links(element, list(element.default_js), base_url)
-            element.default_css = _local_links(element, list(element.default_css), base_url)
+            leave_out = ICON_ASSETS if isinstance(element, folium.Map) and not uses_icons else frozenset()
+            element.default_js = _local_links(element, list(element.default_js), base_url, leave_out)
+            element.default_css = _local_links(element, list(element.default_css), base_url, leave_out)
             # A render before this call has already put CDN links into the header.
             if isinstance(root, branca.element.Figure):
                 header = root.header
@@ -322,7 +340,7 @@ def localize_assets(m: folium.Map, base_url: str | None = None) -> folium.Map:
                 for name, url in element.default_css:
                     if name in header._children:
                         header.add_child(branca.element.CssLink(url), name=name)
-                for name in DROPPED:
+                for name in (*DROPPED, *leave_out):
                     header._children.pop(name, None)
     return m
 

@@ -99,6 +99,33 @@ def test_st_folium_gets_only_local_links(monkeypatch):
     assert f"{BASE}/leaflet.markercluster/dist/MarkerCluster.Default.css" in css
 
 
+def test_a_map_without_icons_goes_without_what_only_icons_use(monkeypatch):
+    # streamlit-folium loads a map's scripts one after another: each unused one is a wait
+    m = folium.Map(location=[30.25, 120.15], zoom_start=11)
+    folium.plugins.Draw().add_to(m)
+    folium.GeoJson(ZONES, tooltip=folium.GeoJsonTooltip(fields=["name"])).add_to(m)
+    folium.Marker([30.25, 120.15], icon=folium.DivIcon(html="<b>1</b>")).add_to(m)  # not an Icon
+    js, css = st_folium_links(localize_assets(m), monkeypatch)
+    assert js == [f"{BASE}/leaflet/dist/leaflet.js", f"{BASE}/leaflet-draw/dist/leaflet.draw.js"]
+    assert css == [f"{BASE}/leaflet/dist/leaflet.css", f"{BASE}/leaflet-draw/dist/leaflet.draw.css"]
+    assert not any(name in m.get_root().render() for name in ("jquery", "bootstrap", "awesome"))
+    # with an Icon the whole kit stays (make_map has one)
+    js, css = st_folium_links(localize_assets(make_map()), monkeypatch)
+    names = {asset.relpath for name, asset in ASSETS.items() if name in assets.ICON_ASSETS}
+    assert names <= {u.removeprefix(f"{BASE}/") for u in js + css}
+
+
+def test_inline_data_scripts_pass_through():
+    class Inline(JSCSSMixin, folium.MacroElement):
+        default_js = [("starter", "data:text/javascript,window.started%3Dtrue")]
+
+    m = folium.Map()
+    Inline().add_to(m)
+    localize_assets(m)
+    assert ("starter", "data:text/javascript,window.started%3Dtrue") in next(
+        e for e in assets._walk(m) if isinstance(e, Inline)).default_js
+
+
 def test_walk_covers_every_jscss_element_streamlit_folium_sees():
     m = localize_assets(make_map())
     for element in assets._walk(m):
