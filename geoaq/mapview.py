@@ -32,6 +32,17 @@ from geoaq.layers import LayerSpec
 
 #: display simplification of polygons, in metres (≈ degrees × 111 km); analyses use full shapes
 DISPLAY_TOLERANCE_M = 20.0
+#: decimals of the degrees drawn (5 ≈ 1 m, finer than the simplification keeps): a map's
+#: GeoJSON is written out in full on every rerun, and 17-digit floats nearly double it
+DISPLAY_DECIMALS = 5
+
+
+def display_geometries(geometry: np.ndarray, tolerance_m: float = DISPLAY_TOLERANCE_M) -> np.ndarray:
+    """Shapes as drawn: simplified by `tolerance_m` (0: as they are), vertices rounded to
+    :data:`DISPLAY_DECIMALS`."""
+    if tolerance_m:
+        geometry = shapely.simplify(geometry, tolerance_m / 111_000, preserve_topology=True)
+    return shapely.transform(geometry, lambda xy: np.round(xy, DISPLAY_DECIMALS))
 
 
 @dataclass(frozen=True)
@@ -193,9 +204,7 @@ def tooltip_text(record: dict[str, Any], spec: LayerSpec, lang: str) -> str:
 def layer_feature_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, lang: str,
                              tolerance_m: float = DISPLAY_TOLERANCE_M) -> dict[str, Any]:
     """GeoJSON for the map: geometry (polygons simplified for display) + popup/tooltip/colour."""
-    geometry = gdf.geometry.to_numpy()
-    if tolerance_m and not spec.is_point_layer:
-        geometry = shapely.simplify(geometry, tolerance_m / 111_000, preserve_topology=True)
+    geometry = display_geometries(gdf.geometry.to_numpy(), 0 if spec.is_point_layer else tolerance_m)
     features = []
     records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
     for record, geom in zip(records, geometry, strict=True):
@@ -204,6 +213,7 @@ def layer_feature_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, lang: str,
         colour = spec.style.color_for(record.get(spec.style.color_by)) if spec.style.color_by else spec.style.color
         features.append({
             "type": "Feature",
+            "id": len(features),  # folium keys its per-feature styles by a unique id
             "geometry": shapely.geometry.mapping(geom),
             "properties": {
                 "_popup": popup_html(record, spec, lang),
@@ -374,10 +384,12 @@ def point_collection(frame: pd.DataFrame, popups: list[str], tooltips: list[str]
                      colours: list[str]) -> dict[str, Any]:
     """GeoJSON points from lon/lat columns with prepared (escaped) popup/tooltip/colour."""
     features = [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+        {"type": "Feature", "id": i,
+         "geometry": {"type": "Point", "coordinates": [round(float(lon), DISPLAY_DECIMALS),
+                                                       round(float(lat), DISPLAY_DECIMALS)]},
          "properties": {"_popup": popup, "_tooltip": tooltip, "_color": colour}}
-        for lon, lat, popup, tooltip, colour in zip(frame["lon"], frame["lat"], popups, tooltips,
-                                                    colours, strict=True)
+        for i, (lon, lat, popup, tooltip, colour) in enumerate(
+            zip(frame["lon"], frame["lat"], popups, tooltips, colours, strict=True))
     ]
     return {"type": "FeatureCollection", "features": features}
 
@@ -395,15 +407,30 @@ def _area_overlay_style(feature: dict[str, Any]) -> dict[str, Any]:
 def area_collection(geometries, popups: list[str], tooltips: list[str], colours: list[str],
                     tolerance_m: float = DISPLAY_TOLERANCE_M) -> dict[str, Any]:
     """GeoJSON polygons (simplified for display) with prepared popup/tooltip/colour."""
-    simplified = shapely.simplify(np.asarray(geometries, dtype=object), tolerance_m / 111_000,
-                                  preserve_topology=True)
+    simplified = display_geometries(np.asarray(geometries, dtype=object), tolerance_m)
     features = [
         {"type": "Feature", "geometry": shapely.geometry.mapping(geom),
          "properties": {"_popup": popup, "_tooltip": tooltip, "_color": colour}}
         for geom, popup, tooltip, colour in zip(simplified, popups, tooltips, colours, strict=True)
         if geom is not None and not geom.is_empty
     ]
+    for i, feature in enumerate(features):  # folium keys its per-feature styles by a unique id
+        feature["id"] = i
     return {"type": "FeatureCollection", "features": features}
+
+
+class _FittedMap(folium.Map):
+    """A folium map that knows its content's bounds instead of walking every coordinate.
+
+    ``st_folium`` asks every map for ``get_bounds()`` on every rerun (its default for the
+    ``bounds`` it returns); folium answers by iterating over all GeoJSON vertices, ~50 ms for
+    the 火点核查 page's admin units and zones. `build_map` already has the extent it fits.
+    """
+
+    content_bounds: list[list[float]] | None = None
+
+    def get_bounds(self) -> list[list[float | None]]:
+        return self.content_bounds if self.content_bounds is not None else super().get_bounds()
 
 
 def build_map(
@@ -424,7 +451,7 @@ def build_map(
     `layers` are ready-made folium layers (e.g. `geoaq.event_layer.EventLayer`, already on
     the base map's datum) added after the overlays; a `legend` attribute adds legend entries.
     """
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    fmap = _FittedMap(tiles=None, control_scale=True, prefer_canvas=False)
     datum = tiles.datum if tiles is not None else "wgs84"
     if tiles is not None:
         extra = {"subdomains": tiles.subdomains} if tiles.subdomains else {}
@@ -497,7 +524,8 @@ def build_map(
     Legend(t("legend", lang), entries).add_to(fmap)
     extent = bounds or _extent([gdf for _, gdf in drawn])
     if extent is not None:
-        fmap.fit_bounds([[extent[1], extent[0]], [extent[3], extent[2]]])
+        fmap.content_bounds = [[extent[1], extent[0]], [extent[3], extent[2]]]
+        fmap.fit_bounds(fmap.content_bounds)
     else:  # nothing to show: centre on China
         fmap.location, fmap.options["zoom"] = [35.0, 105.0], 4
     if remember_view:  # after fit_bounds, so a remembered view wins

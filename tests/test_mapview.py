@@ -142,3 +142,30 @@ def test_amap_tiles_shift_every_layer_to_gcj02(registry, stations, zones):
     assert f"{float(shifted_event[0])!r}"[:9] in gcj
     assert "webrd0{s}.is.autonavi.com" in gcj and '"subdomains": "1234"' in gcj
     assert cdn_urls_in(gcj) == []
+
+
+def test_drawn_shapes_are_rounded_to_about_a_metre_and_keyed_by_id(registry, zones):
+    wobbly = zones.assign(geometry=[shapely.affinity.translate(zones.geometry.iloc[0], 1.23456789e-6, 0)])
+    collection = layer_feature_collection(pd.concat([wobbly, zones]), registry["control_zones"], "zh")
+    assert [f["id"] for f in collection["features"]] == [0, 1]
+    ring = collection["features"][0]["geometry"]["coordinates"][0]
+    assert all(round(x, 5) == x and round(y, 5) == y for x, y in ring)
+    assert ring[0] == (112.3, 34.6)  # 1.2e-6° (13 cm) off: drawn where it was
+
+
+def test_styles_are_keyed_by_feature_id_not_by_popup_text(registry, zones):
+    # folium keys per-feature styles by the first unique property unless features have ids:
+    # without them every popup's HTML would be written out a second time in the style switch
+    fmap = build_map([(registry["control_zones"], zones)], lang="zh")
+    rendered = fmap.get_root().render()
+    assert "switch(feature.id)" in rendered
+    assert "switch(feature.properties._popup)" not in rendered
+
+
+def test_the_map_knows_its_bounds_without_walking_its_shapes(registry, zones, monkeypatch):
+    fmap = build_map([(registry["control_zones"], zones)], lang="zh")
+    # st_folium asks for them on every rerun; folium would iterate over every vertex
+    monkeypatch.setattr("folium.features.get_bounds", lambda *a, **k: pytest.fail("walked the shapes"))
+    assert fmap.get_bounds() == [[34.6, 112.3], [34.7, 112.5]]
+    empty = build_map([], tiles=None)
+    assert empty.get_bounds() == [[None, None], [None, None]]  # folium's own answer
