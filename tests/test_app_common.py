@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 
@@ -31,8 +32,10 @@ def test_published_bytes_are_served_under_their_hash(static_dir):
     name = hashlib.sha256(data).hexdigest()[:24] + ".bin"
     assert url == f"/app/static/cache/events/{name}"
     assert (static_dir / "cache" / "events" / name).read_bytes() == data
+    # its gzip copy, which the server sends as it is and the browser unpacks
+    assert gzip.decompress((static_dir / "cache" / "events" / f"{name}.gz").read_bytes()) == data
     assert common.publish_static(data) == url  # the same bytes, the same file
-    assert sorted(p.name for p in (static_dir / "cache" / "events").iterdir()) == [name]
+    assert sorted(p.name for p in (static_dir / "cache" / "events").iterdir()) == [name, f"{name}.gz"]
 
 
 def test_only_the_most_recently_used_files_are_kept(static_dir, monkeypatch):
@@ -44,7 +47,7 @@ def test_only_the_most_recently_used_files_are_kept(static_dir, monkeypatch):
         for offset, file in enumerate(sorted(folder.iterdir(), key=lambda f: f.stat().st_mtime)):
             os.utime(file, (1_000_000 + offset, 1_000_000 + offset))  # distinct, ordered times
     kept = {f"/app/static/cache/events/{p.name}" for p in (static_dir / "cache" / "events").iterdir()}
-    assert kept == set(urls[-3:])
+    assert kept == set(urls[-3:]) | {f"{url}.gz" for url in urls[-3:]}
 
 
 def test_nothing_is_published_where_it_cannot_be_served(static_dir, tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import urllib.parse
 
 import numpy as np
 import pandas as pd
@@ -163,3 +164,20 @@ def test_a_published_payload_is_fetched_instead_of_inlined():
                              publish=lambda data: None)  # nowhere to publish: inline
     assert json.loads(unpublished.spec_json)["url"] is None
     assert base64.b64decode(json.loads(unpublished.data_json)) == layer.data
+
+
+def test_a_published_payload_starts_downloading_before_the_map_script():
+    url = "/app/static/cache/events/abc.bin"
+    layer = EventLayer(_events(30), name="x", status_labels=LABELS, status_colours=STATUS_COLOURS,
+                       publish=lambda data: url)
+    fmap = build_map([], layers=(layer,))
+    (first, starter), (second, _) = layer.default_js  # after localize_assets, in this order
+    assert (first, second) == ("geoaq_events_prefetch", "supercluster")
+    assert starter.startswith("data:text/javascript;charset=utf-8,")
+    script = urllib.parse.unquote(starter.split(",", 1)[1])
+    assert f"}})({json.dumps(url)});" in script
+    # the gzip copy beside the file, unpacked by the browser; the file itself where it can't
+    assert "get(url + '.gz', true)" in script and "new DecompressionStream('gzip')" in script
+    assert "window.geoaqPrefetch[spec.url]" in fmap.get_root().render()  # where the layer looks
+    inline = EventLayer(_events(30), name="x", status_labels=LABELS, status_colours=STATUS_COLOURS)
+    assert [name for name, _ in inline.default_js] == ["supercluster"]  # nothing to fetch
