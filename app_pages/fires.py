@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -94,8 +95,8 @@ fmap = build_map(background, lang=language, tiles=tiles, overlays=overlays, laye
 returned = st_folium(fmap, height=520, use_container_width=True, key="fire_map", render=False,
                      returned_objects=["last_object_clicked_tooltip"])
 
-event_ids = list(shown["event_id"])
-known = frozenset(event_ids)
+event_ids = shown["event_id"]
+known = pd.Index(event_ids)  # hashed on the first lookup, after a click: not on every rerun
 clicked = clicked_event_id(returned, known)
 if clicked and clicked != st.session_state.get("fire_map_click"):  # a click on a fire picks the event
     st.session_state["fire_map_click"] = clicked
@@ -112,7 +113,7 @@ else:
     rows = selection.selection.rows if selection else []
 if rows and st.session_state.get("fire_table_row") != rows[0]:  # a click in the table picks the event
     st.session_state["fire_table_row"] = rows[0]
-    st.session_state["fire_event"] = event_ids[rows[0]]
+    st.session_state["fire_event"] = event_ids.iloc[rows[0]]
 typed = st.session_state.get("fire_event") or ""
 if typed and typed.strip() not in known:
     if many:  # a typed id: say why nothing opens
@@ -133,7 +134,7 @@ d2.download_button(t("fires_notice_xlsx", language),
 if many:  # a list of every id would itself be megabytes
     picked = st.text_input(t("fires_event_id", language), key="fire_event").strip()
 else:
-    picked = st.selectbox(t("fires_pick_event", language), ["", *event_ids], key="fire_event",
+    picked = st.selectbox(t("fires_pick_event", language), ["", *event_ids.tolist()], key="fire_event",
                           format_func=lambda e: e or "—")
 if not picked:
     st.caption(t("fires_select_hint", language))

@@ -129,14 +129,15 @@ st.caption(t("map_help", language) + " " + t("simplified_note", language, m=f"{D
            + " " + t("map_draw_help", language))
 
 clicked = (result or {}).get("last_object_clicked")
-event_ids = frozenset(checked["event_id"]) if checked is not None else frozenset()
+# looked up only after a click (a set of a season's 100,000 ids would cost ~50 ms a rerun)
+event_ids = pd.Index(checked["event_id"] if checked is not None else [], dtype=object)
 if clicked and clicked != st.session_state.get("map_last_click"):
     st.session_state["map_last_click"] = clicked
     clicked_event = clicked_event_id(result, event_ids)
     st.session_state["map_event"] = clicked_event
     hit = None if clicked_event else scope_at(clicked["lng"], clicked["lat"], compliance_geometries(str(db_file), version))
     st.session_state["map_zone"] = hit[1] if hit and hit[0] == "zone" else None
-if st.session_state.get("map_event") in event_ids:  # a fire: its facts and detections
+if st.session_state.get("map_event") and st.session_state["map_event"] in event_ids:  # a fire
     event_id = st.session_state["map_event"]
     with st.container(border=True):
         event = checked[checked["event_id"] == event_id]
