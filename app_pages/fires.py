@@ -12,6 +12,7 @@ from app_pages.common import (
     database_version,
     fire_check,
     fire_detections,
+    fire_layer_payload,
     fire_period,
     lang,
     load_layers,
@@ -41,16 +42,58 @@ period = fire_period(str(db_file), version)
 default_end = period[1] if period else date.today()
 default_start = max(period[0], default_end - timedelta(days=6)) if period else default_end - timedelta(days=6)
 
-with st.container(border=True):
-    c1, c2, c3 = st.columns([2, 1, 1])
-    chosen = c1.date_input(t("fires_period", language), value=query_period((default_start, default_end)),
-                           key="fire_dates")
-    confidence = c2.selectbox(
+# The map goes to the browser before the controls drawn above it: a new browser then fetches
+# the map component's script ahead of the controls' own (a few dozen files; the map is usable
+# ~0.2 s sooner). So the controls' values are read from the session first (their defaults on
+# a first visit) and the widgets are drawn into these boxes once the map is out.
+controls_box = st.container(border=True)
+filters_box = st.container()
+summary_box = st.container()
+period_default = query_period((default_start, default_end))
+
+
+def draw_controls() -> None:
+    """The period, confidence and figures controls (keys hold their values)."""
+    c1, c2, c3 = controls_box.columns([2, 1, 1])
+    c1.date_input(t("fires_period", language), value=period_default, key="fire_dates")
+    c2.selectbox(
         t("fires_min_confidence", language), ["", "low", "nominal", "high"], key="fire_conf",
         format_func=lambda v: t("all", language) if not v else {"low": "低 low", "nominal": "中 nominal", "high": "高 high"}[v])
-    figures = c3.radio(t("fires_figures", language), ["suspected", "verified"], key="fire_figures",
-                       format_func=lambda v: t(f"figures_{v}", language), horizontal=True)
+    c3.radio(t("fires_figures", language), ["suspected", "verified"], key="fire_figures",
+             format_func=lambda v: t(f"figures_{v}", language), horizontal=True)
+
+
+def draw_filters(counties_known: list[str]) -> None:
+    """The category, status, county and in-zone filters (keys hold their values)."""
+    f1, f2, f3, f4 = filters_box.columns(4)
+    f1.multiselect(t("fires_category", language), list(CATEGORIES), key="fire_cat", placeholder=t("all", language),
+                   format_func=lambda c: CATEGORIES[c][language])
+    f2.multiselect(t("fires_status", language), list(STATUS_LABELS), key="fire_status", placeholder=t("all", language),
+                   format_func=lambda s: STATUS_LABELS[s][language])
+    f3.multiselect(t("fires_county", language), counties_known, key="fire_county", placeholder=t("all", language))
+    f4.toggle(t("fires_in_zone_only", language), key="fire_in_zone")
+
+
+
+def draw_summary(shown: pd.DataFrame, start: date, end: date, figures: str) -> None:
+    """The period's counts and penalty total, with the period they cover."""
+    period_text = t("fires_period_note", language, start=start, end=end)
+    m1, m2, m3, m4 = summary_box.columns(4)
+    m1.metric(t("fires_events", language), f"{len(shown):,}", help=period_text)
+    m2.metric(t("fires_in_zones", language), f"{int(shown['in_control_zone'].sum()):,}", help=period_text)
+    m3.metric(t("fires_industrial", language), f"{int((shown['category'] == 'suspected_industrial').sum()):,}",
+              help=period_text)
+    m4.metric(t("fires_penalty_total", language, figures=t(f"figures_{figures}", language)),
+              yuan_text(shown["penalty_yuan"].sum(), language),
+              help=f"¥{int(shown['penalty_yuan'].sum()):,} · {period_text}")
+    summary_box.caption(period_text)
+
+
+chosen = st.session_state.get("fire_dates", period_default)
+confidence = st.session_state.get("fire_conf", "")
+figures = st.session_state.get("fire_figures", "suspected")
 if not isinstance(chosen, tuple) or len(chosen) != 2:
+    draw_controls()
     st.info(t("fires_pick_end", language))
     st.stop()
 start, end = chosen
@@ -58,26 +101,12 @@ start, end = chosen
 with st.spinner(t("fires_computing", language)):
     checked = fire_check(str(db_file), version, start, end, confidence or None, figures)
 
-f1, f2, f3, f4 = st.columns(4)
-categories = f1.multiselect(t("fires_category", language), list(CATEGORIES), key="fire_cat", placeholder=t("all", language),
-                            format_func=lambda c: CATEGORIES[c][language])
-statuses = f2.multiselect(t("fires_status", language), list(STATUS_LABELS), key="fire_status", placeholder=t("all", language),
-                          format_func=lambda s: STATUS_LABELS[s][language])
-counties = f3.multiselect(t("fires_county", language), sorted(checked["county_name"].dropna().unique()), key="fire_county", placeholder=t("all", language))
-in_zone_only = f4.toggle(t("fires_in_zone_only", language), key="fire_in_zone")
-shown = filter_events(checked, categories=categories, statuses=statuses, counties=counties,
-                      in_zone_only=in_zone_only)
-
-period_text = t("fires_period_note", language, start=start, end=end)
-m1, m2, m3, m4 = st.columns(4)
-m1.metric(t("fires_events", language), f"{len(shown):,}", help=period_text)
-m2.metric(t("fires_in_zones", language), f"{int(shown['in_control_zone'].sum()):,}", help=period_text)
-m3.metric(t("fires_industrial", language), f"{int((shown['category'] == 'suspected_industrial').sum()):,}",
-          help=period_text)
-m4.metric(t("fires_penalty_total", language, figures=t(f"figures_{figures}", language)),
-          yuan_text(shown["penalty_yuan"].sum(), language),
-          help=f"¥{int(shown['penalty_yuan'].sum()):,} · {period_text}")
-st.caption(period_text)
+counties_known = sorted(checked["county_name"].dropna().unique())
+filters = (("categories", tuple(st.session_state.get("fire_cat", []))),
+           ("statuses", tuple(st.session_state.get("fire_status", []))),
+           ("counties", tuple(c for c in st.session_state.get("fire_county", []) if c in counties_known)),
+           ("in_zone_only", bool(st.session_state.get("fire_in_zone", False))))
+shown = filter_events(checked, **dict(filters))
 
 # Many events: a compact clustered layer instead of one popup (with detections) per event.
 many = draws_compactly(len(shown))
@@ -88,12 +117,18 @@ registry = load_registry()
 layers = load_layers(str(db_file), version)
 background = [(registry[name], layers[name][0]) for name in ("admin_units", "control_zones") if name in registry]
 tiles = configured_tiles()
-overlays, event_layers = events_on_map(shown, detections, language, datum=tiles.datum, publish=publish_static)
+packed = (fire_layer_payload(str(db_file), version, start, end, confidence or None, figures, filters, language,
+                             tiles.datum) if many else None)
+overlays, event_layers = events_on_map(shown, detections, language, datum=tiles.datum, publish=publish_static,
+                                       packed=packed)
 fmap = build_map(background, lang=language, tiles=tiles, overlays=overlays, layers=event_layers)
 # render=False: st_folium renders the map itself as well; the second whole-page render would
 # only cost time (~0.15 s a run)
 returned = st_folium(fmap, height=520, use_container_width=True, key="fire_map", render=False,
                      returned_objects=["last_object_clicked_tooltip"])
+draw_controls()
+draw_filters(counties_known)
+draw_summary(shown, start, end, figures)
 
 event_ids = shown["event_id"]
 known = pd.Index(event_ids)  # hashed on the first lookup, after a click: not on every rerun
