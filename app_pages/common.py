@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -158,6 +159,21 @@ def fire_check(db_path: str, version: float, start: date, end: date, min_confide
     with db.connect(db_path) as con:
         attributed = fire_attribution(db_path, attribution_key(con), start, end, min_confidence)
         return assess_events(con, attributed, figures=figures)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def fire_layer_payload(db_path: str, version: float, start: date, end: date, min_confidence: str | None,
+                       figures: str, filters: tuple[tuple[str, Any], ...], lang: str, datum: str) -> dict:
+    """The map's packed events (`geoaq.fire_view.layer_payload`) for `fire_check`'s events of
+    the period through `filters` (`filter_events`' keyword arguments, as pairs).
+
+    Kept between reruns and sessions like the events themselves: packing 100,000 events
+    costs ~50 ms of the time before the page's map goes out. Shared; pages must not modify it.
+    """
+    from geoaq.fire_view import filter_events, layer_payload
+
+    shown = filter_events(fire_check(db_path, version, start, end, min_confidence, figures), **dict(filters))
+    return layer_payload(shown, lang, datum)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -54,6 +54,7 @@ __all__ = [
     "EventLayer",
     "clicked_event_id",
     "pack_events",
+    "pack_for_map",
 ]
 
 #: above this many events the 火点核查 page draws them with :class:`EventLayer`
@@ -140,6 +141,17 @@ def pack_events(events: pd.DataFrame, *, status_labels: dict[str, str],
         "statuses": [{"label": status_labels[s], "colour": status_colours[s]} for s in STATUS_CODES],
         "skipped": skipped,
     }
+
+
+def pack_for_map(events: pd.DataFrame, *, status_labels: dict[str, str], status_colours: dict[str, str],
+                 datum: str = "wgs84") -> dict[str, Any]:
+    """:func:`pack_events` for a base map on `datum` ("gcj02": AMap-style tiles, the points
+    move onto them): what :class:`EventLayer` draws, given as its ``packed`` by a caller that
+    keeps it between reruns (~50 ms at 100,000 events)."""
+    if datum == "gcj02" and len(events):
+        lon, lat = coords.wgs84_to_gcj02(events["lon"].to_numpy(float), events["lat"].to_numpy(float))
+        events = events.assign(lon=lon, lat=lat)
+    return pack_events(events, status_labels=status_labels, status_colours=status_colours)
 
 
 def clicked_event_id(returned: dict[str, Any] | None, known: Container[str]) -> str | None:
@@ -362,13 +374,14 @@ class EventLayer(JSCSSMixin, Layer):
     def __init__(self, events: pd.DataFrame, *, name: str, status_labels: dict[str, str],
                  status_colours: dict[str, str], lang: str = "zh", radius: float = 6.0,
                  cluster_radius: int = 60, cluster_max_zoom: int = 15, show: bool = True,
-                 datum: str = "wgs84", publish: Callable[[bytes], str | None] | None = None):
+                 datum: str = "wgs84", publish: Callable[[bytes], str | None] | None = None,
+                 packed: dict[str, Any] | None = None):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "EventLayer"
-        if datum == "gcj02" and len(events):  # drawn on AMap-style GCJ-02 tiles
-            lon, lat = coords.wgs84_to_gcj02(events["lon"].to_numpy(float), events["lat"].to_numpy(float))
-            events = events.assign(lon=lon, lat=lat)
-        payload = pack_events(events, status_labels=status_labels, status_colours=status_colours)
+        if packed is None:
+            packed = pack_for_map(events, status_labels=status_labels, status_colours=status_colours,
+                                  datum=datum)
+        payload = dict(packed)  # `packed` may be kept by the caller for the next rerun
         self.count = payload["count"]
         self.data: bytes = payload.pop("data")
         # Published, the bytes reach the browser as a file (gzipped, cacheable) and the page

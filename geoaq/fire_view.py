@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import pandas as pd
 
-from geoaq.event_layer import EVENT_LAYER_THRESHOLD, EventLayer
+from geoaq.event_layer import EVENT_LAYER_THRESHOLD, EventLayer, pack_for_map
 from geoaq.fire_notice import STATUS_LABELS
 from geoaq.fires import CATEGORIES
 from geoaq.mapview import Overlay, point_collection
@@ -33,8 +33,8 @@ TABLE_COLUMNS = {  # column → (zh, en)
 }
 
 
-def filter_events(checked: pd.DataFrame, *, categories: list[str] | None = None,
-                  statuses: list[str] | None = None, counties: list[str] | None = None,
+def filter_events(checked: pd.DataFrame, *, categories: Collection[str] | None = None,
+                  statuses: Collection[str] | None = None, counties: Collection[str] | None = None,
                   in_zone_only: bool = False) -> pd.DataFrame:
     """The rows matching every given filter (an empty or None filter lets everything through)."""
     keep = pd.Series(True, index=checked.index)
@@ -130,6 +130,7 @@ def draws_compactly(events: int, threshold: int | None = None) -> bool:
 def events_on_map(checked: pd.DataFrame, detections: pd.DataFrame | None, lang: str = "zh",
                   datum: str = "wgs84", threshold: int | None = None,
                   publish: Callable[[bytes], str | None] | None = None,
+                  packed: dict | None = None,
                   ) -> tuple[tuple[Overlay, ...], tuple[EventLayer, ...]]:
     """What draws `checked` on a map, as `build_map`'s (overlays, layers).
 
@@ -137,7 +138,8 @@ def events_on_map(checked: pd.DataFrame, detections: pd.DataFrame | None, lang: 
     compact clustered :class:`~geoaq.event_layer.EventLayer`, whose popups carry the event's
     id, day, status and county (the page shows the rest for a clicked event); `detections` is
     not needed then. `datum` is the base map's, which the overlay path handles in `build_map`.
-    `publish` serves the layer's packed bytes as a file and returns its URL (see EventLayer).
+    `publish` serves the layer's packed bytes as a file and returns its URL (see EventLayer);
+    `packed`, if given, is :func:`layer_payload` of `checked` made earlier (kept between reruns).
     """
     if not draws_compactly(len(checked), threshold):
         if detections is None:
@@ -147,5 +149,11 @@ def events_on_map(checked: pd.DataFrame, detections: pd.DataFrame | None, lang: 
     name = f"{title}（{len(checked):,}）" if lang == "zh" else f"{title} ({len(checked):,})"
     layer = EventLayer(checked, name=name, lang=lang, datum=datum,
                        status_labels={s: STATUS_LABELS[s][lang] for s in STATUS_COLOURS},
-                       status_colours=STATUS_COLOURS, publish=publish)
+                       status_colours=STATUS_COLOURS, publish=publish, packed=packed)
     return (), (layer,)
+
+
+def layer_payload(checked: pd.DataFrame, lang: str = "zh", datum: str = "wgs84") -> dict:
+    """The compact layer's packed events for `checked` (what `events_on_map` would pack)."""
+    return pack_for_map(checked, status_labels={s: STATUS_LABELS[s][lang] for s in STATUS_COLOURS},
+                        status_colours=STATUS_COLOURS, datum=datum)

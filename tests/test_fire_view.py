@@ -13,6 +13,7 @@ from geoaq.fire_view import (
     events_on_map,
     events_overlay,
     filter_events,
+    layer_payload,
 )
 
 
@@ -85,6 +86,18 @@ def test_many_events_switch_to_the_compact_layer_without_detections():
     assert isinstance(layer, EventLayer) and layer.count == 12
     assert layer.layer_name == "Fire events (12)"
     assert draws_compactly(11, threshold=10) and not draws_compactly(10, threshold=10)
+
+
+def test_a_payload_packed_earlier_draws_the_same_layer_and_is_left_as_it_was():
+    checked = _checked(12)
+    packed = layer_payload(checked, "en", datum="gcj02")
+    kept = dict(packed)
+    (fresh,) = events_on_map(checked, None, "en", datum="gcj02", threshold=10)[1]
+    (reused,) = events_on_map(checked, None, "en", datum="gcj02", threshold=10, packed=packed)[1]
+    assert reused.data == fresh.data and reused.spec_json == fresh.spec_json
+    assert packed == kept  # the caller's copy (shared between reruns) is untouched
+    wgs84 = layer_payload(checked, "en")
+    assert wgs84["data"] != packed["data"]  # on GCJ-02 tiles the points moved
 
 
 def test_few_events_need_their_detections():
