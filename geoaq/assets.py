@@ -127,12 +127,27 @@ DROPPED: dict[str, str] = {
 
 # What folium.Map lists for folium.Icon (Leaflet.awesome-markers, Font Awesome, Bootstrap) and
 # nothing else on a map needs: a map without an Icon goes without them. In streamlit-folium's
-# iframe each script loads only after the one before it, before the map draws: these three
-# scripts were ~150 ms of every new browser's wait for the 火点核查 map.
+# iframe each script loads only after the one before it, before the map draws: these scripts
+# were ~150 ms of every new browser's wait for the 火点核查 map.
 ICON_ASSETS = frozenset({
-    "jquery", "bootstrap", "bootstrap_css", "awesome_markers", "awesome_markers_css",
-    "awesome_markers_font_css",
+    "bootstrap", "bootstrap_css", "awesome_markers", "awesome_markers_css", "awesome_markers_font_css",
 })
+# jQuery, which folium.Map lists too, is used by folium.Popup's script ($(`<div …>`)[0]) and by
+# Map(…).keep_in_front; a map with neither goes without it.
+JQUERY_USERS: tuple[type, ...] = (folium.Popup, folium.plugins.TimeSliderChoropleth)
+
+
+def unused_map_assets(root: branca.element.Element) -> frozenset[str]:
+    """The names among folium.Map's assets that nothing on this map uses (see ICON_ASSETS)."""
+    elements = list(_walk(root))
+    unused: set[str] = set()
+    if not any(isinstance(element, folium.Icon) for element in elements):
+        unused |= ICON_ASSETS
+    if not any(isinstance(element, JQUERY_USERS) or getattr(element, "objects_to_stay_in_front", None)
+               for element in elements):
+        unused.add("jquery")
+    return frozenset(unused)
+
 
 # Files the vendored CSS refers to (url(...)) that the manifest does not name: package -> paths.
 EXTRA_FILES: dict[str, tuple[str, ...]] = {
@@ -305,8 +320,8 @@ def localize_assets(m: folium.Map, base_url: str | None = None) -> folium.Map:
     untouched), which both folium's own HTML and streamlit-folium read. ``base_url``
     defaults to :func:`default_base_url`; it must be an absolute path or URL. Raises
     :class:`OfflineAssetError` for an asset that is neither in :data:`ASSETS` nor
-    :data:`DROPPED`, and for branca colormaps. A map without a ``folium.Icon`` goes without
-    what only icons use (:data:`ICON_ASSETS`), so call it once every element is on the map.
+    :data:`DROPPED`, and for branca colormaps. A map goes without what folium.Map lists but
+    nothing on it uses (:func:`unused_map_assets`), so call it once every element is on it.
     Returns ``m``.
     """
     if base_url is None:
@@ -320,7 +335,7 @@ def localize_assets(m: folium.Map, base_url: str | None = None) -> folium.Map:
     _register_mime_types()
 
     root = m.get_root()
-    uses_icons = any(isinstance(element, folium.Icon) for element in _walk(root))
+    unused = unused_map_assets(root)
     for element in _walk(root):
         if isinstance(element, branca.colormap.ColorMap):
             raise OfflineAssetError(
@@ -328,7 +343,7 @@ def localize_assets(m: folium.Map, base_url: str | None = None) -> folium.Map:
                 "https://d3js.org and cdnjs.cloudflare.com; use a plain-HTML legend instead"
             )
         if isinstance(element, JSCSSMixin):
-            leave_out = ICON_ASSETS if isinstance(element, folium.Map) and not uses_icons else frozenset()
+            leave_out = unused if isinstance(element, folium.Map) else frozenset()
             element.default_js = _local_links(element, list(element.default_js), base_url, leave_out)
             element.default_css = _local_links(element, list(element.default_css), base_url, leave_out)
             # A render before this call has already put CDN links into the header.

@@ -99,7 +99,7 @@ def test_st_folium_gets_only_local_links(monkeypatch):
     assert f"{BASE}/leaflet.markercluster/dist/MarkerCluster.Default.css" in css
 
 
-def test_a_map_without_icons_goes_without_what_only_icons_use(monkeypatch):
+def test_a_map_goes_without_the_assets_nothing_on_it_uses(monkeypatch):
     # streamlit-folium loads a map's scripts one after another: each unused one is a wait
     m = folium.Map(location=[30.25, 120.15], zoom_start=11)
     folium.plugins.Draw().add_to(m)
@@ -109,7 +109,16 @@ def test_a_map_without_icons_goes_without_what_only_icons_use(monkeypatch):
     assert js == [f"{BASE}/leaflet/dist/leaflet.js", f"{BASE}/leaflet-draw/dist/leaflet.draw.js"]
     assert css == [f"{BASE}/leaflet/dist/leaflet.css", f"{BASE}/leaflet-draw/dist/leaflet.draw.css"]
     assert not any(name in m.get_root().render() for name in ("jquery", "bootstrap", "awesome"))
-    # with an Icon the whole kit stays (make_map has one)
+    # folium.Popup builds its content with jQuery ($(`<div>…`)[0]): a map with one keeps it
+    with_popup = folium.Map()
+    folium.CircleMarker([30.2, 120.1], popup=folium.Popup("<b>站点</b>")).add_to(with_popup)
+    js, css = st_folium_links(localize_assets(with_popup), monkeypatch)
+    assert js == [f"{BASE}/leaflet/dist/leaflet.js", f"{BASE}/jquery/dist/jquery.min.js"]
+    kept_in_front = folium.Map()
+    zone = folium.GeoJson(ZONES).add_to(kept_in_front)
+    kept_in_front.keep_in_front(zone)  # its script calls $(document).ready
+    assert "jquery" not in assets.unused_map_assets(kept_in_front)
+    # with an Icon the whole icon kit stays (make_map has one)
     js, css = st_folium_links(localize_assets(make_map()), monkeypatch)
     names = {asset.relpath for name, asset in ASSETS.items() if name in assets.ICON_ASSETS}
     assert names <= {u.removeprefix(f"{BASE}/") for u in js + css}
