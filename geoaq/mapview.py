@@ -469,9 +469,15 @@ def build_map(
         if not collection["features"]:
             continue
         group_name = f"{spec.title(lang)} ({len(collection['features'])})"
-        if spec.style.cluster and spec.is_point_layer:
-            _clustered(collection, spec, group_name).add_to(fmap)
-            continue
+        if spec.style.cluster:  # its points clustered at low zoom, any shapes drawn as they are
+            points, shapes = _split_points(collection)
+            if points["features"]:
+                _clustered(points, spec, group_name if not shapes["features"] else
+                           f"{spec.title(lang)} ({len(points['features'])})").add_to(fmap)
+            if not shapes["features"]:
+                continue
+            collection = shapes
+            group_name = f"{spec.title(lang)} ({len(shapes['features'])})"
         marker = None
         if spec.style.kind == "circle":
             marker = folium.CircleMarker(radius=spec.style.radius, fill=True)
@@ -531,6 +537,14 @@ def build_map(
     if remember_view:  # after fit_bounds, so a remembered view wins
         RememberView(remember_view).add_to(fmap)
     return localize_assets(fmap)
+
+
+def _split_points(collection: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The collection's Point features and the rest, as two collections."""
+    points = [f for f in collection["features"] if f["geometry"]["type"] == "Point"]
+    shapes = [f for f in collection["features"] if f["geometry"]["type"] != "Point"]
+    return ({"type": "FeatureCollection", "features": points},
+            {"type": "FeatureCollection", "features": shapes})
 
 
 def _clustered(collection: dict[str, Any], spec: LayerSpec, name: str) -> folium.plugins.MarkerCluster:

@@ -169,3 +169,19 @@ def test_the_map_knows_its_bounds_without_walking_its_shapes(registry, zones, mo
     assert fmap.get_bounds() == [[34.6, 112.3], [34.7, 112.5]]
     empty = build_map([], tiles=None)
     assert empty.get_bounds() == [[None, None], [None, None]]  # folium's own answer
+
+
+def test_a_clustered_layer_clusters_its_points_and_draws_its_shapes(registry, zones, stations):
+    spec = registry["enterprises"]  # cluster = true; points or polygons
+    assert spec.style.cluster and not spec.is_point_layer
+    plants = gpd.GeoDataFrame(
+        {"enterprise_id": ["E1", "E2", "E3"], "name": ["甲厂", "乙厂", "丙园区"], "synthetic": [True] * 3},
+        geometry=[shapely.Point(112.36, 34.67), shapely.Point(112.37, 34.66), zones.geometry.iloc[0]], crs=4326)
+    rendered = build_map([(spec, plants)], lang="zh").get_root().render()
+    assert rendered.count("L.markerClusterGroup(") == 1
+    assert rendered.count("L.circleMarker(") == 2  # the two plants, inside the cluster group
+    assert "geo_json" in rendered  # the park's outline
+    assert "/app/static/vendor/leaflet.markercluster/dist/leaflet.markercluster.js" in rendered
+    assert "/app/static/vendor/jquery/dist/jquery.min.js" in rendered  # folium.Popup uses $()
+    only_points = build_map([(spec, plants.iloc[:2])], lang="zh").get_root().render()
+    assert only_points.count("L.markerClusterGroup(") == 1 and "geo_json" not in only_points

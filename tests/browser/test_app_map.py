@@ -45,6 +45,8 @@ def test_app_draws_all_layers_offline(streamlit_app, page, browser_log, demo_db)
         assert title in legend.inner_text()
     overlays = frame.locator(".leaflet-control-layers-overlays").inner_text()
     assert "卫星火点" in overlays
+    # enterprises and mines are clustered at low zoom (Leaflet.markercluster's badges)
+    frame.locator(".marker-cluster").first.wait_for(state="visible")
     assert not browser_log.page_errors, browser_log.page_errors
     assert not browser_log.local_failures, browser_log.local_failures
     assert not browser_log.external_non_tile_requests, browser_log.external_non_tile_requests
