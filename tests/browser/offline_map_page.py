@@ -1,6 +1,6 @@
 """Smallest Streamlit page with the map as the app draws it, for tests/browser/test_offline_map.py.
 
-A GeoJSON polygon, a few CircleMarkers, a MarkerCluster with a Font Awesome marker and the
+A GeoJSON polygon, a few CircleMarkers with popups, a MarkerCluster with a Font Awesome marker and the
 Draw control, served offline through geoaq.assets.localize_assets. With
 GEOAQ_TEST_LOCALIZE=0 the map keeps folium's CDN links (to show that offline it stays blank).
 """
@@ -32,8 +32,10 @@ st.title("offline map")
 
 m = folium.Map(location=[30.26, 120.16], zoom_start=12)
 folium.GeoJson(POLYGON, name="zone", style_function=lambda _: {"color": "#264653"}).add_to(m)
-for lat, lon, colour in STATIONS:
-    folium.CircleMarker([lat, lon], radius=9, color=colour, fill=True, fill_opacity=0.8).add_to(m)
+for number, (lat, lon, colour) in enumerate(STATIONS, start=1):
+    # folium.Popup's script builds its content with jQuery: the map keeps it for them
+    folium.CircleMarker([lat, lon], radius=9, color=colour, fill=True, fill_opacity=0.8,
+                        popup=folium.Popup(f"<b>站点 {number}</b>")).add_to(m)
 cluster = folium.plugins.MarkerCluster().add_to(m)
 folium.Marker([30.28, 120.12], icon=folium.Icon(prefix="fa", icon="industry")).add_to(cluster)
 folium.plugins.Draw().add_to(m)

@@ -56,6 +56,8 @@ def test_map_draws_offline_from_local_assets(streamlit_app, page, browser_log, b
     assert shapes.count() >= 4
     map_frame.locator(".leaflet-draw-toolbar").first.wait_for(state="visible")
     map_frame.locator(".awesome-marker").first.wait_for(state="visible")
+    shapes.last.click()  # the last station: its popup opens (folium builds it with jQuery)
+    assert map_frame.locator(".leaflet-popup-content").inner_text().strip() == "站点 3"
 
     frame = next(f for f in page.frames if "/component/" in f.url)
     state = frame.evaluate(ASSETS_WORK_JS)
