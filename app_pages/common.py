@@ -54,19 +54,20 @@ def query_period(default: tuple[date, date]) -> tuple[date, date]:
 
 #: Streamlit serves the folder ``static`` beside app.py at /app/static (server.enableStaticServing)
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
-PUBLISHED = "cache/events"
-KEEP_PUBLISHED = 32
+PUBLISHED = "cache/map"
+KEEP_PUBLISHED = 64
 
 
 def publish_static(data: bytes) -> str | None:
-    """Serve `data` as ``static/cache/events/<sha256>.bin``; returns its URL, or None if it can't be.
+    """Serve `data` as ``static/cache/map/<sha256>.bin``; returns its URL, or None if it can't be.
 
-    Why: the map's packed fire events (1.6 MB at 100,000) then travel as a file, kept by the
-    browser for the next visit, instead of base64 inside the page. Beside it lies a gzip copy,
+    Why: the map's data — packed fire events (1.6 MB at 100,000), the layers' GeoJSON — then
+    travel as files, downloaded while the map's script loads and kept by the browser for the
+    next visit, instead of inside the map's script. Beside each lies a gzip copy,
     ``<…>.bin.gz``, compressed once here: served as ``application/gzip`` it is sent as it is
     (the server's own gzip would compress the .bin again on every request, ~75 ms) and the
-    browser unpacks it (`geoaq.event_layer.prefetch_script_url`). The name is the content's
-    hash, so a file never changes; the 32 most recently used stay.
+    browser unpacks it (`geoaq.file_layer.prefetch_script_url`). The name is the content's
+    hash, so a file never changes; the 64 most recently used stay.
     """
     if not st.get_option("server.enableStaticServing"):
         return None

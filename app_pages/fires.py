@@ -121,7 +121,8 @@ packed = (fire_layer_payload(str(db_file), version, start, end, confidence or No
                              tiles.datum) if many else None)
 overlays, event_layers = events_on_map(shown, detections, language, datum=tiles.datum, publish=publish_static,
                                        packed=packed)
-fmap = build_map(background, lang=language, tiles=tiles, overlays=overlays, layers=event_layers)
+fmap = build_map(background, lang=language, tiles=tiles, overlays=overlays, layers=event_layers,
+                 publish=publish_static)
 # render=False: st_folium renders the map itself as well; the second whole-page render would
 # only cost time (~0.15 s a run)
 returned = st_folium(fmap, height=520, use_container_width=True, key="fire_map", render=False,

@@ -122,7 +122,7 @@ if show_fires and fires:
 drawn = [(registry[name], layers[name][0]) for name in visible]
 images = (image,) if show_landcover else ()
 fmap = build_map(drawn, lang=language, tiles=tiles, overlays=tuple(overlays), images=images, draw=True,
-                 layers=event_layers, remember_view="main")  # the map stays where the user left it when it is rebuilt
+                 layers=event_layers, remember_view="main", publish=publish_static)  # the map stays where the user left it when it is rebuilt
 result = st_folium(fmap, height=640, use_container_width=True, key="main_map",
                    returned_objects=["last_active_drawing", "last_object_clicked", "last_object_clicked_tooltip"])
 st.caption(t("map_help", language) + " " + t("simplified_note", language, m=f"{DISPLAY_TOLERANCE_M:g}")

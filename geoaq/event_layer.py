@@ -9,7 +9,7 @@ the page answers. Here instead:
   latitude (float32), status (uint8), Beijing day (uint16 days since the first one), the
   8-hex-digit part of its id (uint32) and its county (uint8/uint16 index into a name list) —
   packed little-endian: 16 bytes an event, 1.6 MB for 100,000. Given a `publish` callable
-  (the app's writes ``static/cache/events/<sha256>.bin`` and a gzip copy beside it), the
+  (the app's writes ``static/cache/map/<sha256>.bin`` and a gzip copy beside it), the
   bytes go to the browser as a file of their own — gzipped, kept in the browser's cache, their
   download started before Leaflet has loaded (:func:`prefetch_script_url`) — and the page's
   own script stays a few kB; else they are inlined as base64. Ids
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import base64
 import json
-import urllib.parse
 from collections.abc import Callable, Container
 from dataclasses import dataclass
 from datetime import date
@@ -48,6 +47,7 @@ from folium.map import Layer
 from jinja2 import Template
 
 from geoaq import coords
+from geoaq.file_layer import prefetch_script_url, script_json
 
 __all__ = [
     "EVENT_LAYER_THRESHOLD",
@@ -391,10 +391,10 @@ class EventLayer(JSCSSMixin, Layer):
             self.default_js = [("geoaq_events_prefetch", prefetch_script_url(payload["url"])),
                                *type(self).default_js]
         # JSON in a <script>: "</" must not close it, whatever a county is called
-        self.spec_json = _script_json(payload)
+        self.spec_json = script_json(payload)
         self.data_json = '""' if payload["url"] else json.dumps(base64.b64encode(self.data).decode("ascii"))
         text = EventLayerText.for_language(lang)
-        self.text_json = _script_json(text.__dict__)
+        self.text_json = script_json(text.__dict__)
         self.separator_json = json.dumps(TOOLTIP_SEPARATOR, ensure_ascii=False)
         self.radius = float(radius)
         self.cluster_radius = int(cluster_radius)
@@ -406,42 +406,3 @@ class EventLayer(JSCSSMixin, Layer):
             {"label": f"  {text.legend_cluster}", "fill": "rgba(255, 153, 0, 0.85)",
              "stroke": "#884400", "kind": "circle"},
         )
-
-
-# Starts the download of a published payload; "URL" is replaced by the payload's URL (JSON).
-# Fetches the .gz copy beside it (`app_pages.common.publish_static`) and unpacks it where the
-# browser can (DecompressionStream: Chromium 80, Firefox 113, Safari 16.4), else the .bin.
-_PREFETCH_JS = """(function (url) {
-  var prefetched = window.geoaqPrefetch = window.geoaqPrefetch || {};
-  function get(address, gzipped) {
-    return fetch(address, {cache: 'force-cache'}).then(function (response) {
-      if (!response.ok) throw new Error(response.status + ' ' + address);
-      if (!gzipped) return response.arrayBuffer();
-      var unpacked = response.body.pipeThrough(new DecompressionStream('gzip'));
-      return new Response(unpacked).arrayBuffer();
-    });
-  }
-  prefetched[url] = typeof DecompressionStream === 'function'
-    ? get(url + '.gz', true).catch(function () { return get(url, false); })
-    : get(url, false);
-  prefetched[url].catch(function () {});  // a failure is reported by the layer
-})(URL);"""
-
-
-def prefetch_script_url(url: str) -> str:
-    """A ``data:`` script that starts downloading the payload at `url` and keeps the promise
-    of its bytes in ``window.geoaqPrefetch[url]``, where the layer's script looks first.
-
-    streamlit-folium loads a map's scripts one after another before running the map's own
-    script; listed first among the layer's, this one overlaps the download with the rest.
-    Inline, so it costs no request of its own and fetches nothing from elsewhere.
-    """
-    script = _PREFETCH_JS.replace("URL", json.dumps(url))
-    return "data:text/javascript;charset=utf-8," + urllib.parse.quote(script, safe="")
-
-
-def _script_json(value: Any) -> str:
-    """JSON safe inside an HTML <script> element (no "</", no U+2028/2029 surprises)."""
-    text = json.dumps(value, ensure_ascii=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))

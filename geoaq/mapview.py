@@ -12,6 +12,7 @@ import html
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -27,6 +28,7 @@ from jinja2 import Template
 
 from geoaq import coords
 from geoaq.assets import localize_assets
+from geoaq.file_layer import GeoJsonFileLayer
 from geoaq.i18n import t
 from geoaq.layers import LayerSpec
 
@@ -223,6 +225,16 @@ def layer_feature_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, lang: str,
             },
         })
     return {"type": "FeatureCollection", "features": features}
+
+
+def layer_file(collection: dict[str, Any], spec: LayerSpec) -> bytes:
+    """`collection` as the UTF-8 GeoJSON file a `GeoJsonFileLayer` draws: each feature with
+    its Leaflet style (``_style``) as folium.GeoJson would give it."""
+    style = _style_function(spec)
+    features = [{**feature, "properties": {**feature["properties"], "_style": style(feature)}}
+                for feature in collection["features"]]
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
 
 
 def _style_function(spec: LayerSpec):
@@ -444,12 +456,16 @@ def build_map(
     draw: bool = False,
     remember_view: str | None = None,
     layers: tuple[folium.map.Layer, ...] = (),
+    publish: Callable[[bytes], str | None] | None = None,
 ) -> folium.Map:
     """A folium map of the given layers (in the given order) and overlays, offline-ready.
 
     `bounds` (minx, miny, maxx, maxy) sets the view; by default it fits the layers.
     `layers` are ready-made folium layers (e.g. `geoaq.event_layer.EventLayer`, already on
     the base map's datum) added after the overlays; a `legend` attribute adds legend entries.
+    `publish` serves bytes as a file and returns its URL (None: it can't); given, the
+    registry layers' features travel as files (`geoaq.file_layer.GeoJsonFileLayer`) instead
+    of inside the map's script.
     """
     fmap = _FittedMap(tiles=None, control_scale=True, prefer_canvas=False)
     datum = tiles.datum if tiles is not None else "wgs84"
@@ -464,7 +480,7 @@ def build_map(
     overlays = tuple(Overlay(o.name, shift_collection(o.collection, datum), o.legend, o.radius, o.kind,
                              o.labels) for o in overlays)
     fmap.get_root().header.add_child(folium.Element(_CSS))
-    for spec, gdf in drawn:
+    for order, (spec, gdf) in enumerate(drawn):
         collection = layer_feature_collection(gdf, spec, lang)
         if not collection["features"]:
             continue
@@ -478,6 +494,10 @@ def build_map(
                 continue
             collection = shapes
             group_name = f"{spec.title(lang)} ({len(shapes['features'])})"
+        url = publish(layer_file(collection, spec)) if publish is not None else None
+        if url:
+            GeoJsonFileLayer(url, name=group_name, order=order, radius=spec.style.radius).add_to(fmap)
+            continue
         marker = None
         if spec.style.kind == "circle":
             marker = folium.CircleMarker(radius=spec.style.radius, fill=True)

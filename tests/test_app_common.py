@@ -30,12 +30,12 @@ def test_published_bytes_are_served_under_their_hash(static_dir):
     data = b"\x01\x02packed events"
     url = common.publish_static(data)
     name = hashlib.sha256(data).hexdigest()[:24] + ".bin"
-    assert url == f"/app/static/cache/events/{name}"
-    assert (static_dir / "cache" / "events" / name).read_bytes() == data
+    assert url == f"/app/static/cache/map/{name}"
+    assert (static_dir / "cache" / "map" / name).read_bytes() == data
     # its gzip copy, which the server sends as it is and the browser unpacks
-    assert gzip.decompress((static_dir / "cache" / "events" / f"{name}.gz").read_bytes()) == data
+    assert gzip.decompress((static_dir / "cache" / "map" / f"{name}.gz").read_bytes()) == data
     assert common.publish_static(data) == url  # the same bytes, the same file
-    assert sorted(p.name for p in (static_dir / "cache" / "events").iterdir()) == [name, f"{name}.gz"]
+    assert sorted(p.name for p in (static_dir / "cache" / "map").iterdir()) == [name, f"{name}.gz"]
 
 
 def test_only_the_most_recently_used_files_are_kept(static_dir, monkeypatch):
@@ -43,10 +43,10 @@ def test_only_the_most_recently_used_files_are_kept(static_dir, monkeypatch):
     urls = []
     for i in range(5):
         urls.append(common.publish_static(f"payload {i}".encode()))
-        folder = static_dir / "cache" / "events"
+        folder = static_dir / "cache" / "map"
         for offset, file in enumerate(sorted(folder.iterdir(), key=lambda f: f.stat().st_mtime)):
             os.utime(file, (1_000_000 + offset, 1_000_000 + offset))  # distinct, ordered times
-    kept = {f"/app/static/cache/events/{p.name}" for p in (static_dir / "cache" / "events").iterdir()}
+    kept = {f"/app/static/cache/map/{p.name}" for p in (static_dir / "cache" / "map").iterdir()}
     assert kept == set(urls[-3:]) | {f"{url}.gz" for url in urls[-3:]}
 
 

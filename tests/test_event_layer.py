@@ -150,13 +150,13 @@ def test_a_published_payload_is_fetched_instead_of_inlined():
 
     def publish(data: bytes) -> str:
         published.append(data)
-        return "/app/static/cache/events/abc.bin"
+        return "/app/static/cache/map/abc.bin"
 
     events = _events(300)
     layer = EventLayer(events, name="x", status_labels=LABELS, status_colours=STATUS_COLOURS, publish=publish)
     assert published == [layer.data] and len(layer.data) == 300 * 16
     spec = json.loads(layer.spec_json)
-    assert spec["url"] == "/app/static/cache/events/abc.bin" and layer.data_json == '""'
+    assert spec["url"] == "/app/static/cache/map/abc.bin" and layer.data_json == '""'
     assert decode(spec | {"data": published[0]})["event_id"].tolist() == events["event_id"].tolist()
     html = build_map([], layers=(layer,)).get_root().render()
     assert "fetch(spec.url, " in html and len(html) < 60_000  # the page itself stays small
@@ -167,7 +167,7 @@ def test_a_published_payload_is_fetched_instead_of_inlined():
 
 
 def test_a_published_payload_starts_downloading_before_the_map_script():
-    url = "/app/static/cache/events/abc.bin"
+    url = "/app/static/cache/map/abc.bin"
     layer = EventLayer(_events(30), name="x", status_labels=LABELS, status_colours=STATUS_COLOURS,
                        publish=lambda data: url)
     fmap = build_map([], layers=(layer,))

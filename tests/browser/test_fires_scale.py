@@ -89,11 +89,14 @@ def test_a_season_of_fire_events_is_clustered_and_every_event_reachable(
 
     # the events come packed in a file of their own, not inside the page
     source = frame.evaluate("() => window.geoaqEventLayer.source")
-    assert re.fullmatch(r"/app/static/cache/events/[0-9a-f]{24}\.bin", source)
-    # ... fetched once, as its gzip copy, which the server sends as it is and the browser unpacks
+    assert re.fullmatch(r"/app/static/cache/map/[0-9a-f]{24}\.bin", source)
+    # ... fetched once, as its gzip copy, which the server sends as it is and the browser unpacks;
+    # so do the admin units and control zones beneath them (files of their own too)
     packed = url.rstrip("/") + source + ".gz"
-    assert [u for u in browser_log.requests if "/cache/events/" in u] == [packed]
-    assert browser_log.content_types[packed] == "application/gzip"
+    files = [u for u in browser_log.requests if "/cache/map/" in u]
+    assert packed in files and len(files) == len(set(files)) == 3, files
+    assert all(browser_log.content_types[u] == "application/gzip" for u in files)
+    frame.wait_for_function("() => document.querySelectorAll('.leaflet-pane path.leaflet-interactive').length > 143")
     drawn = frame.evaluate("() => window.geoaqEventLayer.drawn")
     assert drawn["clusters"] > 0 and drawn["clusters"] + drawn["points"] < 500
 
