@@ -125,8 +125,9 @@ fmap = build_map(background, lang=language, tiles=tiles, overlays=overlays, laye
                  publish=publish_static)
 # render=False: st_folium renders the map itself as well; the second whole-page render would
 # only cost time (~0.15 s a run)
-returned = st_folium(fmap, height=520, use_container_width=True, key="fire_map", render=False,
-                     returned_objects=["last_object_clicked_tooltip"])
+with st.container():  # a block of its own: the map's iframe need not wait for the widgets' scripts
+    returned = st_folium(fmap, height=520, use_container_width=True, key="fire_map", render=False,
+                         returned_objects=["last_object_clicked_tooltip"])
 draw_controls()
 draw_filters(counties_known)
 draw_summary(shown, start, end, figures)
