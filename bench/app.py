@@ -18,9 +18,12 @@ One run, same data, same headless Debian chromium:
 
 Bytes transferred are what the servers sent to chromium, counted by a TCP proxy in between
 (so compressed WebSocket frames count as sent, and files the browser has cached not at all).
-"New browser profile" has an empty browser cache; "returning browser" opens the page again in
-the same profile, with Streamlit's own script bundle (~5 MB, served uncompressed and cached
-for a year) already cached.
+The proxy relays every byte through Python threads on the same cores as server and browser,
+which slows the page down by itself; so each case is timed in a visit straight to the server
+and its bytes are counted in a second, identical visit (new profile again) through the proxy,
+whose time is printed too. "New browser profile" has an empty browser cache; "returning
+browser" opens the page again in the same profile, with Streamlit's own script bundle (served
+uncompressed and cached for a year) already cached.
 
     .venv/bin/python bench/app.py [--events 100000] [--peer-timeout 300]
 """
@@ -149,14 +152,24 @@ class Visit:
 
     usable_s: float | None
     complete_s: float | None
-    bytes_received: int
+    bytes_received: int | None  # None: not counted (a visit straight to the server)
     detail: str = ""
+    counted_usable_s: float | None = None  # the same case timed through the counting proxy
 
 
-def visit_geoaq(context, url: str, proxy: ByteCountingProxy, timeout_s: float, events: bool = True) -> Visit:
+def counted(timed: Visit, through_proxy: Visit) -> Visit:
+    """`timed`'s times with the bytes (and the time) of the same case through the proxy."""
+    return Visit(timed.usable_s, timed.complete_s, through_proxy.bytes_received, timed.detail,
+                 through_proxy.usable_s)
+
+
+def visit_geoaq(context, url: str, proxy: ByteCountingProxy | None, timeout_s: float,
+                events: bool = True) -> Visit:
     """Open the fires page at `url` in `context`; time until its events are drawn (or, for a
-    period without events, until its map is ready)."""
-    proxy.reset()
+    period without events, until its map is ready). With `proxy` (`url` pointing at it), count
+    the bytes it relays."""
+    if proxy is not None:
+        proxy.reset()
     page = context.new_page()
     served: list[str] = []  # URLs that came over the network, not from the browser's cache
     page.on("response", lambda r: served.append(r.url) if not r.from_service_worker else None)
@@ -174,12 +187,13 @@ def visit_geoaq(context, url: str, proxy: ByteCountingProxy, timeout_s: float, e
     cached = set(page.evaluate(
         "() => performance.getEntriesByType('resource').filter(r => r.transferSize === 0).map(r => r.name)"))
     page.close()
+    received = proxy.to_browser if proxy is not None else None
     raw, gzipped = streamlit_bundle_sizes([u for u in served if u not in cached])
     bundle = f"Streamlit's own files {raw / 1e6:.2f} MB of it ({gzipped / 1e6:.2f} MB if a reverse proxy gzipped them)"
     if not events:
-        return Visit(usable, complete, proxy.to_browser, f"no events in the period; {bundle}")
+        return Visit(usable, complete, received, f"no events in the period; {bundle}")
     browser_ms = marks["geoaq-events-drawn"] - marks["geoaq-events-start"]
-    return Visit(usable, complete, proxy.to_browser,
+    return Visit(usable, complete, received,
                  f"first view {drawn['clusters']} clusters + {drawn['points']} points; "
                  f"decode+index+draw in the browser {browser_ms:.0f} ms; {bundle}")
 
@@ -234,18 +248,20 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def visit_plain(context, folder: Path, markers: int, timeout_s: float) -> Visit:
-    """Open the plain folium page (local HTTP server behind the proxy); time until every marker is on."""
+def visit_plain(context, folder: Path, markers: int, timeout_s: float, count_bytes: bool) -> Visit:
+    """Open the plain folium page (local HTTP server, with `count_bytes` behind the counting
+    proxy); time until every marker is on."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    proxy = ByteCountingProxy(server.server_port)
+    proxy = ByteCountingProxy(server.server_port) if count_bytes else None
+    port = proxy.port if proxy is not None else server.server_port
     page = context.new_page()
     t0 = time.perf_counter()
     seconds: float | None = None
     detail = ""
     try:
-        page.goto(f"http://127.0.0.1:{proxy.port}/plain.html", timeout=timeout_s * 1000, wait_until="load")
+        page.goto(f"http://127.0.0.1:{port}/plain.html", timeout=timeout_s * 1000, wait_until="load")
         page.wait_for_function(
             f"""() => {{ const m = Object.values(window).find(v => v instanceof L.Map);
                         let n = 0; if (m) m.eachLayer(l => {{ if (l instanceof L.CircleMarker) n++; }});
@@ -255,8 +271,9 @@ def visit_plain(context, folder: Path, markers: int, timeout_s: float) -> Visit:
     except Exception as exc:  # a timeout is a result here, not a failure
         detail = f"not usable within {timeout_s:.0f} s ({type(exc).__name__})"
     page.close()
-    received = proxy.to_browser
-    proxy.close()
+    received = proxy.to_browser if proxy is not None else None
+    if proxy is not None:
+        proxy.close()
     server.shutdown()
     return Visit(seconds, seconds, received, detail)
 
@@ -282,21 +299,34 @@ def main() -> None:
     proxy = ByteCountingProxy(int(url.rsplit(":", 1)[1].strip("/")))
     visits: dict[str, Visit] = {}
     try:
-        page_url = f"http://127.0.0.1:{proxy.port}/fires?start={fixture.start}&end={fixture.end}"
+        period = f"fires?start={fixture.start}&end={fixture.end}"
+        empty = f"fires?start={EMPTY_DAY}&end={EMPTY_DAY}"
+        via_proxy = f"http://127.0.0.1:{proxy.port}/"
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
-            visits["geoaq, first visit to a fresh server"] = visit_geoaq(fresh, page_url, proxy, 600)
+
+            def new_profile():
+                return browser.new_context(viewport={"width": 1400, "height": 1000})
+
+            fresh = new_profile()
+            visits["geoaq, first visit to a fresh server"] = visit_geoaq(fresh, url + period, None, 600)
             fresh.close()
-            fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
-            visits["geoaq, new browser profile"] = visit_geoaq(fresh, page_url, proxy, 120)
-            visits["geoaq, returning browser (cache)"] = visit_geoaq(fresh, page_url, proxy, 120)
-            fresh.close()
+            timed, through = new_profile(), new_profile()
+            first = visit_geoaq(timed, url + period, None, 120)
+            first_counted = visit_geoaq(through, via_proxy + period, proxy, 120)
+            visits["geoaq, new browser profile"] = counted(first, first_counted)
+            again = visit_geoaq(timed, url + period, None, 120)
+            again_counted = visit_geoaq(through, via_proxy + period, proxy, 120)
+            visits["geoaq, returning browser (cache)"] = counted(again, again_counted)
+            timed.close()
+            through.close()
             # the floor: the same page and map with nothing to draw, new profile again
-            empty_url = f"http://127.0.0.1:{proxy.port}/fires?start={EMPTY_DAY}&end={EMPTY_DAY}"
-            fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
-            visits["same page, no events, new profile"] = visit_geoaq(fresh, empty_url, proxy, 120, events=False)
-            fresh.close()
+            timed, through = new_profile(), new_profile()
+            floor = visit_geoaq(timed, url + empty, None, 120, events=False)
+            visits["same page, no events, new profile"] = counted(
+                floor, visit_geoaq(through, via_proxy + empty, proxy, 120, events=False))
+            timed.close()
+            through.close()
             if args.no_peer:
                 browser.close()
                 return report(visits, None, 0.0, args.peer_timeout)
@@ -307,9 +337,11 @@ def main() -> None:
             html_mb = (work / "plain.html").stat().st_size / 1e6
             print(f"plain folium page: {markers:,} CircleMarkers, {html_mb:.1f} MB of HTML, "
                   f"{build_s:.1f} s to build in Python")
-            peer = browser.new_context(viewport={"width": 1400, "height": 1000})
-            plain = visit_plain(peer, work, markers, args.peer_timeout)
+            peer, peer_counted = new_profile(), new_profile()
+            plain = counted(visit_plain(peer, work, markers, args.peer_timeout, count_bytes=False),
+                            visit_plain(peer_counted, work, markers, args.peer_timeout, count_bytes=True))
             peer.close()
+            peer_counted.close()
             browser.close()
     finally:
         proxy.close()
@@ -327,11 +359,15 @@ def report(visits: dict[str, Visit], plain: Visit | None, build_s: float, peer_t
         return f"{value:6.2f} s" if value is not None else "   n/a  "
 
     for name, visit in visits.items():
-        print(f"{name:<38} map usable {seconds(visit.usable_s)}  page complete {seconds(visit.complete_s)}  "
-              f"received {visit.bytes_received / 1e6:6.2f} MB  {visit.detail}")
+        received = f"{visit.bytes_received / 1e6:6.2f} MB" if visit.bytes_received is not None else "   (not counted)"
+        proxied = (f" (through the counting proxy {visit.counted_usable_s:.2f} s)"
+                   if visit.counted_usable_s is not None else "")
+        print(f"{name:<38} map usable {seconds(visit.usable_s)}{proxied}  page complete "
+              f"{seconds(visit.complete_s)}  received {received}  {visit.detail}")
     if plain is None:
         return
-    print(f"{'plain folium, browser only':<38} map usable {seconds(plain.usable_s)}  "
+    proxied = f" (through the counting proxy {seconds(plain.counted_usable_s).strip()})"
+    print(f"{'plain folium, browser only':<38} map usable {seconds(plain.usable_s)}{proxied}  "
           f"received {plain.bytes_received / 1e6:6.2f} MB  {plain.detail}")
     peer_total = (build_s + plain.usable_s) if plain.usable_s is not None else None
     print(f"{'plain folium, Python build + browser':<38} map usable {seconds(peer_total)}")
