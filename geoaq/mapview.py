@@ -8,10 +8,12 @@ queries the database; the app reads the layers and passes them in.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
 import math
 import os
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -235,6 +237,33 @@ def layer_file(collection: dict[str, Any], spec: LayerSpec) -> bytes:
                 for feature in collection["features"]]
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
                       separators=(",", ":")).encode("utf-8")
+
+
+_LAYER_FILES: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
+_LAYER_FILES_KEPT = 32
+
+
+def _layer_file_of(gdf: gpd.GeoDataFrame, spec: LayerSpec, lang: str) -> tuple[bytes, int]:
+    """`layer_file` of the frame as drawn (and its feature count), remembered by content.
+
+    The same layers are drawn on every rerun and visit; making their popups and GeoJSON again
+    (~60 ms for the Luoyang admin units and zones) would delay each page's map. The key is a
+    hash of the frame's values and shapes, never its identity, so a changed frame is redrawn.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"{spec.name}|{lang}|{DISPLAY_TOLERANCE_M}|{DISPLAY_DECIMALS}".encode())
+    digest.update(pd.util.hash_pandas_object(gdf.drop(columns=gdf.geometry.name).astype(str),
+                                             index=False).to_numpy().tobytes())
+    for wkb in shapely.to_wkb(gdf.geometry.to_numpy()):
+        digest.update(wkb or b"-")
+    key = digest.hexdigest()
+    if key not in _LAYER_FILES:
+        collection = layer_feature_collection(gdf, spec, lang)
+        _LAYER_FILES[key] = (layer_file(collection, spec), len(collection["features"]))
+        while len(_LAYER_FILES) > _LAYER_FILES_KEPT:
+            _LAYER_FILES.popitem(last=False)
+    _LAYER_FILES.move_to_end(key)
+    return _LAYER_FILES[key]
 
 
 def _style_function(spec: LayerSpec):
@@ -481,6 +510,15 @@ def build_map(
                              o.labels) for o in overlays)
     fmap.get_root().header.add_child(folium.Element(_CSS))
     for order, (spec, gdf) in enumerate(drawn):
+        if publish is not None and not spec.style.cluster:
+            data, count = _layer_file_of(gdf, spec, lang)
+            if not count:
+                continue
+            url = publish(data)
+            if url:
+                GeoJsonFileLayer(url, name=f"{spec.title(lang)} ({count})", order=order,
+                                 radius=spec.style.radius).add_to(fmap)
+                continue
         collection = layer_feature_collection(gdf, spec, lang)
         if not collection["features"]:
             continue

@@ -89,3 +89,24 @@ def test_the_prefetch_script_names_its_file_and_its_gzip_copy():
 def test_a_layer_order_outside_the_panes_is_refused():
     with pytest.raises(ValueError, match="order must be 0..99"):
         GeoJsonFileLayer("/x.bin", name="x", order=100)
+
+
+def test_a_layer_file_is_made_once_for_the_same_content_and_again_when_it_changes(registry, zones, monkeypatch):
+    import geoaq.mapview as mapview
+
+    made = []
+    real = mapview.layer_feature_collection
+    monkeypatch.setattr(mapview, "layer_feature_collection", lambda *a, **k: made.append(1) or real(*a, **k))
+    monkeypatch.setattr(mapview, "_LAYER_FILES", type(mapview._LAYER_FILES)())
+    published, publish = _publisher()
+    spec = registry["control_zones"]
+    build_map([(spec, zones)], lang="zh", publish=publish)
+    build_map([(spec, zones.copy())], lang="zh", publish=publish)  # same content, another frame
+    assert len(made) == 1 and len(set(published.values())) == 1
+    renamed = zones.assign(name=["城区禁煤区", "新名字"])
+    build_map([(spec, renamed)], lang="zh", publish=publish)
+    moved = zones.assign(geometry=zones.geometry.translate(0.01, 0))
+    build_map([(spec, moved)], lang="zh", publish=publish)
+    build_map([(spec, zones)], lang="en", publish=publish)
+    assert len(made) == 4 and len(set(published.values())) == 4
+    assert "新名字" in list(published.values())[2].decode("utf-8")
