@@ -52,8 +52,7 @@ def prefetch_script_url(url: str) -> str:
     its bytes in ``window.geoaqPrefetch[url]``, where the layers' scripts look first.
 
     streamlit-folium loads a map's scripts one after another before running the map's own
-    script; listed first (`geoaq.mapview.build_map` puts it before Leaflet), this one overlaps
-    the download with all the rest.
+    script; listed among a layer's scripts, this one overlaps the download with the rest.
     Inline, so it costs no request of its own and fetches nothing from elsewhere.
     """
     script = _PREFETCH_JS.replace("URL", json.dumps(url))

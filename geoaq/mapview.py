@@ -594,12 +594,6 @@ def build_map(
         fmap.location, fmap.options["zoom"] = [35.0, 105.0], 4
     if remember_view:  # after fit_bounds, so a remembered view wins
         RememberView(remember_view).add_to(fmap)
-    # the inline scripts that start downloading published map data go first, even before
-    # Leaflet: streamlit-folium loads a map's scripts one after another
-    starters = [link for element in fmap._children.values() for link in getattr(element, "default_js", ())
-                if link[1].startswith("data:")]
-    if starters:
-        fmap.default_js = [*starters, *fmap.default_js]
     return localize_assets(fmap)
 
 

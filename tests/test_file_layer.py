@@ -110,19 +110,3 @@ def test_a_layer_file_is_made_once_for_the_same_content_and_again_when_it_change
     build_map([(spec, zones)], lang="en", publish=publish)
     assert len(made) == 4 and len(set(published.values())) == 4
     assert "新名字" in list(published.values())[2].decode("utf-8")
-
-
-def test_the_downloads_start_before_any_library_loads(registry, zones, monkeypatch):
-    import streamlit_folium
-
-    captured: dict = {}
-    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: captured.update(kw))
-    _, publish = _publisher()
-    fmap = build_map([(registry["control_zones"], zones)], lang="zh", publish=publish)
-    streamlit_folium.st_folium(fmap, returned_objects=[])
-    js = captured["js_links"]
-    assert js[0].startswith("data:text/javascript") and js[1] == "/app/static/vendor/leaflet/dist/leaflet.js"
-    assert len(js) == len(set(js)) == 2  # listed once
-    html = fmap.get_root().render()
-    assert html.count("data:text/javascript") == 1
-    assert html.index("data:text/javascript") < html.index("leaflet/dist/leaflet.js")
