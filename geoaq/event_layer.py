@@ -11,7 +11,8 @@ the page answers. Here instead:
   packed little-endian: 16 bytes an event, 1.6 MB for 100,000. Given a `publish` callable
   (the app's writes ``static/cache/map/<sha256>.bin`` and a gzip copy beside it), the
   bytes go to the browser as a file of their own — gzipped, kept in the browser's cache, their
-  download started before Leaflet has loaded (:func:`prefetch_script_url`) — and the page's
+  download started right after Leaflet's, before the map's other scripts
+  (`geoaq.file_layer.prefetch_script_url`) — and the page's
   own script stays a few kB; else they are inlined as base64. Ids
   that do not have the usual ``FE-YYYYMMDD-xxxxxxxx`` form of their own day are sent as a
   list of strings instead, so any id survives.
@@ -391,7 +392,7 @@ class EventLayer(JSCSSMixin, Layer):
         # Published, the bytes reach the browser as a file (gzipped, cacheable) and the page
         # stays small; else inline as base64 in the map's script.
         payload["url"] = publish(self.data) if publish is not None and self.data else None
-        if payload["url"]:  # the download starts before Leaflet's own script has loaded
+        if payload["url"]:  # the download starts before the map's other scripts load
             self.default_js = [("geoaq_events_prefetch", prefetch_script_url(payload["url"])),
                                *type(self).default_js]
         # JSON in a <script>: "</" must not close it, whatever a county is called

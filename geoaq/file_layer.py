@@ -1,5 +1,5 @@
 """Map data that travels as files of their own: a GeoJSON layer fetched by URL, and the script
-that starts such downloads before Leaflet has even loaded.
+that starts such downloads while the map's other scripts load.
 
 Why: folium writes a GeoJSON layer's features into the map's script. For the 火点核查 page's
 background (143 admin units and the control zones, ~0.5 MB) that script is rebuilt, templated,
