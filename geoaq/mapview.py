@@ -239,6 +239,13 @@ def layer_file(collection: dict[str, Any], spec: LayerSpec) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
+def _file_layer(publish: Callable[[bytes], str | None], data: bytes, name: str, order: int,
+                spec: LayerSpec) -> GeoJsonFileLayer | None:
+    """A layer drawing `data` once published, or None where it cannot be published."""
+    url = publish(data)
+    return GeoJsonFileLayer(url, name=name, order=order, radius=spec.style.radius) if url else None
+
+
 _LAYER_FILES: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
 _LAYER_FILES_KEPT = 32
 
@@ -514,10 +521,9 @@ def build_map(
             data, count = _layer_file_of(gdf, spec, lang)
             if not count:
                 continue
-            url = publish(data)
-            if url:
-                GeoJsonFileLayer(url, name=f"{spec.title(lang)} ({count})", order=order,
-                                 radius=spec.style.radius).add_to(fmap)
+            published = _file_layer(publish, data, f"{spec.title(lang)} ({count})", order, spec)
+            if published is not None:
+                published.add_to(fmap)
                 continue
         collection = layer_feature_collection(gdf, spec, lang)
         if not collection["features"]:
@@ -532,10 +538,12 @@ def build_map(
                 continue
             collection = shapes
             group_name = f"{spec.title(lang)} ({len(shapes['features'])})"
-        url = publish(layer_file(collection, spec)) if publish is not None else None
-        if url:
-            GeoJsonFileLayer(url, name=group_name, order=order, radius=spec.style.radius).add_to(fmap)
-            continue
+            # (a layer without clusters was offered for publishing above, already)
+            published = (_file_layer(publish, layer_file(collection, spec), group_name, order, spec)
+                         if publish is not None else None)
+            if published is not None:
+                published.add_to(fmap)
+                continue
         marker = None
         if spec.style.kind == "circle":
             marker = folium.CircleMarker(radius=spec.style.radius, fill=True)
