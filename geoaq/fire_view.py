@@ -147,13 +147,17 @@ def events_on_map(checked: pd.DataFrame, detections: pd.DataFrame | None, lang: 
         return (events_overlay(checked, detections, lang),), ()
     title = "火点事件" if lang == "zh" else "Fire events"
     name = f"{title}（{len(checked):,}）" if lang == "zh" else f"{title} ({len(checked):,})"
-    layer = EventLayer(checked, name=name, lang=lang, datum=datum,
-                       status_labels={s: STATUS_LABELS[s][lang] for s in STATUS_COLOURS},
+    layer = EventLayer(checked, name=name, lang=lang, datum=datum, status_labels=_status_labels(lang),
                        status_colours=STATUS_COLOURS, publish=publish, packed=packed)
     return (), (layer,)
 
 
 def layer_payload(checked: pd.DataFrame, lang: str = "zh", datum: str = "wgs84") -> dict:
     """The compact layer's packed events for `checked` (what `events_on_map` would pack)."""
-    return pack_for_map(checked, status_labels={s: STATUS_LABELS[s][lang] for s in STATUS_COLOURS},
-                        status_colours=STATUS_COLOURS, datum=datum)
+    return pack_for_map(checked, status_labels=_status_labels(lang), status_colours=STATUS_COLOURS,
+                        datum=datum)
+
+
+def _status_labels(lang: str) -> dict[str, str]:
+    """Each status's label in `lang`, in the layer's colour order."""
+    return {s: STATUS_LABELS[s][lang] for s in STATUS_COLOURS}
