@@ -2,7 +2,7 @@
 
 One run, same data, same headless Debian chromium:
 
-* **geoaq**: ``streamlit run app.py`` on the database of `bench/fixtures_events.py` (the
+* **geoaq**: ``python -m geoaq.serve`` (``streamlit run app.py`` as ``make run`` starts it) on the database of `bench/fixtures_events.py` (the
   Luoyang demo plus a generated season of 100,000 fire events, loaded through ingest), the
   fires page opened for the whole season by its link (``?start=…&end=…``). *Usable* is when
   the map has drawn its first view of the events (clusters and points on canvas) and the
@@ -113,12 +113,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_streamlit(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """``streamlit run app.py`` on `db`; returns the process and its base URL once healthy."""
+GEOAQ_SERVE = [str(ROOT / ".venv" / "bin" / "python"), "-m", "geoaq.serve"]  # as `make run` starts it
+STREAMLIT_RUN = [str(ROOT / ".venv" / "bin" / "streamlit"), "run", str(ROOT / "app.py")]  # Nagle's algorithm on
+
+
+def start_streamlit(db: Path, log: Path, launcher: list[str] = GEOAQ_SERVE) -> tuple[subprocess.Popen, str]:
+    """The app (started by `launcher`) on `db`; returns the process and its base URL once healthy."""
     port = _free_port()
-    streamlit = ROOT / ".venv" / "bin" / "streamlit"
     proc = subprocess.Popen(
-        [str(streamlit), "run", str(ROOT / "app.py"), "--server.headless", "true", "--server.port", str(port),
+        [*launcher, "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
         cwd=ROOT, env={**os.environ, "GEOAQ_DB": str(db)}, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"

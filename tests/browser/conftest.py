@@ -1,7 +1,8 @@
 """Fixtures that drive Debian's headless chromium against a real `streamlit run`.
 
 * ``chromium_path``: the system chromium (``apt-get install chromium``);
-* ``streamlit_app``: a factory starting ``streamlit run SCRIPT`` on a free port;
+* ``streamlit_app``: a factory starting ``streamlit run SCRIPT`` on a free port, through
+  ``python -m geoaq.serve`` as ``make run`` does;
 * ``page`` (+ ``browser_log``): a Playwright page whose requests, failed responses and
   console errors are recorded, and which leaves a screenshot in
   ``test-output/screenshots/<test name>.png``.
@@ -22,6 +23,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -153,7 +155,8 @@ def streamlit_app(
 ) -> Iterator[StreamlitFactory]:
     """Factory: ``streamlit_app(script, env=None, base_url_path="") -> base URL``.
 
-    Runs ``.venv/bin/streamlit run SCRIPT`` headless on a free port, with the repo root as
+    Runs ``.venv/bin/python -m geoaq.serve SCRIPT`` (``streamlit run`` without Nagle's
+    algorithm, as ``make run`` starts the app) headless on a free port, with the repo root as
     working directory (so ``.streamlit/config.toml`` applies) and ``env`` added to the
     environment, after putting the vendored map assets into the ``static/`` Streamlit will
     serve (see the module docstring). Returns e.g. ``http://127.0.0.1:PORT/`` (plus the
@@ -162,9 +165,9 @@ def streamlit_app(
     ``test-output/streamlit-<test name>-<n>.log``.
     """
     started: list[subprocess.Popen[bytes]] = []
-    streamlit = REPO_ROOT / ".venv" / "bin" / "streamlit"
-    if not streamlit.exists():
-        streamlit = Path("streamlit")
+    python = REPO_ROOT / ".venv" / "bin" / "python"
+    if not python.exists():
+        python = Path(sys.executable)
 
     def start(
         script: str | Path, env: Mapping[str, str] | None = None, base_url_path: str = ""
@@ -179,9 +182,10 @@ def streamlit_app(
             _unavailable(str(exc))
         port = _free_port()
         base_path = base_url_path.strip("/")
-        cmd = [
-            str(streamlit),
-            "run",
+        cmd = [  # as `make run` starts the app: geoaq.serve switches Nagle's algorithm off
+            str(python),
+            "-m",
+            "geoaq.serve",
             str(script),
             "--server.headless",
             "true",

@@ -1,0 +1,121 @@
+"""The app started by ``python -m geoaq.serve`` (`make run`) vs plain ``streamlit run``, one run.
+
+Streamlit's server leaves Nagle's algorithm on for its connections (see `geoaq.serve`); each
+response on a kept-alive connection then waits for the client's delayed ACK. Both servers run
+the app on `bench/app.py`'s 100,000-event database, side by side, and this prints:
+
+* **HTTP**: milliseconds per request for 60 of Streamlit's script files fetched one after
+  another on one kept-alive connection (what a browser does, six connections at a time);
+* **browser**: seconds until the 火点核查 page's map is usable (as in `bench/app.py`) in a new
+  headless-chromium profile, `--visits` visits to each server, alternating;
+
+with the ratios geoaq.serve / streamlit run.
+
+    .venv/bin/python bench/serve.py [--visits 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import importlib.util
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import streamlit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from fixtures_events import events_db  # noqa: E402
+
+
+def _load(name: str, path: Path):
+    """A bench script as a module (``app`` is also the Streamlit entry point at the root)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench_app = _load("bench_app", ROOT / "bench" / "app.py")
+timeline = _load("bench_app_timeline", ROOT / "bench" / "app_timeline.py")
+STATIC_JS = Path(streamlit.__file__).parent / "static" / "static" / "js"  # the scripts a browser fetches
+
+
+def keepalive_ms(url: str, files: list[str], rounds: int = 3) -> float:
+    """Median over `rounds` of the mean milliseconds per GET of `files` on one connection."""
+    host, port = url.split("//")[1].strip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    per_request = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for name in files:
+            connection.request("GET", f"/static/js/{name}")
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"GET /static/js/{name}: HTTP {response.status}")
+        per_request.append((time.perf_counter() - start) * 1000 / len(files))
+    connection.close()
+    return statistics.median(per_request)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--visits", type=int, default=7, help="new-profile visits to each server")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    fixture = events_db(bench_app.CACHE, 100_000)
+    work = Path(tempfile.mkdtemp(prefix="geoaq-bench-serve-"))
+    launchers = {"geoaq.serve": bench_app.GEOAQ_SERVE, "streamlit run": bench_app.STREAMLIT_RUN}
+    servers = {}
+    try:
+        for label, launcher in launchers.items():
+            servers[label] = bench_app.start_streamlit(fixture.db, work / f"{label.replace(' ', '_')}.log", launcher)
+        files = sorted(path.name for path in STATIC_JS.glob("*.js"))[:60]
+        http_ms = {label: keepalive_ms(url, files) for label, (_, url) in servers.items()}
+        usable: dict[str, list[float]] = {label: [] for label in servers}
+        page = f"fires?start={fixture.start}&end={fixture.end}"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=bench_app.CHROMIUM, headless=True,
+                                                 args=bench_app.CHROMIUM_ARGS)
+            for _, url in servers.values():  # each server's caches filled first
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                timeline.visit(context, url + page, "first visit", quiet=True)
+                context.close()
+            for number in range(args.visits):
+                order = list(servers) if number % 2 == 0 else list(servers)[::-1]
+                for label in order:
+                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    usable[label].append(timeline.visit(context, servers[label][1] + page, label, quiet=True))
+                    context.close()
+            browser.close()
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait(timeout=20)
+
+    ours, peer = "geoaq.serve", "streamlit run"
+    print(f"\nHTTP, {len(files)} script files on one kept-alive connection (ms per request, median of 3):")
+    for label in servers:
+        print(f"  {label:14s} {http_ms[label]:7.2f} ms")
+    print(f"  ratio geoaq.serve / streamlit run: {http_ms[ours] / http_ms[peer]:.3f}")
+    print(f"\nfires page, 100,000 events, new browser profile, {args.visits} visits each (map usable, s):")
+    for label in servers:
+        times = usable[label]
+        print(f"  {label:14s} median {statistics.median(times):.2f} s, {min(times):.2f}–{max(times):.2f} s, "
+              f"{sum(t < 2.0 for t in times)} of {len(times)} under 2 s")
+    print(f"  ratio of medians geoaq.serve / streamlit run: "
+          f"{statistics.median(usable[ours]) / statistics.median(usable[peer]):.2f}")
+
+
+if __name__ == "__main__":
+    main()
