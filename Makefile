@@ -67,6 +67,7 @@ bench: setup-dev
 	$(BIN)/python bench/aq.py
 	$(BIN)/python bench/routes.py
 	$(BIN)/python bench/app.py
+	$(BIN)/python bench/serve.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor test-output .pytest_cache .ruff_cache
