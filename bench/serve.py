@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import importlib.util
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import streamlit
 
@@ -31,27 +31,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import app_timeline as timeline  # noqa: E402
 from fixtures_events import events_db  # noqa: E402
 
-
-def _load(name: str, path: Path):
-    """A bench script as a module (``app`` is also the Streamlit entry point at the root)."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench_app = _load("bench_app", ROOT / "bench" / "app.py")
-timeline = _load("bench_app_timeline", ROOT / "bench" / "app_timeline.py")
+bench_app = timeline.bench_app  # bench/app.py, loaded once by the timeline
 STATIC_JS = Path(streamlit.__file__).parent / "static" / "static" / "js"  # the scripts a browser fetches
 
 
 def keepalive_ms(url: str, files: list[str], rounds: int = 3) -> float:
     """Median over `rounds` of the mean milliseconds per GET of `files` on one connection."""
-    host, port = url.split("//")[1].strip("/").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    address = urlsplit(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
     per_request = []
     for _ in range(rounds):
         start = time.perf_counter()
