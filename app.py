@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import PAGES
 from geoaq.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 st.set_page_config(page_title="geoaq · 大气污染防治一张图", page_icon="🗺️", layout="wide")
@@ -17,11 +18,8 @@ language = st.sidebar.radio(
     key="lang",
 )
 pages = [
-    st.Page("app_pages/map.py", title=t("page_map", language), icon="🗺️", url_path="map", default=True),
-    st.Page("app_pages/fires.py", title=t("page_fires", language), icon="🔥", url_path="fires"),
-    st.Page("app_pages/compliance.py", title=t("page_compliance", language), icon="✅", url_path="compliance"),
-    st.Page("app_pages/air_quality.py", title=t("page_air_quality", language), icon="🌫️", url_path="air-quality"),
-    st.Page("app_pages/data.py", title=t("page_data", language), icon="🗂️", url_path="data"),
-    st.Page("app_pages/routes.py", title=t("page_routes", language), icon="🚗", url_path="routes"),
+    st.Page(page.script, title=t(page.title_key, language), icon=page.icon, url_path=page.url_path,
+            default=number == 0)
+    for number, page in enumerate(PAGES)
 ]
 st.navigation(pages).run()

@@ -1,15 +1,17 @@
 """The app started by ``python -m geoaq.serve`` (`make run`) vs plain ``streamlit run``, one run.
 
-Streamlit's server leaves Nagle's algorithm on for its connections (see `geoaq.serve`); each
-response on a kept-alive connection then waits for the client's delayed ACK. Both servers run
-the app on `bench/app.py`'s 100,000-event database, side by side, and this prints:
+`geoaq.serve` changes two things in Streamlit's server: Nagle's algorithm off on its
+connections (Streamlit leaves it on, so each response on a kept-alive connection waits for the
+client's delayed ACK), and the element scripts preloaded by the index page (`geoaq.preload`).
+Three servers run the app on `bench/app.py`'s 100,000-event database side by side: geoaq.serve,
+the socket fix alone, and plain ``streamlit run``. This prints:
 
 * **HTTP**: milliseconds per request for 60 of Streamlit's script files fetched one after
   another on one kept-alive connection (what a browser does, six connections at a time);
 * **browser**: seconds until the 火点核查 page's map is usable (as in `bench/app.py`) in a new
-  headless-chromium profile, `--visits` visits to each server, alternating;
+  headless-chromium profile, `--visits` visits to each server, in turn;
 
-with the ratios geoaq.serve / streamlit run.
+with the ratios of geoaq.serve to plain streamlit run and to the socket fix alone.
 
     .venv/bin/python bench/serve.py [--visits 7]
 """
@@ -35,6 +37,9 @@ import app_timeline as timeline  # noqa: E402
 from fixtures_events import events_db  # noqa: E402
 
 bench_app = timeline.bench_app  # bench/app.py, loaded once by the timeline
+SOCKET_FIX_ONLY = [bench_app.GEOAQ_SERVE[0], "-c", (
+    "import sys; from geoaq import serve; from streamlit.web import cli; serve.install_socket_fix(); "
+    "sys.argv = ['streamlit', *serve.run_arguments(sys.argv[1:])]; sys.exit(cli.main())")]
 STATIC_JS = Path(streamlit.__file__).parent / "static" / "static" / "js"  # the scripts a browser fetches
 
 
@@ -65,7 +70,8 @@ def main() -> None:
 
     fixture = events_db(bench_app.CACHE, 100_000)
     work = Path(tempfile.mkdtemp(prefix="geoaq-bench-serve-"))
-    launchers = {"geoaq.serve": bench_app.GEOAQ_SERVE, "streamlit run": bench_app.STREAMLIT_RUN}
+    launchers = {"geoaq.serve": bench_app.GEOAQ_SERVE, "socket fix only": SOCKET_FIX_ONLY,
+                 "streamlit run": bench_app.STREAMLIT_RUN}
     servers = {}
     try:
         for label, launcher in launchers.items():
@@ -82,7 +88,7 @@ def main() -> None:
                 timeline.visit(context, url + page, "first visit", quiet=True)
                 context.close()
             for number in range(args.visits):
-                order = list(servers) if number % 2 == 0 else list(servers)[::-1]
+                order = list(servers)[number % len(servers):] + list(servers)[:number % len(servers)]
                 for label in order:
                     context = browser.new_context(viewport={"width": 1400, "height": 1000})
                     usable[label].append(timeline.visit(context, servers[label][1] + page, label, quiet=True))
@@ -93,18 +99,19 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=20)
 
-    ours, peer = "geoaq.serve", "streamlit run"
+    ours, peer, socket_fix = "geoaq.serve", "streamlit run", "socket fix only"
     print(f"\nHTTP, {len(files)} script files on one kept-alive connection (ms per request, median of 3):")
     for label in servers:
-        print(f"  {label:14s} {http_ms[label]:7.2f} ms")
+        print(f"  {label:16s} {http_ms[label]:7.2f} ms")
     print(f"  ratio geoaq.serve / streamlit run: {http_ms[ours] / http_ms[peer]:.3f}")
     print(f"\nfires page, 100,000 events, new browser profile, {args.visits} visits each (map usable, s):")
     for label in servers:
         times = usable[label]
-        print(f"  {label:14s} median {statistics.median(times):.2f} s, {min(times):.2f}–{max(times):.2f} s, "
+        print(f"  {label:16s} median {statistics.median(times):.2f} s, {min(times):.2f}–{max(times):.2f} s, "
               f"{sum(t < 2.0 for t in times)} of {len(times)} under 2 s")
-    print(f"  ratio of medians geoaq.serve / streamlit run: "
-          f"{statistics.median(usable[ours]) / statistics.median(usable[peer]):.2f}")
+    for other in (peer, socket_fix):
+        print(f"  ratio of medians geoaq.serve / {other}: "
+              f"{statistics.median(usable[ours]) / statistics.median(usable[other]):.2f}")
 
 
 if __name__ == "__main__":

@@ -1,23 +1,35 @@
-"""Start the Streamlit app with Nagle's algorithm off on its connections (``python -m geoaq.serve``).
+"""Start the Streamlit app on a server mended for speed (``python -m geoaq.serve``).
 
-Streamlit's Starlette server (1.67) binds its listening socket itself, created without a
+Two changes to how Streamlit 1.67 serves the app, each measured by ``bench/serve.py``:
+
+* Nagle's algorithm off on every connection. Streamlit's Starlette server (1.67) binds its listening socket itself, created without a
 protocol number, and asyncio only switches Nagle's algorithm off (``TCP_NODELAY``) on accepted
 sockets whose protocol is TCP. So every response on a kept-alive connection, written as headers
 then body, waits for the browser's delayed ACK: about 40 ms each on Linux. A new browser fetches
 some 60 of Streamlit's script files that way, six connections at a time, and the app's
 WebSocket messages are held back the same way. Accepted sockets inherit ``TCP_NODELAY`` from
 the listening one, so setting it there once fixes every connection.
+* Streamlit's index page mended (`geoaq.index_page`): the scripts of the app's elements
+  preloaded, so a new browser fetches them while it loads Streamlit's bundle rather than
+  after the page has run; and, on a link straight to a page, the server's base path given,
+  so Streamlit does not first probe the page's URL for it.
 
     python -m geoaq.serve [SCRIPT.py] [streamlit run options...]   # app.py unless a script is named
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from geoaq.index_page import UnknownBundle, mended_index
+
+LOG = logging.getLogger(__name__)
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
@@ -35,7 +47,7 @@ def without_nagle(bind: Callable[..., socket.socket]) -> Callable[..., socket.so
     return bind_without_nagle
 
 
-def install() -> bool:
+def install_socket_fix() -> bool:
     """Wrap Streamlit's socket binding (once); False where this Streamlit binds no socket itself."""
     try:
         from streamlit.web.server.starlette import starlette_server
@@ -49,6 +61,68 @@ def install() -> bool:
     return True
 
 
+def serving_mended_index(create_handler: Callable[..., Any], page_paths: tuple[str, ...]) -> Callable[..., Any]:
+    """`create_handler` (Streamlit's static files), wrapped to answer GETs of the index page
+    with `mended_index`; the page unchanged if this Streamlit's bundle is not understood."""
+
+    def create_mending_handler(directory: str, base_url: str | None) -> Any:
+        from starlette.responses import Response
+
+        handler = create_handler(directory, base_url)
+        try:
+            page = mended_index(Path(directory), page_paths).encode("utf-8")
+        except (UnknownBundle, OSError) as error:
+            LOG.warning("geoaq: Streamlit's index page served as it is: %s", error)
+            return handler
+        index_path = os.path.join(directory, "index.html")
+        get_response = handler.get_response
+
+        async def get_mended_response(path: str, scope: Any) -> Any:
+            response = await get_response(path, scope)
+            if (scope.get("method") == "GET" and response.status_code == 200
+                    and getattr(response, "path", None) == index_path):
+                return Response(page, media_type="text/html",
+                                headers={"Cache-Control": response.headers.get("cache-control", "no-cache")})
+            return response
+
+        handler.get_response = get_mended_response
+        return handler
+
+    create_mending_handler.__wrapped__ = create_handler  # type: ignore[attr-defined]
+    return create_mending_handler
+
+
+def install_index_page(page_paths: tuple[str, ...] = ()) -> bool:
+    """Wrap Streamlit's static file handler (once) to serve the mended index page, given the
+    URL paths of the app's pages; False where this Streamlit has no such hook."""
+    try:
+        from streamlit.web.server.starlette import starlette_static_routes
+    except ImportError:
+        return False
+    create_handler = getattr(starlette_static_routes, "create_streamlit_static_handler", None)
+    if create_handler is None:
+        return False
+    create_handler = getattr(create_handler, "__wrapped__", create_handler)
+    starlette_static_routes.create_streamlit_static_handler = serving_mended_index(create_handler, tuple(page_paths))
+    return True
+
+
+def install(page_paths: tuple[str, ...] = ()) -> bool:
+    """Both changes (see the module's docstring); False if either found no hook in this Streamlit."""
+    return all([install_socket_fix(), install_index_page(page_paths)])
+
+
+def app_page_paths(script: str) -> tuple[str, ...]:
+    """The URL paths of `script`'s pages: the app's (`app_pages.PAGES`) for app.py, else none."""
+    if Path(script).resolve() != APP:
+        return ()
+    if str(APP.parent) not in sys.path:  # as Streamlit itself does for the script it runs
+        sys.path.insert(0, str(APP.parent))
+    from app_pages import PAGES
+
+    return tuple(page.url_path for page in PAGES)
+
+
 def run_arguments(argv: list[str]) -> list[str]:
     """``streamlit run``'s arguments for `argv`: the script it names first, else the app."""
     if argv and not argv[0].startswith("-"):
@@ -57,11 +131,12 @@ def run_arguments(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``streamlit run`` on `argv` (see `run_arguments`), on sockets without Nagle's algorithm."""
+    """``streamlit run`` on `argv` (see `run_arguments`), on the mended server (`install`)."""
     from streamlit.web import cli
 
-    install()
-    sys.argv = ["streamlit", *run_arguments(sys.argv[1:] if argv is None else argv)]
+    arguments = run_arguments(sys.argv[1:] if argv is None else argv)
+    install(app_page_paths(arguments[1]))
+    sys.argv = ["streamlit", *arguments]
     sys.exit(cli.main())
 
 

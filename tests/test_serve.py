@@ -1,14 +1,22 @@
-"""geoaq.serve: Streamlit's listening socket, and so every connection, without Nagle's algorithm."""
+"""geoaq.serve: Streamlit's listening socket, and so every connection, without Nagle's
+algorithm; Streamlit's index page served mended (`geoaq.index_page`)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from streamlit.web.server.starlette import starlette_server
+from streamlit import file_util
+from streamlit.web.server.starlette import starlette_server, starlette_static_routes
 
+from app_pages import PAGES
 from geoaq import serve
+
+STATIC_DIR = Path(file_util.get_static_dir())
 
 
 def _nodelay(sock: socket.socket) -> bool:
@@ -44,7 +52,7 @@ def test_streamlit_binds_without_tcp_protocol_so_asyncio_leaves_nagle_on(restore
 
 
 def test_install_makes_accepted_connections_inherit_nodelay(restored_bind):
-    assert serve.install()
+    assert serve.install_socket_fix()
     listener = starlette_server._bind_socket("127.0.0.1", 0, 8)
     try:
         assert _nodelay(listener)
@@ -55,11 +63,11 @@ def test_install_makes_accepted_connections_inherit_nodelay(restored_bind):
         listener.close()
 
 
-def test_install_wraps_once(restored_bind):
+def test_install_wraps_once(restored_bind, restored_static_handler):
     original = starlette_server._bind_socket
-    serve.install()
+    assert serve.install()
     wrapped = starlette_server._bind_socket
-    serve.install()
+    assert serve.install()
     assert starlette_server._bind_socket is wrapped
     assert wrapped.__wrapped__ is original
 
@@ -82,3 +90,75 @@ def test_without_nagle_leaves_non_tcp_sockets_alone():
 )
 def test_run_arguments_default_to_the_app(argv, expected):
     assert serve.run_arguments(argv) == expected
+
+
+@pytest.fixture
+def restored_static_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Streamlit's own static file handler back in place after the test."""
+    monkeypatch.setattr(starlette_static_routes, "create_streamlit_static_handler",
+                        starlette_static_routes.create_streamlit_static_handler)
+    yield
+
+
+def _request(app, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    """One HTTP request to the ASGI `app`: status, headers (lower-case names), body."""
+    sent: list[dict] = []
+    received: list[bool] = []
+
+    async def receive() -> dict:
+        if received:  # the client stays connected: a response listening for a disconnect waits
+            await asyncio.Event().wait()
+        received.append(True)
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "root_path": "",
+             "query_string": b"", "headers": [], "scheme": "http", "server": ("127.0.0.1", 8501),
+             "http_version": "1.1"}
+    asyncio.run(app(scope, receive, send))
+    start = next(message for message in sent if message["type"] == "http.response.start")
+    headers = {name.decode().lower(): value.decode() for name, value in start["headers"]}
+    return start["status"], headers, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def test_install_index_page_serves_the_mended_page_at_the_root_and_at_pages(restored_static_handler):
+    assert serve.install_index_page(("fires",))
+    handler = starlette_static_routes.create_streamlit_static_handler(str(STATIC_DIR), None)
+    for path in ("/", "/fires"):
+        status, headers, body = _request(handler, path)
+        page = body.decode("utf-8")
+        assert status == 200, path
+        assert headers["content-type"].startswith("text/html")
+        assert headers["cache-control"] == "no-cache"  # as Streamlit serves its index page
+        assert "window.__streamlit" in page and "/DateInput." in page, path
+    original = (STATIC_DIR / "index.html").read_bytes()
+    assert _request(handler, "/", method="HEAD")[0] == 200
+    script = sorted((STATIC_DIR / "static" / "js").glob("Radio.*.js"))[0]
+    status, headers, body = _request(handler, f"/static/js/{script.name}")
+    assert (status, body) == (200, script.read_bytes())  # other files as Streamlit serves them
+    assert "immutable" in headers["cache-control"]
+    assert len(original) < len(_request(handler, "/")[2])
+
+
+def test_install_index_page_wraps_streamlits_own_handler_only_once(restored_static_handler):
+    original = starlette_static_routes.create_streamlit_static_handler
+    serve.install_index_page(("fires",))
+    serve.install_index_page(("map",))
+    assert starlette_static_routes.create_streamlit_static_handler.__wrapped__ is original
+
+
+def test_an_index_page_not_understood_is_served_as_it_is(restored_static_handler, tmp_path, caplog):
+    page = "<!DOCTYPE html><html><head><title>x</title></head><body></body></html>"
+    (tmp_path / "index.html").write_text(page, encoding="utf-8")
+    serve.install_index_page(("fires",))
+    with caplog.at_level(logging.WARNING, logger="geoaq.serve"):
+        handler = starlette_static_routes.create_streamlit_static_handler(str(tmp_path), None)
+    assert "served as it is" in caplog.text and "starts no module script" in caplog.text
+    assert _request(handler, "/fires")[2].decode("utf-8") == page
+
+
+def test_app_page_paths_are_the_apps_pages_for_app_py_only(tmp_path):
+    assert serve.app_page_paths(str(serve.APP)) == tuple(page.url_path for page in PAGES)
+    assert serve.app_page_paths(str(tmp_path / "page.py")) == ()

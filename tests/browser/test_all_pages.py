@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from app_pages import PAGES as APP_PAGES
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
-PAGES = re.findall(r'url_path="([a-z-]+)"', APP.read_text("utf-8"))
+PAGES = [entry.url_path for entry in APP_PAGES]
 
 
 @pytest.fixture(scope="module")

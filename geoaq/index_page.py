@@ -1,0 +1,157 @@
+"""Streamlit's index page, mended so that a new browser starts the app sooner.
+
+Two additions, both to the page's ``<head>``:
+
+* **Preloads.** Streamlit's front end loads the script of each kind of element (date input,
+  select box, the map's component frame...) only when the first message that draws one
+  arrives over the WebSocket: a second round of some 40 files, fetched after the app has
+  connected and the page has run, while React holds back the map's frame until the scripts
+  of the widgets sent with it are in. Naming those scripts in the index page lets the browser
+  fetch them while it loads Streamlit's own bundle. The files and their dependencies come
+  from the bundle's own import map (Vite's ``__vite__mapDeps``): the same files, fetched
+  earlier, no more bytes.
+* **The server's base path, for a link straight to a page.** On ``/fires`` Streamlit cannot
+  tell whether ``fires`` is a page or the path the server is mounted at, so it first tries
+  ``/fires/_stcore/health``, and only ~0.13 s later (its retry delay) the root. A small
+  script tells it the base path (``window.__streamlit.BACKEND_BASE_URL``, Streamlit's own
+  setting for hosts that embed it) whenever the URL's last segment is one of the app's pages.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+# The kinds of element the app's pages draw when they open, by the name of Streamlit's
+# script for each (`app_pages/`; tests/browser/test_index_page.py checks that no page opens
+# with one of its element scripts fetched late).
+APP_ELEMENTS = (
+    "ComponentInstance",  # the folium map (streamlit-folium)
+    "Radio",
+    "Checkbox",
+    "DateInput",
+    "Selectbox",
+    "Multiselect",
+    "Slider",
+    "TextInput",
+    "Metric",
+    "DownloadButton",
+    "Button",
+    "NumberInput",  # 巡查路线 Routes
+    "FileUploader",  # 数据管理 Data
+    "TextArea",
+    "Spinner",  # shown while a page computes (a first visit after the server starts)
+)
+
+_DEPENDENCY_TABLE = re.compile(r"__vite__mapDeps=\(i,m=__vite__mapDeps,d=\(m\.f\|\|\(m\.f=\[(?P<files>[^\]]*)\]")
+_LAZY_IMPORT = re.compile(
+    r"import\(`\./(?P<file>(?P<name>[A-Za-z]+)\.[\w-]+\.js)`\),__vite__mapDeps\(\[(?P<deps>[\d,]*)\]\)")
+_LINKED = re.compile(r"""(?:src|href)=["']\./static/(?P<path>[^"']+)["']""")
+
+
+class UnknownBundle(ValueError):
+    """Streamlit's bundle is not laid out as this module expects (a Streamlit upgrade)."""
+
+
+def element_scripts(bundle: str) -> dict[str, list[str]]:
+    """Each lazily loaded element script of Streamlit's main `bundle`, with what it needs.
+
+    Keys are the scripts' names without hash ("DateInput"); values are paths under
+    ``static/`` (``js/DateInput.BHx02NDa.js``, then its dependencies, CSS included), in the
+    order Streamlit's own loader would request them.
+    """
+    table = _DEPENDENCY_TABLE.search(bundle)
+    if table is None:
+        raise UnknownBundle("Streamlit's bundle has no __vite__mapDeps file table")
+    files = [name.strip().strip("\"'`") for name in table["files"].split(",") if name.strip()]
+    scripts: dict[str, list[str]] = {}
+    for lazy in _LAZY_IMPORT.finditer(bundle):
+        needed = [lazy["file"], *(files[int(i)] for i in lazy["deps"].split(",") if i)]
+        paths = [posixpath.normpath(f"js/{name}") for name in needed]  # the table is relative to js/
+        scripts.setdefault(lazy["name"], list(dict.fromkeys(paths)))
+    if not scripts:
+        raise UnknownBundle("Streamlit's bundle has no lazily imported element scripts")
+    return scripts
+
+
+def linked_files(index_html: str) -> set[str]:
+    """Paths under ``static/`` that `index_html` already loads or preloads."""
+    return {match["path"] for match in _LINKED.finditer(index_html)}
+
+
+def preload_tags(paths: Iterable[str]) -> str:
+    """``<link>`` tags preloading `paths` (under ``static/``): modules, and stylesheets as styles."""
+    tags = []
+    for path in paths:
+        href = html.escape(f"./static/{path}", quote=True)
+        if path.endswith(".css"):
+            tags.append(f'<link rel="preload" as="style" crossorigin href="{href}">')
+        else:
+            tags.append(f'<link rel="modulepreload" crossorigin href="{href}">')
+    return "\n    ".join(tags)
+
+
+def _into_head(index_html: str, tags: str) -> str:
+    """`index_html` with `tags` at the end of its ``<head>``."""
+    head_end = index_html.find("</head>")
+    if head_end < 0:
+        raise UnknownBundle("Streamlit's index.html has no </head>")
+    return f"{index_html[:head_end]}  {tags}\n  {index_html[head_end:]}"
+
+
+def with_preloads(index_html: str, scripts: dict[str, list[str]], elements: Iterable[str]) -> str:
+    """`index_html` with the scripts of `elements` (and their dependencies) preloaded.
+
+    Files the page links already are not named twice. Raises `UnknownBundle` for an element
+    the bundle does not have, so a Streamlit upgrade that renames one is noticed.
+    """
+    missing = [name for name in elements if name not in scripts]
+    if missing:
+        raise UnknownBundle(f"Streamlit's bundle has no element script named {', '.join(missing)}; "
+                            f"it has {', '.join(sorted(scripts))}")
+    linked = linked_files(index_html)
+    wanted = dict.fromkeys(path for name in elements for path in scripts[name] if path not in linked)
+    return _into_head(index_html, preload_tags(wanted)) if wanted else index_html
+
+
+# Runs before Streamlit's bundle; `pages` are the app's URL paths. The base is what precedes
+# the page's segment, so it holds behind a reverse proxy's prefix too.
+_BASE_URL_SCRIPT = """<script>
+    (function (pages) {
+      var path = window.location.pathname.replace(/\\/+$/, "");
+      var cut = path.lastIndexOf("/");
+      if (cut >= 0 && pages.indexOf(path.slice(cut + 1)) >= 0) {
+        window.__streamlit = {BACKEND_BASE_URL: window.location.origin + path.slice(0, cut + 1)};
+      }
+    })(%s);
+    </script>"""
+
+
+def with_known_base(index_html: str, page_paths: Iterable[str]) -> str:
+    """`index_html` with a script that gives Streamlit the server's base path when the URL
+    names one of `page_paths` (the app's pages), so it does not probe for it."""
+    paths = [path for path in page_paths if path]
+    if not paths:
+        return index_html
+    # "</" escaped: the list sits inside a <script> element
+    return _into_head(index_html, _BASE_URL_SCRIPT % json.dumps(paths).replace("</", "<\\/"))
+
+
+def main_bundle(static_dir: Path, index_html: str) -> Path:
+    """The file of Streamlit's main bundle, the module script `index_html` starts."""
+    found = re.search(r"""<script type="module"[^>]*src=["']\./static/(?P<path>js/[^"']+)["']""", index_html)
+    if found is None:
+        raise UnknownBundle("Streamlit's index.html starts no module script")
+    return static_dir / "static" / found["path"]
+
+
+def mended_index(static_dir: Path, page_paths: Iterable[str] = (), elements: Iterable[str] = APP_ELEMENTS) -> str:
+    """Streamlit's ``index.html`` from `static_dir`, with `elements`' scripts preloaded and
+    the base path given for links to `page_paths`."""
+    index_html = (static_dir / "index.html").read_text(encoding="utf-8")
+    bundle = main_bundle(static_dir, index_html).read_text(encoding="utf-8")
+    return with_known_base(with_preloads(index_html, element_scripts(bundle), elements), page_paths)

@@ -1,0 +1,75 @@
+"""geoaq.index_page in a real browser: a new browser opening any page of the app has every
+script of the page's elements on the way before the app connects, and a link straight to a
+page connects without probing the page's URL for the server's base path."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app_pages import PAGES
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+
+# Each static file's URL and when its request started (ms since navigation).
+RESOURCES = "() => performance.getEntriesByType('resource').map(r => [r.name, r.startTime])"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory, demo_template) -> Path:
+    path = tmp_path_factory.mktemp("index_page") / "demo.duckdb"
+    shutil.copyfile(demo_template, path)
+    return path
+
+
+def _settled(page) -> None:
+    page.locator("h1").first.wait_for(timeout=90_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                           timeout=120_000)
+
+
+def _late_scripts(resources: list[tuple[str, float]]) -> list[str]:
+    """Streamlit's scripts requested after the app's first call to its server (host-config)."""
+    connected = min(start for name, start in resources if name.endswith("/_stcore/host-config"))
+    return sorted(name.rsplit("/", 1)[-1] for name, start in resources
+                  if "/static/js/" in name and "/component/" not in name and start > connected)
+
+
+def test_late_scripts_are_those_requested_after_the_first_server_call():
+    resources = [("http://h/static/js/index.A.js", 5.0), ("http://h/_stcore/host-config", 400.0),
+                 ("http://h/fires/_stcore/host-config", 300.0), ("http://h/static/js/Radio.B.js", 350.0),
+                 ("http://h/component/st_folium/static/js/main.C.js", 900.0)]
+    assert _late_scripts(resources) == ["Radio.B.js"]
+
+
+def test_a_new_browser_has_each_pages_element_scripts_before_the_app_connects(
+        streamlit_app, _browser, demo_db):
+    url = streamlit_app(APP, env={"GEOAQ_DB": str(demo_db)})
+    late = {}
+    for entry in PAGES:
+        context = _browser.new_context(viewport={"width": 1400, "height": 1000})  # a new profile each
+        page = context.new_page()
+        try:
+            page.goto(url + entry.url_path)
+            _settled(page)
+            late[entry.url_path] = _late_scripts(page.evaluate(RESOURCES))
+        finally:
+            context.close()
+    assert late == {entry.url_path: [] for entry in PAGES}
+
+
+@pytest.mark.parametrize("base_url_path", ["", "geoaq"])
+def test_a_link_to_a_page_connects_without_probing_its_url(streamlit_app, page, browser_log, demo_db,
+                                                           base_url_path):
+    url = streamlit_app(APP, env={"GEOAQ_DB": str(demo_db)}, base_url_path=base_url_path)
+    page.goto(url + "fires")
+    _settled(page)
+    assert page.locator("h1").first.inner_text().startswith("火点核查")
+    server_calls = [request for request in browser_log.requests if "/_stcore/" in request]
+    assert server_calls and not [request for request in server_calls if "/fires/_stcore/" in request]
+    assert not browser_log.local_failures, browser_log.local_failures
