@@ -6,10 +6,10 @@ Two additions, both to the page's ``<head>``:
   select box, the map's component frame...) only when the first message that draws one
   arrives over the WebSocket: a second round of some 40 files, fetched after the app has
   connected and the page has run, while React holds back the map's frame until the scripts
-  of the widgets sent with it are in. Naming those scripts in the index page lets the browser
-  fetch them while it loads Streamlit's own bundle. The files and their dependencies come
-  from the bundle's own import map (Vite's ``__vite__mapDeps``): the same files, fetched
-  earlier, no more bytes.
+  of the widgets sent with it are in. Naming the scripts of the elements a page draws as it
+  opens in that page's index lets the browser fetch them while it loads Streamlit's own
+  bundle. The files and their dependencies come from the bundle's own import map (Vite's
+  ``__vite__mapDeps``): the same files, fetched earlier, no more bytes.
 * **The server's base path, for a link straight to a page.** On ``/fires`` Streamlit cannot
   tell whether ``fires`` is a page or the path the server is mounted at, so it first tries
   ``/fires/_stcore/health``, and only ~0.13 s later (its retry delay) the root. A small
@@ -23,33 +23,13 @@ import html
 import json
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-
-# The kinds of element the app's pages draw when they open, by the name of Streamlit's
-# script for each (`app_pages/`; tests/browser/test_index_page.py checks that no page opens
-# with one of its element scripts fetched late).
-APP_ELEMENTS = (
-    "ComponentInstance",  # the folium map (streamlit-folium)
-    "Radio",
-    "Checkbox",
-    "DateInput",
-    "Selectbox",
-    "Multiselect",
-    "Slider",
-    "TextInput",
-    "Metric",
-    "DownloadButton",
-    "Button",
-    "NumberInput",  # 巡查路线 Routes
-    "FileUploader",  # 数据管理 Data
-    "TextArea",
-    "Spinner",  # shown while a page computes (a first visit after the server starts)
-)
 
 _DEPENDENCY_TABLE = re.compile(r"__vite__mapDeps=\(i,m=__vite__mapDeps,d=\(m\.f\|\|\(m\.f=\[(?P<files>[^\]]*)\]")
 _LAZY_IMPORT = re.compile(
-    r"import\(`\./(?P<file>(?P<name>[A-Za-z]+)\.[\w-]+\.js)`\),__vite__mapDeps\(\[(?P<deps>[\d,]*)\]\)")
+    r"import\(`\./(?P<file>(?P<name>[A-Za-z]+)\.[\w-]+\.js)`\)(?:\.then\([^()]*\))?,"
+    r"__vite__mapDeps\(\[(?P<deps>[\d,]*)\]\)")
 _LINKED = re.compile(r"""(?:src|href)=["']\./static/(?P<path>[^"']+)["']""")
 
 
@@ -149,9 +129,13 @@ def main_bundle(static_dir: Path, index_html: str) -> Path:
     return static_dir / "static" / found["path"]
 
 
-def mended_index(static_dir: Path, page_paths: Iterable[str] = (), elements: Iterable[str] = APP_ELEMENTS) -> str:
-    """Streamlit's ``index.html`` from `static_dir`, with `elements`' scripts preloaded and
-    the base path given for links to `page_paths`."""
+def mended_pages(static_dir: Path, page_elements: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """Streamlit's ``index.html`` from `static_dir` for each page of `page_elements` (URL path
+    -> the element scripts it draws as it opens), with those scripts preloaded and the base
+    path given; under ``""`` the app's root, which shows the first page."""
     index_html = (static_dir / "index.html").read_text(encoding="utf-8")
-    bundle = main_bundle(static_dir, index_html).read_text(encoding="utf-8")
-    return with_known_base(with_preloads(index_html, element_scripts(bundle), elements), page_paths)
+    scripts = element_scripts(main_bundle(static_dir, index_html).read_text(encoding="utf-8"))
+    pages = {path: with_known_base(with_preloads(index_html, scripts, elements), page_elements)
+             for path, elements in page_elements.items()}
+    pages[""] = next(iter(pages.values()), index_html)
+    return pages

@@ -9,10 +9,10 @@ then body, waits for the browser's delayed ACK: about 40 ms each on Linux. A new
 some 60 of Streamlit's script files that way, six connections at a time, and the app's
 WebSocket messages are held back the same way. Accepted sockets inherit ``TCP_NODELAY`` from
 the listening one, so setting it there once fixes every connection.
-* Streamlit's index page mended (`geoaq.index_page`): the scripts of the app's elements
-  preloaded, so a new browser fetches them while it loads Streamlit's bundle rather than
-  after the page has run; and, on a link straight to a page, the server's base path given,
-  so Streamlit does not first probe the page's URL for it.
+* Streamlit's index page mended (`geoaq.index_page`): the scripts of the elements a page
+  draws as it opens preloaded, so a new browser fetches them while it loads Streamlit's
+  bundle rather than after the page has run; and, on a link straight to a page, the server's
+  base path given, so Streamlit does not first probe the page's URL for it.
 
     python -m geoaq.serve [SCRIPT.py] [streamlit run options...]   # app.py unless a script is named
 """
@@ -23,11 +23,11 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from geoaq.index_page import UnknownBundle, mended_index
+from geoaq.index_page import UnknownBundle, mended_pages
 
 LOG = logging.getLogger(__name__)
 
@@ -61,16 +61,18 @@ def install_socket_fix() -> bool:
     return True
 
 
-def serving_mended_index(create_handler: Callable[..., Any], page_paths: tuple[str, ...]) -> Callable[..., Any]:
+def serving_mended_index(create_handler: Callable[..., Any],
+                         page_elements: Mapping[str, tuple[str, ...]]) -> Callable[..., Any]:
     """`create_handler` (Streamlit's static files), wrapped to answer GETs of the index page
-    with `mended_index`; the page unchanged if this Streamlit's bundle is not understood."""
+    with `mended_pages`' page for the URL's last segment (the root's for any other); the
+    page unchanged if this Streamlit's bundle is not understood."""
 
     def create_mending_handler(directory: str, base_url: str | None) -> Any:
         from starlette.responses import Response
 
         handler = create_handler(directory, base_url)
         try:
-            page = mended_index(Path(directory), page_paths).encode("utf-8")
+            pages = {path: html.encode("utf-8") for path, html in mended_pages(Path(directory), page_elements).items()}
         except (UnknownBundle, OSError) as error:
             LOG.warning("geoaq: Streamlit's index page served as it is: %s", error)
             return handler
@@ -81,6 +83,7 @@ def serving_mended_index(create_handler: Callable[..., Any], page_paths: tuple[s
             response = await get_response(path, scope)
             if (scope.get("method") == "GET" and response.status_code == 200
                     and getattr(response, "path", None) == index_path):
+                page = pages.get(path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1], pages[""])
                 return Response(page, media_type="text/html",
                                 headers={"Cache-Control": response.headers.get("cache-control", "no-cache")})
             return response
@@ -92,9 +95,10 @@ def serving_mended_index(create_handler: Callable[..., Any], page_paths: tuple[s
     return create_mending_handler
 
 
-def install_index_page(page_paths: tuple[str, ...] = ()) -> bool:
+def install_index_page(page_elements: Mapping[str, tuple[str, ...]] | None = None) -> bool:
     """Wrap Streamlit's static file handler (once) to serve the mended index page, given the
-    URL paths of the app's pages; False where this Streamlit has no such hook."""
+    app's pages (URL path -> element scripts, see `mended_pages`); False where this Streamlit
+    has no such hook."""
     try:
         from streamlit.web.server.starlette import starlette_static_routes
     except ImportError:
@@ -103,24 +107,26 @@ def install_index_page(page_paths: tuple[str, ...] = ()) -> bool:
     if create_handler is None:
         return False
     create_handler = getattr(create_handler, "__wrapped__", create_handler)
-    starlette_static_routes.create_streamlit_static_handler = serving_mended_index(create_handler, tuple(page_paths))
+    starlette_static_routes.create_streamlit_static_handler = serving_mended_index(create_handler,
+                                                                                   dict(page_elements or {}))
     return True
 
 
-def install(page_paths: tuple[str, ...] = ()) -> bool:
+def install(page_elements: Mapping[str, tuple[str, ...]] | None = None) -> bool:
     """Both changes (see the module's docstring); False if either found no hook in this Streamlit."""
-    return all([install_socket_fix(), install_index_page(page_paths)])
+    return all([install_socket_fix(), install_index_page(page_elements)])
 
 
-def app_page_paths(script: str) -> tuple[str, ...]:
-    """The URL paths of `script`'s pages: the app's (`app_pages.PAGES`) for app.py, else none."""
+def app_page_elements(script: str) -> dict[str, tuple[str, ...]]:
+    """`script`'s pages (URL path -> element scripts): the app's (`app_pages.page_elements`)
+    for app.py, else none."""
     if Path(script).resolve() != APP:
-        return ()
+        return {}
     if str(APP.parent) not in sys.path:  # as Streamlit itself does for the script it runs
         sys.path.insert(0, str(APP.parent))
-    from app_pages import PAGES
+    from app_pages import page_elements
 
-    return tuple(page.url_path for page in PAGES)
+    return page_elements()
 
 
 def run_arguments(argv: list[str]) -> list[str]:
@@ -135,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
     arguments = run_arguments(sys.argv[1:] if argv is None else argv)
-    install(app_page_paths(arguments[1]))
+    install(app_page_elements(arguments[1]))
     sys.argv = ["streamlit", *arguments]
     sys.exit(cli.main())
 

@@ -34,3 +34,17 @@ def haversine_m(lon1, lat1, lon2, lat2):
     dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
     return 2 * 6371008.8 * np.arcsin(np.sqrt(a))
+
+
+#: True once the Streamlit page's script has run to its end (the app root's own state marker)
+SCRIPT_DONE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return Boolean(app && app.dataset.testScriptState === 'notRunning'
+                   && !document.querySelector('[data-testid="stStatusWidget"]'));
+}"""
+
+
+def wait_until_run(page, timeout_ms: int = 120_000) -> None:
+    """Wait until the Streamlit page in Playwright's `page` has a title and its script has run."""
+    page.locator("h1").first.wait_for(timeout=timeout_ms)
+    page.wait_for_function(SCRIPT_DONE, timeout=timeout_ms, polling=50)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit import file_util
 
+from app_pages import page_elements
 from geoaq import index_page
 from geoaq.index_page import UnknownBundle
 
@@ -23,7 +24,7 @@ BUNDLE = (
     'const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["./Radio.R1.js","./runtime.X.js",'
     '"./label.L.js","./DateInput.D1.js","../css/date.css"])))=>i.map(i=>d[i]);'
     "var a=lazy(()=>H(()=>import(`./Radio.R1.js`),__vite__mapDeps([0,1,2]),import.meta.url)),"
-    "b=lazy(()=>H(()=>import(`./DateInput.D1.js`),__vite__mapDeps([3,1,2,4]),import.meta.url));"
+    "b=lazy(()=>H(()=>import(`./DateInput.D1.js`).then(e=>e.n),__vite__mapDeps([3,1,2,4]),import.meta.url));"
 )
 INDEX = """<!DOCTYPE html>
 <html lang="en">
@@ -49,13 +50,14 @@ def test_a_bundle_of_another_shape_is_refused(bundle):
         index_page.element_scripts(bundle)
 
 
-def test_the_installed_streamlit_has_every_element_script_the_app_preloads():
+def test_the_installed_streamlit_has_every_element_script_the_pages_preload():
     """A Streamlit upgrade that renames or drops one of them fails here, not silently."""
     index_html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     scripts = index_page.element_scripts(index_page.main_bundle(STATIC_DIR, index_html).read_text(encoding="utf-8"))
-    assert set(index_page.APP_ELEMENTS) <= set(scripts)
-    for name in index_page.APP_ELEMENTS:
-        assert all((STATIC_DIR / "static" / path).is_file() for path in scripts[name]), name
+    for path, elements in page_elements().items():
+        assert set(elements) <= set(scripts), path
+        for name in elements:
+            assert all((STATIC_DIR / "static" / file).is_file() for file in scripts[name]), name
 
 
 def test_with_preloads_names_each_file_once_and_not_what_the_page_links_already():
@@ -114,11 +116,15 @@ def test_the_base_script_sets_the_base_before_the_pages_segment(pathname, base):
     assert _base_url(page[start:page.index("</script>", start) + len("</script>")], pathname) == base
 
 
-def test_mended_index_of_the_installed_streamlit():
-    page = index_page.mended_index(STATIC_DIR, ["fires"])
-    head = page[:page.index("</head>")]
-    assert "window.__streamlit" in head
-    assert 'rel="modulepreload" crossorigin href="./static/js/DateInput.' in head
-    assert 'rel="modulepreload" crossorigin href="./static/js/ComponentInstance.' in head
+def test_mended_pages_of_the_installed_streamlit_preload_each_pages_own_elements():
+    pages = index_page.mended_pages(STATIC_DIR, {"fires": ("ComponentInstance", "DateInput"), "data": ("FileUploader",)})
+    assert set(pages) == {"fires", "data", ""}
+    assert pages[""] == pages["fires"]  # the root shows the first page
+    fires_head = pages["fires"][:pages["fires"].index("</head>")]
+    assert 'rel="modulepreload" crossorigin href="./static/js/DateInput.' in fires_head
+    assert 'rel="modulepreload" crossorigin href="./static/js/ComponentInstance.' in fires_head
+    assert "/FileUploader." not in fires_head and "/FileUploader." in pages["data"]
+    assert '["fires", "data"]' in fires_head and "window.__streamlit" in fires_head
     original = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
-    assert page.replace(head, "") == original.replace(original[:original.index("</head>")], "")
+    body = original[original.index("</head>"):]
+    assert all(page.endswith(body) for page in pages.values())

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -117,22 +118,26 @@ def _request(app, path: str, method: str = "GET") -> tuple[int, dict[str, str], 
     scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "root_path": "",
              "query_string": b"", "headers": [], "scheme": "http", "server": ("127.0.0.1", 8501),
              "http_version": "1.1"}
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: a Playwright test earlier in the run leaves an event loop running here
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result(timeout=30)
     start = next(message for message in sent if message["type"] == "http.response.start")
     headers = {name.decode().lower(): value.decode() for name, value in start["headers"]}
     return start["status"], headers, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
 
-def test_install_index_page_serves_the_mended_page_at_the_root_and_at_pages(restored_static_handler):
-    assert serve.install_index_page(("fires",))
+def test_install_index_page_serves_each_page_its_mended_index(restored_static_handler):
+    assert serve.install_index_page({"map": ("Slider",), "fires": ("DateInput",)})
     handler = starlette_static_routes.create_streamlit_static_handler(str(STATIC_DIR), None)
-    for path in ("/", "/fires"):
+    for path, preloaded, not_preloaded in [("/", "/Slider.", "/DateInput."), ("/map", "/Slider.", "/DateInput."),
+                                           ("/fires", "/DateInput.", "/Slider."),
+                                           ("/no-such-page", "/Slider.", "/DateInput.")]:
         status, headers, body = _request(handler, path)
         page = body.decode("utf-8")
         assert status == 200, path
         assert headers["content-type"].startswith("text/html")
         assert headers["cache-control"] == "no-cache"  # as Streamlit serves its index page
-        assert "window.__streamlit" in page and "/DateInput." in page, path
+        assert "window.__streamlit" in page and preloaded in page and not_preloaded not in page, path
     original = (STATIC_DIR / "index.html").read_bytes()
     assert _request(handler, "/", method="HEAD")[0] == 200
     script = sorted((STATIC_DIR / "static" / "js").glob("Radio.*.js"))[0]
@@ -144,21 +149,23 @@ def test_install_index_page_serves_the_mended_page_at_the_root_and_at_pages(rest
 
 def test_install_index_page_wraps_streamlits_own_handler_only_once(restored_static_handler):
     original = starlette_static_routes.create_streamlit_static_handler
-    serve.install_index_page(("fires",))
-    serve.install_index_page(("map",))
+    serve.install_index_page({"fires": ("DateInput",)})
+    serve.install_index_page({"map": ("Slider",)})
     assert starlette_static_routes.create_streamlit_static_handler.__wrapped__ is original
 
 
 def test_an_index_page_not_understood_is_served_as_it_is(restored_static_handler, tmp_path, caplog):
     page = "<!DOCTYPE html><html><head><title>x</title></head><body></body></html>"
     (tmp_path / "index.html").write_text(page, encoding="utf-8")
-    serve.install_index_page(("fires",))
+    serve.install_index_page({"fires": ("DateInput",)})
     with caplog.at_level(logging.WARNING, logger="geoaq.serve"):
         handler = starlette_static_routes.create_streamlit_static_handler(str(tmp_path), None)
     assert "served as it is" in caplog.text and "starts no module script" in caplog.text
     assert _request(handler, "/fires")[2].decode("utf-8") == page
 
 
-def test_app_page_paths_are_the_apps_pages_for_app_py_only(tmp_path):
-    assert serve.app_page_paths(str(serve.APP)) == tuple(page.url_path for page in PAGES)
-    assert serve.app_page_paths(str(tmp_path / "page.py")) == ()
+def test_app_page_elements_are_the_apps_pages_for_app_py_only(tmp_path):
+    elements = serve.app_page_elements(str(serve.APP))
+    assert list(elements) == [page.url_path for page in PAGES]
+    assert all(found[0] == "Radio" for found in elements.values())  # the sidebar's language switch
+    assert serve.app_page_elements(str(tmp_path / "page.py")) == {}

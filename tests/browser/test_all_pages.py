@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import wait_until_run
 
 from app_pages import PAGES as APP_PAGES
 
@@ -30,10 +31,8 @@ def test_the_page_list_is_complete():
 
 
 def _settled(page) -> None:
-    """Wait until the page has finished running (no 'Running…' status)."""
-    page.locator("h1").first.wait_for(timeout=90_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                           timeout=120_000)
+    """Wait until the page has run to its end."""
+    wait_until_run(page, timeout_ms=120_000)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -1,6 +1,7 @@
-"""geoaq.index_page in a real browser: a new browser opening any page of the app has every
-script of the page's elements on the way before the app connects, and a link straight to a
-page connects without probing the page's URL for the server's base path."""
+"""geoaq.index_page in a real browser: a new browser opening any page of the app has the
+scripts of the elements the page declares (`app_pages.PAGES`) on the way before the app
+connects, and a link straight to a page connects without probing the page's URL for the
+server's base path."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import wait_until_run
+from streamlit import file_util
 
-from app_pages import PAGES
+from app_pages import PAGES, page_elements
+from geoaq import index_page
 
 pytestmark = pytest.mark.browser
 
@@ -28,9 +32,8 @@ def demo_db(tmp_path_factory, demo_template) -> Path:
 
 
 def _settled(page) -> None:
-    page.locator("h1").first.wait_for(timeout=90_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                           timeout=120_000)
+    """Wait until the page has run to its end."""
+    wait_until_run(page, timeout_ms=120_000)
 
 
 def _late_scripts(resources: list[tuple[str, float]]) -> list[str]:
@@ -38,6 +41,14 @@ def _late_scripts(resources: list[tuple[str, float]]) -> list[str]:
     connected = min(start for name, start in resources if name.endswith("/_stcore/host-config"))
     return sorted(name.rsplit("/", 1)[-1] for name, start in resources
                   if "/static/js/" in name and "/component/" not in name and start > connected)
+
+
+def _element_files(elements: tuple[str, ...]) -> set[str]:
+    """The file names of Streamlit's scripts for `elements`, dependencies included."""
+    static_dir = Path(file_util.get_static_dir())
+    bundle = index_page.main_bundle(static_dir, (static_dir / "index.html").read_text(encoding="utf-8"))
+    scripts = index_page.element_scripts(bundle.read_text(encoding="utf-8"))
+    return {path.rsplit("/", 1)[-1] for name in elements for path in scripts[name]}
 
 
 def test_late_scripts_are_those_requested_after_the_first_server_call():
@@ -50,6 +61,7 @@ def test_late_scripts_are_those_requested_after_the_first_server_call():
 def test_a_new_browser_has_each_pages_element_scripts_before_the_app_connects(
         streamlit_app, _browser, demo_db):
     url = streamlit_app(APP, env={"GEOAQ_DB": str(demo_db)})
+    elements = page_elements()
     late = {}
     for entry in PAGES:
         context = _browser.new_context(viewport={"width": 1400, "height": 1000})  # a new profile each
@@ -57,10 +69,11 @@ def test_a_new_browser_has_each_pages_element_scripts_before_the_app_connects(
         try:
             page.goto(url + entry.url_path)
             _settled(page)
-            late[entry.url_path] = _late_scripts(page.evaluate(RESOURCES))
+            declared = _element_files(elements[entry.url_path])
+            late[entry.url_path] = [name for name in _late_scripts(page.evaluate(RESOURCES)) if name in declared]
         finally:
             context.close()
-    assert late == {entry.url_path: [] for entry in PAGES}
+    assert late == {entry.url_path: [] for entry in PAGES}, {path: files for path, files in late.items() if files}
 
 
 @pytest.mark.parametrize("base_url_path", ["", "geoaq"])
