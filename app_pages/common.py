@@ -13,8 +13,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,30 @@ def _prune(folder: Path, keep: int) -> None:
 
 def database_path() -> Path:
     return config.db_path()
+
+
+def fires_default_period(period: tuple[date, date] | None, today: date | None = None) -> tuple[date, date]:
+    """The fires page's period as it opens: the last seven days of `period` (the detections'
+    first and last day), else the seven days to `today`."""
+    end = period[1] if period else (today or date.today())
+    return (max(period[0], end - timedelta(days=6)) if period else end - timedelta(days=6)), end
+
+
+def map_default_period(readings: tuple[Any, Any] | None, fires: tuple[date, date] | None,
+                       today: date | None = None) -> tuple[date, date]:
+    """The map page's period as it opens: the last two days of the readings, else of the fire
+    detections, else to `today`."""
+    last_day = readings[1].date() if readings else fires[1] if fires else (today or date.today())
+    return last_day - timedelta(days=1), last_day
+
+
+def fire_filters(state: Mapping[str, Any], counties_known: list[str]) -> tuple[tuple[str, Any], ...]:
+    """`filter_events`' keyword arguments, as hashable pairs, from the fires page's widget
+    values in `state` (none chosen: every event)."""
+    return (("categories", tuple(state.get("fire_cat", []))),
+            ("statuses", tuple(state.get("fire_status", []))),
+            ("counties", tuple(c for c in state.get("fire_county", []) if c in counties_known)),
+            ("in_zone_only", bool(state.get("fire_in_zone", False))))
 
 
 def database_version(path: Path) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -12,8 +12,10 @@ from app_pages.common import (
     database_version,
     fire_check,
     fire_detections,
+    fire_filters,
     fire_layer_payload,
     fire_period,
+    fires_default_period,
     lang,
     load_layers,
     publish_static,
@@ -39,8 +41,7 @@ db_file = require_database()
 version = database_version(db_file)
 
 period = fire_period(str(db_file), version)
-default_end = period[1] if period else date.today()
-default_start = max(period[0], default_end - timedelta(days=6)) if period else default_end - timedelta(days=6)
+default_start, default_end = fires_default_period(period)
 
 # The map goes to the browser before the controls drawn above it: a new browser then fetches
 # the map component's script ahead of the controls' own (a few dozen files; the map is usable
@@ -102,10 +103,7 @@ with st.spinner(t("fires_computing", language)):
     checked = fire_check(str(db_file), version, start, end, confidence or None, figures)
 
 counties_known = sorted(checked["county_name"].dropna().unique())
-filters = (("categories", tuple(st.session_state.get("fire_cat", []))),
-           ("statuses", tuple(st.session_state.get("fire_status", []))),
-           ("counties", tuple(c for c in st.session_state.get("fire_county", []) if c in counties_known)),
-           ("in_zone_only", bool(st.session_state.get("fire_in_zone", False))))
+filters = fire_filters(st.session_state, counties_known)
 shown = filter_events(checked, **dict(filters))
 
 # Many events: a compact clustered layer instead of one popup (with detections) per event.

@@ -4,7 +4,6 @@ on a base map of the user's choice; draw an area to list what lies inside."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 import geopandas as gpd
 import pandas as pd
@@ -22,6 +21,7 @@ from app_pages.common import (
     landcover_image,
     lang,
     load_layers,
+    map_default_period,
     publish_static,
     query_period,
     readings_period,
@@ -80,10 +80,9 @@ show_landcover = image is not None and st.sidebar.checkbox(t("landcover_layer", 
 # --- time: date range and the hour the stations are coloured by ----------------------------
 readings = readings_period(str(db_file), version)
 fires = fire_period(str(db_file), version)
-last_day = (readings[1].date() if readings else fires[1] if fires else pd.Timestamp.today().date())
 with st.container(border=True):
     c1, c2, c3 = st.columns([3, 3, 1])
-    chosen = c1.date_input(t("fires_period", language), value=query_period((last_day - timedelta(days=1), last_day)),
+    chosen = c1.date_input(t("fires_period", language), value=query_period(map_default_period(readings, fires)),
                            key="map_dates")
     if not isinstance(chosen, tuple) or len(chosen) != 2:
         st.info(t("fires_pick_end", language))

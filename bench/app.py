@@ -119,6 +119,17 @@ GEOAQ_SERVE = [str(ROOT / ".venv" / "bin" / "python"), "-m", "geoaq.serve"]  # a
 STREAMLIT_RUN = [str(ROOT / ".venv" / "bin" / "streamlit"), "run", str(ROOT / "app.py")]  # Nagle's algorithm on
 
 
+def warmed_up(log: Path, timeout_s: float = 600.0) -> str:
+    """The line in the server's `log` saying `app_pages.warmup` is done (waits for it)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            if "first views of" in line:
+                return line
+        time.sleep(0.2)
+    raise RuntimeError(f"no warm-up within {timeout_s:.0f} s; see {log}")
+
+
 def start_streamlit(db: Path, log: Path, launcher: list[str] = GEOAQ_SERVE) -> tuple[subprocess.Popen, str]:
     """The app (started by `launcher`) on `db`; returns the process and its base URL once healthy."""
     port = _free_port()
@@ -301,6 +312,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="geoaq-bench-app-"))
     install_assets(ROOT / "node_modules", ROOT / "static")
     proc, url = start_streamlit(fixture.db, work / "streamlit.log")
+    started = time.perf_counter()
+    warm_up = warmed_up(work / "streamlit.log")
+    print(f"server start-up computation (app_pages.warmup), done {time.perf_counter() - started:.1f} s after the "
+          f"server answered: {warm_up.split(' computed ', 1)[-1]}")
     proxy = ByteCountingProxy(int(url.rsplit(":", 1)[1].strip("/")))
     visits: dict[str, Visit] = {}
     try:
@@ -314,7 +329,10 @@ def main() -> None:
                 return browser.new_context(viewport={"width": 1400, "height": 1000})
 
             fresh = new_profile()
-            visits["geoaq, first visit to a fresh server"] = visit_geoaq(fresh, url + period, None, 600)
+            visits["geoaq, first visit, default week"] = visit_geoaq(fresh, url + "fires", None, 600)
+            fresh.close()
+            fresh = new_profile()
+            visits["geoaq, first visit of the season"] = visit_geoaq(fresh, url + period, None, 600)
             fresh.close()
             timed, through = new_profile(), new_profile()
             first = visit_geoaq(timed, url + period, None, 120)

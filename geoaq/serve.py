@@ -14,6 +14,9 @@ the listening one, so setting it there once fixes every connection.
   bundle rather than after the page has run; and, on a link straight to a page, the server's
   base path given, so Streamlit does not first probe the page's URL for it.
 
+For the app itself it also computes, as the server starts, what the map and fires pages
+compute as they open (`app_pages.warmup`), so the day's first visit does not wait for it.
+
     python -m geoaq.serve [SCRIPT.py] [streamlit run options...]   # app.py unless a script is named
 """
 
@@ -117,13 +120,20 @@ def install(page_elements: Mapping[str, tuple[str, ...]] | None = None) -> bool:
     return all([install_socket_fix(), install_index_page(page_elements)])
 
 
+def is_app(script: str) -> bool:
+    """Whether `script` is the app (app.py), whose pages `app_pages` describes."""
+    if Path(script).resolve() != APP:
+        return False
+    if str(APP.parent) not in sys.path:  # as Streamlit itself does for the script it runs
+        sys.path.insert(0, str(APP.parent))
+    return True
+
+
 def app_page_elements(script: str) -> dict[str, tuple[str, ...]]:
     """`script`'s pages (URL path -> element scripts): the app's (`app_pages.page_elements`)
     for app.py, else none."""
-    if Path(script).resolve() != APP:
+    if not is_app(script):
         return {}
-    if str(APP.parent) not in sys.path:  # as Streamlit itself does for the script it runs
-        sys.path.insert(0, str(APP.parent))
     from app_pages import page_elements
 
     return page_elements()
@@ -142,6 +152,10 @@ def main(argv: list[str] | None = None) -> None:
 
     arguments = run_arguments(sys.argv[1:] if argv is None else argv)
     install(app_page_elements(arguments[1]))
+    if is_app(arguments[1]):  # the first visit finds its default views computed
+        from app_pages.warmup import warm_in_background
+
+        warm_in_background()
     sys.argv = ["streamlit", *arguments]
     sys.exit(cli.main())
 

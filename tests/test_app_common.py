@@ -58,3 +58,33 @@ def test_nothing_is_published_where_it_cannot_be_served(static_dir, tmp_path, mo
     blocked.write_text("")
     monkeypatch.setattr(common, "STATIC_DIR", blocked)  # cannot create folders inside a file
     assert common.publish_static(b"x") is None
+
+
+def test_fires_default_period_is_the_last_seven_days_with_detections():
+    from datetime import date
+
+    assert common.fires_default_period((date(2025, 10, 1), date(2025, 10, 31))) == (date(2025, 10, 25),
+                                                                                   date(2025, 10, 31))
+    assert common.fires_default_period((date(2025, 10, 29), date(2025, 10, 31))) == (date(2025, 10, 29),
+                                                                                   date(2025, 10, 31))
+    assert common.fires_default_period(None, today=date(2026, 1, 7)) == (date(2026, 1, 1), date(2026, 1, 7))
+
+
+def test_map_default_period_is_the_last_two_days_of_readings_else_of_fires():
+    from datetime import date
+
+    import pandas as pd
+
+    readings = (pd.Timestamp("2025-01-01 00:00"), pd.Timestamp("2025-12-31 23:00"))
+    fires = (date(2025, 10, 1), date(2025, 10, 31))
+    assert common.map_default_period(readings, fires) == (date(2025, 12, 30), date(2025, 12, 31))
+    assert common.map_default_period(None, fires) == (date(2025, 10, 30), date(2025, 10, 31))
+    assert common.map_default_period(None, None, today=date(2026, 1, 7)) == (date(2026, 1, 6), date(2026, 1, 7))
+
+
+def test_fire_filters_from_widget_values_keep_only_known_counties():
+    state = {"fire_cat": ["straw_burning"], "fire_county": ["新安县", "no such county"], "fire_in_zone": True}
+    assert common.fire_filters(state, ["新安县", "涧西区"]) == (
+        ("categories", ("straw_burning",)), ("statuses", ()), ("counties", ("新安县",)), ("in_zone_only", True))
+    assert common.fire_filters({}, []) == (("categories", ()), ("statuses", ()), ("counties", ()),
+                                           ("in_zone_only", False))

@@ -162,7 +162,7 @@ def streamlit_app(
     serve (see the module docstring). Returns e.g. ``http://127.0.0.1:PORT/`` (plus the
     base path) once ``/_stcore/health`` answers; every app started is terminated at
     teardown, also when the test fails. The server's output goes to
-    ``test-output/streamlit-<test name>-<n>.log``.
+    ``test-output/streamlit-<test name>-<n>.log`` (``streamlit_app.logs``, in start order).
     """
     started: list[subprocess.Popen[bytes]] = []
     python = REPO_ROOT / ".venv" / "bin" / "python"
@@ -214,10 +214,12 @@ def streamlit_app(
                 stderr=subprocess.STDOUT,
             )
         started.append(proc)
+        start.logs.append(log)
         base_url = f"http://127.0.0.1:{port}/" + (f"{base_path}/" if base_path else "")
         _wait_healthy(proc, f"{base_url}_stcore/health", log)
         return base_url
 
+    start.logs = []  # type: ignore[attr-defined]  # each app's server output, in start order
     try:
         yield start
     finally:
