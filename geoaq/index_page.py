@@ -89,6 +89,7 @@ def with_preloads(index_html: str, scripts: dict[str, list[str]], elements: Iter
     Files the page links already are not named twice. Raises `UnknownBundle` for an element
     the bundle does not have, so a Streamlit upgrade that renames one is noticed.
     """
+    elements = tuple(elements)
     missing = [name for name in elements if name not in scripts]
     if missing:
         raise UnknownBundle(f"Streamlit's bundle has no element script named {', '.join(missing)}; "

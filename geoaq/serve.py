@@ -2,13 +2,14 @@
 
 Two changes to how Streamlit 1.67 serves the app, each measured by ``bench/serve.py``:
 
-* Nagle's algorithm off on every connection. Streamlit's Starlette server (1.67) binds its listening socket itself, created without a
-protocol number, and asyncio only switches Nagle's algorithm off (``TCP_NODELAY``) on accepted
-sockets whose protocol is TCP. So every response on a kept-alive connection, written as headers
-then body, waits for the browser's delayed ACK: about 40 ms each on Linux. A new browser fetches
-some 60 of Streamlit's script files that way, six connections at a time, and the app's
-WebSocket messages are held back the same way. Accepted sockets inherit ``TCP_NODELAY`` from
-the listening one, so setting it there once fixes every connection.
+* Nagle's algorithm off on every connection. Streamlit's Starlette server binds its listening
+  socket itself, created without a protocol number, and asyncio only switches Nagle's
+  algorithm off (``TCP_NODELAY``) on accepted sockets whose protocol is TCP. So every response
+  on a kept-alive connection, written as headers then body, waits for the browser's delayed
+  ACK: about 40 ms each on Linux. A new browser fetches some 60 of Streamlit's script files
+  that way, six connections at a time, and the app's WebSocket messages are held back the
+  same way. Accepted sockets inherit ``TCP_NODELAY`` from the listening one, so setting it
+  there once fixes every connection.
 * Streamlit's index page mended (`geoaq.index_page`): the scripts of the elements a page
   draws as it opens preloaded, so a new browser fetches them while it loads Streamlit's
   bundle rather than after the page has run; and, on a link straight to a page, the server's

@@ -45,6 +45,9 @@ SCRIPT_DONE = """() => {
 
 
 def wait_until_run(page, timeout_ms: int = 120_000) -> None:
-    """Wait until the Streamlit page in Playwright's `page` has a title and its script has run."""
+    """Wait until the Streamlit page in Playwright's `page` has a title, its script has run,
+    and the network is quiet: an element whose script is still on its way shows as a grey
+    placeholder, and a file still loading is not yet in the page's resource timings."""
     page.locator("h1").first.wait_for(timeout=timeout_ms)
     page.wait_for_function(SCRIPT_DONE, timeout=timeout_ms, polling=50)
+    page.wait_for_load_state("networkidle", timeout=timeout_ms)
