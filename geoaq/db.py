@@ -8,6 +8,7 @@ needed; `INSTALL spatial` is tried only when that wheel is missing.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ import duckdb
 
 from geoaq import config
 from geoaq._errors import SpatialExtensionError
-from geoaq.sql import migration_files
+from geoaq.sql import migration_files, query
 
 Connection = duckdb.DuckDBPyConnection
 
@@ -117,3 +118,25 @@ def migrate(con: Connection) -> int:
             )
         current = version
     return current
+
+
+_REFRESH_LOCKS: dict[str, threading.RLock] = {}
+_REFRESH_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def refresh_lock(con: Connection) -> Iterator[None]:
+    """Hold this process's lock for refreshing derived tables of `con`'s database file.
+
+    A derived table (a layer's cell cover, the fire events of some days) is checked and, if out
+    of date, rebuilt in one transaction. DuckDB lets only one of two overlapping transactions
+    that write the same table commit; the other fails with a write-write conflict. The app's
+    sessions and its start-up computation share one process, and two of them may find the
+    same table out of date at once: under this lock the second waits, then finds it current.
+    (Other processes cannot write the file while this one has it open.)
+    """
+    path = con.execute(query("database_path")).fetchone()[0] or ":memory:"
+    with _REFRESH_LOCKS_GUARD:
+        lock = _REFRESH_LOCKS.setdefault(str(path), threading.RLock())
+    with lock:
+        yield

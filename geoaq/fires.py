@@ -28,7 +28,7 @@ import shapely
 
 from geoaq import config
 from geoaq._errors import GeoaqError
-from geoaq.db import Connection, transaction
+from geoaq.db import Connection, refresh_lock, transaction
 from geoaq.sql import query
 
 BEIJING_OFFSET = pd.Timedelta(hours=8)
@@ -447,9 +447,15 @@ def refresh_events(con: Connection, start: date | None = None, end: date | None 
     same grouping rules (`fire_event_days`), nothing is regrouped or written. Otherwise the
     detections are regrouped; events are rewritten only when they differ from the stored ones
     (else just the days are recorded). Chained time windows (window_hours > 0) reach across
-    days: they are always regrouped and never recorded.
+    days: they are always regrouped and never recorded. Connections of this process check and
+    regroup one at a time (`refresh_lock`).
     """
-    rules = rules or load_fire_rules()
+    with refresh_lock(con):  # another connection of this process may be regrouping them now
+        return _refresh_events(con, start, end, rules or load_fire_rules())
+
+
+def _refresh_events(con: Connection, start: date | None, end: date | None, rules: FireRules) -> RefreshResult:
+    """`refresh_events`, under its lock."""
     days = (start, end) if start is not None and end is not None else None
     selection = [days is None, start, end]
     by_day = rules.window_hours <= 0

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from geoaq.db import Connection, transaction
+from geoaq.db import Connection, refresh_lock, transaction
 from geoaq.layers import get_layer
 from geoaq.sql import identifier, identifier_list, query
 from geoaq.store import table_exists
@@ -219,26 +219,28 @@ def refresh_cell_cover(con: Connection, layer: str, *, key_columns: tuple[str, .
     columns and, if given, the same `cell_deg`. `key_columns` defaults to the layer's natural
     key; `cell_deg` (a power of two, degrees) to `choose_cell_deg` of the median polygon size.
     The build runs in one transaction (the caller's, when one is open): other connections see
-    the old cover and its record, or the new ones.
+    the old cover and its record, or the new ones; connections of this process check and
+    build one at a time (`refresh_lock`).
     """
     table = cover_table_name(layer)
     keys = _key_columns(con, layer, key_columns)
     wanted_deg = None if cell_deg is None else check_cell_deg(cell_deg)
-    state = _source_state(con, layer, keys)
-    if _is_current(con, _recorded(con, layer), table, keys, wanted_deg, state):
-        return table
-    _check_unique(con, layer, keys)
-    if wanted_deg is None:
-        extent = con.execute(query("cell_cover_typical_extent", layer=layer)).fetchone()[0]
-        wanted_deg = choose_cell_deg(extent)
-    started = time.perf_counter()
-    with nullcontext() if _in_transaction(con) else transaction(con):
-        con.execute(query("cell_cover_bookkeeping"))
-        rows = _build(con, layer, table, keys, wanted_deg)
-        con.execute(query("cell_cover_record"), [
-            layer, table, json.dumps(list(keys)), wanted_deg, BUILDER_VERSION, state[0],
-            state[1], state[2], state[3], rows, time.perf_counter() - started,
-        ])
+    with refresh_lock(con):  # another connection of this process may be building it now
+        state = _source_state(con, layer, keys)
+        if _is_current(con, _recorded(con, layer), table, keys, wanted_deg, state):
+            return table
+        _check_unique(con, layer, keys)
+        if wanted_deg is None:
+            extent = con.execute(query("cell_cover_typical_extent", layer=layer)).fetchone()[0]
+            wanted_deg = choose_cell_deg(extent)
+        started = time.perf_counter()
+        with nullcontext() if _in_transaction(con) else transaction(con):
+            con.execute(query("cell_cover_bookkeeping"))
+            rows = _build(con, layer, table, keys, wanted_deg)
+            con.execute(query("cell_cover_record"), [
+                layer, table, json.dumps(list(keys)), wanted_deg, BUILDER_VERSION, state[0],
+                state[1], state[2], state[3], rows, time.perf_counter() - started,
+            ])
     return table
 
 

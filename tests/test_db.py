@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import duckdb
 import pytest
 
@@ -102,3 +104,30 @@ def test_transaction_commits_or_rolls_back(con) -> None:
         con.execute("INSERT INTO t VALUES (2)")
         raise RuntimeError("boom")
     assert con.execute("SELECT list(x) FROM t").fetchone()[0] == [1]
+
+
+def test_refresh_lock_is_one_per_database_file(tmp_path):
+    first, other = db.connect(tmp_path / "a.duckdb"), db.connect(tmp_path / "b.duckdb")
+    same_file = db.connect(tmp_path / "a.duckdb")
+    entered = {"other": threading.Event(), "same_file": threading.Event()}
+
+    def enter(name: str, con) -> None:
+        with db.refresh_lock(con):
+            entered[name].set()
+
+    try:
+        with db.refresh_lock(first):
+            with db.refresh_lock(first):  # re-entrant within a thread
+                pass
+            threads = [threading.Thread(target=enter, args=("other", other)),
+                       threading.Thread(target=enter, args=("same_file", same_file))]
+            for thread in threads:
+                thread.start()
+            assert entered["other"].wait(5)  # another file: not held up
+            assert not entered["same_file"].wait(0.3)  # the same file: waits
+        assert entered["same_file"].wait(5)  # ...until the lock is released
+        for thread in threads:
+            thread.join(5)
+    finally:
+        for con in (first, other, same_file):
+            con.close()

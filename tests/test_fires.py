@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import numpy as np
@@ -152,6 +154,33 @@ def test_refresh_only_touches_the_requested_days(tmp_path):
     fires.refresh_events(con, date(2025, 4, 23), date(2025, 4, 23), RULES)
     days = [d for (d,) in con.execute("SELECT local_date FROM fire_events ORDER BY 1").fetchall()]
     assert days == [date(2025, 4, 22), date(2025, 4, 23)]
+    con.close()
+
+
+def test_connections_regrouping_the_same_days_at_once_all_succeed(tmp_path):
+    """Two pages (or a page and the app's start-up computation) may check the same days at once:
+    each gets the events, and they are written once."""
+    path = tmp_path / "f.duckdb"
+    con = db.connect(path)
+    viirs = "{lat},{lon},330.1,0.4,0.4,{d},{t},N,n,2.0NRT,290.0,3.1,D\n"
+    rows = [viirs.format(lat=34.6 + i / 100, lon=112.4, d=f"2025-04-{day}", t="0530")
+            for day in (21, 22, 23) for i in range(40)]
+    ingest("fire_points", _write_firms(tmp_path / "a.csv", rows), con=con)
+    threads = 4
+    start = threading.Barrier(threads)
+
+    def refresh(_: int) -> int:
+        connection = db.connect(path)
+        try:
+            start.wait(timeout=30)
+            return fires.refresh_events(connection, None, None, RULES).events
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        assert list(pool.map(refresh, range(threads))) == [120] * threads
+    assert con.execute("SELECT count(*) FROM fire_events").fetchone() == (120,)
+    assert con.execute("SELECT count(*) FROM fire_event_days").fetchone() == (3,)
     con.close()
 
 
