@@ -50,7 +50,11 @@ def element_scripts(bundle: str) -> dict[str, list[str]]:
     files = [name.strip().strip("\"'`") for name in table["files"].split(",") if name.strip()]
     scripts: dict[str, list[str]] = {}
     for lazy in _LAZY_IMPORT.finditer(bundle):
-        needed = [lazy["file"], *(files[int(i)] for i in lazy["deps"].split(",") if i)]
+        indexes = [int(i) for i in lazy["deps"].split(",") if i]
+        if any(i >= len(files) for i in indexes):
+            raise UnknownBundle(f"Streamlit's bundle names dependency {max(indexes)} of {lazy['file']}, "
+                                f"but its file table has {len(files)}")
+        needed = [lazy["file"], *(files[i] for i in indexes)]
         paths = [posixpath.normpath(f"js/{name}") for name in needed]  # the table is relative to js/
         scripts.setdefault(lazy["name"], list(dict.fromkeys(paths)))
     if not scripts:

@@ -44,7 +44,12 @@ def test_element_scripts_read_the_bundles_import_map():
     }
 
 
-@pytest.mark.parametrize("bundle", ["console.log(1)", 'const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["./a.js"])))=>1;'])
+@pytest.mark.parametrize("bundle", [
+    "console.log(1)",
+    'const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["./a.js"])))=>1;',
+    'const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["./a.js"])))=>1;'
+    "import(`./Radio.R1.js`),__vite__mapDeps([0,7])",  # an index past the table
+])
 def test_a_bundle_of_another_shape_is_refused(bundle):
     with pytest.raises(UnknownBundle):
         index_page.element_scripts(bundle)
