@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from geoaq.index_page import UnknownBundle, mended_pages
+from geoaq.index_page import mended_pages
 
 LOG = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def serving_mended_index(create_handler: Callable[..., Any],
         handler = create_handler(directory, base_url)
         try:
             pages = {path: html.encode("utf-8") for path, html in mended_pages(Path(directory), page_elements).items()}
-        except (UnknownBundle, OSError) as error:
+        except (ValueError, OSError) as error:  # UnknownBundle, or a file not read as UTF-8
             LOG.warning("geoaq: Streamlit's index page served as it is: %s", error)
             return handler
         index_path = os.path.join(directory, "index.html")
