@@ -15,6 +15,10 @@ Two changes to how Streamlit 1.67 serves the app, each measured by ``bench/serve
   bundle rather than after the page has run; and, on a link straight to a page, the server's
   base path given, so Streamlit does not first probe the page's URL for it.
 
+And it never asks the internet for the machine's external IP address: Streamlit does, at every
+start without a configured address (``checkip.amazonaws.com``, to print an "External URL"
+and to accept cross-origin WebSockets from it), which an intranet cannot answer.
+
 For the app itself it also computes, as the server starts, what the map and fires pages
 compute as they open (`app_pages.warmup`), so the day's first visit does not wait for it.
 
@@ -116,9 +120,26 @@ def install_index_page(page_elements: Mapping[str, tuple[str, ...]] | None = Non
     return True
 
 
+def no_external_ip() -> None:
+    """No external address: geoaq does not ask the internet for one (see the module's docstring)."""
+    return None
+
+
+def install_offline_start() -> bool:
+    """Replace Streamlit's look-up of the external IP (once); False where it has none."""
+    try:
+        from streamlit import net_util
+    except ImportError:
+        return False
+    if getattr(net_util, "get_external_ip", None) is None:
+        return False
+    net_util.get_external_ip = no_external_ip
+    return True
+
+
 def install(page_elements: Mapping[str, tuple[str, ...]] | None = None) -> bool:
-    """Both changes (see the module's docstring); False if either found no hook in this Streamlit."""
-    return all([install_socket_fix(), install_index_page(page_elements)])
+    """Every change (see the module's docstring); False if one found no hook in this Streamlit."""
+    return all([install_socket_fix(), install_index_page(page_elements), install_offline_start()])
 
 
 def is_app(script: str) -> bool:

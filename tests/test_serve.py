@@ -64,7 +64,7 @@ def test_install_makes_accepted_connections_inherit_nodelay(restored_bind):
         listener.close()
 
 
-def test_install_wraps_once(restored_bind, restored_static_handler):
+def test_install_wraps_once(restored_bind, restored_static_handler, restored_external_ip):
     original = starlette_server._bind_socket
     assert serve.install()
     wrapped = starlette_server._bind_socket
@@ -169,3 +169,33 @@ def test_app_page_elements_are_the_apps_pages_for_app_py_only(tmp_path):
     assert list(elements) == [page.url_path for page in PAGES]
     assert all(found[0] == "Radio" for found in elements.values())  # the sidebar's language switch
     assert serve.app_page_elements(str(tmp_path / "page.py")) == {}
+
+
+@pytest.fixture
+def restored_external_ip(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from streamlit import net_util
+
+    monkeypatch.setattr(net_util, "get_external_ip", net_util.get_external_ip)
+    yield
+
+
+def test_streamlit_asks_the_internet_for_the_external_ip(restored_external_ip, monkeypatch):
+    """What install_offline_start prevents: if Streamlit stops doing it, this says so."""
+    from streamlit import net_util
+
+    asked: list[str] = []
+    monkeypatch.setattr(net_util, "_external_ip", None, raising=False)
+    monkeypatch.setattr(net_util, "_make_blocking_http_get", lambda url, timeout: asked.append(url))
+    net_util.get_external_ip()
+    assert asked and all(url.startswith("http") for url in asked)
+
+
+def test_install_offline_start_asks_nobody(restored_external_ip, monkeypatch):
+    from streamlit import net_util
+    from streamlit.web.server import server_util
+
+    monkeypatch.setattr(net_util, "_make_blocking_http_get",
+                        lambda url, timeout: pytest.fail(f"asked the internet: {url}"))
+    assert serve.install_offline_start()
+    assert net_util.get_external_ip() is None
+    assert server_util.is_url_from_allowed_origins("http://localhost:8501")  # the local origins still pass
