@@ -27,6 +27,7 @@ compute as they open (`app_pages.warmup`), so the day's first visit does not wai
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -72,7 +73,8 @@ def install_socket_fix() -> bool:
 def serving_mended_index(create_handler: Callable[..., Any],
                          page_elements: Mapping[str, tuple[str, ...]]) -> Callable[..., Any]:
     """`create_handler` (Streamlit's static files), wrapped to answer GETs of the index page
-    with `mended_pages`' page for the URL's last segment (the root's for any other); the
+    with `mended_pages`' page for the URL's last segment (the root's for any other), with an
+    ETag so a returning browser gets "304 Not Modified" as from Streamlit's own page; the
     page unchanged if this Streamlit's bundle is not understood."""
 
     def create_mending_handler(directory: str, base_url: str | None) -> Any:
@@ -84,6 +86,7 @@ def serving_mended_index(create_handler: Callable[..., Any],
         except (ValueError, OSError) as error:  # UnknownBundle, or a file not read as UTF-8
             LOG.warning("geoaq: Streamlit's index page served as it is: %s", error)
             return handler
+        tags = {path: f'"{hashlib.sha256(page).hexdigest()[:24]}"' for path, page in pages.items()}
         index_path = os.path.join(directory, "index.html")
         get_response = handler.get_response
 
@@ -91,9 +94,13 @@ def serving_mended_index(create_handler: Callable[..., Any],
             response = await get_response(path, scope)
             if (scope.get("method") == "GET" and response.status_code == 200
                     and getattr(response, "path", None) == index_path):
-                page = pages.get(path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1], pages[""])
-                return Response(page, media_type="text/html",
-                                headers={"Cache-Control": response.headers.get("cache-control", "no-cache")})
+                page_path = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+                page_path = page_path if page_path in pages else ""
+                headers = {"Cache-Control": response.headers.get("cache-control", "no-cache"),
+                           "ETag": tags[page_path]}
+                if tags[page_path] in dict(scope.get("headers", [])).get(b"if-none-match", b"").decode("latin-1"):
+                    return Response(status_code=304, headers=headers)  # the browser's copy is this page
+                return Response(pages[page_path], media_type="text/html", headers=headers)
             return response
 
         handler.get_response = get_mended_response

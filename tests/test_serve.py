@@ -101,7 +101,8 @@ def restored_static_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-def _request(app, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+def _request(app, path: str, method: str = "GET",
+             headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     """One HTTP request to the ASGI `app`: status, headers (lower-case names), body."""
     sent: list[dict] = []
     received: list[bool] = []
@@ -116,7 +117,8 @@ def _request(app, path: str, method: str = "GET") -> tuple[int, dict[str, str], 
         sent.append(message)
 
     scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "root_path": "",
-             "query_string": b"", "headers": [], "scheme": "http", "server": ("127.0.0.1", 8501),
+             "query_string": b"", "scheme": "http", "server": ("127.0.0.1", 8501),
+             "headers": [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()],
              "http_version": "1.1"}
     # in a thread of its own: a Playwright test earlier in the run leaves an event loop running here
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -145,6 +147,22 @@ def test_install_index_page_serves_each_page_its_mended_index(restored_static_ha
     assert (status, body) == (200, script.read_bytes())  # other files as Streamlit serves them
     assert "immutable" in headers["cache-control"]
     assert len(original) < len(_request(handler, "/")[2])
+
+
+def test_a_returning_browser_with_the_same_page_gets_not_modified(restored_static_handler):
+    serve.install_index_page({"map": ("Slider",), "fires": ("DateInput",)})
+    handler = starlette_static_routes.create_streamlit_static_handler(str(STATIC_DIR), None)
+    _, fires_headers, _ = _request(handler, "/fires")
+    _, map_headers, _ = _request(handler, "/map")
+    assert fires_headers["etag"] != map_headers["etag"]  # each page's own
+    status, headers, body = _request(handler, "/fires", headers={"If-None-Match": fires_headers["etag"]})
+    assert (status, body, headers["etag"]) == (304, b"", fires_headers["etag"])
+    status, _, body = _request(handler, "/fires", headers={"If-None-Match": map_headers["etag"]})
+    assert status == 200 and b"/DateInput." in body  # another page's copy is not this one
+    original_tag = _request(starlette_static_routes.create_streamlit_static_handler.__wrapped__(str(STATIC_DIR), None),
+                            "/fires")[1]["etag"]
+    status, _, body = _request(handler, "/fires", headers={"If-None-Match": original_tag})
+    assert status == 200 and b"/DateInput." in body  # a copy of Streamlit's own page is replaced
 
 
 def test_install_index_page_wraps_streamlits_own_handler_only_once(restored_static_handler):
