@@ -28,6 +28,7 @@ compute as they open (`app_pages.warmup`), so the day's first visit does not wai
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import os
 import socket
@@ -56,15 +57,23 @@ def without_nagle(bind: Callable[..., socket.socket]) -> Callable[..., socket.so
     return bind_without_nagle
 
 
+def _streamlit_hook(module_name: str, attribute: str) -> tuple[Any, Any] | None:
+    """(module, its `attribute`) of Streamlit's `module_name`, or None where this Streamlit
+    has no such module or attribute (another version: the change is then left out)."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    found = getattr(module, attribute, None)
+    return None if found is None else (module, found)
+
+
 def install_socket_fix() -> bool:
     """Wrap Streamlit's socket binding (once); False where this Streamlit binds no socket itself."""
-    try:
-        from streamlit.web.server.starlette import starlette_server
-    except ImportError:
+    hook = _streamlit_hook("streamlit.web.server.starlette.starlette_server", "_bind_socket")
+    if hook is None:
         return False
-    bind = getattr(starlette_server, "_bind_socket", None)
-    if bind is None:
-        return False
+    starlette_server, bind = hook
     if not hasattr(bind, "__wrapped__"):
         starlette_server._bind_socket = without_nagle(bind)
     return True
@@ -114,13 +123,10 @@ def install_index_page(page_elements: Mapping[str, tuple[str, ...]] | None = Non
     """Wrap Streamlit's static file handler (once) to serve the mended index page, given the
     app's pages (URL path -> element scripts, see `mended_pages`); False where this Streamlit
     has no such hook."""
-    try:
-        from streamlit.web.server.starlette import starlette_static_routes
-    except ImportError:
+    hook = _streamlit_hook("streamlit.web.server.starlette.starlette_static_routes", "create_streamlit_static_handler")
+    if hook is None:
         return False
-    create_handler = getattr(starlette_static_routes, "create_streamlit_static_handler", None)
-    if create_handler is None:
-        return False
+    starlette_static_routes, create_handler = hook
     create_handler = getattr(create_handler, "__wrapped__", create_handler)
     starlette_static_routes.create_streamlit_static_handler = serving_mended_index(create_handler,
                                                                                    dict(page_elements or {}))
@@ -134,12 +140,10 @@ def no_external_ip() -> None:
 
 def install_offline_start() -> bool:
     """Replace Streamlit's look-up of the external IP (once); False where it has none."""
-    try:
-        from streamlit import net_util
-    except ImportError:
+    hook = _streamlit_hook("streamlit.net_util", "get_external_ip")
+    if hook is None:
         return False
-    if getattr(net_util, "get_external_ip", None) is None:
-        return False
+    net_util, _ = hook
     net_util.get_external_ip = no_external_ip
     return True
 
