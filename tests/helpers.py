@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from geoaq import config, db
@@ -51,3 +54,20 @@ def wait_until_run(page, timeout_ms: int = 120_000) -> None:
     page.locator("h1").first.wait_for(timeout=timeout_ms)
     page.wait_for_function(SCRIPT_DONE, timeout=timeout_ms, polling=50)
     page.wait_for_load_state("networkidle", timeout=timeout_ms)
+
+
+def at_once(path: Path, work: Callable[[db.Connection], object], threads: int = 4) -> list:
+    """`work` run by `threads` threads at the same moment, each on a connection of its own to
+    the database at `path` (as the app's sessions share one process); their results."""
+    start = threading.Barrier(threads)
+
+    def run(_: int) -> object:
+        connection = db.connect(path)
+        try:
+            start.wait(timeout=30)
+            return work(connection)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(run, range(threads)))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import at_once
 
 from geoaq import db, fires
 from geoaq.fires import FireRules, group_detections, summarize_events
@@ -166,19 +165,8 @@ def test_connections_regrouping_the_same_days_at_once_all_succeed(tmp_path):
     rows = [viirs.format(lat=34.6 + i / 100, lon=112.4, d=f"2025-04-{day}", t="0530")
             for day in (21, 22, 23) for i in range(40)]
     ingest("fire_points", _write_firms(tmp_path / "a.csv", rows), con=con)
-    threads = 4
-    start = threading.Barrier(threads)
-
-    def refresh(_: int) -> int:
-        connection = db.connect(path)
-        try:
-            start.wait(timeout=30)
-            return fires.refresh_events(connection, None, None, RULES).events
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        assert list(pool.map(refresh, range(threads))) == [120] * threads
+    events = at_once(path, lambda connection: fires.refresh_events(connection, None, None, RULES).events)
+    assert events == [120] * 4
     assert con.execute("SELECT count(*) FROM fire_events").fetchone() == (120,)
     assert con.execute("SELECT count(*) FROM fire_event_days").fetchone() == (3,)
     con.close()

@@ -8,8 +8,6 @@ an edge", "exactly on a grid line" and "exactly on a vertex" mean what they say.
 from __future__ import annotations
 
 import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,10 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from helpers import at_once
 from shapely import affinity
 from shapely.geometry import MultiPolygon, Polygon, box, mapping
 
-from geoaq import db, spatialjoin, store
+from geoaq import spatialjoin, store
 from geoaq.ingest import ingest
 from geoaq.layers import get_layer
 
@@ -385,20 +384,8 @@ def test_connections_building_the_same_cover_at_once_all_get_it(con, migrated_db
     """The app's sessions and its start-up computation may all find a cover missing at once:
     each gets it, one builds it (DuckDB would let only one of two overlapping builds commit)."""
     load_admin_units(con, tmp_path, township_shapes)
-    threads = 4
-    start = threading.Barrier(threads)
-
-    def refresh(_: int) -> str:
-        connection = db.connect(migrated_db)
-        try:
-            start.wait(timeout=30)
-            return spatialjoin.refresh_cell_cover(connection, "admin_units")
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        tables = list(pool.map(refresh, range(threads)))
-    assert tables == ["cell_cover_admin_units"] * threads
+    tables = at_once(migrated_db, lambda connection: spatialjoin.refresh_cell_cover(connection, "admin_units"))
+    assert tables == ["cell_cover_admin_units"] * 4
     assert con.execute("SELECT count(*) FROM cell_covers WHERE layer = 'admin_units'").fetchone()[0] == 1
     xy = np.array([[*township_shapes["410300005"].representative_point().coords[0]]])
     assert attribute(con, xy)[0] == {(0, "410300005")}
