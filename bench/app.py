@@ -53,6 +53,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from fixtures_events import events_db  # noqa: E402
 
+from app_pages import warmup  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
@@ -124,7 +126,7 @@ def warmed_up(log: Path, timeout_s: float = 600.0) -> str:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-            if "first views of" in line:
+            if warmup.DONE in line:
                 return line
         time.sleep(0.2)
     raise RuntimeError(f"no warm-up within {timeout_s:.0f} s; see {log}")

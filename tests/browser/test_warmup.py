@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from helpers import wait_until_run
 
+from app_pages import warmup
+
 pytestmark = pytest.mark.browser
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -21,10 +23,10 @@ def test_the_server_computes_the_first_views_as_it_starts(streamlit_app, page, t
     url = streamlit_app(APP, env={"GEOAQ_DB": str(db)})
     log = streamlit_app.logs[-1]
     deadline = time.monotonic() + 90
-    while "first views of" not in log.read_text(encoding="utf-8", errors="replace"):
+    while warmup.DONE not in log.read_text(encoding="utf-8", errors="replace"):
         assert time.monotonic() < deadline, log.read_text(encoding="utf-8", errors="replace")[-3000:]
         time.sleep(0.2)
-    line = next(line for line in log.read_text(encoding="utf-8").splitlines() if "first views of" in line)
+    line = next(line for line in log.read_text(encoding="utf-8").splitlines() if warmup.DONE in line)
     assert str(db) in line and "fire check" in line and "layers" in line
     page.goto(url + "fires")
     wait_until_run(page)
