@@ -16,7 +16,7 @@ run: setup assets $(DB)
 	@echo "geoaq is starting at http://localhost:$(PORT)"
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
 		(sleep 4; $(BIN)/python -m webbrowser -t http://localhost:$(PORT) >/dev/null 2>&1) & fi
-	$(BIN)/python -m geoaq.serve --server.port $(PORT) --server.headless true
+	$(BIN)/python -m geoaq.web.serve --server.port $(PORT) --server.headless true
 
 test: setup-dev assets chromium
 	$(BIN)/ruff check geoaq tests bench app.py app_pages
@@ -39,9 +39,9 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 # Leaflet & co. from pinned npm packages, served by Streamlit from ./static (never a CDN).
 assets: static/vendor/.installed
-static/vendor/.installed: package.json package-lock.json $(VENV)/.runtime geoaq/assets.py
+static/vendor/.installed: package.json package-lock.json $(VENV)/.runtime geoaq/web/assets.py
 	npm ci --no-audit --no-fund --ignore-scripts
-	$(BIN)/python -m geoaq.assets
+	$(BIN)/python -m geoaq.web.assets
 	touch $@
 
 # Debian's chromium for the real-browser tests (Playwright drives it; no browser download),

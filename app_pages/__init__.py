@@ -8,7 +8,7 @@ from typing import NamedTuple
 class PageEntry(NamedTuple):
     """One page of the app: its script, the i18n key of its title, its icon, URL path, and the
     Streamlit elements it always draws as it opens, by the name of Streamlit's script for
-    each. The index page preloads them (`geoaq.index_page`); tests/browser/test_served_index.py
+    each. The index page preloads them (`geoaq.web.index_page`); tests/browser/test_served_index.py
     checks that a new browser fetches none of their files late. Elements drawn only with some
     data are left out: the fires page shows its event table only for a few hundred events,
     and the table's scripts (1.6 MB) would weigh on the season's map."""

@@ -1,7 +1,7 @@
 """空气质量 Air quality: the latest hour, hourly and daily AQI, the HJ 633/663 evaluation of a period.
 
-Numbers come from `geoaq.aqi` and `geoaq.evaluation` through `geoaq.aq_view` (tables) and
-`geoaq.charts` (Vega-Lite on screen, matplotlib PNG for download); this page lays them out.
+Numbers come from `geoaq.aq.aqi` and `geoaq.aq.evaluation` through `geoaq.web.views.air_quality` (tables) and
+`geoaq.web.charts` (Vega-Lite on screen, matplotlib PNG for download); this page lays them out.
 The computation is cached per database version, period and standard.
 """
 
@@ -13,11 +13,16 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import database_version, lang, readings_period, require_database
-from geoaq import aq, aq_view, charts, db, evaluation, store
+from geoaq.aq import evaluation
+from geoaq.aq import readings as aq
+from geoaq.aq.standards import available_versions, load_standard
+from geoaq.db import connection as db
+from geoaq.db import store
 from geoaq.i18n import t
 from geoaq.layers import get_layer
-from geoaq.report import xlsx_bytes
-from geoaq.standards import available_versions, load_standard
+from geoaq.tables import xlsx_bytes
+from geoaq.web import charts
+from geoaq.web.views import air_quality as aq_view
 
 #: The hourly chart shows at most this many days (the last ones of the period).
 CHART_DAYS = 31

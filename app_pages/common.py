@@ -22,10 +22,12 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geoaq import config, db, store
-from geoaq.assets import static_url
+from geoaq import config
+from geoaq.db import connection as db
+from geoaq.db import store
 from geoaq.i18n import DEFAULT_LANGUAGE, t
 from geoaq.layers import load_registry
+from geoaq.web.assets import static_url
 
 
 def lang() -> str:
@@ -66,7 +68,7 @@ def publish_static(data: bytes) -> str | None:
     next visit, instead of inside the map's script. Beside each lies a gzip copy,
     ``<…>.bin.gz``, compressed once here: served as ``application/gzip`` it is sent as it is
     (the server's own gzip would compress the .bin again on every request, ~75 ms) and the
-    browser unpacks it (`geoaq.file_layer.prefetch_script_url`). The name is the content's
+    browser unpacks it (`geoaq.web.map_layers.file_layer.prefetch_script_url`). The name is the content's
     hash, so a file never changes; the 64 most recently used stay.
     """
     if not st.get_option("server.enableStaticServing"):
@@ -179,7 +181,7 @@ def fire_check(db_path: str, version: float, start: date, end: date, min_confide
     Cached as a shared resource, not a copy: a season's 100,000 events would cost a 60 MB
     pickle round trip on every rerun. Pages must not modify the frame (filters copy).
     """
-    from geoaq.fire_check import assess_events, attribution_key
+    from geoaq.fires.check import assess_events, attribution_key
 
     with db.connect(db_path) as con:
         attributed = fire_attribution(db_path, attribution_key(con), start, end, min_confidence)
@@ -189,13 +191,13 @@ def fire_check(db_path: str, version: float, start: date, end: date, min_confide
 @st.cache_resource(show_spinner=False, max_entries=8)
 def fire_layer_payload(db_path: str, version: float, start: date, end: date, min_confidence: str | None,
                        figures: str, filters: tuple[tuple[str, Any], ...], lang: str, datum: str) -> dict:
-    """The map's packed events (`geoaq.fire_view.layer_payload`) for `fire_check`'s events of
+    """The map's packed events (`geoaq.web.views.fires.layer_payload`) for `fire_check`'s events of
     the period through `filters` (`filter_events`' keyword arguments, as pairs).
 
     Kept between reruns and sessions like the events themselves: packing 100,000 events
     costs ~50 ms of the time before the page's map goes out. Shared; pages must not modify it.
     """
-    from geoaq.fire_view import filter_events, layer_payload
+    from geoaq.web.views.fires import filter_events, layer_payload
 
     shown = filter_events(fire_check(db_path, version, start, end, min_confidence, figures), **dict(filters))
     return layer_payload(shown, lang, datum)
@@ -205,7 +207,7 @@ def fire_layer_payload(db_path: str, version: float, start: date, end: date, min
 def fire_attribution(db_path: str, key: tuple, start: date, end: date, min_confidence: str | None) -> pd.DataFrame:
     """`attribute_events` for the period, kept while `key` (`attribution_key`) stays the same:
     a reviewer's status change (a write, so a new `version` above) does not redo it."""
-    from geoaq.fire_check import attribute_events
+    from geoaq.fires.check import attribute_events
 
     with db.connect(db_path) as con:
         return attribute_events(con, start, end, min_confidence=min_confidence)
@@ -213,7 +215,7 @@ def fire_attribution(db_path: str, key: tuple, start: date, end: date, min_confi
 
 @st.cache_data(show_spinner=False)
 def fire_detections(db_path: str, version: float, event_ids: tuple[str, ...]) -> pd.DataFrame:
-    from geoaq.fire_check import event_detections
+    from geoaq.fires.check import event_detections
 
     with db.connect(db_path) as con:
         return event_detections(con, list(event_ids))
@@ -235,7 +237,7 @@ def fire_period(db_path: str, version: float) -> tuple[date, date] | None:
 @st.cache_data(show_spinner=False)
 def compliance_summary(db_path: str, version: float, start: date, end: date, standard: str) -> pd.DataFrame:
     """`compliance.summarize` for the period (writes only when fire events need recomputing)."""
-    from geoaq import compliance
+    from geoaq.compliance import summary as compliance
 
     with db.connect(db_path) as con:
         return compliance.summarize(con, start, end, standard=standard)
@@ -243,7 +245,7 @@ def compliance_summary(db_path: str, version: float, start: date, end: date, sta
 
 @st.cache_data(show_spinner=False)
 def compliance_geometries(db_path: str, version: float) -> gpd.GeoDataFrame:
-    from geoaq import compliance
+    from geoaq.compliance import summary as compliance
 
     with db.connect(db_path) as con:
         return compliance.scope_geometries(con)
@@ -251,7 +253,7 @@ def compliance_geometries(db_path: str, version: float) -> gpd.GeoDataFrame:
 
 @st.cache_data(show_spinner=False)
 def sensitive_areas(db_path: str, version: float, start: date, end: date) -> pd.DataFrame:
-    from geoaq import compliance
+    from geoaq.compliance import summary as compliance
 
     with db.connect(db_path) as con:
         return compliance.sensitive_areas(con, start, end)
@@ -259,7 +261,7 @@ def sensitive_areas(db_path: str, version: float, start: date, end: date) -> pd.
 
 @st.cache_data(show_spinner=False)
 def readings_period(db_path: str, version: float):
-    from geoaq import aq
+    from geoaq.aq import readings as aq
 
     with db.connect(db_path) as con:
         return aq.readings_period(con)
@@ -268,7 +270,7 @@ def readings_period(db_path: str, version: float):
 @st.cache_data(show_spinner=False)
 def hourly_aqi(db_path: str, version: float, start: date, end: date) -> pd.DataFrame:
     """Hourly AQI with concentrations for all stations over Beijing days start..end."""
-    from geoaq import aq
+    from geoaq.aq import readings as aq
 
     with db.connect(db_path) as con:
         return aq.hourly_table(con, start, end)
@@ -277,9 +279,9 @@ def hourly_aqi(db_path: str, version: float, start: date, end: date) -> pd.DataF
 @st.cache_data(show_spinner=False)
 def landcover_image(db_path: str):
     """The land-cover raster of data/rules/fires.toml as a map image layer, or None."""
-    from geoaq import raster
-    from geoaq.fires import load_fire_rules
-    from geoaq.mapview import ImageLayer
+    from geoaq.fires.events import load_fire_rules
+    from geoaq.geo import raster
+    from geoaq.web.map import ImageLayer
 
     rules = load_fire_rules()
     if rules.landcover is None or not rules.landcover.exists():

@@ -18,14 +18,14 @@ from app_pages.common import (
     require_database,
     sensitive_areas,
 )
-from geoaq.compliance import SCOPE_LABELS, flatten
-from geoaq.compliance_view import overview_table, scope_at, scopes_overlay, sensitive_overlay
+from geoaq.aq.standards import available_versions
+from geoaq.compliance.summary import SCOPE_LABELS, flatten
+from geoaq.compliance.targets import load_targets
 from geoaq.i18n import t
 from geoaq.layers import load_registry
-from geoaq.mapview import build_map, configured_tiles
-from geoaq.report import xlsx_bytes
-from geoaq.standards import available_versions
-from geoaq.targets import load_targets
+from geoaq.tables import xlsx_bytes
+from geoaq.web.map import build_map, configured_tiles
+from geoaq.web.views.compliance import overview_table, scope_at, scopes_overlay, sensitive_overlay
 
 language = lang()
 zh = language == "zh"

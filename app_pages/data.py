@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import lang, require_database
-from geoaq import aq, db, store
+from geoaq.aq import readings as aq
+from geoaq.db import connection as db
+from geoaq.db import store
 from geoaq.i18n import t
-from geoaq.layers import load_registry
-from geoaq.uploads import (
+from geoaq.ingest.uploads import (
     LAYER_SUFFIXES,
     READINGS,
     READINGS_SUFFIXES,
@@ -19,6 +20,7 @@ from geoaq.uploads import (
     parse_pairs,
     rejects_table,
 )
+from geoaq.layers import load_registry
 
 CRS_CHOICES = ["", "EPSG:4326", "gcj02", "bd09", "other"]
 ENCODINGS = ["auto", "utf-8", "gbk"]

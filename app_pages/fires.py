@@ -22,15 +22,16 @@ from app_pages.common import (
     query_period,
     require_database,
 )
-from geoaq import db, verification
 from geoaq._errors import GeoaqError
-from geoaq.event_layer import clicked_event_id
-from geoaq.fire_notice import STATUS_LABELS, notice_table, notice_title, notice_xlsx_bytes
-from geoaq.fire_view import display_table, draws_compactly, events_on_map, filter_events
-from geoaq.fires import CATEGORIES
+from geoaq.db import connection as db
+from geoaq.fires import verification
+from geoaq.fires.events import CATEGORIES
+from geoaq.fires.notice import STATUS_LABELS, notice_table, notice_title, notice_xlsx_bytes
 from geoaq.i18n import t, yuan_text
 from geoaq.layers import load_registry
-from geoaq.mapview import build_map, configured_tiles
+from geoaq.web.map import build_map, configured_tiles
+from geoaq.web.map_layers.event_layer import clicked_event_id
+from geoaq.web.views.fires import display_table, draws_compactly, events_on_map, filter_events
 
 REASONS = verification.DISMISS_REASON_LABELS
 

@@ -27,16 +27,16 @@ from app_pages.common import (
     readings_period,
     require_database,
 )
-from geoaq.aqi import aqi_level_table
-from geoaq.compliance_view import scope_at
-from geoaq.event_layer import clicked_event_id
-from geoaq.fire_notice import STATUS_LABELS
-from geoaq.fire_view import display_table, draws_compactly, events_on_map
+from geoaq.aq.aqi import aqi_level_table
+from geoaq.fires.notice import STATUS_LABELS
 from geoaq.i18n import t
-from geoaq.inside import drawn_geometry, features_inside
 from geoaq.layers import LayerSpec, load_registry
-from geoaq.mapview import DISPLAY_TOLERANCE_M, available_tiles, build_map
-from geoaq.station_view import aqi_legend, stations_overlay
+from geoaq.web.map import DISPLAY_TOLERANCE_M, available_tiles, build_map
+from geoaq.web.map_layers.event_layer import clicked_event_id
+from geoaq.web.views.compliance import scope_at
+from geoaq.web.views.fires import display_table, draws_compactly, events_on_map
+from geoaq.web.views.inside import drawn_geometry, features_inside
+from geoaq.web.views.stations import aqi_legend, stations_overlay
 
 
 def layer_caption(spec: LayerSpec, frame: gpd.GeoDataFrame, synthetic: int, period, language: str) -> str:

@@ -9,14 +9,14 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages.common import database_version, lang, load_layers, require_database
-from geoaq import db
 from geoaq._errors import GeoaqError
+from geoaq.db import connection as db
 from geoaq.i18n import t
 from geoaq.layers import load_registry
-from geoaq.mapview import configured_tiles
-from geoaq.route_export import export, stop_table
-from geoaq.route_view import route_map, targets_map
-from geoaq.routing import load_route_rules, make_teams, parse_lonlat, plan_routes
+from geoaq.routes.export import export, stop_table
+from geoaq.routes.solver import load_route_rules, make_teams, parse_lonlat, plan_routes
+from geoaq.web.map import configured_tiles
+from geoaq.web.views.routes import route_map, targets_map
 
 language = lang()
 zh = language == "zh"
@@ -30,7 +30,7 @@ version = database_version(db_file)
 def day_targets(db_path: str, version: float, day: date, fires: bool, enterprises: bool, mines: bool,
                 picked: tuple, draw: tuple, seed: int) -> pd.DataFrame:
     """`collect_targets` of the day (recomputes fire events only when detections changed)."""
-    from geoaq.route_targets import collect_targets
+    from geoaq.routes.targets import collect_targets
 
     con = db.connect(db_path)
     try:
@@ -42,7 +42,7 @@ def day_targets(db_path: str, version: float, day: date, fires: bool, enterprise
 
 @st.cache_data(show_spinner=False)
 def findings_day(db_path: str, version: float) -> date | None:
-    from geoaq.route_targets import latest_findings_day
+    from geoaq.routes.targets import latest_findings_day
 
     con = db.connect(db_path)  # read-write like every page: DuckDB refuses mixed modes in one process
     try:
@@ -86,7 +86,7 @@ with st.container(border=True):
                               format_func=lambda c: t(f"routes_coords_{c}", language))
 
 try:
-    from geoaq.route_targets import parse_picked
+    from geoaq.routes.targets import parse_picked
 
     picks = parse_picked(picked_text or "") + list(st.session_state.get("route_map_picks", []))
     start = parse_lonlat(start_text, t("routes_start", language)) if start_text.strip() else None

@@ -2,7 +2,7 @@
 
 The first visit after a start would otherwise wait for the fire check of the default period
 (seconds on a season of events: ~8.5 s for 100,000) before its map shows. `python -m
-geoaq.serve` calls `warm_in_background` for the app; the functions called are the pages' own
+geoaq.web.serve` calls `warm_in_background` for the app; the functions called are the pages' own
 cached ones with the pages' own defaults, so a first visit finds their results in the cache
 (or, arriving sooner, waits for the computation under way instead of starting another).
 """
@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from geoaq import config
-from geoaq.fire_view import draws_compactly
 from geoaq.i18n import DEFAULT_LANGUAGE
-from geoaq.mapview import configured_tiles
+from geoaq.web.map import configured_tiles
+from geoaq.web.views.fires import draws_compactly
 
 LOG = logging.getLogger(__name__)
 #: Starts the console line saying the first views are computed (benches and tests wait for it)

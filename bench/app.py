@@ -2,7 +2,7 @@
 
 One run, same data, same headless Debian chromium:
 
-* **geoaq**: ``python -m geoaq.serve`` (``streamlit run app.py`` as ``make run`` starts it) on the database of `bench/fixtures_events.py` (the
+* **geoaq**: ``python -m geoaq.web.serve`` (``streamlit run app.py`` as ``make run`` starts it) on the database of `bench/fixtures_events.py` (the
   Luoyang demo plus a generated season of 100,000 fire events, loaded through ingest), the
   fires page opened for the whole season by its link (``?start=…&end=…``). *Usable* is when
   the map has drawn its first view of the events (clusters and points on canvas) and the
@@ -12,7 +12,7 @@ One run, same data, same headless Debian chromium:
   Streamlit and the map cost before any event is drawn.
 * **plain folium**: one ``folium.CircleMarker`` with a popup per event (what
   ``folium.CircleMarker(...).add_to(m)`` in a loop gives), saved as HTML with the same local
-  copies of Leaflet & co. (`geoaq.assets.localize_assets`, so neither side goes to a CDN) and
+  copies of Leaflet & co. (`geoaq.web.assets.localize_assets`, so neither side goes to a CDN) and
   opened from a local HTTP server. *Usable* is when the page's ``load`` event has fired and
   Leaflet has added every marker. It is given `--peer-timeout` seconds (default 300).
 
@@ -117,7 +117,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-GEOAQ_SERVE = [str(ROOT / ".venv" / "bin" / "python"), "-m", "geoaq.serve"]  # as `make run` starts it
+GEOAQ_SERVE = [str(ROOT / ".venv" / "bin" / "python"), "-m", "geoaq.web.serve"]  # as `make run` starts it
 STREAMLIT_RUN = [str(ROOT / ".venv" / "bin" / "streamlit"), "run", str(ROOT / "app.py")]  # Nagle's algorithm on
 
 
@@ -242,9 +242,9 @@ def plain_folium_html(fixture_db: Path, start, end, out: Path) -> int:
     """The peer's page: one CircleMarker with a popup per event; returns the marker count."""
     import folium
 
-    from geoaq import db
-    from geoaq.assets import localize_assets
-    from geoaq.fire_check import check_fires
+    from geoaq.db import connection as db
+    from geoaq.fires.check import check_fires
+    from geoaq.web.assets import localize_assets
 
     con = db.connect(fixture_db)
     try:
@@ -305,7 +305,7 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from geoaq.assets import install_assets
+    from geoaq.web.assets import install_assets
 
     t0 = time.perf_counter()
     fixture = events_db(CACHE, args.events)

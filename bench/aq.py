@@ -1,4 +1,4 @@
-"""Bench: the annual HJ 663 evaluation of N stations × H hours through `geoaq.evaluation`.
+"""Bench: the annual HJ 663 evaluation of N stations × H hours through `geoaq.aq.evaluation`.
 
 Generates plausible hourly readings (log-normal levels per station, diurnal and seasonal
 cycles, ozone peaking in the afternoon and in summer, about 1.5 % of values missing, a few
@@ -24,7 +24,7 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from geoaq import evaluation
+from geoaq.aq import evaluation
 
 POLLUTANTS = ("pm25", "pm10", "so2", "no2", "o3", "co")
 

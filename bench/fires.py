@@ -3,7 +3,7 @@
 The polygons are township-like: Voronoi cells of seeded points over part of Henan, every shared
 edge densified and jittered deterministically from its two end points (both neighbours get the
 very same vertices, so there are no gaps or overlaps), a few with a hole filled by an enclave;
-about 250 vertices each. They are loaded into `admin_units` through `geoaq.ingest` (a
+about 250 vertices each. They are loaded into `admin_units` through `geoaq.ingest.layer` (a
 GeoPackage, as a bureau would hand it over). The points are uniform random over the region
 plus points exactly on boundaries (vertices, and edge midpoints, a quarter of which lie exactly
 on their edge). All three methods get the same stored polygons, in the same run:
@@ -42,8 +42,10 @@ from shapely.geometry import Polygon
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geoaq import db, spatialjoin, store  # noqa: E402
-from geoaq.ingest import ingest  # noqa: E402
+from geoaq.db import cellcover as spatialjoin  # noqa: E402
+from geoaq.db import connection as db  # noqa: E402
+from geoaq.db import store  # noqa: E402
+from geoaq.ingest.layer import ingest  # noqa: E402
 from geoaq.layers import get_layer  # noqa: E402
 
 REGION = (110.5, 31.5, 116.5, 36.5)  # lon/lat box over Henan
@@ -123,7 +125,7 @@ def townships(count: int, holes: int, seed: int = 7) -> list[Polygon]:
 
 
 def load_townships(con: db.Connection, polygons: list[Polygon], work: Path) -> gpd.GeoDataFrame:
-    """Load the polygons into `admin_units` through `geoaq.ingest`; return what was stored."""
+    """Load the polygons into `admin_units` through `geoaq.ingest.layer`; return what was stored."""
     codes = [f"{410100000 + i:09d}" for i in range(len(polygons))]
     frame = gpd.GeoDataFrame({"adcode": codes, "name": [f"乡镇{i}" for i in range(len(polygons))],
                               "level": "乡镇", "parent_adcode": [c[:6] for c in codes]},
@@ -207,7 +209,7 @@ def main() -> None:
         stored = load_townships(con, polygons, work)
         vertices = shapely.get_num_coordinates(stored.geometry.to_numpy())
         holes = int((shapely.get_num_interior_rings(stored.geometry.to_numpy()) > 0).sum())
-        print(f"loaded into admin_units through geoaq.ingest in {time.perf_counter() - t:.1f} s: "
+        print(f"loaded into admin_units through geoaq.ingest.layer in {time.perf_counter() - t:.1f} s: "
               f"{len(stored):,} polygons, vertices mean {vertices.mean():.0f} "
               f"(min {vertices.min()}, max {vertices.max()}), {holes} with a hole")
         points = fire_points(args.points, stored)

@@ -1,9 +1,9 @@
 """A database with ~100,000 fire events: the Luoyang demo plus a generated burning season.
 
 Shared by `bench/app.py` and `tests/browser/test_fires_scale.py`. It goes through the normal
-paths only: `geoaq.demo.build_demo` for the demo layers (counties, townships, zones,
+paths only: `geoaq.demo.build.build_demo` for the demo layers (counties, townships, zones,
 enterprises, mines, stations, the real 2025-04-22 MODIS fires), then a VIIRS-format FIRMS CSV
-written here and loaded with `geoaq.ingest.ingest("fire_points", ...)`, exactly as a bureau
+written here and loaded with `geoaq.ingest.layer.ingest("fire_points", ...)`, exactly as a bureau
 loads a download. Nothing is written to the database behind ingest's back.
 
 The generated season (演示数据 — synthetic, like every generated part of the demo):
@@ -151,10 +151,10 @@ def build_events_db(db_path: Path, events: int = 100_000, *, seed: int = 6,
     With `precompute`, runs `check_fires` over the whole period once so the events are
     grouped and stored (what the first visit of the 火点核查 page would otherwise do).
     """
-    from geoaq import db
-    from geoaq.demo import build_demo
-    from geoaq.fire_check import check_fires
-    from geoaq.ingest import ingest
+    from geoaq.db import connection as db
+    from geoaq.demo.build import build_demo
+    from geoaq.fires.check import check_fires
+    from geoaq.ingest.layer import ingest
 
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)

@@ -97,7 +97,7 @@ def main() -> None:
     import duckdb
     import geopandas as gpd
 
-    from geoaq import db
+    from geoaq.db import connection as db
 
     con = db.connect(db_path, read_only=True)
     ours = con.execute(

@@ -1,9 +1,9 @@
-"""The app started by ``python -m geoaq.serve`` (`make run`) vs plain ``streamlit run``, one run.
+"""The app started by ``python -m geoaq.web.serve`` (`make run`) vs plain ``streamlit run``, one run.
 
-`geoaq.serve` changes two things in Streamlit's server: Nagle's algorithm off on its
+`geoaq.web.serve` changes two things in Streamlit's server: Nagle's algorithm off on its
 connections (Streamlit leaves it on, so each response on a kept-alive connection waits for the
 client's delayed ACK), and the element scripts preloaded by the index page (`geoaq.preload`).
-Three servers run the app on `bench/app.py`'s 100,000-event database side by side: geoaq.serve,
+Three servers run the app on `bench/app.py`'s 100,000-event database side by side: geoaq.web.serve,
 the socket fix alone, and plain ``streamlit run``. This prints:
 
 * **HTTP**: milliseconds per request for 60 of Streamlit's script files fetched one after
@@ -11,7 +11,7 @@ the socket fix alone, and plain ``streamlit run``. This prints:
 * **browser**: seconds until the 火点核查 page's map is usable (as in `bench/app.py`) in a new
   headless-chromium profile, `--visits` visits to each server, in turn;
 
-with the ratios of geoaq.serve to plain streamlit run and to the socket fix alone.
+with the ratios of geoaq.web.serve to plain streamlit run and to the socket fix alone.
 
     .venv/bin/python bench/serve.py [--visits 7]
 """
@@ -70,7 +70,7 @@ def main() -> None:
 
     fixture = events_db(bench_app.CACHE, 100_000)
     work = Path(tempfile.mkdtemp(prefix="geoaq-bench-serve-"))
-    launchers = {"geoaq.serve": bench_app.GEOAQ_SERVE, "socket fix only": SOCKET_FIX_ONLY,
+    launchers = {"geoaq.web.serve": bench_app.GEOAQ_SERVE, "socket fix only": SOCKET_FIX_ONLY,
                  "streamlit run": bench_app.STREAMLIT_RUN}
     servers = {}
     try:
@@ -99,18 +99,18 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=20)
 
-    ours, peer, socket_fix = "geoaq.serve", "streamlit run", "socket fix only"
+    ours, peer, socket_fix = "geoaq.web.serve", "streamlit run", "socket fix only"
     print(f"\nHTTP, {len(files)} script files on one kept-alive connection (ms per request, median of 3):")
     for label in servers:
         print(f"  {label:16s} {http_ms[label]:7.2f} ms")
-    print(f"  ratio geoaq.serve / streamlit run: {http_ms[ours] / http_ms[peer]:.3f}")
+    print(f"  ratio geoaq.web.serve / streamlit run: {http_ms[ours] / http_ms[peer]:.3f}")
     print(f"\nfires page, 100,000 events, new browser profile, {args.visits} visits each (map usable, s):")
     for label in servers:
         times = usable[label]
         print(f"  {label:16s} median {statistics.median(times):.2f} s, {min(times):.2f}–{max(times):.2f} s, "
               f"{sum(t < 2.0 for t in times)} of {len(times)} under 2 s")
     for other in (peer, socket_fix):
-        print(f"  ratio of medians geoaq.serve / {other}: "
+        print(f"  ratio of medians geoaq.web.serve / {other}: "
               f"{statistics.median(usable[ours]) / statistics.median(usable[other]):.2f}")
 
 

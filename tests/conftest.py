@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from helpers import LAYERS_DIR
 
-from geoaq import db, layers
+from geoaq import layers
+from geoaq.db import connection as db
 
 
 class NetworkBlocked(RuntimeError):
@@ -107,8 +108,8 @@ def con(migrated_db: Path) -> Iterator[db.Connection]:
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Luoyang demo database (`geoaq.demo.build_demo`), built once: tests use copies."""
-    from geoaq.demo import build_demo
+    """The Luoyang demo database (`geoaq.demo.build.build_demo`), built once: tests use copies."""
+    from geoaq.demo.build import build_demo
 
     path = tmp_path_factory.mktemp("demo_template") / "demo.duckdb"
     build_demo(path)

@@ -7,9 +7,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from geoaq import config, db
+from geoaq import config
+from geoaq.db import connection as db
 
-DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
 LAYERS_DIR = config.PROJECT_ROOT / "layers"
 
 

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from helpers import DATA, LAYERS_DIR, table_rows
 
-from geoaq import config, db, layers, store
+from geoaq import config, layers
 from geoaq._errors import LayerDefinitionError, UnknownLayerError
-from geoaq.ingest import ingest
+from geoaq.db import connection as db
+from geoaq.db import store
+from geoaq.ingest.layer import ingest
 
 SIX = {"admin_units", "control_zones", "mines", "enterprises", "stations", "fire_points"}
 

@@ -2,7 +2,7 @@
 
 * ``chromium_path``: the system chromium (``apt-get install chromium``);
 * ``streamlit_app``: a factory starting ``streamlit run SCRIPT`` on a free port, through
-  ``python -m geoaq.serve`` as ``make run`` does;
+  ``python -m geoaq.web.serve`` as ``make run`` does;
 * ``page`` (+ ``browser_log``): a Playwright page whose requests, failed responses and
   console errors are recorded, and which leaves a screenshot in
   ``test-output/screenshots/<test name>.png``.
@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from geoaq.assets import MissingAssetError, install_assets
+from geoaq.web.assets import MissingAssetError, install_assets
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUTPUT_DIR = REPO_ROOT / "test-output"
@@ -155,7 +155,7 @@ def streamlit_app(
 ) -> Iterator[StreamlitFactory]:
     """Factory: ``streamlit_app(script, env=None, base_url_path="") -> base URL``.
 
-    Runs ``.venv/bin/python -m geoaq.serve SCRIPT`` (``streamlit run`` without Nagle's
+    Runs ``.venv/bin/python -m geoaq.web.serve SCRIPT`` (``streamlit run`` without Nagle's
     algorithm, as ``make run`` starts the app) headless on a free port, with the repo root as
     working directory (so ``.streamlit/config.toml`` applies) and ``env`` added to the
     environment, after putting the vendored map assets into the ``static/`` Streamlit will
@@ -182,10 +182,10 @@ def streamlit_app(
             _unavailable(str(exc))
         port = _free_port()
         base_path = base_url_path.strip("/")
-        cmd = [  # as `make run` starts the app: geoaq.serve switches Nagle's algorithm off
+        cmd = [  # as `make run` starts the app: geoaq.web.serve switches Nagle's algorithm off
             str(python),
             "-m",
-            "geoaq.serve",
+            "geoaq.web.serve",
             str(script),
             "--server.headless",
             "true",

@@ -1,7 +1,7 @@
 """Smallest Streamlit page with the map as the app draws it, for tests/browser/test_offline_map.py.
 
 A GeoJSON polygon, a few CircleMarkers with popups, a MarkerCluster with a Font Awesome marker and the
-Draw control, served offline through geoaq.assets.localize_assets. With
+Draw control, served offline through geoaq.web.assets.localize_assets. With
 GEOAQ_TEST_LOCALIZE=0 the map keeps folium's CDN links (to show that offline it stays blank).
 """
 
@@ -14,7 +14,7 @@ import folium.plugins
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geoaq.assets import localize_assets
+from geoaq.web.assets import localize_assets
 
 POLYGON = {
     "type": "Feature",

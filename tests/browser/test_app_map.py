@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from geoaq.ingest import ingest
+from geoaq.ingest.layer import ingest
 
 pytestmark = pytest.mark.browser
 

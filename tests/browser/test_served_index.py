@@ -1,4 +1,4 @@
-"""geoaq.index_page in a real browser: a new browser opening any page of the app has the
+"""geoaq.web.index_page in a real browser: a new browser opening any page of the app has the
 scripts of the elements the page declares (`app_pages.PAGES`) on the way before the app
 connects, and a link straight to a page connects without probing the page's URL for the
 server's base path."""
@@ -13,7 +13,7 @@ from helpers import wait_until_run
 from streamlit import file_util
 
 from app_pages import PAGES, page_elements
-from geoaq import index_page
+from geoaq.web import index_page
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@
 `shared/data/raw/` (`--raw DIR` to point elsewhere). Everything else is built from the
 committed text fixtures with real tools: GDAL through pyogrio/geopandas for GeoPackage,
 Shapefile and GeoParquet, pyproj for projected coordinates, prcoords (an independent
-implementation, not geoaq.coords) for GCJ-02, and Info-ZIP's `zip` for the archive whose
+implementation, not geoaq.geo.coords) for GCJ-02, and Info-ZIP's `zip` for the archive whose
 member names are GBK bytes without the UTF-8 flag.
 """
 

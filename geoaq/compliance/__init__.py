@@ -1,0 +1,1 @@
+"""Zone and district compliance: plan targets and the summary leadership reads."""

@@ -1,0 +1,444 @@
+"""Zone compliance summary (达标评估): each control zone, county, enterprise cluster and city
+against the plans' targets, with every reason listed.
+
+For a period: fire events (suspected / verified) and penalties; enterprises inside by
+industry, 绩效分级 and ultra-low-emission status; coal users inside coal-ban zones (each a
+violation); mines by status; stations inside (or the nearest) with their HJ 663 evaluation;
+the plan targets that apply (data/targets.toml) assessed absolute or year-on-year; and an
+overall status — 未达标 when anything is violated or missed, 数据不足 when a target cannot be
+assessed, else 达标. Also the sensitive areas around national stations (seed 000).
+Distances are measured in a UTM projection, never in degrees.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoaq import config
+from geoaq.aq import evaluation
+from geoaq.aq import readings as aq
+from geoaq.compliance.targets import (
+    COMPLIANT,
+    INSUFFICIENT,
+    NON_COMPLIANT,
+    Target,
+    assess,
+    load_targets,
+    targets_for,
+)
+from geoaq.db import store
+from geoaq.db.connection import Connection
+from geoaq.fires.check import check_fires
+from geoaq.layers import get_layer
+
+SCOPE_LABELS = {"city": ("城市", "City"), "county": ("区县", "County"),
+                "zone": ("管控区", "Control zone"), "cluster": ("产业集群", "Cluster")}
+STATION_METRICS = ["pm25_mean", "pm10_mean", "good_day_ratio", "heavy_days", "composite_index", "attainment", "status"]
+
+
+@dataclass(frozen=True)
+class ComplianceRules:
+    """data/rules/compliance.toml."""
+
+    coal_fuels: tuple[str, ...] = ("煤",)
+    coal_ban_zone_types: tuple[str, ...] = ("禁煤区", "高污染燃料禁燃区")
+    burning_ban_zone_types: tuple[str, ...] = ("秸秆禁烧区",)
+    sensitive_radius_m: float = 3000.0
+    sensitive_station_levels: tuple[str, ...] = ("国控",)
+    cluster_buffer_m: float = 500.0
+    nearest_station_within_m: float = 20_000.0
+    mine_attention_statuses: tuple[str, ...] = ("停产整治",)
+    attention_grades: tuple[str, ...] = ("C",)
+    attention_ule: tuple[str, ...] = ("未改造", "改造中")
+
+
+def load_compliance_rules(path: Path | None = None) -> ComplianceRules:
+    path = path or config.PROJECT_ROOT / "data" / "rules" / "compliance.toml"
+    raw = tomllib.loads(path.read_text("utf-8"))
+    fields = ComplianceRules.__dataclass_fields__
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ValueError(f"{path}: unknown key(s) {unknown}; known: {sorted(fields)}")
+    values = {k: tuple(v) if isinstance(v, list) else float(v) if isinstance(v, int | float) else v
+              for k, v in raw.items()}
+    return ComplianceRules(**values)
+
+
+# --- geometry helpers (pure) ---------------------------------------------------------------
+
+
+def _metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The frame in the UTM zone of its centre, for distances and buffers in metres."""
+    return frame.to_crs(frame.estimate_utm_crs()) if len(frame) else frame
+
+
+def cluster_areas(enterprises: gpd.GeoDataFrame, buffer_m: float) -> gpd.GeoDataFrame:
+    """One polygon per cluster: its enterprises' convex hull widened by buffer_m metres."""
+    members = enterprises.dropna(subset=["cluster"])
+    if members.empty:
+        return gpd.GeoDataFrame({"cluster": [], "industry": []}, geometry=[], crs=4326)
+    metric = _metric(members)
+    rows = []
+    for name, group in metric.groupby("cluster"):
+        hull = shapely.convex_hull(shapely.union_all(group.geometry.to_numpy()))
+        rows.append({"cluster": name, "industry": group["industry"].mode().iloc[0], "geometry": hull.buffer(buffer_m)})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=metric.crs).to_crs(4326)
+
+
+def inside(features: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, area_key: str) -> pd.DataFrame:
+    """(area key, feature index) pairs: features within or on the boundary of each area."""
+    if features.empty or areas.empty:
+        return pd.DataFrame({area_key: [], "feature": []})
+    points = features.assign(geometry=features.geometry.representative_point())
+    pairs = gpd.sjoin(points[["geometry"]], areas[[area_key, "geometry"]], predicate="intersects")
+    return pd.DataFrame({area_key: pairs[area_key].to_numpy(), "feature": pairs.index.to_numpy()})
+
+
+def within_distance(centres: gpd.GeoDataFrame, features: gpd.GeoDataFrame, metres: float) -> pd.DataFrame:
+    """(centre index, feature index, distance_m) for features within `metres` of each centre."""
+    if centres.empty or features.empty:
+        return pd.DataFrame({"centre": [], "feature": [], "distance_m": []})
+    crs = centres.estimate_utm_crs()
+    left, right = centres.to_crs(crs), features.to_crs(crs)
+    tree = shapely.STRtree(right.geometry.to_numpy())
+    i, j = tree.query(left.geometry.to_numpy(), predicate="dwithin", distance=metres)
+    distance = shapely.distance(left.geometry.to_numpy()[i], right.geometry.to_numpy()[j])
+    return pd.DataFrame({"centre": left.index.to_numpy()[i], "feature": right.index.to_numpy()[j],
+                         "distance_m": distance}).sort_values(["centre", "distance_m"])
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in values.fillna("未填").value_counts().sort_index().items()}
+
+
+# --- the summary ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Data:
+    zones: gpd.GeoDataFrame
+    counties: gpd.GeoDataFrame
+    enterprises: gpd.GeoDataFrame
+    mines: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    clusters: gpd.GeoDataFrame
+    fires: pd.DataFrame
+
+
+def _read(con: Connection, start: date, end: date, rules: ComplianceRules) -> _Data:
+    def layer(name: str) -> gpd.GeoDataFrame:
+        return store.read_layer(con, get_layer(name))
+
+    units = layer("admin_units")
+    enterprises = layer("enterprises")
+    fires = check_fires(con, start, end)
+    return _Data(zones=layer("control_zones"), counties=units[units["level"] == "县"].reset_index(drop=True),
+                 enterprises=enterprises, mines=layer("mines"), stations=layer("stations"),
+                 clusters=cluster_areas(enterprises, rules.cluster_buffer_m), fires=fires)
+
+
+def scopes(zones: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Every scope with an area: zones, counties, clusters (cities are added from stations)."""
+    parts = [
+        gpd.GeoDataFrame({"scope_type": "zone", "scope_id": zones["zone_id"], "scope_name": zones["name"],
+                          "scope_kind": zones["zone_type"]}, geometry=zones.geometry.to_numpy(), crs=4326),
+        gpd.GeoDataFrame({"scope_type": "county", "scope_id": counties["adcode"],
+                          "scope_name": counties["name"], "scope_kind": "县"},
+                         geometry=counties.geometry.to_numpy(), crs=4326),
+        gpd.GeoDataFrame({"scope_type": "cluster", "scope_id": clusters["cluster"],
+                          "scope_name": clusters["cluster"], "scope_kind": clusters["industry"]},
+                         geometry=clusters.geometry.to_numpy(), crs=4326),
+    ]
+    frame = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326) if len(frame) else parts[0]
+
+
+def scope_geometries(con: Connection, rules: ComplianceRules | None = None) -> gpd.GeoDataFrame:
+    """The areas of all zones, counties and clusters (for maps and click look-ups)."""
+    rules = rules or load_compliance_rules()
+    units = store.read_layer(con, get_layer("admin_units"))
+    enterprises = store.read_layer(con, get_layer("enterprises"))
+    return scopes(store.read_layer(con, get_layer("control_zones")), units[units["level"] == "县"],
+                  cluster_areas(enterprises, rules.cluster_buffer_m))
+
+
+def _station_groups(data: _Data) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """station → city name, station → county adcode (spatial), and the background stations."""
+    stations = data.stations
+    city = dict(zip(stations["code"], stations["city"].fillna(""), strict=True))
+    county = {}
+    if len(data.counties):
+        pairs = inside(stations, data.counties.rename(columns={"adcode": "county"}), "county")
+        county = {stations.loc[f, "code"]: c for c, f in zip(pairs["county"], pairs["feature"], strict=True)}
+    background = stations.loc[stations["reference_station"].fillna(False).astype(bool), "code"].tolist()
+    return city, county, background
+
+
+class _Evaluations:
+    """HJ 663 evaluations computed once per (grouping, period) from one read of the readings."""
+
+    def __init__(self, con: Connection, data: _Data, standard: str):
+        self.con, self.standard = con, standard
+        self.city, self.county, self.background = _station_groups(data)
+        self.cache: dict[tuple, pd.DataFrame] = {}
+
+    def __call__(self, by: str, start: date, end: date) -> pd.DataFrame:
+        key = (by, start, end)
+        if key not in self.cache:
+            hourly = aq.read_readings(self.con, start, end)
+            if hourly.empty:
+                self.cache[key] = pd.DataFrame()
+            elif by == "station":
+                self.cache[key] = evaluation.evaluate(hourly, start, end, by="station", standard=self.standard)
+            else:
+                groups = self.city if by == "city" else self.county
+                hourly = hourly[hourly["station_code"].isin(groups)]
+                self.cache[key] = pd.DataFrame() if hourly.empty else evaluation.evaluate(
+                    hourly, start, end, by=by, groups=groups, reference_stations=self.background,
+                    standard=self.standard)
+        return self.cache[key]
+
+
+def _value(table: pd.DataFrame, key_column: str, key: str, metric: str) -> float | None:
+    if table.empty or key_column not in table.columns:
+        return None
+    row = table[table[key_column] == key]
+    if row.empty:
+        return None
+    value = row.iloc[0][metric]
+    return None if pd.isna(value) else float(value)
+
+
+def assess_targets(targets: list[Target], evaluate: _Evaluations, by: str, key: str,
+                   lang: str = "zh") -> list[dict]:
+    """Each applicable target with its status and reason (relative ones against a year earlier)."""
+    key_column = {"station": "station_code", "city": "city", "district": "district"}[by]
+    results = []
+    for target in targets:
+        current = _value(evaluate(by, target.start, target.end), key_column, key, target.metric)
+        previous = None
+        if target.kind == "relative":
+            before = target.previous_period()
+            previous = _value(evaluate(by, *before), key_column, key, target.metric)
+        status, reason = assess(target, current, previous, lang)
+        results.append({"target": target.id, "plan": target.plan, "rule": target.describe(lang),
+                        "status": status, "reason": reason, "demo": target.demo})
+    return results
+
+
+def _overall(violations: list[str], target_results: list[dict]) -> tuple[str, list[str]]:
+    def said(result: dict) -> str:
+        where = f"站点 {result['station']} " if result.get("station") else ""
+        return f"{where}{result['rule']}：{result['reason']}"
+
+    reasons = list(violations)
+    reasons += [said(r) for r in target_results if r["status"] == NON_COMPLIANT]
+    missing = [said(r) for r in target_results if r["status"] == INSUFFICIENT]
+    if reasons:
+        return NON_COMPLIANT, reasons + missing
+    if missing:
+        return INSUFFICIENT, missing
+    met = [said(r) for r in target_results]
+    return COMPLIANT, met or ["无违规；无适用的计划目标"]
+
+
+def summarize(con: Connection, start: date, end: date, *, zone_id: str | None = None,
+              district: str | None = None, standard: str = "2012",
+              rules: ComplianceRules | None = None, targets: list[Target] | None = None) -> pd.DataFrame:
+    """One row per city, county, control zone and enterprise cluster over start..end.
+
+    `zone_id` or `district` (a county adcode) restricts the result to that scope.
+    """
+    rules = rules or load_compliance_rules()
+    targets = load_targets() if targets is None else targets
+    data = _read(con, start, end, rules)
+    evaluate = _Evaluations(con, data, standard)
+    areas = scopes(data.zones, data.counties, data.clusters)
+    ent_in = inside(data.enterprises, areas.assign(area=range(len(areas))), "area")
+    mine_in = inside(data.mines, areas.assign(area=range(len(areas))), "area")
+    station_in = inside(data.stations, areas.assign(area=range(len(areas))), "area")
+    coal_zones = data.zones[data.zones["zone_type"].isin(rules.coal_ban_zone_types)]
+    coal_pairs = inside(data.enterprises, coal_zones.reset_index(drop=True).assign(zone=lambda z: z.index), "zone")
+    coal_users = set(coal_pairs["feature"][data.enterprises.loc[coal_pairs["feature"], "main_fuel"]
+                                           .isin(rules.coal_fuels).to_numpy()])
+    fires = data.fires[data.fires["status"] != "dismissed"]
+    fire_points = gpd.GeoDataFrame(fires, geometry=gpd.points_from_xy(fires["lon"], fires["lat"]), crs=4326)
+    nearest = within_distance(areas.assign(geometry=areas.geometry.representative_point()), data.stations,
+                              rules.nearest_station_within_m)
+    sensitive = _sensitive_lines(sensitive_areas(con, start, end, rules, fires=data.fires))
+
+    rows = []
+    for position, scope in areas.iterrows():
+        if zone_id and not (scope["scope_type"] == "zone" and scope["scope_id"] == zone_id):
+            continue
+        if district and not (scope["scope_type"] == "county" and scope["scope_id"] == district):
+            continue
+        ents = data.enterprises.loc[ent_in.loc[ent_in["area"] == position, "feature"]]
+        mines = data.mines.loc[mine_in.loc[mine_in["area"] == position, "feature"]]
+        in_scope_fires = _scope_fires(scope, fires, fire_points)
+        violations = []
+        scope_coal = ents[ents.index.isin(coal_users)]
+        for _, ent in scope_coal.iterrows():
+            violations.append(f"燃煤企业「{ent['name']}」位于禁煤区/高污染燃料禁燃区内（主要燃料：{ent['main_fuel']}）")
+        burning = scope["scope_type"] == "county" or (
+            scope["scope_type"] == "zone" and scope["scope_kind"] in rules.burning_ban_zone_types)
+        counted = in_scope_fires[in_scope_fires["category"] != "suspected_industrial"]
+        if burning and len(counted):
+            violations.append(f"火点事件 {len(counted)} 个（{start} 至 {end}，北京时间），"
+                              f"扣减 ¥{int(counted['penalty_yuan'].sum()):,}")
+        codes = data.stations.loc[station_in.loc[station_in["area"] == position, "feature"], "code"].tolist()
+        source = "inside" if codes else "none"
+        if not codes:
+            near = nearest[nearest["centre"] == position].head(1)
+            if len(near):
+                codes, source = [data.stations.loc[int(near["feature"].iloc[0]), "code"]], "nearest"
+        stations_eval = _station_results(evaluate("station", start, end), codes)
+        if scope["scope_type"] == "county":
+            scope_targets = targets_for(targets, "district", scope["scope_name"], start, end)
+            target_results = assess_targets(scope_targets, evaluate, "district", scope["scope_id"])
+        else:
+            cities = sorted({evaluate.city.get(c, "") for c in codes} - {""})
+            target_results = [dict(r, station=c) for city in cities
+                              for t in [targets_for(targets, "city", city, start, end)]
+                              for c in codes if evaluate.city.get(c) == city
+                              for r in assess_targets(t, evaluate, "station", c)]
+        status, reasons = _overall(violations, target_results)
+        rows.append({
+            "scope_type": scope["scope_type"], "scope_id": scope["scope_id"], "scope_name": scope["scope_name"],
+            "scope_kind": scope["scope_kind"], "start": start, "end": end, "standard": standard,
+            "fire_events": int(len(in_scope_fires)),
+            "fire_events_verified": int((in_scope_fires["status"] == "verified").sum()),
+            "fire_events_industrial": int((in_scope_fires["category"] == "suspected_industrial").sum()),
+            "penalty_yuan": int(in_scope_fires["penalty_yuan"].sum()),
+            "penalty_yuan_verified": int(in_scope_fires.loc[in_scope_fires["status"] == "verified", "penalty_yuan"].sum()),
+            "enterprises": len(ents), "enterprises_by_industry": _counts(ents["industry"]),
+            "enterprises_by_grade": _counts(ents["performance_grade"]),
+            "enterprises_by_ule": _counts(ents["ultra_low_emission"]),
+            "attention_enterprises": sorted(ents.loc[ents["performance_grade"].isin(rules.attention_grades)
+                                                     | ents["ultra_low_emission"].isin(rules.attention_ule), "name"]),
+            "coal_users": sorted(scope_coal["name"]),
+            "mines": len(mines), "mines_by_status": _counts(mines["status"]),
+            "stations": codes, "stations_source": source, "station_results": stations_eval,
+            "targets": target_results, "status": status, "reasons": reasons,
+            "sensitive_areas": [line for code in codes for line in sensitive.get(code, [])],
+        })
+    rows += _city_rows(data, evaluate, targets, start, end, standard) if not (zone_id or district) else []
+    return pd.DataFrame(rows)
+
+
+def _scope_fires(scope: pd.Series, fires: pd.DataFrame, points: gpd.GeoDataFrame) -> pd.DataFrame:
+    if fires.empty:
+        return fires
+    if scope["scope_type"] == "zone":
+        mask = fires["zone_ids"].map(lambda ids: scope["scope_id"] in ids)
+    elif scope["scope_type"] == "county":
+        mask = fires["county_adcode"] == scope["scope_id"]
+    else:
+        mask = points.intersects(scope.geometry)
+    return fires[np.asarray(mask, dtype=bool)]
+
+
+def _station_results(table: pd.DataFrame, codes: list[str]) -> list[dict]:
+    if table.empty or not codes:
+        return [{"station_code": c, "status": INSUFFICIENT} for c in codes]
+    chosen = table[table["station_code"].isin(codes)]
+    found = {row["station_code"]: {m: row.get(m) for m in ["station_code", *STATION_METRICS]}
+             for _, row in chosen.iterrows()}
+    return [found.get(c, {"station_code": c, "status": INSUFFICIENT}) for c in codes]
+
+
+def _city_rows(data: _Data, evaluate: _Evaluations, targets: list[Target], start: date, end: date,
+               standard: str) -> list[dict]:
+    rows = []
+    for city in sorted(set(evaluate.city.values()) - {""}):
+        city_targets = targets_for(targets, "city", city, start, end)
+        results = assess_targets(city_targets, evaluate, "city", city)
+        table = evaluate("city", start, end)
+        codes = [c for c, name in evaluate.city.items() if name == city and c not in evaluate.background]
+        status, reasons = _overall([], results)
+        city_fires = data.fires[data.fires["county_adcode"].notna() & (data.fires["status"] != "dismissed")]
+        rows.append({
+            "scope_type": "city", "scope_id": city, "scope_name": city, "scope_kind": "市",
+            "start": start, "end": end, "standard": standard,
+            "fire_events": int(len(city_fires)),
+            "fire_events_verified": int((city_fires["status"] == "verified").sum()),
+            "fire_events_industrial": int((city_fires["category"] == "suspected_industrial").sum()),
+            "penalty_yuan": int(city_fires["penalty_yuan"].sum()),
+            "penalty_yuan_verified": int(city_fires.loc[city_fires["status"] == "verified", "penalty_yuan"].sum()),
+            "enterprises": len(data.enterprises), "enterprises_by_industry": _counts(data.enterprises["industry"]),
+            "enterprises_by_grade": _counts(data.enterprises["performance_grade"]),
+            "enterprises_by_ule": _counts(data.enterprises["ultra_low_emission"]),
+            "attention_enterprises": [], "coal_users": [], "mines": len(data.mines),
+            "mines_by_status": _counts(data.mines["status"]), "stations": codes, "stations_source": "city",
+            "station_results": [{m: table.iloc[0].get(m) for m in STATION_METRICS}] if len(table) else [],
+            "targets": results, "status": status, "reasons": reasons, "sensitive_areas": [],
+        })
+    return rows
+
+
+def sensitive_areas(con: Connection, start: date, end: date, rules: ComplianceRules | None = None,
+                    fires: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per national station: enterprises, mines and fire events within the sensitive radius."""
+    rules = rules or load_compliance_rules()
+    stations = store.read_layer(con, get_layer("stations"))
+    stations = stations[stations["level"].isin(rules.sensitive_station_levels)].reset_index(drop=True)
+    enterprises = store.read_layer(con, get_layer("enterprises"))
+    mines = store.read_layer(con, get_layer("mines"))
+    fires = check_fires(con, start, end) if fires is None else fires
+    fire_points = gpd.GeoDataFrame(fires[["event_id", "status", "category"]],
+                                   geometry=gpd.points_from_xy(fires["lon"], fires["lat"]), crs=4326)
+    near = {
+        "enterprises": (enterprises, "name", within_distance(stations, enterprises, rules.sensitive_radius_m)),
+        "mines": (mines, "name", within_distance(stations, mines, rules.sensitive_radius_m)),
+        "fire_events": (fire_points, "event_id", within_distance(stations, fire_points, rules.sensitive_radius_m)),
+    }
+    rows = []
+    for index, station in stations.iterrows():
+        row = {"station_code": station["code"], "station_name": station["name"], "radius_m": rules.sensitive_radius_m,
+               "start": start, "end": end}
+        for kind, (frame, label, pairs) in near.items():
+            mine = pairs[pairs["centre"] == index]
+            row[kind] = [f"{frame.loc[f, label]} ({d:,.0f} m)" for f, d in zip(mine["feature"], mine["distance_m"], strict=True)]
+            row[f"{kind}_count"] = len(mine)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _sensitive_lines(table: pd.DataFrame) -> dict[str, list[str]]:
+    """station code → "站名 3,000 m 内：企业 …；矿山 …；火点事件 …" lines (only what is there)."""
+    lines: dict[str, list[str]] = {}
+    for row in table.itertuples():
+        parts = [f"{label} {'、'.join(items)}" for label, items in
+                 (("企业", row.enterprises), ("矿山", row.mines), ("火点事件", row.fire_events)) if items]
+        if parts:
+            lines[row.station_code] = [f"{row.station_name}（{row.station_code}）{row.radius_m:,.0f} 米内：" + "；".join(parts)]
+    return lines
+
+
+def flatten(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The summary as plain text cells (for CSV/Excel/terminal tables)."""
+    def text(value) -> str:
+        if isinstance(value, dict):
+            return "；".join(f"{k} {v}" for k, v in value.items())
+        if isinstance(value, list):
+            return "；".join(_item(v) for v in value)
+        return value
+
+    return summary.drop(columns=[c for c in ("geometry",) if c in summary.columns]).map(text)
+
+
+def _item(value) -> str:
+    if isinstance(value, dict):
+        if "target" in value:
+            return f"{value.get('station', '')} {value['rule']} → {value['status']}（{value['reason']}）".strip()
+        shown = {k: (round(v, 2) if isinstance(v, float) and not np.isnan(v) else v) for k, v in value.items()}
+        return " ".join(f"{k}={v}" for k, v in shown.items())
+    return str(value)

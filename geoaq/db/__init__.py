@@ -1,0 +1,1 @@
+"""The database: connection and extensions, migrations, named SQL, layer tables, cell covers."""

@@ -1,0 +1,135 @@
+"""The shipped 洛阳市 demo: `data/demo/manifest.toml` lists the loads that build it.
+
+Every layer load (`[[load]]`) goes through the same `ingest()` a user's file does, and every
+readings load (`[[readings]]`, after the layers) through the same `load_readings()`. The
+database is built in a temporary file and moved into place only when every load succeeded,
+so a failed rebuild leaves the previous demo database untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geoaq import config
+from geoaq._errors import IngestError
+from geoaq.db import connection as db
+from geoaq.ingest.layer import IngestReport, Progress, ingest
+from geoaq.ingest.readings import ReadingsReport, load_readings
+
+_LOAD_KEYS = {"layer", "file", "crs", "encoding", "map", "set", "synthetic", "source_layer"}
+_READINGS_KEYS = {"file", "format", "station", "units", "encoding", "synthetic"}
+
+
+@dataclass(frozen=True)
+class DemoLoad:
+    """One entry of the demo manifest."""
+
+    layer: str
+    file: Path
+    crs: str | None = None
+    encoding: str = "auto"
+    column_map: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    synthetic: bool = False
+    source_layer: str | None = None
+
+
+def read_manifest(demo_dir: Path = config.DEMO_DIR) -> list[DemoLoad]:
+    """The loads listed in `demo_dir/manifest.toml`, files resolved against `demo_dir`."""
+    path = demo_dir / "manifest.toml"
+    raw = tomllib.loads(path.read_text("utf-8"))
+    loads = []
+    for index, entry in enumerate(raw.get("load", [])):
+        unknown = sorted(set(entry) - _LOAD_KEYS)
+        if unknown or "layer" not in entry or "file" not in entry:
+            raise IngestError(f"{path}: load #{index + 1} needs layer and file; unknown keys: {unknown}")
+        loads.append(DemoLoad(
+            layer=entry["layer"], file=demo_dir / entry["file"], crs=entry.get("crs"),
+            encoding=entry.get("encoding", "auto"),
+            column_map={k: str(v) for k, v in entry.get("map", {}).items()},
+            constants={k: str(v) for k, v in entry.get("set", {}).items()},
+            synthetic=bool(entry.get("synthetic", False)), source_layer=entry.get("source_layer"),
+        ))
+    return loads
+
+
+@dataclass(frozen=True)
+class DemoReadings:
+    """One `[[readings]]` entry of the demo manifest (hourly station readings)."""
+
+    file: Path
+    format: str = "auto"
+    station: str | None = None
+    units: dict[str, str] = field(default_factory=dict)
+    encoding: str = "auto"
+    synthetic: bool = False
+    layer: str = "readings"
+
+
+def read_readings_manifest(demo_dir: Path = config.DEMO_DIR) -> list[DemoReadings]:
+    """The readings loads listed in `demo_dir/manifest.toml`, files resolved against `demo_dir`."""
+    path = demo_dir / "manifest.toml"
+    raw = tomllib.loads(path.read_text("utf-8"))
+    loads = []
+    for index, entry in enumerate(raw.get("readings", [])):
+        unknown = sorted(set(entry) - _READINGS_KEYS)
+        if unknown or "file" not in entry:
+            raise IngestError(f"{path}: readings #{index + 1} needs file; unknown keys: {unknown}")
+        loads.append(DemoReadings(
+            file=demo_dir / entry["file"], format=entry.get("format", "auto"),
+            station=entry.get("station"), units={k: str(v) for k, v in entry.get("units", {}).items()},
+            encoding=entry.get("encoding", "auto"), synthetic=bool(entry.get("synthetic", False)),
+        ))
+    return loads
+
+
+def build_demo(
+    db_path: str | Path | None = None,
+    demo_dir: Path = config.DEMO_DIR,
+    *,
+    on_report: Callable[[DemoLoad | DemoReadings, IngestReport | ReadingsReport], None] | None = None,
+    progress: Progress | None = None,
+) -> list[IngestReport | ReadingsReport]:
+    """(Re)build the demo database at `db_path` (default: `config.db_path()`).
+
+    A `[[readings]]` entry marked synthetic must load only rows its file flags as synthetic.
+    """
+    target = config.db_path(db_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = target.with_name(target.name + ".building")
+    for leftover in (building, building.with_name(building.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    reports: list[IngestReport | ReadingsReport] = []
+    con = db.connect(building)
+    try:
+        for load in read_manifest(demo_dir):
+            report = ingest(load.layer, load.file, con=con, crs=load.crs, encoding=load.encoding,
+                            column_map=load.column_map or None, constants=load.constants or None,
+                            source_layer=load.source_layer, progress=progress)
+            reports.append(report)
+            if on_report:
+                on_report(load, report)
+        for entry in read_readings_manifest(demo_dir):
+            readings = load_readings(entry.file, con=con, fmt=entry.format, station=entry.station,
+                                     units=entry.units or None, encoding=entry.encoding,
+                                     progress=progress)
+            if entry.synthetic and readings.synthetic != readings.loaded:
+                raise IngestError(f"{entry.file}: the manifest marks it synthetic, but only "
+                                  f"{readings.synthetic:,} of {readings.loaded:,} station-hours "
+                                  "carry synthetic = true")
+            reports.append(readings)
+            if on_report:
+                on_report(entry, readings)
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        building.unlink(missing_ok=True)
+        raise
+    con.close()
+    target.with_name(target.name + ".wal").unlink(missing_ok=True)
+    os.replace(building, target)
+    return reports

@@ -1,0 +1,1 @@
+"""Satellite fire points: events, attribution and categories, penalties, verification, notices."""

@@ -1,0 +1,1 @@
+"""Files in, validated rows out: readers, encodings, FIRMS, validation, layer loads, readings, uploads."""

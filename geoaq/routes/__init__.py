@@ -1,0 +1,1 @@
+"""Inspection routes: targets, travel models (incl. road graphs), the solver, exports."""

@@ -1,0 +1,126 @@
+"""Map data that travels as files of their own: a GeoJSON layer fetched by URL, and the script
+that starts such downloads while the map's other scripts load.
+
+Why: folium writes a GeoJSON layer's features into the map's script. For the 火点核查 page's
+background (143 admin units and the control zones, ~0.5 MB) that script is rebuilt, templated,
+sent over the WebSocket and parsed by the browser on every visit and rerun — about 0.2 s of a
+new browser's wait for the map. Published once as a content-addressed file instead
+(``app_pages.common.publish_static``), the features are downloaded while the map's own script
+loads, gzipped, and kept in the browser's cache.
+
+:class:`GeoJsonFileLayer` draws the same features as ``folium.GeoJson`` does in
+`geoaq.web.map.build_map`: each feature's style, popup (HTML prepared and escaped in Python)
+and tooltip come with it (``_style``, ``_popup``, ``_tooltip``). Its clicks reach
+``st_folium`` like any layer's: the (empty) layer is on the map when st_folium starts
+listening, and a click on a feature added later is passed on through it.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from typing import Any
+
+from folium.elements import JSCSSMixin
+from folium.map import Layer
+from jinja2 import Template
+
+__all__ = ["GeoJsonFileLayer", "prefetch_script_url", "script_json"]
+
+# Starts the download of a published file; "URL" is replaced by the file's URL (JSON). Fetches
+# the .gz copy beside it (`app_pages.common.publish_static`) and unpacks it where the browser
+# can (DecompressionStream: Chromium 80, Firefox 113, Safari 16.4), else the file itself.
+_PREFETCH_JS = """(function (url) {
+  var prefetched = window.geoaqPrefetch = window.geoaqPrefetch || {};
+  function get(address, gzipped) {
+    return fetch(address, {cache: 'force-cache'}).then(function (response) {
+      if (!response.ok) throw new Error(response.status + ' ' + address);
+      if (!gzipped) return response.arrayBuffer();
+      var unpacked = response.body.pipeThrough(new DecompressionStream('gzip'));
+      return new Response(unpacked).arrayBuffer();
+    });
+  }
+  prefetched[url] = typeof DecompressionStream === 'function'
+    ? get(url + '.gz', true).catch(function () { return get(url, false); })
+    : get(url, false);
+  prefetched[url].catch(function () {});  // a failure is reported by the layer
+})(URL);"""
+
+
+def prefetch_script_url(url: str) -> str:
+    """A ``data:`` script that starts downloading the file at `url` and keeps the promise of
+    its bytes in ``window.geoaqPrefetch[url]``, where the layers' scripts look first.
+
+    streamlit-folium loads a map's scripts one after another before running the map's own
+    script; listed among a layer's scripts, this one overlaps the download with the rest.
+    Inline, so it costs no request of its own and fetches nothing from elsewhere.
+    """
+    script = _PREFETCH_JS.replace("URL", json.dumps(url))
+    return "data:text/javascript;charset=utf-8," + urllib.parse.quote(script, safe="")
+
+
+class GeoJsonFileLayer(JSCSSMixin, Layer):
+    """A GeoJSON layer whose features are downloaded from `url` (a published file).
+
+    Every feature carries ``_style`` (Leaflet path options), ``_popup`` (HTML, escaped) and
+    ``_tooltip`` (text or escaped HTML); points are drawn as circle markers of `radius`.
+    Layers are stacked by `order` (0 lowest), beneath the map's other overlays.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function() {
+            var map = {{ this._parent.get_name() }};
+            var url = {{ this.url_json }};
+            // a pane of its own keeps the layers in their order whichever file arrives first,
+            // all beneath the overlay pane (400), where overlays and fire events are drawn
+            var pane = 'geoaq-layer-{{ this.order }}';
+            if (!map.getPane(pane)) map.createPane(pane).style.zIndex = {{ 300 + this.order }};
+            var layer = L.geoJSON(null, {
+                pane: pane,
+                style: function(feature) { return feature.properties._style; },
+                pointToLayer: function(feature, latlng) {
+                    return L.circleMarker(latlng, {radius: {{ this.radius }}, pane: pane});
+                },
+                onEachFeature: function(feature, shape) {
+                    var popup = document.createElement('div');  // st_folium reads its innerText
+                    popup.innerHTML = feature.properties._popup;
+                    shape.bindPopup(popup, {maxWidth: {{ this.max_width }}});
+                    shape.bindTooltip(feature.properties._tooltip, {sticky: true});
+                }
+            });
+            var prefetched = window.geoaqPrefetch && window.geoaqPrefetch[url];
+            (prefetched || fetch(url, {cache: 'force-cache'}).then(function(response) {
+                if (!response.ok) throw new Error(response.status + ' ' + url);
+                return response.arrayBuffer();
+            })).then(function(buffer) {
+                layer.addData(JSON.parse(new TextDecoder().decode(buffer)));
+                layer.loaded = true;
+                layer.fire('geoaq:loaded');
+            }).catch(function(error) {
+                layer.failed = String(error);
+                console.error('map layer not loaded: ' + error);
+            });
+            return layer;
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str, *, name: str, order: int = 0, radius: float = 6.0, max_width: int = 420,
+                 show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "GeoJsonFileLayer"
+        if not 0 <= order < 100:
+            raise ValueError(f"order must be 0..99 (a pane between tiles and overlays), got {order}")
+        self.order = int(order)
+        self.url_json = script_json(url)
+        self.radius = float(radius)
+        self.max_width = int(max_width)
+        self.default_js = [("geoaq_prefetch_" + url, prefetch_script_url(url))]
+
+
+def script_json(value: Any) -> str:
+    """JSON safe inside an HTML <script> element (no "</", no U+2028/2029 surprises)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))

@@ -1,0 +1,1 @@
+"""What each page shows, as plain tables and map overlays (no Streamlit)."""

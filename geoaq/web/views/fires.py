@@ -1,0 +1,163 @@
+"""How fire-check results are shown: status colours, table labels, escaped popups; pure."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Collection
+
+import pandas as pd
+
+from geoaq.fires.events import CATEGORIES
+from geoaq.fires.notice import STATUS_LABELS
+from geoaq.web.map import Overlay, point_collection
+from geoaq.web.map_layers.event_layer import EVENT_LAYER_THRESHOLD, EventLayer, pack_for_map
+
+STATUS_COLOURS = {"suspected": "#ff9900", "verified": "#cc0000", "dismissed": "#999999"}
+TABLE_COLUMNS = {  # column → (zh, en)
+    "event_id": ("事件编号", "Event"),
+    "first_detected_bjt": ("首次探测(北京时间)", "First detected (Beijing)"),
+    "county_name": ("区县", "County"),
+    "township_name": ("乡镇", "Township"),
+    "zones": ("所在管控区", "Control zones"),
+    "detections": ("探测次数", "Detections"),
+    "satellites": ("卫星", "Satellites"),
+    "max_confidence": ("最高置信度", "Best confidence"),
+    "nearest_enterprise": ("最近企业(米)", "Nearest enterprise (m)"),
+    "nearest_mine": ("最近矿山(米)", "Nearest mine (m)"),
+    "category": ("类别", "Category"),
+    "category_reason": ("判定依据", "Why"),
+    "status": ("状态", "Status"),
+    "penalty_yuan": ("扣减(元)", "Penalty (CNY)"),
+    "lon": ("经度", "Longitude"),
+    "lat": ("纬度", "Latitude"),
+}
+
+
+def filter_events(checked: pd.DataFrame, *, categories: Collection[str] | None = None,
+                  statuses: Collection[str] | None = None, counties: Collection[str] | None = None,
+                  in_zone_only: bool = False) -> pd.DataFrame:
+    """The rows matching every given filter (an empty or None filter lets everything through)."""
+    keep = pd.Series(True, index=checked.index)
+    if categories:
+        keep &= checked["category"].isin(categories)
+    if statuses:
+        keep &= checked["status"].isin(statuses)
+    if counties:
+        keep &= checked["county_name"].isin(counties)
+    if in_zone_only:
+        keep &= checked["in_control_zone"]
+    return checked[keep]
+
+
+def _nearest(names: pd.Series, metres: pd.Series) -> pd.Series:
+    """"name (metres)" per row, "—" where nothing is near (column-wise: 100,000 rows take ms)."""
+    distance = metres.astype(float).map("{:,.0f}".format, na_action="ignore").astype("string")
+    return (names.astype("string") + " (" + distance + ")").fillna("—")
+
+
+def display_table(checked: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The events as the page's table: readable labels and values, one column per fact."""
+    pick = 0 if lang == "zh" else 1
+    table = pd.DataFrame({
+        "event_id": checked["event_id"],
+        "first_detected_bjt": pd.to_datetime(checked["first_detected_bjt"]).dt.strftime("%Y-%m-%d %H:%M"),
+        "county_name": checked["county_name"].fillna("—"),
+        "township_name": checked["township_name"].fillna("—"),
+        "zones": checked["zone_names"].map(lambda z: "、".join(z) if len(z) else "—"),
+        "detections": checked["detections"],
+        "satellites": checked["satellites"],
+        "max_confidence": checked["max_confidence"].fillna("—"),
+        "nearest_enterprise": _nearest(checked["nearest_enterprise_name"], checked["nearest_enterprise_m"]),
+        "nearest_mine": _nearest(checked["nearest_mine_name"], checked["nearest_mine_m"]),
+        "category": checked["category"].map({c: words["zh" if lang == "zh" else "en"]
+                                             for c, words in CATEGORIES.items()}),
+        "category_reason": checked["category_reason"],
+        "status": checked["status"].map({s: words[lang] for s, words in STATUS_LABELS.items()}),
+        "penalty_yuan": checked["penalty_yuan"].fillna(0).astype("int64"),
+        "lon": checked["lon"].round(5),
+        "lat": checked["lat"].round(5),
+    })
+    return table.rename(columns={k: v[pick] for k, v in TABLE_COLUMNS.items()}).reset_index(drop=True)
+
+
+def event_popup_html(event: pd.Series, detections: pd.DataFrame, lang: str = "zh") -> str:
+    """The event's facts and its detections as an escaped HTML table."""
+    labels = {k: v[0 if lang == "zh" else 1] for k, v in TABLE_COLUMNS.items()}
+    facts = [
+        (labels["event_id"], event["event_id"]),
+        (labels["first_detected_bjt"], pd.Timestamp(event["first_detected_bjt"]).strftime("%Y-%m-%d %H:%M")),
+        (labels["county_name"], event["county_name"] if pd.notna(event["county_name"]) else "—"),
+        (labels["township_name"], event["township_name"] if pd.notna(event["township_name"]) else "—"),
+        (labels["zones"], "、".join(event["zone_names"]) or "—"),
+        (labels["category"], CATEGORIES[event["category"]]["zh" if lang == "zh" else "en"]),
+        (labels["category_reason"], event["category_reason"]),
+        (labels["status"], STATUS_LABELS[event["status"]][lang]),
+        (labels["penalty_yuan"], f"{0 if pd.isna(event['penalty_yuan']) else int(event['penalty_yuan']):,}"),
+    ]
+    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in facts)
+    detail = "".join(
+        f"<tr><td>{html.escape(pd.Timestamp(d.detected_bjt).strftime('%m-%d %H:%M'))}</td>"
+        f"<td>{html.escape(str(d.satellite))}</td><td>{html.escape(str(d.confidence))}</td></tr>"
+        for d in detections.itertuples())
+    heading = "探测记录（北京时间 / 卫星 / 置信度）" if lang == "zh" else "Detections (Beijing / satellite / confidence)"
+    return (f'<div class="geoaq-popup"><table>{rows}</table>'
+            f"<b>{html.escape(heading)}</b><table>{detail}</table></div>")
+
+
+def events_overlay(checked: pd.DataFrame, detections: pd.DataFrame, lang: str = "zh") -> Overlay:
+    """Fire events as a map overlay coloured by verification status."""
+    by_event = dict(tuple(detections.groupby("event_id"))) if len(detections) else {}
+    empty = detections.iloc[0:0]
+    popups = [event_popup_html(row, by_event.get(row["event_id"], empty), lang) for _, row in checked.iterrows()]
+    tooltips = [html.escape(f"{row.event_id} · {STATUS_LABELS[row.status][lang]}") for row in checked.itertuples()]
+    colours = [STATUS_COLOURS[s] for s in checked["status"]]
+    title = "火点事件" if lang == "zh" else "Fire events"
+    legend = tuple({"label": f"  {title}: {STATUS_LABELS[s][lang]}", "fill": c, "stroke": "#222222",
+                    "kind": "circle"} for s, c in STATUS_COLOURS.items())
+    return Overlay(name=title, collection=point_collection(checked, popups, tooltips, colours),
+                   legend=({"label": title, "fill": STATUS_COLOURS["suspected"], "stroke": "#222222",
+                            "kind": "circle"}, *legend))
+
+
+def draws_compactly(events: int, threshold: int | None = None) -> bool:
+    """True when `events` fire events are too many for one GeoJSON feature (and popup) each.
+
+    `threshold` defaults to :data:`EVENT_LAYER_THRESHOLD` as it is when called.
+    """
+    return events > (EVENT_LAYER_THRESHOLD if threshold is None else threshold)
+
+
+def events_on_map(checked: pd.DataFrame, detections: pd.DataFrame | None, lang: str = "zh",
+                  datum: str = "wgs84", threshold: int | None = None,
+                  publish: Callable[[bytes], str | None] | None = None,
+                  packed: dict | None = None,
+                  ) -> tuple[tuple[Overlay, ...], tuple[EventLayer, ...]]:
+    """What draws `checked` on a map, as `build_map`'s (overlays, layers).
+
+    Up to `threshold` events: the GeoJSON overlay, each popup with its detections. More: the
+    compact clustered :class:`~geoaq.web.map_layers.event_layer.EventLayer`, whose popups carry the event's
+    id, day, status and county (the page shows the rest for a clicked event); `detections` is
+    not needed then. `datum` is the base map's, which the overlay path handles in `build_map`.
+    `publish` serves the layer's packed bytes as a file and returns its URL (see EventLayer);
+    `packed`, if given, is :func:`layer_payload` of `checked` made earlier (kept between reruns).
+    """
+    if not draws_compactly(len(checked), threshold):
+        if detections is None:
+            raise ValueError(f"{len(checked)} events are drawn with their detections; none given")
+        return (events_overlay(checked, detections, lang),), ()
+    title = "火点事件" if lang == "zh" else "Fire events"
+    name = f"{title}（{len(checked):,}）" if lang == "zh" else f"{title} ({len(checked):,})"
+    layer = EventLayer(checked, name=name, lang=lang, datum=datum, status_labels=_status_labels(lang),
+                       status_colours=STATUS_COLOURS, publish=publish, packed=packed)
+    return (), (layer,)
+
+
+def layer_payload(checked: pd.DataFrame, lang: str = "zh", datum: str = "wgs84") -> dict:
+    """The compact layer's packed events for `checked` (what `events_on_map` would pack)."""
+    return pack_for_map(checked, status_labels=_status_labels(lang), status_colours=STATUS_COLOURS,
+                        datum=datum)
+
+
+def _status_labels(lang: str) -> dict[str, str]:
+    """Each status's label in `lang`, in the layer's colour order."""
+    return {s: STATUS_LABELS[s][lang] for s in STATUS_COLOURS}

@@ -1,0 +1,188 @@
+"""Routes on the map: per team the path and numbered stop markers; targets as an overlay.
+
+Built on `geoaq.web.map.build_map` (offline assets, legend, layer control). The stop
+markers are `folium.DivIcon`s whose HTML is a number in a coloured circle (no icon font, no
+image, nothing from a CDN); every tooltip and popup text is escaped here.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geoaq.layers import LayerSpec
+from geoaq.routes.export import team_colour
+from geoaq.routes.solver import RoutePlan, RouteRules, load_route_rules
+from geoaq.web.assets import localize_assets
+from geoaq.web.map import OSM, Overlay, TileSource, build_map, point_collection
+
+KIND_COLOURS = {"fire_event": "#e31a1c", "picked": "#6a3d9a", "coal_user": "#333333",
+                "mine_rectification": "#b15928", "near_station": "#ff7f00", "grade_c": "#1f78b4",
+                "random_draw": "#33a02c", "other": "#999999"}
+
+LEFT_OUT_COLOUR = "#bdbdbd"  # grey: never mistaken for a team's colour
+
+_CSS = """
+<style>
+.geoaq-stop {display: flex; align-items: center; justify-content: center; width: 24px; height: 24px;
+  border-radius: 50%; border: 2px solid #fff; color: #fff; font: bold 12px/1 Arial, sans-serif;
+  box-shadow: 0 1px 3px rgba(0,0,0,.5);}
+.geoaq-stop.depot {border-radius: 4px; width: 20px; height: 20px; font-size: 11px;}
+</style>
+"""
+
+
+def _text(value: object) -> str:
+    """Escaped for HTML, and safe inside the JavaScript template literals folium writes
+    tooltips and popups into (no backtick, `${`, or backslash escape survives)."""
+    return (html.escape(str(value)).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;"))
+
+
+def _popup(lines: list[tuple[str, str]]) -> str:
+    rows = "".join(f"<tr><th>{_text(k)}</th><td>{_text(v)}</td></tr>" for k, v in lines)
+    return f'<div class="geoaq-popup"><table>{rows}</table></div>'
+
+
+def targets_overlay(targets: pd.DataFrame, rules: RouteRules, lang: str = "zh", *,
+                    name: str | None = None, colour: str | None = None) -> Overlay:
+    """Targets as circles coloured by kind (before solving), or all in one `colour` (left out)."""
+    zh = lang == "zh"
+    name = name or ("巡查目标" if zh else "Targets")
+    frame = targets.reset_index(drop=True)
+    popups = [_popup([("编号" if zh else "ID", str(r.target_id)), ("名称" if zh else "Name", str(r.name)),
+                      ("类型" if zh else "Type", rules.label(r.kind, lang)),
+                      ("优先级" if zh else "Priority", f"{r.priority:g}"),
+                      ("事由" if zh else "Reason", str(r.reason or ""))]
+                     + ([("未排入原因" if zh else "Left out", str(r.drop_reason_text))]
+                        if "drop_reason_text" in frame.columns else []))
+              for r in frame.itertuples()]
+    tooltips = [html.escape(f"{r.name} · {rules.label(r.kind, lang)}") for r in frame.itertuples()]
+    colours = [colour or KIND_COLOURS.get(k, KIND_COLOURS["other"]) for k in frame["kind"]]
+    present = [] if colour else [k for k in KIND_COLOURS if k in set(frame["kind"])]
+    legend = ({"label": name, "fill": colour or "#ffffff", "stroke": "#222222", "kind": "circle"},
+              *({"label": f"  {rules.label(k, lang)}", "fill": KIND_COLOURS[k], "stroke": "#222222",
+                 "kind": "circle"} for k in present))
+    return Overlay(name=name, collection=point_collection(frame, popups, tooltips, colours), legend=legend,
+                   radius=6.0)
+
+
+class StopMarkers(MacroElement):
+    """Numbered stop markers: `L.marker` with an `L.divIcon` from the start, so Leaflet never
+    asks for its default marker image; the data arrive as JSON (labels already escaped)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var stops = {{ this.stops_json }};
+            stops.forEach(function(s) {
+                var size = s.depot ? 20 : 24;
+                var icon = L.divIcon({
+                    html: '<div class="geoaq-stop' + (s.depot ? ' depot' : '') + '" style="background:'
+                          + s.colour + '">' + s.label + '</div>',
+                    className: 'geoaq-stop-icon', iconSize: [size, size], iconAnchor: [size / 2, size / 2]});
+                var marker = L.marker([s.lat, s.lon], {icon: icon});
+                marker.bindTooltip(s.tooltip);
+                if (s.popup) { marker.bindPopup(s.popup, {maxWidth: 420}); }
+                marker.addTo({{ this._parent.get_name() }});
+            });
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, stops: list[dict]):
+        super().__init__()
+        self._name = "StopMarkers"
+        # "<" never appears raw inside the <script>, so no value can close it
+        self.stops_json = json.dumps(stops, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def _stop(lat: float, lon: float, label: str, colour: str, tooltip: str, popup: str = "",
+          depot: bool = False) -> dict:
+    return {"lat": float(lat), "lon": float(lon), "label": _text(label), "colour": html.escape(colour),
+            "tooltip": _text(tooltip), "popup": popup, "depot": depot}
+
+
+def _layer_control_last(fmap: folium.Map) -> None:
+    """Render the layer control after the groups added here: it names them in its script, and
+    a group defined after it is still undefined there (the map would stay blank)."""
+    for key, child in list(fmap._children.items()):
+        if isinstance(child, folium.LayerControl):
+            fmap._children.move_to_end(key)
+
+
+def route_map(plan: RoutePlan, background: list[tuple[LayerSpec, gpd.GeoDataFrame]] = (), *,
+              lang: str = "zh", tiles: TileSource | None = OSM, rules: RouteRules | None = None,
+              show_dropped: bool = True) -> folium.Map:
+    """The plan on a map: per team a coloured path and numbered stops; left-out targets greyed."""
+    rules = rules or load_route_rules()
+    zh = lang == "zh"
+    names = plan.team_names()
+    team_legend = tuple({"label": f"{name}（{int(n)} 个点位）" if zh else f"{name} ({int(n)} stops)",
+                         "fill": team_colour(k), "stroke": team_colour(k), "kind": "circle"}
+                        for k, (name, n) in enumerate(zip(names, plan.teams["stops"], strict=True)))
+    overlays = [Overlay(name="巡查路线" if zh else "Routes", collection={"type": "FeatureCollection", "features": []},
+                        legend=team_legend)]
+    if show_dropped and len(plan.dropped):
+        overlays.append(targets_overlay(plan.dropped, rules, lang, name="未排入目标" if zh else "Left out",
+                                        colour=LEFT_OUT_COLOUR))
+    stops = plan.stops
+    if len(stops):
+        bounds = (float(stops["lon"].min()) - 0.02, float(stops["lat"].min()) - 0.02,
+                  float(stops["lon"].max()) + 0.02, float(stops["lat"].max()) + 0.02)
+    else:
+        bounds = None
+    fmap = build_map(list(background), lang=lang, tiles=tiles, bounds=bounds, overlays=tuple(overlays))
+    fmap.get_root().header.add_child(folium.Element(_CSS))
+    for k, name in enumerate(names):
+        colour = team_colour(k)
+        group = folium.FeatureGroup(name=f"{name}", show=True)
+        team_stops = plan.team_stops(name)
+        folium.PolyLine(list(zip(team_stops["lat"], team_stops["lon"], strict=True)), color=colour, weight=4,
+                        opacity=0.85, tooltip=folium.Tooltip(_text(name))).add_to(group)
+        markers = []
+        for row in team_stops.itertuples():
+            depot = row.kind in ("start", "end")
+            if depot and row.kind == "end" and (row.lon, row.lat) == (team_stops.iloc[0]["lon"], team_stops.iloc[0]["lat"]):
+                continue  # back where it started: one depot marker
+            label = ("起" if zh else "S") if row.kind == "start" else ("终" if zh else "E") if depot else str(int(row.seq))
+            when = row.departure if row.kind == "start" else row.arrival
+            clock = "" if pd.isna(when) else pd.Timestamp(when).strftime("%H:%M")
+            lines = [("小组" if zh else "Team", name), ("序号" if zh else "No.", str(int(row.seq))),
+                     ("名称" if zh else "Name", str(row.name)),
+                     ("出发" if zh else "Leave", clock) if row.kind == "start" else ("预计到达" if zh else "ETA", clock)]
+            if not depot:
+                lines += [("类型" if zh else "Type", rules.label(row.kind, lang)),
+                          ("事由" if zh else "Reason", str(row.reason or "")),
+                          ("距上站" if zh else "Leg", "" if pd.isna(row.leg_km) else f"{row.leg_km:.1f} km")]
+            markers.append(_stop(row.lat, row.lon, label, colour, f"{name} {label} · {row.name} · {clock}",
+                                 _popup(lines), depot))
+        StopMarkers(markers).add_to(group)
+        group.add_to(fmap)
+    _layer_control_last(fmap)
+    return localize_assets(fmap)
+
+
+def targets_map(targets: pd.DataFrame, background: list[tuple[LayerSpec, gpd.GeoDataFrame]] = (), *,
+                lang: str = "zh", tiles: TileSource | None = OSM, rules: RouteRules | None = None,
+                depots: list[tuple[float, float]] = ()) -> folium.Map:
+    """The candidate targets (before solving), with the teams' depots as squares."""
+    rules = rules or load_route_rules()
+    overlays = (targets_overlay(targets, rules, lang),) if len(targets) else ()
+    points = list(zip(targets["lon"], targets["lat"], strict=True)) + list(depots)
+    bounds = None
+    if points:
+        lons, lats = [p[0] for p in points], [p[1] for p in points]
+        bounds = (min(lons) - 0.02, min(lats) - 0.02, max(lons) + 0.02, max(lats) + 0.02)
+    fmap = build_map(list(background), lang=lang, tiles=tiles, bounds=bounds, overlays=overlays)
+    fmap.get_root().header.add_child(folium.Element(_CSS))
+    if depots:
+        label = "起" if lang == "zh" else "S"
+        StopMarkers([_stop(lat, lon, label, "#444444", "出发点" if lang == "zh" else "Start", depot=True)
+                     for lon, lat in dict.fromkeys(depots)]).add_to(fmap)
+    return localize_assets(fmap)
