@@ -1,4 +1,9 @@
-"""Exception types. Each subclasses the matching built-in so callers can catch broadly."""
+"""Every exception geoaq raises on purpose, in one place.
+
+Each derives from `GeoaqError` (so the command line and the app catch one type and show its
+message in one line) and from the matching built-in (so callers can also catch broadly).
+Messages name the file, row, column or key and say what was expected.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,15 @@ class GeoaqError(Exception):
     """Base class of every error geoaq raises on purpose."""
 
 
-class SpatialExtensionError(GeoaqError, RuntimeError):
-    """The DuckDB spatial extension could be neither loaded from the wheel nor installed."""
+# --- settings, rules and definitions -------------------------------------------------------
+
+class ConfigError(GeoaqError, ValueError):
+    """A setting (environment variable or site directory) is unusable; the message names it."""
+
+
+class RulesError(GeoaqError, ValueError):
+    """A rules file is missing or malformed: the message names the file, the key, what was
+    found and what is allowed. Every problem of the file is listed, not only the first."""
 
 
 class LayerDefinitionError(GeoaqError, ValueError):
@@ -21,6 +33,47 @@ class UnknownLayerError(GeoaqError, KeyError):
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
 
+
+class StandardError(RulesError):
+    """A standards file is missing or malformed; the message names the file and key."""
+
+
+class TargetsError(RulesError):
+    """The targets file is malformed; the message names the file, the target and the key."""
+
+
+class FireRulesError(RulesError):
+    """The fire rules file is malformed; the message names the file and the key."""
+
+
+class PenaltyRulesError(RulesError):
+    """The penalty rules file is missing or malformed; the message names the file and key."""
+
+
+class ClassMapError(RulesError):
+    """The class-map TOML is missing or malformed: the message names the file and the key."""
+
+
+# --- database -------------------------------------------------------------------------------
+
+class SpatialExtensionError(GeoaqError, RuntimeError):
+    """The DuckDB spatial extension could be neither loaded from the wheel nor installed."""
+
+
+class LayerDataError(GeoaqError, ValueError):
+    """A layer's stored data cannot serve a step: no table yet (load it first), a missing
+    column, a key that is not unique."""
+
+
+class QueryError(GeoaqError, RuntimeError):
+    """A named query failed; the message carries the query's name and its parameters."""
+
+
+class UnsafeIdentifierError(GeoaqError, ValueError):
+    """A table or column name that is not a plain lower-case SQL identifier."""
+
+
+# --- files in -------------------------------------------------------------------------------
 
 class IngestError(GeoaqError, ValueError):
     """A whole file cannot be loaded (unreadable, empty, missing columns, CRS conflict).
@@ -39,3 +92,71 @@ class CRSError(IngestError):
 
 class EncodingError(IngestError):
     """The file's bytes cannot be decoded with the detected or declared encoding."""
+
+
+class UnitError(IngestError):
+    """A file's values contradict the unit declared for them (or the default); nothing loaded."""
+
+
+class UploadError(GeoaqError, ValueError):
+    """An upload cannot be loaded as given (a shapefile part without its .shp, bad options)."""
+
+
+class RasterError(GeoaqError):
+    """A land-cover raster cannot be used; the message names the file."""
+
+
+class RasterReadError(RasterError, OSError):
+    """The raster file is missing or GDAL cannot read it."""
+
+
+class RasterFormatError(RasterError, ValueError):
+    """The raster is readable but not categorical: one band of integer codes, with a CRS."""
+
+
+# --- capabilities ---------------------------------------------------------------------------
+
+class AqiInputError(GeoaqError, ValueError):
+    """The frame lacks pollutant columns or names an unknown table; the message says which."""
+
+
+class EvaluationError(GeoaqError, ValueError):
+    """The input cannot be evaluated (missing columns, bad times, duplicates, bad arguments)."""
+
+
+class FireInputError(GeoaqError, ValueError):
+    """A fire query parameter (e.g. a confidence) is not understood; the message says why."""
+
+
+class PenaltyInputError(GeoaqError, ValueError):
+    """The events frame given to `assess`/`totals` lacks columns or holds unknown values."""
+
+
+class VerificationError(GeoaqError, ValueError):
+    """A status change was refused (bad status, reason, user or attribution); nothing was written."""
+
+
+class UnknownFireEventError(VerificationError, LookupError):
+    """The event id is not in `fire_events`."""
+
+
+class ComplianceInputError(GeoaqError, ValueError):
+    """A compliance summary cannot be made as asked (unknown zone or district, bad period)."""
+
+
+class RoutingInputError(GeoaqError, ValueError):
+    """Input the route planner cannot use (no targets, bad matrix, zero hours, …)."""
+
+
+# --- the app --------------------------------------------------------------------------------
+
+class MissingAssetError(GeoaqError, FileNotFoundError):
+    """``node_modules`` lacks a file the map needs (``npm ci`` has not run, or is stale)."""
+
+
+class OfflineAssetError(GeoaqError, ValueError):
+    """A map element wants a JS/CSS file that has no local copy, i.e. would hit a CDN."""
+
+
+class UnknownBundle(GeoaqError, ValueError):
+    """Streamlit's bundle is not laid out as geoaq expects (a Streamlit upgrade)."""

@@ -44,7 +44,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from geoaq._errors import GeoaqError
+from geoaq._errors import AqiInputError
 from geoaq.aq.standards import Standard, load_standard
 
 #: Tables whose last breakpoint is not the top of the index, and the table HJ 633 Table 1's notes
@@ -75,10 +75,6 @@ DAILY_POLLUTANTS: dict[str, tuple[str, str]] = {
 
 #: Digits the raw IAQI is rounded to before the ceiling (absorbs float noise, see module doc).
 _NOISE_DECIMALS = 9
-
-
-class AqiInputError(GeoaqError, ValueError):
-    """The frame lacks pollutant columns or names an unknown table; the message says which."""
 
 
 def _standard(standard: str | Standard) -> Standard:

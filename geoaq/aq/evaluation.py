@@ -105,7 +105,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from geoaq._errors import GeoaqError
+from geoaq._errors import EvaluationError
 from geoaq.aq import aqi as aqi_module
 from geoaq.aq.standards import Standard, load_standard
 
@@ -136,10 +136,6 @@ _NS_PER_HOUR = 3_600_000_000_000
 _NS_PER_DAY = _NS_PER_HOUR * HOURS_PER_DAY
 _EPOCH = np.datetime64("1970-01-01", "D")
 _PERCENTILE_KEY = re.compile(r"^(?P<series>.+)_p(?P<p>\d+(?:\.\d+)?)$")
-
-
-class EvaluationError(GeoaqError, ValueError):
-    """The input cannot be evaluated (missing columns, bad times, duplicates, bad arguments)."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,17 +15,13 @@ from functools import cache
 from pathlib import Path
 
 from geoaq import config
-from geoaq._errors import GeoaqError
+from geoaq._errors import StandardError
 
 STANDARDS_DIR = config.PROJECT_ROOT / "data" / "standards"
 POLLUTANTS = ("so2", "no2", "pm10", "pm25", "co", "o3")
 AQI_TABLES = ("so2_24h", "so2_1h", "no2_24h", "no2_1h", "pm10_24h", "pm25_24h", "co_24h", "co_1h",
               "o3_1h", "o3_8h")
 DEFAULT_VERSION = "2012"
-
-
-class StandardError(GeoaqError, ValueError):
-    """A standards file is missing or malformed; the message names the file and key."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from geoaq import config
-from geoaq._errors import GeoaqError
+from geoaq._errors import TargetsError
 
 METRICS: dict[str, tuple[str, str, str]] = {  # metric: (zh, en, unit)
     "pm25_mean": ("PM2.5平均浓度", "PM2.5 mean", "µg/m³"),
@@ -33,10 +33,6 @@ OPERATORS = {"<": operator.lt, "<=": operator.le, ">=": operator.ge, ">": operat
 COMPLIANT, NON_COMPLIANT, INSUFFICIENT = "达标", "未达标", "数据不足"
 _TARGET_KEYS = {"id", "plan", "source", "scope", "start", "end", "metric", "kind", "unit", "op",
                 "value", "demo"}
-
-
-class TargetsError(GeoaqError, ValueError):
-    """The targets file is malformed; the message names the file, the target and the key."""
 
 
 @dataclass(frozen=True)

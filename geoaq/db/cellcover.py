@@ -57,6 +57,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from geoaq._errors import LayerDataError
 from geoaq.db.connection import Connection, refresh_lock, transaction
 from geoaq.db.named import identifier, identifier_list, query
 from geoaq.db.store import table_exists
@@ -148,15 +149,15 @@ def _key_columns(con: Connection, layer: str, key_columns: tuple[str, ...] | Non
         raise ValueError("key_columns must name at least one column")
     stored = {name for name, _ in con.execute(query("table_columns"), [layer]).fetchall()}
     if not stored:
-        raise ValueError(f"layer {layer!r} has no table in this database: load it first")
+        raise LayerDataError(f"layer {layer!r} has no table in this database: load it first")
     for name in keys:
         identifier(name)
         if name not in stored:
-            raise ValueError(f"layer {layer!r} has no column {name!r}; it has {sorted(stored)}")
+            raise LayerDataError(f"layer {layer!r} has no column {name!r}; it has {sorted(stored)}")
         if name in RESERVED_COLUMNS:
             raise ValueError(f"key column {name!r} cannot be one of {RESERVED_COLUMNS}")
     if "geom" not in stored:
-        raise ValueError(f"layer {layer!r} has no geom column")
+        raise LayerDataError(f"layer {layer!r} has no geom column")
     return keys
 
 
@@ -171,7 +172,7 @@ def _check_unique(con: Connection, layer: str, keys: tuple[str, ...]) -> None:
                                    keys=identifier_list(keys))).fetchall()
     if duplicates:
         shown = ", ".join(str(row[:-1]) for row in duplicates)
-        raise ValueError(f"{layer}: key {list(keys)} is not unique (e.g. {shown}); "
+        raise LayerDataError(f"{layer}: key {list(keys)} is not unique (e.g. {shown}); "
                          "a cover needs one polygon per key")
 
 

@@ -11,6 +11,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from geoaq._errors import QueryError, UnsafeIdentifierError
+
 SQL_DIR = Path(__file__).parent / "sql"
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -19,7 +21,7 @@ _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 def identifier(name: str) -> str:
     """Return `name` double-quoted after checking it is a plain lower-case identifier."""
     if not _IDENTIFIER.match(name):
-        raise ValueError(f"not a safe SQL identifier: {name!r} (expected [a-z][a-z0-9_]*)")
+        raise UnsafeIdentifierError(f"not a safe SQL identifier: {name!r} (expected [a-z][a-z0-9_]*)")
     return f'"{name}"'
 
 
@@ -28,7 +30,7 @@ def _text(name: str) -> str:
     path = SQL_DIR / f"{name}.sql"
     if not path.is_file():
         known = sorted(p.stem for p in SQL_DIR.glob("*.sql"))
-        raise KeyError(f"no named query {name!r}; known: {', '.join(known)}")
+        raise QueryError(f"no named query {name!r}; known: {', '.join(known)}")
     return path.read_text(encoding="utf-8")
 
 

@@ -27,7 +27,7 @@ import pyproj
 import shapely
 
 from geoaq import config
-from geoaq._errors import GeoaqError
+from geoaq._errors import FireInputError, FireRulesError
 from geoaq.db.connection import Connection, refresh_lock, transaction
 from geoaq.db.named import query
 
@@ -44,14 +44,6 @@ CATEGORIES: dict[str, dict[str, str]] = {
 DETECTION_KEY = ["latitude", "longitude", "acq_date", "acq_time", "satellite"]
 _GEOD = pyproj.Geod(ellps="WGS84")
 _METRES_PER_DEGREE = 111_320.0
-
-
-class FireRulesError(GeoaqError, ValueError):
-    """The fire rules file is malformed; the message names the file and the key."""
-
-
-class FireInputError(GeoaqError, ValueError):
-    """A fire query parameter (e.g. a confidence) is not understood; the message says why."""
 
 
 @dataclass(frozen=True)

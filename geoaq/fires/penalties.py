@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from geoaq import config
-from geoaq._errors import GeoaqError
+from geoaq._errors import PenaltyInputError, PenaltyRulesError
 
 DEFAULT_RULES_PATH = config.PROJECT_ROOT / "data" / "rules" / "penalties.toml"
 
@@ -71,14 +71,6 @@ REASON_DISMISSED = "已排除，不扣减 dismissed, not charged"
 REASON_INDUSTRIAL = "疑似工业热源，不扣减 suspected industrial heat source, never charged"
 REASON_UNVERIFIED = "未核定，不计 not verified (verified figures)"
 REASON_NO_COUNTY = "无所属区县，不扣减 no county attribution, not charged"
-
-
-class PenaltyRulesError(GeoaqError, ValueError):
-    """The penalty rules file is missing or malformed; the message names the file and key."""
-
-
-class PenaltyInputError(GeoaqError, ValueError):
-    """The events frame given to `assess`/`totals` lacks columns or holds unknown values."""
 
 
 @dataclass(frozen=True)

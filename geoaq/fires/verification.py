@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 
-from geoaq._errors import GeoaqError
+from geoaq._errors import UnknownFireEventError, VerificationError
 from geoaq.db.connection import Connection, transaction
 from geoaq.db.named import query
 
@@ -43,14 +43,6 @@ CURRENT_COLUMNS = ("event_id", "status", "dismiss_reason", "county_adcode", "tow
                    "changed_by", "changed_at", "note")
 HISTORY_COLUMNS = ("change_id", "event_id", "status", "dismiss_reason", "county_adcode",
                    "township_adcode", "changed_by", "changed_at", "note", "carried_from")
-
-
-class VerificationError(GeoaqError, ValueError):
-    """A status change was refused (bad status, reason, user or attribution); nothing was written."""
-
-
-class UnknownFireEventError(VerificationError, LookupError):
-    """The event id is not in `fire_events`."""
 
 
 def _choices(labels: dict[str, str]) -> str:

@@ -23,6 +23,8 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
+from geoaq._errors import CRSError
+
 FloatArray = NDArray[np.float64]
 LonLat = tuple[Any, Any]  # float64 arrays, or numpy float64 scalars for scalar input
 Converter = Callable[[ArrayLike, ArrayLike], LonLat]
@@ -105,7 +107,7 @@ def to_wgs84_function(source: str) -> Converter:
     key = source.lower() if isinstance(source, str) else source
     if key not in _TO_WGS84:
         allowed = ", ".join(repr(k) for k in _TO_WGS84)
-        raise ValueError(f"unknown coordinate system {source!r}; expected one of {allowed}")
+        raise CRSError(f"unknown coordinate system {source!r}; expected one of {allowed}")
     return _TO_WGS84[key]
 
 

@@ -50,7 +50,7 @@ from rasterio.io import DatasetReader
 from rasterio.windows import Window
 
 from geoaq import config
-from geoaq._errors import GeoaqError
+from geoaq._errors import ClassMapError, RasterFormatError, RasterReadError
 
 DEFAULT_CLASS_MAP = config.PROJECT_ROOT / "data" / "rules" / "landcover.toml"
 WGS84 = pyproj.CRS.from_epsg(4326)
@@ -72,22 +72,6 @@ _CLASS_KEYS = {"key", "zh", "en", "color"}
 
 
 # --- errors ----------------------------------------------------------------------------------
-
-
-class RasterError(GeoaqError):
-    """A land-cover raster cannot be used; the message names the file."""
-
-
-class RasterReadError(RasterError, OSError):
-    """The raster file is missing or GDAL cannot read it."""
-
-
-class RasterFormatError(RasterError, ValueError):
-    """The raster is readable but not categorical: one band of integer codes, with a CRS."""
-
-
-class ClassMapError(GeoaqError, ValueError):
-    """The class-map TOML is missing or malformed: the message names the file and the key."""
 
 
 # --- the class map ---------------------------------------------------------------------------

@@ -84,7 +84,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from geoaq._errors import IngestError, MissingColumnsError
+from geoaq._errors import IngestError, MissingColumnsError, UnitError
 from geoaq.db import connection as geoaq_db
 from geoaq.db import store
 from geoaq.db.named import query
@@ -135,10 +135,6 @@ STATION_CODE = re.compile(r"^[0-9A-Za-z_-]{1,20}$")
 #: a CNEMC code inside a file name, e.g. cnemc_hourly_1410A_haikou.csv
 _CODE_IN_NAME = re.compile(r"(?<![0-9A-Za-z])(\d{4}A)(?![0-9A-Za-z])")
 _CNEMC_CODE = re.compile(r"^\d{4}A$")
-
-
-class UnitError(IngestError):
-    """A file's values contradict the unit declared for them (or the default); nothing loaded."""
 
 
 # --- header spellings ----------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from geoaq._errors import GeoaqError
+from geoaq._errors import GeoaqError, UploadError
 from geoaq.ingest.readers import CSV_SUFFIXES, PARQUET_SUFFIXES, VECTOR_SUFFIXES
 
 #: The target name of hourly readings (not a registry layer: `geoaq.ingest.readings`).
@@ -37,10 +37,6 @@ LAYER_SUFFIXES = tuple(sorted({*CSV_SUFFIXES, *VECTOR_SUFFIXES, *PARQUET_SUFFIXE
 READINGS_SUFFIXES = (".csv", ".txt", ".tsv", ".gz")
 #: progress(stage, done, total), as ingest and load_readings call it.
 Progress = Callable[[str, int, int], None]
-
-
-class UploadError(GeoaqError, ValueError):
-    """An upload cannot be loaded as given (a shapefile part without its .shp, bad options)."""
 
 
 class Uploaded(Protocol):

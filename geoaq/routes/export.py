@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from geoaq._errors import RoutingInputError
 from geoaq.routes.solver import RoutePlan, RouteRules, load_route_rules
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
@@ -65,7 +66,7 @@ def _kind_label(kind: str, rules: RouteRules, lang: str) -> str:
 
 def _converted(stops: pd.DataFrame, coords: str) -> pd.DataFrame:
     if coords not in COORDS:
-        raise ValueError(f"coords must be one of {COORDS}, got {coords!r}")
+        raise RoutingInputError(f"coords must be one of {COORDS}, got {coords!r}")
     if coords == "wgs84" or stops.empty:
         return stops
     from geoaq.geo import coords as convert
@@ -102,7 +103,7 @@ def _stop_description(row, rules: RouteRules, lang: str) -> str:
 def _selected(plan: RoutePlan, team: str | None) -> pd.DataFrame:
     stops = plan.stops if team is None else plan.team_stops(team)
     if team is not None and stops.empty:
-        raise ValueError(f"no team {team!r}; teams: {plan.team_names()}")
+        raise RoutingInputError(f"no team {team!r}; teams: {plan.team_names()}")
     return stops
 
 
@@ -276,7 +277,7 @@ def html_sheet(plan: RoutePlan, team: str, *, lang: str = "zh", rules: RouteRule
     zh = lang == "zh"
     stops = plan.team_stops(team)
     if stops.empty:
-        raise ValueError(f"no team {team!r}; teams: {plan.team_names()}")
+        raise RoutingInputError(f"no team {team!r}; teams: {plan.team_names()}")
     totals = plan.teams.set_index("team").loc[team]
     e = html.escape
     colour = team_colour(plan.team_names().index(team))
@@ -333,4 +334,4 @@ def export(plan: RoutePlan, fmt: str, team: str | None = None, *, lang: str = "z
         return to_csv(plan, team, lang=lang, coords=coords, rules=rules)
     if fmt == "html":
         return html_sheets(plan, [team] if team else None, lang=lang, rules=rules).encode("utf-8")
-    raise ValueError(f"unknown format {fmt!r}: gpx, kml, csv or html")
+    raise RoutingInputError(f"unknown format {fmt!r}: gpx, kml, csv or html")

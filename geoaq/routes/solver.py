@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from geoaq import config
-from geoaq._errors import GeoaqError
+from geoaq._errors import RoutingInputError
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 #: objective values stay below this (OR-Tools objectives are signed 64-bit)
@@ -62,10 +62,6 @@ TARGET_COLUMNS = ["target_id", "kind", "name", "lon", "lat", "priority", "servic
                   "tw_start", "tw_end", "reason", "source"]
 MATRIX_UNITS = {"m": ("distance", 1.0), "km": ("distance", 1000.0), "s": ("time", 1.0),
                 "min": ("time", 60.0)}
-
-
-class RoutingInputError(GeoaqError, ValueError):
-    """Input the route planner cannot use (no targets, bad matrix, zero hours, …)."""
 
 
 # --- configuration ------------------------------------------------------------------------

@@ -45,6 +45,8 @@ import folium
 import folium.plugins
 from folium.elements import JSCSSMixin
 
+from geoaq._errors import MissingAssetError, OfflineAssetError
+
 __all__ = [
     "ASSETS",
     "DROPPED",
@@ -160,14 +162,6 @@ EXTRA_FILES: dict[str, tuple[str, ...]] = {
     "leaflet-draw": ("dist/images",),  # its npm package ships no licence file (MIT)
     "supercluster": ("LICENSE",),
 }
-
-
-class OfflineAssetError(ValueError):
-    """A map element wants a JS/CSS file that has no local copy, i.e. would hit a CDN."""
-
-
-class MissingAssetError(FileNotFoundError):
-    """``node_modules`` lacks a file the map needs (``npm ci`` has not run, or is stale)."""
 
 
 def vendor_files() -> list[str]:

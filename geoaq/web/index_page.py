@@ -26,15 +26,13 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from geoaq._errors import UnknownBundle
+
 _DEPENDENCY_TABLE = re.compile(r"__vite__mapDeps=\(i,m=__vite__mapDeps,d=\(m\.f\|\|\(m\.f=\[(?P<files>[^\]]*)\]")
 _LAZY_IMPORT = re.compile(
     r"import\(`\./(?P<file>(?P<name>[A-Za-z]+)\.[\w-]+\.js)`\)(?:\.then\([^()]*\))?,"
     r"__vite__mapDeps\(\[(?P<deps>[\d,]*)\]\)")
 _LINKED = re.compile(r"""(?:src|href)=["']\./static/(?P<path>[^"']+)["']""")
-
-
-class UnknownBundle(ValueError):
-    """Streamlit's bundle is not laid out as this module expects (a Streamlit upgrade)."""
 
 
 def element_scripts(bundle: str) -> dict[str, list[str]]:
