@@ -1,4 +1,4 @@
-"""Bench: inspection-route quality and search time (geoaq.routes.solver, OR-Tools), one run.
+"""Bench: inspection-route quality and search time (geoaq.routes.plan, OR-Tools), one run.
 
 1. TSPLIB kroA100 (best known tour 21282, recomputed here from the published optimal tour):
    city 1 is the depot, the other 99 cities the targets; geoaq's tour length, its gap to the
@@ -24,8 +24,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geoaq.routes import solver as routing  # noqa: E402
-from geoaq.routes.solver import Team, great_circle_matrix, plan_routes  # noqa: E402
+from geoaq.routes import plan as routing  # noqa: E402
+from geoaq.routes.plan import Team, great_circle_matrix, plan_routes  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 BUREAU = (112.4826, 34.6252)

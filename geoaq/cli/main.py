@@ -557,7 +557,7 @@ def route(team_count: int, start: str | None, end: str | None, hours: float | No
     from pathlib import Path
 
     from geoaq.routes import export as route_export
-    from geoaq.routes import solver as routing
+    from geoaq.routes import plan as routing
     from geoaq.routes import targets as route_targets
 
     if targets_path and findings_day:

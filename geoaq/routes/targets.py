@@ -15,7 +15,7 @@
   mines per category among those not already targeted.
 
 Each target row: target_id, kind, name, lon, lat, priority, service_min, tw_start, tw_end,
-reason, source, county (the columns `geoaq.routes.solver.plan_routes` reads).
+reason, source, county (the columns `geoaq.routes.plan.plan_routes` reads).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import pandas as pd
 from geoaq.db import store
 from geoaq.db.connection import Connection
 from geoaq.layers import get_layer
-from geoaq.routes.solver import RouteRules, RoutingInputError, load_route_rules
+from geoaq.routes.plan import RouteRules, RoutingInputError, load_route_rules
 
 COLUMNS = ["target_id", "kind", "name", "lon", "lat", "priority", "service_min", "tw_start", "tw_end",
            "reason", "source", "county"]
@@ -164,7 +164,7 @@ def mine_targets(con: Connection, rules: RouteRules | None = None) -> pd.DataFra
 
 def picked_targets(points: list[tuple], rules: RouteRules | None = None) -> pd.DataFrame:
     """Points picked on the map: (lon, lat) or (lon, lat, name) each."""
-    from geoaq.routes.solver import _check_position
+    from geoaq.routes.plan import _check_position
 
     rules = rules or load_route_rules()
     rows = []

@@ -1,4 +1,4 @@
-"""geoaq.routes.solver: brute-force optimum, constraints, priority-ordered drops, determinism, bad input."""
+"""geoaq.routes.plan: brute-force optimum, constraints, priority-ordered drops, determinism, bad input."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoaq.routes import solver as routing
-from geoaq.routes.solver import RoutingInputError, Team, plan_routes
+from geoaq.routes import plan as routing
+from geoaq.routes.plan import RoutingInputError, Team, plan_routes
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPOT = (112.4826, 34.6252)

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from geoaq.db import connection as db
-from geoaq.routes import solver as routing
+from geoaq.routes import plan as routing
 from geoaq.routes import targets as route_targets
-from geoaq.routes.solver import RoutingInputError
+from geoaq.routes.plan import RoutingInputError
 
 DAY = date(2025, 4, 23)
 
