@@ -20,6 +20,7 @@ run: setup assets $(DB)
 
 test: setup-dev assets chromium
 	$(BIN)/ruff check geoaq tests bench app.py app_pages
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 setup: $(VENV)/.runtime
@@ -60,6 +61,7 @@ demo: setup
 
 lint: setup-dev
 	$(BIN)/ruff check geoaq tests bench app.py app_pages
+	$(BIN)/lint-imports
 
 bench: setup-dev
 	$(BIN)/python bench/ingest.py

@@ -1,15 +1,15 @@
-"""geoaq — the Streamlit app. Run with `make run` (or `python -m geoaq.web.serve`, see `geoaq/serve.py`).
+"""geoaq — the Streamlit app. Run with `make run` (or `python -m geoaq.web.serve`, see `geoaq/web/serve.py`).
 
 Thin on purpose: the language switch and the page list; each page in `app_pages/` reads
-through `geoaq` functions (cached in `app_pages/common.py`) and lays out its widgets.
+through `geoaq` functions (cached in `geoaq/web/cache.py`) and lays out its widgets.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import PAGES
 from geoaq.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from geoaq.web.pages import PAGES
 
 st.set_page_config(page_title="geoaq · 大气污染防治一张图", page_icon="🗺️", layout="wide")
 

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import database_version, lang, readings_period, require_database
 from geoaq.aq import evaluation
 from geoaq.aq import readings as aq
 from geoaq.aq.standards import available_versions, load_standard
@@ -22,6 +21,7 @@ from geoaq.i18n import t
 from geoaq.layers import get_layer
 from geoaq.tables import xlsx_bytes
 from geoaq.web import charts
+from geoaq.web.cache import database_version, lang, readings_period, require_database
 from geoaq.web.views import air_quality as aq_view
 
 #: The hourly chart shows at most this many days (the last ones of the period).

@@ -8,7 +8,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.common import (
+from geoaq.aq.standards import available_versions
+from geoaq.compliance.summary import SCOPE_LABELS, flatten
+from geoaq.compliance.targets import load_targets
+from geoaq.i18n import t
+from geoaq.layers import load_registry
+from geoaq.tables import xlsx_bytes
+from geoaq.web.cache import (
     compliance_geometries,
     compliance_summary,
     database_version,
@@ -18,12 +24,6 @@ from app_pages.common import (
     require_database,
     sensitive_areas,
 )
-from geoaq.aq.standards import available_versions
-from geoaq.compliance.summary import SCOPE_LABELS, flatten
-from geoaq.compliance.targets import load_targets
-from geoaq.i18n import t
-from geoaq.layers import load_registry
-from geoaq.tables import xlsx_bytes
 from geoaq.web.map import build_map, configured_tiles
 from geoaq.web.views.compliance import overview_table, scope_at, scopes_overlay, sensitive_overlay
 

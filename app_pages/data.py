@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import lang, require_database
 from geoaq.aq import readings as aq
 from geoaq.db import connection as db
 from geoaq.db import store
@@ -21,6 +20,7 @@ from geoaq.ingest.uploads import (
     rejects_table,
 )
 from geoaq.layers import load_registry
+from geoaq.web.cache import lang, require_database
 
 CRS_CHOICES = ["", "EPSG:4326", "gcj02", "bd09", "other"]
 ENCODINGS = ["auto", "utf-8", "gbk"]

@@ -8,7 +8,14 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.common import (
+from geoaq._errors import GeoaqError
+from geoaq.db import connection as db
+from geoaq.fires import verification
+from geoaq.fires.events import CATEGORIES
+from geoaq.fires.notice import STATUS_LABELS, notice_table, notice_title, notice_xlsx_bytes
+from geoaq.i18n import t, yuan_text
+from geoaq.layers import load_registry
+from geoaq.web.cache import (
     database_version,
     fire_check,
     fire_detections,
@@ -22,13 +29,6 @@ from app_pages.common import (
     query_period,
     require_database,
 )
-from geoaq._errors import GeoaqError
-from geoaq.db import connection as db
-from geoaq.fires import verification
-from geoaq.fires.events import CATEGORIES
-from geoaq.fires.notice import STATUS_LABELS, notice_table, notice_title, notice_xlsx_bytes
-from geoaq.i18n import t, yuan_text
-from geoaq.layers import load_registry
 from geoaq.web.map import build_map, configured_tiles
 from geoaq.web.map_layers.event_layer import clicked_event_id
 from geoaq.web.views.fires import display_table, draws_compactly, events_on_map, filter_events

@@ -10,7 +10,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.common import (
+from geoaq.aq.aqi import aqi_level_table
+from geoaq.fires.notice import STATUS_LABELS
+from geoaq.i18n import t
+from geoaq.layers import LayerSpec, load_registry
+from geoaq.web.cache import (
     compliance_geometries,
     compliance_summary,
     database_version,
@@ -27,10 +31,6 @@ from app_pages.common import (
     readings_period,
     require_database,
 )
-from geoaq.aq.aqi import aqi_level_table
-from geoaq.fires.notice import STATUS_LABELS
-from geoaq.i18n import t
-from geoaq.layers import LayerSpec, load_registry
 from geoaq.web.map import DISPLAY_TOLERANCE_M, available_tiles, build_map
 from geoaq.web.map_layers.event_layer import clicked_event_id
 from geoaq.web.views.compliance import scope_at

@@ -8,13 +8,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.common import database_version, lang, load_layers, require_database
 from geoaq._errors import GeoaqError
 from geoaq.db import connection as db
 from geoaq.i18n import t
 from geoaq.layers import load_registry
 from geoaq.routes.export import export, stop_table
 from geoaq.routes.plan import load_route_rules, make_teams, parse_lonlat, plan_routes
+from geoaq.web.cache import database_version, lang, load_layers, require_database
 from geoaq.web.map import configured_tiles
 from geoaq.web.views.routes import route_map, targets_map
 

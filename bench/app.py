@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from fixtures_events import events_db  # noqa: E402
 
-from app_pages import warmup  # noqa: E402
+from geoaq.web import warmup  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -122,7 +122,7 @@ STREAMLIT_RUN = [str(ROOT / ".venv" / "bin" / "streamlit"), "run", str(ROOT / "a
 
 
 def warmed_up(log: Path, timeout_s: float = 600.0) -> str:
-    """The line in the server's `log` saying `app_pages.warmup` is done (waits for it)."""
+    """The line in the server's `log` saying `geoaq.web.warmup` is done (waits for it)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -316,7 +316,7 @@ def main() -> None:
     proc, url = start_streamlit(fixture.db, work / "streamlit.log")
     started = time.perf_counter()
     warm_up = warmed_up(work / "streamlit.log")
-    print(f"server start-up computation (app_pages.warmup), done {time.perf_counter() - started:.1f} s after the "
+    print(f"server start-up computation (geoaq.web.warmup), done {time.perf_counter() - started:.1f} s after the "
           f"server answered: {warm_up.split(' computed ', 1)[-1]}")
     proxy = ByteCountingProxy(int(url.rsplit(":", 1)[1].strip("/")))
     visits: dict[str, Visit] = {}

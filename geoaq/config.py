@@ -12,6 +12,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "geoaq.duckdb"
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
+#: The Streamlit app script and the folder Streamlit serves beside it at /app/static
+APP_SCRIPT = PROJECT_ROOT / "app.py"
+STATIC_DIR = PROJECT_ROOT / "static"
 
 
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -19,11 +19,32 @@ import shapely
 from geoaq._errors import LayerDefinitionError
 from geoaq.db.connection import Connection
 from geoaq.db.named import Fragment, all_equal, identifier, identifier_list, query
-from geoaq.ingest.validate import ValidatedRows
 from geoaq.layers import LayerSpec
 
 _SQL_TYPES = {"TEXT", "BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "JSON", "GEOMETRY"}
 _DUCKDB_TYPE_NAMES = {"TEXT": "VARCHAR"}
+
+
+@dataclass
+class ValidatedRows:
+    """The rows that passed validation (`geoaq.ingest.validate`), typed and in WGS-84, ready to
+    load, and the rejects of those that did not."""
+
+    attributes: pd.DataFrame  # canonical columns, typed; index = position in the source
+    source_rows: np.ndarray
+    lon: np.ndarray | None  # point layers read from coordinate columns
+    lat: np.ndarray | None
+    geometry: np.ndarray | None  # shapely geometries otherwise
+    repaired: np.ndarray
+    repair_note: np.ndarray
+    synthetic: np.ndarray
+    extra: pa.Array | None
+    rejects: pd.DataFrame
+    rows_read: int
+
+    @property
+    def rejected_rows(self) -> int:
+        return int(self.rejects["row_number"].nunique()) if len(self.rejects) else 0
 
 
 @dataclass(frozen=True)

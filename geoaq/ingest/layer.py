@@ -20,11 +20,11 @@ import shapely
 
 from geoaq.db import connection as geoaq_db
 from geoaq.db import store
+from geoaq.db.store import ValidatedRows
 from geoaq.geo.crs import SourceCRS, check_plausible, choose_source_crs
 from geoaq.ingest import encoding as enc
 from geoaq.ingest import readers
 from geoaq.ingest.validate import (
-    ValidatedRows,
     duplicate_key_reasons,
     key_column_label,
     key_values_text,

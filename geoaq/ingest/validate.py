@@ -9,7 +9,6 @@ geometry is repaired with `make_valid` and flagged.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,7 @@ import pyarrow.compute as pc
 import shapely
 
 from geoaq._errors import IngestError, MissingColumnsError
+from geoaq.db.store import ValidatedRows
 from geoaq.geo.crs import SourceCRS, geometries_to_wgs84, lonlat_to_wgs84
 from geoaq.ingest import readers
 from geoaq.ingest.textparse import parse_numbers
@@ -29,27 +29,6 @@ CHINA_LAT = (3.0, 55.0)
 _TRUE = {"true", "t", "1", "y", "yes", "是", "有", "√", "已安装"}
 _FALSE = {"false", "f", "0", "n", "no", "否", "无", "×", "未安装"}
 REJECT_COLUMNS = ["row_number", "column_name", "value", "reason"]
-
-
-@dataclass
-class ValidatedRows:
-    """The rows that passed, typed and in WGS-84, and the rejects of those that did not."""
-
-    attributes: pd.DataFrame  # canonical columns, typed; index = position in the source
-    source_rows: np.ndarray
-    lon: np.ndarray | None  # point layers read from coordinate columns
-    lat: np.ndarray | None
-    geometry: np.ndarray | None  # shapely geometries otherwise
-    repaired: np.ndarray
-    repair_note: np.ndarray
-    synthetic: np.ndarray
-    extra: pa.Array | None
-    rejects: pd.DataFrame
-    rows_read: int
-
-    @property
-    def rejected_rows(self) -> int:
-        return int(self.rejects["row_number"].nunique()) if len(self.rejects) else 0
 
 
 def _key(text: str) -> str:

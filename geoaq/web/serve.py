@@ -20,7 +20,7 @@ start without a configured address (``checkip.amazonaws.com``, to print an "Exte
 and to accept cross-origin WebSockets from it), which an intranet cannot answer.
 
 For the app itself it also computes, as the server starts, what the map and fires pages
-compute as they open (`app_pages.warmup`), so the day's first visit does not wait for it.
+compute as they open (`geoaq.web.warmup`), so the day's first visit does not wait for it.
 
     python -m geoaq.web.serve [SCRIPT.py] [streamlit run options...]   # app.py unless a script is named
 """
@@ -37,11 +37,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from geoaq import config
 from geoaq.web.index_page import mended_pages
 
 LOG = logging.getLogger(__name__)
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
+APP = config.APP_SCRIPT
 
 
 def without_nagle(bind: Callable[..., socket.socket]) -> Callable[..., socket.socket]:
@@ -154,20 +155,16 @@ def install(page_elements: Mapping[str, tuple[str, ...]] | None = None) -> bool:
 
 
 def is_app(script: str) -> bool:
-    """Whether `script` is the app (app.py), whose pages `app_pages` describes."""
-    if Path(script).resolve() != APP:
-        return False
-    if str(APP.parent) not in sys.path:  # as Streamlit itself does for the script it runs
-        sys.path.insert(0, str(APP.parent))
-    return True
+    """Whether `script` is the app (app.py), whose pages `geoaq.web.pages` describes."""
+    return Path(script).resolve() == APP
 
 
 def app_page_elements(script: str) -> dict[str, tuple[str, ...]]:
-    """`script`'s pages (URL path -> element scripts): the app's (`app_pages.page_elements`)
-    for app.py, else none."""
+    """`script`'s pages (URL path -> element scripts): the app's (`geoaq.web.pages`) for
+    app.py, else none."""
     if not is_app(script):
         return {}
-    from app_pages import page_elements
+    from geoaq.web.pages import page_elements
 
     return page_elements()
 
@@ -186,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     arguments = run_arguments(sys.argv[1:] if argv is None else argv)
     install(app_page_elements(arguments[1]))
     if is_app(arguments[1]):  # the first visit finds its default views computed
-        from app_pages.warmup import warm_in_background
+        from geoaq.web.warmup import warm_in_background
 
         warm_in_background()
     sys.argv = ["streamlit", *arguments]

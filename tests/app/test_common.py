@@ -1,4 +1,4 @@
-"""app_pages.common: what the pages share — publishing packed map data as static files."""
+"""geoaq.web.cache: what the pages share — publishing packed map data as static files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import os
 import pytest
 import streamlit as st
 
-from app_pages import common
+from geoaq.web import cache as common
 
 
 def _static_serving(monkeypatch, enabled: bool) -> None:

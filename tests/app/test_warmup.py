@@ -1,4 +1,4 @@
-"""app_pages.warmup: the map and fires pages' opening computations done ahead, in the caches
+"""geoaq.web.warmup: the map and fires pages' opening computations done ahead, in the caches
 the pages read."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ import logging
 import pytest
 import streamlit as st
 
-from app_pages import common, warmup
 from geoaq.fires import check as fire_check
+from geoaq.web import cache as common
+from geoaq.web import warmup
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_warming_computes_what_the_pages_then_read_from_the_cache(demo_db, empty
 
 
 def test_warming_waits_for_streamlit_and_gives_up_quietly(demo_db, caplog):
-    with caplog.at_level(logging.WARNING, logger="app_pages.warmup"):
+    with caplog.at_level(logging.WARNING, logger="geoaq.web.warmup"):
         assert warmup.warm_when_started(demo_db, started=lambda: False, wait_s=0.2) == []
     assert "did not start" in caplog.text
 
@@ -62,6 +63,6 @@ def test_warming_a_missing_or_broken_database_does_nothing(tmp_path, caplog, emp
     assert warmup.warm_when_started(tmp_path / "none.duckdb", started=lambda: True) == []
     broken = tmp_path / "broken.duckdb"
     broken.write_bytes(b"not a database")
-    with caplog.at_level(logging.WARNING, logger="app_pages.warmup"):
+    with caplog.at_level(logging.WARNING, logger="geoaq.web.warmup"):
         assert warmup.warm_when_started(broken, started=lambda: True) == []
     assert "failed" in caplog.text and str(broken) in caplog.text

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import wait_until_run
 
-from app_pages import PAGES as APP_PAGES
+from geoaq.web.pages import PAGES as APP_PAGES
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ import pytest
 from helpers import wait_until_run
 from streamlit import file_util
 
-from app_pages import PAGES, page_elements
 from geoaq.web import index_page
+from geoaq.web.pages import PAGES, page_elements
 
 pytestmark = pytest.mark.browser
 

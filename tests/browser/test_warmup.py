@@ -1,4 +1,4 @@
-"""app_pages.warmup in the real server: `python -m geoaq.web.serve` computes the first views as
+"""geoaq.web.warmup in the real server: `python -m geoaq.web.serve` computes the first views as
 it starts, and a first visit to the fires page then finds them."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import wait_until_run
 
-from app_pages import warmup
+from geoaq.web import warmup
 
 pytestmark = pytest.mark.browser
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from streamlit import file_util
 
-from app_pages import page_elements
 from geoaq.web import index_page
 from geoaq.web.index_page import UnknownBundle
+from geoaq.web.pages import page_elements
 
 STATIC_DIR = Path(file_util.get_static_dir())
 

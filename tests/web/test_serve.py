@@ -14,8 +14,8 @@ import pytest
 from streamlit import file_util
 from streamlit.web.server.starlette import starlette_server, starlette_static_routes
 
-from app_pages import PAGES
 from geoaq.web import serve
+from geoaq.web.pages import PAGES
 
 STATIC_DIR = Path(file_util.get_static_dir())
 

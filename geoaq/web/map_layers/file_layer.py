@@ -5,7 +5,7 @@ Why: folium writes a GeoJSON layer's features into the map's script. For the 火
 background (143 admin units and the control zones, ~0.5 MB) that script is rebuilt, templated,
 sent over the WebSocket and parsed by the browser on every visit and rerun — about 0.2 s of a
 new browser's wait for the map. Published once as a content-addressed file instead
-(``app_pages.common.publish_static``), the features are downloaded while the map's own script
+(``geoaq.web.cache.publish_static``), the features are downloaded while the map's own script
 loads, gzipped, and kept in the browser's cache.
 
 :class:`GeoJsonFileLayer` draws the same features as ``folium.GeoJson`` does in
@@ -28,7 +28,7 @@ from jinja2 import Template
 __all__ = ["GeoJsonFileLayer", "prefetch_script_url", "script_json"]
 
 # Starts the download of a published file; "URL" is replaced by the file's URL (JSON). Fetches
-# the .gz copy beside it (`app_pages.common.publish_static`) and unpacks it where the browser
+# the .gz copy beside it (`geoaq.web.cache.publish_static`) and unpacks it where the browser
 # can (DecompressionStream: Chromium 80, Firefox 113, Safari 16.4), else the file itself.
 _PREFETCH_JS = """(function (url) {
   var prefetched = window.geoaqPrefetch = window.geoaqPrefetch || {};

@@ -1,6 +1,6 @@
-"""Thin Streamlit adapter shared by the pages: language, database path, cached loaders.
+"""The pages' Streamlit adapter: language, database path, cached loaders, published map data.
 
-The geoaq package never imports Streamlit; caching lives here, keyed by the database file's
+Only `geoaq.web` imports Streamlit; caching lives here, keyed by the database file's
 modification time so every write (ingest, a status change) refreshes what pages show.
 
 Every connection the app opens is read-write: all sessions share one process, and DuckDB
@@ -55,7 +55,7 @@ def query_period(default: tuple[date, date]) -> tuple[date, date]:
 
 
 #: Streamlit serves the folder ``static`` beside app.py at /app/static (server.enableStaticServing)
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+STATIC_DIR = config.STATIC_DIR
 PUBLISHED = "cache/map"
 KEEP_PUBLISHED = 64
 

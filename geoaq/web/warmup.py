@@ -30,7 +30,7 @@ def warm_first_views(db_path: Path) -> list[str]:
     version; returns what was computed, in order."""
     # imported here, once Streamlit's runtime is up: its cached functions look for it as
     # they are declared
-    from app_pages import common
+    from geoaq.web import cache as common
 
     db, version = str(db_path), common.database_version(db_path)
     done = []
