@@ -1,31 +1,203 @@
-"""Where things live: project root, layer definitions, the DuckDB file.
+"""Every setting and every path geoaq uses, resolved in one place.
 
-Resolution order for the database: an explicit path (CLI `--db`), then the `GEOAQ_DB`
-environment variable, then `data/geoaq.duckdb` in the project root.
+**Settings** come from the environment (`ENVIRONMENT` lists each variable and what it does);
+nothing else in geoaq reads ``os.environ``.
+
+**Shipped resources** — the layer definitions, the rule files, the standards, the plan
+targets and the demo data — come from the installed package (``geoaq/_shipped/``, copied
+from the repository's top-level ``layers/`` and ``data/`` when the wheel is built), or, run
+from a checkout, from the repository itself. Both have the same layout as `SHIPPED_LAYOUT`.
+
+**A site's own files** override the shipped ones: point ``GEOAQ_SITE_DIR`` at a directory
+laid out like the shipped one (``rules/fires.toml``, ``standards/2026.toml``,
+``layers/stations.toml``, ``targets.toml``) and each file found there is used instead of the
+shipped file of the same name; a layer file there that geoaq does not ship adds a layer.
+
+**The database**: an explicit path (``--db``), else ``GEOAQ_DB``, else ``data/geoaq.duckdb``
+in a checkout, else ``geoaq.duckdb`` in the working directory.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "geoaq.duckdb"
-DEMO_DIR = PROJECT_ROOT / "data" / "demo"
+from geoaq._errors import ConfigError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: Where the wheel carries the shipped resources (absent in a checkout)
+PACKAGE_DATA = PACKAGE_DIR / "_shipped"
+#: The repository, when geoaq runs from a checkout (it has pyproject.toml beside geoaq/)
+CHECKOUT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "pyproject.toml").is_file() else None
+PROJECT_ROOT = CHECKOUT or Path.cwd()
+
+#: resource -> (path in a checkout, path in the wheel's geoaq/_shipped); pyproject.toml copies
+#: the first to the second at build time
+SHIPPED_LAYOUT = {
+    "layers": ("layers", "layers"),
+    "rules": ("data/rules", "rules"),
+    "standards": ("data/standards", "standards"),
+    "targets": ("data/targets.toml", "targets.toml"),
+    "demo": ("data/demo", "demo"),
+}
+
+ENVIRONMENT = {
+    "GEOAQ_DB": "the DuckDB file (default: data/geoaq.duckdb in a checkout, else ./geoaq.duckdb)",
+    "GEOAQ_SITE_DIR": "a directory of the site's own rules/, standards/, layers/ and targets.toml",
+    "GEOAQ_LAYERS_DIR": "a directory of layer files used instead of the shipped and site ones",
+    "GEOAQ_TILE_URL": "a base-map tile URL template, e.g. an intranet server's {z}/{x}/{y}.png",
+    "GEOAQ_TILE_NAME": "the name of that base map in the layer control",
+    "GEOAQ_TILE_ATTRIBUTION": "its attribution (default: the tile server's host)",
+    "GEOAQ_TILE_DATUM": "wgs84 or gcj02: the datum of those tiles (default wgs84)",
+    "GEOAQ_TIANDITU_TOKEN": "a 天地图 key: offers the 天地图 base maps",
+    "GEOAQ_DEBUG": "1: the command line shows the traceback of an internal error",
+}
+
+
+def _env(name: str) -> str | None:
+    """The variable's value, None when unset or blank."""
+    if name not in ENVIRONMENT:
+        raise KeyError(f"undocumented setting {name}; add it to geoaq.config.ENVIRONMENT")
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+# --- shipped resources and the site's overrides --------------------------------------------
+
+def shipped(resource: str) -> Path:
+    """The shipped file or directory of `resource` (a key of `SHIPPED_LAYOUT`)."""
+    in_checkout, in_wheel = SHIPPED_LAYOUT[resource]
+    if PACKAGE_DATA.is_dir():
+        return PACKAGE_DATA / in_wheel
+    return PROJECT_ROOT / in_checkout
+
+
+def site_dir() -> Path | None:
+    """``GEOAQ_SITE_DIR``, checked to be a directory."""
+    value = _env("GEOAQ_SITE_DIR")
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        raise ConfigError(f"GEOAQ_SITE_DIR={value}: not a directory (expected a directory with "
+                          "rules/, standards/, layers/ or targets.toml)")
+    return path
+
+
+def _site_file(resource: str, name: str | None = None) -> Path | None:
+    """The site's own copy of a shipped file, when it has one."""
+    site = site_dir()
+    if site is None:
+        return None
+    _, in_wheel = SHIPPED_LAYOUT[resource]
+    candidate = site / in_wheel / name if name else site / in_wheel
+    return candidate if candidate.is_file() else None
+
+
+def resource_file(resource: str, name: str) -> Path:
+    """File `name` of a resource directory (``rules``, ``standards``, ``layers``): the site's
+    copy when it has one, else the shipped one (which may not exist: the caller says so)."""
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise ConfigError(f"{name!r} is not a file name")
+    return _site_file(resource, name) or shipped(resource) / name
+
+
+def resource_files(resource: str, pattern: str = "*.toml") -> list[Path]:
+    """Every file of a resource directory: the shipped ones, each replaced by the site's copy
+    of the same name, plus the site's own additions; sorted by name."""
+    found = {p.name: p for p in sorted(shipped(resource).glob(pattern))}
+    site = site_dir()
+    if site is not None:
+        _, in_wheel = SHIPPED_LAYOUT[resource]
+        found |= {p.name: p for p in sorted((site / in_wheel).glob(pattern))}
+    return [found[name] for name in sorted(found)]
+
+
+def rules_file(name: str) -> Path:
+    """A rule file (``fires.toml``, ``penalties.toml``, …): the site's, else the shipped one."""
+    return resource_file("rules", name)
+
+
+def standards_file(version: str) -> Path:
+    """The standards file of `version` (``2012``, ``2026``): the site's, else the shipped one."""
+    return resource_file("standards", f"{version}.toml")
+
+
+def standards_files() -> list[Path]:
+    return resource_files("standards")
+
+
+def targets_file() -> Path:
+    """The plan targets: the site's ``targets.toml``, else the shipped one."""
+    return _site_file("targets") or shipped("targets")
+
+
+def layer_files() -> list[Path]:
+    """The layer definitions: every file of ``GEOAQ_LAYERS_DIR`` when set (and only those),
+    else the shipped ones with the site's overrides and additions."""
+    value = _env("GEOAQ_LAYERS_DIR")
+    if value is not None:
+        directory = Path(value).expanduser()
+        if not directory.is_dir():
+            raise ConfigError(f"GEOAQ_LAYERS_DIR={value}: not a directory of layer files")
+        return sorted(directory.glob("*.toml"))
+    return resource_files("layers")
+
+
+def layers_dir() -> Path:
+    """The directory of layer definitions: ``GEOAQ_LAYERS_DIR``, else the shipped one."""
+    value = _env("GEOAQ_LAYERS_DIR")
+    return Path(value).expanduser() if value else shipped("layers")
+
+
+def demo_dir() -> Path:
+    """The shipped demo data (``data/demo`` in a checkout)."""
+    return shipped("demo")
+
+
+# --- the database and the app --------------------------------------------------------------
+
+DEFAULT_DB_PATH = (CHECKOUT / "data" / "geoaq.duckdb") if CHECKOUT else Path("geoaq.duckdb")
+DEMO_DIR = shipped("demo")
 #: The Streamlit app script and the folder Streamlit serves beside it at /app/static
 APP_SCRIPT = PROJECT_ROOT / "app.py"
 STATIC_DIR = PROJECT_ROOT / "static"
 
 
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The DuckDB file to use: `explicit`, else `$GEOAQ_DB`, else `data/geoaq.duckdb`."""
+    """The DuckDB file to use: `explicit`, else ``GEOAQ_DB``, else `DEFAULT_DB_PATH`."""
     if explicit:
         return Path(explicit)
-    env = os.environ.get("GEOAQ_DB")
-    return Path(env) if env else DEFAULT_DB_PATH
+    value = _env("GEOAQ_DB")
+    return Path(value).expanduser() if value else DEFAULT_DB_PATH
 
 
-def layers_dir() -> Path:
-    """The directory of layer definitions: `$GEOAQ_LAYERS_DIR`, else `layers/` in the project."""
-    env = os.environ.get("GEOAQ_LAYERS_DIR")
-    return Path(env) if env else PROJECT_ROOT / "layers"
+@dataclass(frozen=True)
+class TileSettings:
+    """The base maps a site configured (`geoaq.web.map` turns them into tile layers)."""
+
+    url: str | None = None
+    name: str = "Local tiles"
+    attribution: str | None = None
+    datum: str = "wgs84"
+    tianditu_token: str | None = None
+
+
+def tile_settings() -> TileSettings:
+    """``GEOAQ_TILE_*`` and ``GEOAQ_TIANDITU_TOKEN``, checked."""
+    url = _env("GEOAQ_TILE_URL")
+    datum = (_env("GEOAQ_TILE_DATUM") or "wgs84").lower()
+    if datum not in ("wgs84", "gcj02"):
+        raise ConfigError(f"GEOAQ_TILE_DATUM={datum}: expected wgs84 or gcj02")
+    attribution = _env("GEOAQ_TILE_ATTRIBUTION")
+    if url and attribution is None:
+        attribution = url.split("/")[2] if "//" in url else url
+    return TileSettings(url=url, name=_env("GEOAQ_TILE_NAME") or "Local tiles",
+                        attribution=attribution, datum=datum,
+                        tianditu_token=_env("GEOAQ_TIANDITU_TOKEN"))
+
+
+def debug() -> bool:
+    """``GEOAQ_DEBUG`` set to anything but 0: show internal errors' tracebacks."""
+    return (_env("GEOAQ_DEBUG") or "0") != "0"
