@@ -13,7 +13,9 @@ from geoaq.db import connection as db
 from geoaq.i18n import t
 from geoaq.layers import load_registry
 from geoaq.routes.export import export, stop_table
-from geoaq.routes.plan import load_route_rules, make_teams, parse_lonlat, plan_routes
+from geoaq.routes.inputs import parse_lonlat
+from geoaq.routes.plan import plan_routes
+from geoaq.routes.rules import load_route_rules, make_teams
 from geoaq.web.cache import database_version, lang, load_layers, require_database
 from geoaq.web.map import configured_tiles
 from geoaq.web.views.routes import route_map, targets_map

@@ -1,4 +1,4 @@
-"""Bench: inspection-route quality and search time (geoaq.routes.plan, OR-Tools), one run.
+"""Bench: inspection-route quality and search time (geoaq.routes.plan and geoaq.routes.solver, OR-Tools), one run.
 
 1. TSPLIB kroA100 (best known tour 21282, recomputed here from the published optimal tour):
    city 1 is the depot, the other 99 cities the targets; geoaq's tour length, its gap to the
@@ -24,8 +24,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geoaq.routes import plan as routing  # noqa: E402
-from geoaq.routes.plan import Team, great_circle_matrix, plan_routes  # noqa: E402
+from geoaq.routes.plan import plan_routes  # noqa: E402
+from geoaq.routes.rules import Team, load_route_rules  # noqa: E402
+from geoaq.routes.solver import nearest_neighbour_tour  # noqa: E402
+from geoaq.routes.travel import great_circle_matrix  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 BUREAU = (112.4826, 34.6252)
@@ -47,7 +49,7 @@ def tour_length(matrix: np.ndarray, tour: list[int]) -> int:
 
 
 def nearest_neighbour(matrix: np.ndarray, start: int, nodes: list[int]) -> list[int]:
-    return [start, *routing.nearest_neighbour_tour(matrix, start, nodes)]
+    return [start, *nearest_neighbour_tour(matrix, start, nodes)]
 
 
 def kroa100() -> dict:
@@ -75,7 +77,7 @@ def generated(n: int, teams: int, seed: int = 2025) -> dict:
     bases = BASES[:teams] if teams > 1 else [BUREAU]
     crew = [Team(f"T{k + 1}", start=base, hours=24, speed_kmh=120) for k, base in enumerate(bases)]
     plan = plan_routes(targets, crew)
-    rules = routing.load_route_rules()
+    rules = load_route_rules()
     lon = np.concatenate([targets["lon"], [b[0] for b in bases]])
     lat = np.concatenate([targets["lat"], [b[1] for b in bases]])
     metres = great_circle_matrix(lon, lat) * rules.detour_factor
@@ -92,7 +94,7 @@ def generated(n: int, teams: int, seed: int = 2025) -> dict:
 
 
 def main() -> None:
-    rules = routing.load_route_rules()
+    rules = load_route_rules()
     print(f"geoaq routing bench: OR-Tools routing, guided local search, work limit {rules.work_limit:,} "
           f"steps (deterministic), time cap {rules.time_limit_s:g} s\n")
     started = time.perf_counter()

@@ -557,12 +557,14 @@ def route(team_count: int, start: str | None, end: str | None, hours: float | No
     from pathlib import Path
 
     from geoaq.routes import export as route_export
-    from geoaq.routes import plan as routing
     from geoaq.routes import targets as route_targets
+    from geoaq.routes.inputs import parse_lonlat
+    from geoaq.routes.plan import plan_routes
+    from geoaq.routes.rules import load_route_rules, make_teams
 
     if targets_path and findings_day:
         raise click.UsageError("give --targets or --from-findings, not both")
-    rules = routing.load_route_rules()
+    rules = load_route_rules()
     day = _date(day_text, "--date") if day_text else (_date(findings_day, "--from-findings") if findings_day
                                                       else _date_type.today())
     picked = route_targets.parse_picked("\n".join(picks)) if picks else []
@@ -590,12 +592,12 @@ def route(team_count: int, start: str | None, end: str | None, hours: float | No
     import pandas as pd
 
     targets = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
-    teams = routing.make_teams(
-        team_count, start=routing.parse_lonlat(start, "--start") if start else None,
-        end=routing.parse_lonlat(end, "--end") if end else None, hours=hours, speed_kmh=speed, rules=rules,
+    teams = make_teams(
+        team_count, start=parse_lonlat(start, "--start") if start else None,
+        end=parse_lonlat(end, "--end") if end else None, hours=hours, speed_kmh=speed, rules=rules,
         lang=lang)
-    plan = routing.plan_routes(targets, teams, rules=rules, day=day, matrix=matrix_path, matrix_unit=matrix_unit,
-                               road_graph=road_graph, work_limit=work_limit, time_limit_s=time_limit)
+    plan = plan_routes(targets, teams, rules=rules, day=day, matrix=matrix_path, matrix_unit=matrix_unit,
+                       road_graph=road_graph, work_limit=work_limit, time_limit_s=time_limit)
     for line in plan.warnings:
         click.echo(f"warning: {line}", err=True)
     if output != "table":

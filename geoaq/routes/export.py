@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from geoaq._errors import RoutingInputError
-from geoaq.routes.plan import RoutePlan, RouteRules, load_route_rules
+from geoaq.routes.plan import RoutePlan
+from geoaq.routes.rules import RouteRules, load_route_rules
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 KML_NS = "http://www.opengis.net/kml/2.2"

@@ -25,7 +25,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from geoaq.routes.plan import RoutingInputError, great_circle_m
+from geoaq._errors import RoutingInputError
+from geoaq.routes.travel import great_circle_m
 
 _SPEED_KEYS = ("speed_kmh", "speed_kph", "speed", "maxspeed")
 

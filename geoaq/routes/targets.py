@@ -29,10 +29,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoaq._errors import RoutingInputError
 from geoaq.db import store
 from geoaq.db.connection import Connection
 from geoaq.layers import get_layer
-from geoaq.routes.plan import RouteRules, RoutingInputError, load_route_rules
+from geoaq.routes.rules import RouteRules, load_route_rules
 
 COLUMNS = ["target_id", "kind", "name", "lon", "lat", "priority", "service_min", "tw_start", "tw_end",
            "reason", "source", "county"]
@@ -164,13 +165,13 @@ def mine_targets(con: Connection, rules: RouteRules | None = None) -> pd.DataFra
 
 def picked_targets(points: list[tuple], rules: RouteRules | None = None) -> pd.DataFrame:
     """Points picked on the map: (lon, lat) or (lon, lat, name) each."""
-    from geoaq.routes.plan import _check_position
+    from geoaq.routes.inputs import check_position
 
     rules = rules or load_route_rules()
     rows = []
     for k, point in enumerate(points, start=1):
         lon, lat = float(point[0]), float(point[1])
-        _check_position(lon, lat, f"picked point {k}")
+        check_position(lon, lat, f"picked point {k}")
         name = str(point[2]).strip() if len(point) > 2 and str(point[2]).strip() else f"选点 {k}"
         rows.append(_target(rules, "picked", f"PICK-{k:02d}", name, lon, lat, "地图选点", "picked"))
     return pd.DataFrame(rows, columns=COLUMNS) if rows else _empty()

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from geoaq.cli.main import main
 from geoaq.routes import export as route_export
-from geoaq.routes.plan import Team, plan_routes
+from geoaq.routes.plan import plan_routes
+from geoaq.routes.rules import Team
 from geoaq.web.assets import cdn_urls_in
 from geoaq.web.views import routes as route_view
 
@@ -81,7 +82,7 @@ def test_kml_parses_back_with_the_right_points(plan):
 def test_gcj02_export_moves_points_by_the_chinese_offset(plan):
     wgs = ET.fromstring(route_export.to_gpx(plan).encode()).find(f"{GPX}wpt")
     gcj = ET.fromstring(route_export.to_gpx(plan, coords="gcj02").encode()).find(f"{GPX}wpt")
-    from geoaq.routes.plan import great_circle_m
+    from geoaq.routes.travel import great_circle_m
 
     shift = great_circle_m(float(wgs.get("lon")), float(wgs.get("lat")), float(gcj.get("lon")), float(gcj.get("lat")))
     assert 100 < shift < 1000

@@ -9,10 +9,12 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from geoaq._errors import RoutingInputError
 from geoaq.db import connection as db
-from geoaq.routes import plan as routing
 from geoaq.routes import targets as route_targets
-from geoaq.routes.plan import RoutingInputError
+from geoaq.routes.inputs import normalize_targets
+from geoaq.routes.plan import plan_routes
+from geoaq.routes.rules import load_route_rules, make_teams
 
 DAY = date(2025, 4, 23)
 
@@ -35,7 +37,7 @@ def test_fire_targets_are_the_unverified_events_newest_first(con):
     assert set(fires["target_id"]) == set(events["event_id"]) and len(fires) == 16
     detected = events.set_index("event_id").loc[fires["target_id"], "first_detected_bjt"]
     assert detected.is_monotonic_decreasing
-    rules = routing.load_route_rules()
+    rules = load_route_rules()
     in_zone = events.set_index("event_id").loc[fires["target_id"], "in_control_zone"].to_numpy()
     base = rules.types["fire_event"].priority
     assert (fires["priority"].to_numpy() == [base + 5 if z else base for z in in_zone]).all()
@@ -71,7 +73,7 @@ def test_enterprise_targets_follow_the_compliance_rules(con):
     assert len(near) > 0 and near["reason"].str.contains("超标").all()
     # several flags: one target, highest priority, every reason
     both = coal[coal["reason"].str.contains("绩效分级 C")]
-    assert len(both) > 0 and (both["priority"] == routing.load_route_rules().types["coal_user"].priority).all()
+    assert len(both) > 0 and (both["priority"] == load_route_rules().types["coal_user"].priority).all()
 
 
 def test_the_default_day_is_the_latest_findings_day(con):
@@ -110,7 +112,7 @@ def test_collect_targets_and_plan(con):
     kinds = set(targets["kind"])
     assert {"fire_event", "coal_user", "grade_c", "mine_rectification", "picked", "random_draw"} <= kinds
     assert list(targets.columns) == route_targets.COLUMNS
-    plan = routing.plan_routes(targets, routing.make_teams(2), day=DAY, work_limit=60_000)
+    plan = plan_routes(targets, make_teams(2), day=DAY, work_limit=60_000)
     assert plan.visited > 5
     visited = plan.stops.loc[~plan.stops["kind"].isin(["start", "end"])]
     fires = visited[visited["kind"] == "fire_event"]
@@ -131,8 +133,8 @@ def test_picked_points_and_targets_files(tmp_path):
     csv.write_text("名称,经度,纬度,优先级\n甲,112.4,34.6,70\n乙,112.5,34.7,\n", encoding="gbk")
     read = route_targets.read_targets_file(csv)
     assert list(read["name"]) == ["甲", "乙"] and read.loc[0, "priority"] == "70"
-    normalized = routing.normalize_targets(read, routing.load_route_rules())
-    assert list(normalized["priority"]) == [70.0, routing.load_route_rules().types["other"].priority]
+    normalized = normalize_targets(read, load_route_rules())
+    assert list(normalized["priority"]) == [70.0, load_route_rules().types["other"].priority]
     bad = tmp_path / "bad.csv"
     bad.write_text("名称,x坐标\n甲,1\n", encoding="utf-8")
     with pytest.raises(RoutingInputError, match="no longitude/latitude"):

@@ -18,7 +18,8 @@ from jinja2 import Template
 
 from geoaq.layers import LayerSpec
 from geoaq.routes.export import team_colour
-from geoaq.routes.plan import RoutePlan, RouteRules, load_route_rules
+from geoaq.routes.plan import RoutePlan
+from geoaq.routes.rules import RouteRules, load_route_rules
 from geoaq.web.assets import localize_assets
 from geoaq.web.map import OSM, Overlay, TileSource, build_map, point_collection
 
