@@ -52,6 +52,7 @@ ENVIRONMENT = {
     "GEOAQ_TILE_DATUM": "wgs84 or gcj02: the datum of those tiles (default wgs84)",
     "GEOAQ_TIANDITU_TOKEN": "a 天地图 key: offers the 天地图 base maps",
     "GEOAQ_DEBUG": "1: the command line shows the traceback of an internal error",
+    "GEOAQ_LANG": "zh or en: the language of the command line's output and files (default zh)",
 }
 
 
@@ -201,3 +202,15 @@ def tile_settings() -> TileSettings:
 def debug() -> bool:
     """``GEOAQ_DEBUG`` set to anything but 0: show internal errors' tracebacks."""
     return (_env("GEOAQ_DEBUG") or "0") != "0"
+
+
+#: The languages geoaq speaks (`geoaq.i18n` holds their words); the first is the default.
+LANGUAGE_CODES = ("zh", "en")
+
+
+def language() -> str:
+    """``GEOAQ_LANG`` (zh or en, any case), else zh: the command line's language."""
+    value = (_env("GEOAQ_LANG") or LANGUAGE_CODES[0]).lower()
+    if value not in LANGUAGE_CODES:
+        raise ConfigError(f"GEOAQ_LANG={value}: expected one of {', '.join(LANGUAGE_CODES)}")
+    return value
