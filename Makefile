@@ -40,7 +40,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 # Leaflet & co. from pinned npm packages, served by Streamlit from ./static (never a CDN).
 assets: static/vendor/.installed
-static/vendor/.installed: package.json package-lock.json $(VENV)/.runtime geoaq/web/assets.py
+static/vendor/.installed: package.json package-lock.json $(VENV)/.runtime geoaq/web/assets.py $(wildcard geoaq/web/client/*.js)
 	npm ci --no-audit --no-fund --ignore-scripts
 	$(BIN)/python -m geoaq.web.assets
 	touch $@

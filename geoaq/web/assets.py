@@ -12,6 +12,10 @@ on the page. So:
   the images/fonts their CSS refers to, into ``static/vendor/<npm package>/...``;
   Streamlit serves ``<folder of the app script>/static`` at ``/app/static/...`` when
   ``server.enableStaticServing`` is on (see ``.streamlit/config.toml``);
+* geoaq's own browser code (``geoaq/web/client/*.js``) is copied beside them, into
+  ``static/vendor/geoaq/``, and linked with its content's hash in the URL (``?v=…``), so a
+  returning browser never runs a stale copy after an upgrade (`geoaq.web.client_files`; the
+  small scripts that must run before any request are inlined instead);
 * :func:`localize_assets` points every element of a map at those copies, and refuses
   (:class:`OfflineAssetError`) any asset it has no local copy for, so adding a plugin can
   never silently bring a CDN back.
@@ -46,6 +50,12 @@ import folium.plugins
 from folium.elements import JSCSSMixin
 
 from geoaq._errors import MissingAssetError, OfflineAssetError
+from geoaq.web.client_files import (
+    CLIENT_ASSETS,
+    CLIENT_DIR,
+    CLIENT_PACKAGE,
+    client_version,
+)
 
 __all__ = [
     "ASSETS",
@@ -64,7 +74,6 @@ __all__ = [
 
 VENDOR_DIR = "vendor"
 """Folder inside the app's ``static/`` folder that :func:`install_assets` fills."""
-
 
 @dataclass(frozen=True)
 class Asset:
@@ -198,7 +207,8 @@ def _copy_file(src: Path, dst: Path) -> None:
 
 
 def install_assets(node_modules: Path, static_dir: Path) -> list[Path]:
-    """Copy the map's JS/CSS (and the images/fonts their CSS uses) into ``static_dir/vendor``.
+    """Copy the map's JS/CSS (and the images/fonts their CSS uses) into ``static_dir/vendor``,
+    and geoaq's own client files into ``static_dir/vendor/geoaq``.
 
     Returns the destination files, sorted. Idempotent: files already up to date are left
     alone. Raises :class:`MissingAssetError` naming the first missing file when
@@ -230,6 +240,7 @@ def install_assets(node_modules: Path, static_dir: Path) -> list[Path]:
                 "to install the map's npm packages (package-lock.json)"
             )
 
+    sources.extend((CLIENT_DIR / name, f"{CLIENT_PACKAGE}/{name}") for name in sorted(set(CLIENT_ASSETS.values())))
     target = static_dir / VENDOR_DIR
     copied: list[Path] = []
     for src, rel in sources:
@@ -293,6 +304,10 @@ def _local_links(
             continue
         if url.startswith("data:"):  # inline, fetched from nowhere
             local.append((name, url))
+            continue
+        if name in CLIENT_ASSETS and url.split("?")[0].endswith(f"/{CLIENT_PACKAGE}/{CLIENT_ASSETS[name]}"):
+            file = CLIENT_ASSETS[name]
+            local.append((name, f"{base_url}/{CLIENT_PACKAGE}/{file}?v={client_version(file)}"))
             continue
         asset = ASSETS.get(name)
         if asset is None or asset.cdn_hint.lower() not in url.lower():

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from geoaq._errors import UnknownBundle
+from geoaq.web.client_files import client_function
 
 _DEPENDENCY_TABLE = re.compile(r"__vite__mapDeps=\(i,m=__vite__mapDeps,d=\(m\.f\|\|\(m\.f=\[(?P<files>[^\]]*)\]")
 _LAZY_IMPORT = re.compile(
@@ -101,19 +102,6 @@ def with_preloads(index_html: str, scripts: dict[str, list[str]], elements: Iter
     return _into_head(index_html, preload_tags(wanted)) if wanted else index_html
 
 
-# Runs before Streamlit's bundle; `pages` are the app's URL paths. The base is what precedes
-# the page's segment, so it holds behind a reverse proxy's prefix too.
-_BASE_URL_SCRIPT = """<script>
-    (function (pages) {
-      var path = window.location.pathname.replace(/\\/+$/, "");
-      var cut = path.lastIndexOf("/");
-      if (cut >= 0 && pages.indexOf(path.slice(cut + 1)) >= 0) {
-        window.__streamlit = {BACKEND_BASE_URL: window.location.origin + path.slice(0, cut + 1)};
-      }
-    })(%s);
-    </script>"""
-
-
 def with_known_base(index_html: str, page_paths: Iterable[str]) -> str:
     """`index_html` with a script that gives Streamlit the server's base path when the URL
     names one of `page_paths` (the app's pages), so it does not probe for it."""
@@ -121,7 +109,9 @@ def with_known_base(index_html: str, page_paths: Iterable[str]) -> str:
     if not paths:
         return index_html
     # "</" escaped: the list sits inside a <script> element
-    return _into_head(index_html, _BASE_URL_SCRIPT % json.dumps(paths).replace("</", "<\\/"))
+    pages = json.dumps(paths).replace("</", "<\\/")
+    call = f"{client_function('base_url.js')}({pages});"
+    return _into_head(index_html, f"<script>{call}</script>")
 
 
 def main_bundle(static_dir: Path, index_html: str) -> Path:

@@ -26,13 +26,15 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
+from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from geoaq.geo import coords
 from geoaq.i18n import t
 from geoaq.layers import LayerSpec
 from geoaq.web.assets import localize_assets
-from geoaq.web.map_layers.file_layer import GeoJsonFileLayer
+from geoaq.web.client_files import CLIENT_URL
+from geoaq.web.map_layers.file_layer import GeoJsonFileLayer, script_json
 
 #: display simplification of polygons, in metres (≈ degrees × 111 km); analyses use full shapes
 DISPLAY_TOLERANCE_M = 20.0
@@ -290,74 +292,39 @@ def _style_function(spec: LayerSpec):
     return _style
 
 
-class Legend(MacroElement):
+class Legend(JSCSSMixin, MacroElement):
     """A Leaflet control listing each drawn layer's symbols; text arrives as JSON, not HTML."""
 
+    default_js = [("geoaq_map", f"{CLIENT_URL}/geoaq_map.js")]
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function() {
-            var entries = {{ this.entries_json }};
-            var legend = L.control({position: 'bottomright'});
-            legend.onAdd = function() {
-                var div = L.DomUtil.create('div', 'geoaq-legend');
-                var title = document.createElement('b');
-                title.textContent = {{ this.title_json }};
-                div.appendChild(title);
-                entries.forEach(function(entry) {
-                    var row = document.createElement('div');
-                    var swatch = document.createElement('span');
-                    swatch.className = 'geoaq-swatch ' + entry.kind;
-                    swatch.style.background = entry.fill;
-                    swatch.style.borderColor = entry.stroke;
-                    row.appendChild(swatch);
-                    row.appendChild(document.createTextNode(entry.label));
-                    div.appendChild(row);
-                });
-                L.DomEvent.disableClickPropagation(div);
-                return div;
-            };
-            legend.addTo({{ this._parent.get_name() }});
-        })();
+        geoaq.legend({{ this._parent.get_name() }}, {{ this.title_json }}, {{ this.entries_json }});
         {% endmacro %}
     """)
 
     def __init__(self, title: str, entries: list[dict[str, str]]):
         super().__init__()
         self._name = "Legend"
-        self.title_json = json.dumps(title, ensure_ascii=False)
-        self.entries_json = json.dumps(entries, ensure_ascii=False)
+        self.title_json = script_json(title)
+        self.entries_json = script_json(entries)
 
 
-class RememberView(MacroElement):
+class RememberView(JSCSSMixin, MacroElement):
     """Keeps the map's centre and zoom in the browser's sessionStorage and restores them when
     the map is drawn again (a rerun that rebuilds the map), so it stays where the user left it.
     Client-side on purpose: a round trip through Python would redraw the map on every pan."""
 
+    default_js = [("geoaq_map", f"{CLIENT_URL}/geoaq_map.js")]
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function() {
-            var map = {{ this._parent.get_name() }};
-            var key = {{ this.key_json }};
-            try {
-                var saved = JSON.parse(window.sessionStorage.getItem(key));
-                if (saved && isFinite(saved.lat) && isFinite(saved.lng) && isFinite(saved.zoom)) {
-                    map.setView([saved.lat, saved.lng], saved.zoom, {animate: false});
-                }
-            } catch (e) {}
-            map.on('moveend', function() {
-                var c = map.getCenter();
-                try {
-                    window.sessionStorage.setItem(key, JSON.stringify({lat: c.lat, lng: c.lng, zoom: map.getZoom()}));
-                } catch (e) {}
-            });
-        })();
+        geoaq.rememberView({{ this._parent.get_name() }}, {{ this.key_json }});
         {% endmacro %}
     """)
 
     def __init__(self, key: str):
         super().__init__()
         self._name = "RememberView"
-        self.key_json = json.dumps(f"geoaq-view-{key}")
+        self.key_json = script_json(f"geoaq-view-{key}")
 
 
 def legend_entries(drawn: list[tuple[LayerSpec, gpd.GeoDataFrame]], lang: str) -> list[dict[str, str]]:

@@ -48,6 +48,7 @@ from folium.map import Layer
 from jinja2 import Template
 
 from geoaq.geo import coords
+from geoaq.web.client_files import CLIENT_URL
 from geoaq.web.map_layers.file_layer import prefetch_script_url, script_json
 
 __all__ = [
@@ -207,7 +208,8 @@ class EventLayer(JSCSSMixin, Layer):
     """
 
     # The upstream address only names the asset; localize_assets swaps in /app/static/vendor.
-    default_js = [("supercluster", "https://unpkg.com/supercluster@9.1.0/dist/supercluster.min.js")]
+    default_js = [("geoaq_map", f"{CLIENT_URL}/geoaq_map.js"),
+                  ("supercluster", "https://unpkg.com/supercluster@9.1.0/dist/supercluster.min.js")]
 
     _template = Template("""
         {% macro header(this, kwargs) %}
@@ -221,158 +223,8 @@ class EventLayer(JSCSSMixin, Layer):
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = (function() {
-            performance.mark('geoaq-events-start');  // the bench reads these marks
-            var map = {{ this._parent.get_name() }};
-            var spec = {{ this.spec_json }};
-            var text = {{ this.text_json }};
-            var n = spec.count, arrays = {}, index = null;
-            var firstDay = Date.parse(spec.first_day + 'T00:00:00Z');
-            function isoDay(i) {
-                return new Date(firstDay + arrays.day[i] * 86400000).toISOString().slice(0, 10);
-            }
-            function eventId(i) {
-                if (spec.ids) return spec.ids[i];
-                var hex = ('0000000' + arrays.id[i].toString(16)).slice(-8);
-                return 'FE-' + isoDay(i).replace(/-/g, '') + '-' + hex;
-            }
-            function escapeText(s) {
-                return String(s).replace(/[&<>"']/g, function(c) {
-                    return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c];
-                });
-            }
-            function load(buffer) {
-                Object.keys(spec.layout).forEach(function(key) {
-                    var kind = spec.layout[key][0], offset = spec.layout[key][1];
-                    arrays[key] = new window[kind](buffer, offset, n);
-                });
-                var points = new Array(n);
-                for (var i = 0; i < n; i++) {
-                    // only what supercluster reads (and hands back for a point): ~10 ms less
-                    points[i] = {id: i, geometry: {coordinates: [arrays.lon[i], arrays.lat[i]]}};
-                }
-                index = new Supercluster({radius: {{ this.cluster_radius }},
-                                          maxZoom: {{ this.cluster_max_zoom }},
-                                          minPoints: 2}).load(points);
-                group.index = index;
-                performance.mark('geoaq-events-indexed');
-                if (map._loaded) scheduleDraw();
-            }
-            var group = L.layerGroup();
-            var clusters = L.layerGroup().addTo(group);
-            // A FeatureGroup passes its points' clicks on, and st_folium listens to it.
-            var pointLayer = L.featureGroup().addTo(group);
-            group.eventId = eventId;
-            group.count = n;
-            group.position = function(i) { return [arrays.lat[i], arrays.lon[i]]; };
-
-            function popupFor(i) {
-                var box = document.createElement('div');
-                box.className = 'geoaq-event-popup';
-                var table = document.createElement('table');
-                var status = spec.statuses[arrays.status[i]];
-                [[text.event_id, eventId(i)], [text.day, isoDay(i)], [text.status, status.label],
-                 [text.county, spec.counties[arrays.county[i]]]].forEach(function(row) {
-                    var tr = document.createElement('tr');
-                    var th = document.createElement('th');
-                    var td = document.createElement('td');
-                    th.textContent = row[0];
-                    td.textContent = row[1];
-                    tr.appendChild(th);
-                    tr.appendChild(td);
-                    table.appendChild(tr);
-                });
-                box.appendChild(table);
-                var hint = document.createElement('div');
-                hint.className = 'hint';
-                hint.textContent = text.details_hint;
-                box.appendChild(hint);
-                return box;
-            }
-
-            function pointMarker(feature) {
-                var i = feature.id, status = spec.statuses[arrays.status[i]];
-                var marker = L.circleMarker(L.latLng(arrays.lat[i], arrays.lon[i]), {
-                    radius: {{ this.radius }}, color: '#222222', weight: 1.5,
-                    fillColor: status.colour, fillOpacity: 0.95});
-                marker.eventIndex = i;
-                // escaped: st_folium reads this back through innerHTML
-                marker.bindTooltip(escapeText(eventId(i) + {{ this.separator_json }} + status.label));
-                marker.on('click', function() {
-                    L.popup({maxWidth: 360}).setLatLng(marker.getLatLng())
-                        .setContent(popupFor(i)).openOn(map);
-                });
-                return marker;
-            }
-
-            function clusterMarker(feature) {
-                var count = feature.properties.point_count;
-                var size = Math.round(26 + 8 * Math.log10(count));
-                var label = document.createElement('span');
-                label.textContent = feature.properties.point_count_abbreviated;
-                var icon = L.divIcon({html: label.outerHTML, className: 'geoaq-event-cluster',
-                                      iconSize: [size, size]});
-                var c = feature.geometry.coordinates;
-                var marker = L.marker(L.latLng(c[1], c[0]), {icon: icon});
-                marker.bindTooltip(text.cluster_hint.replace('{n}', count.toLocaleString()));
-                marker.on('click', function() {
-                    var zoom = Math.min(index.getClusterExpansionZoom(feature.properties.cluster_id),
-                                        map.getMaxZoom() || 18);
-                    map.setView(marker.getLatLng(), zoom);
-                });
-                return marker;
-            }
-
-            function draw() {
-                if (!index || !map.hasLayer(group)) return;
-                var b = map.getBounds().pad(0.25);
-                var zoom = Math.round(map.getZoom());
-                var found = index.getClusters([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], zoom);
-                clusters.clearLayers();
-                pointLayer.clearLayers();
-                found.forEach(function(feature) {
-                    if (feature.properties && feature.properties.cluster) {
-                        clusters.addLayer(clusterMarker(feature));
-                    } else {
-                        pointLayer.addLayer(pointMarker(feature));
-                    }
-                });
-                group.drawn = {clusters: clusters.getLayers().length,
-                               points: pointLayer.getLayers().length, zoom: zoom};
-                performance.mark('geoaq-events-drawn');
-                map.fire('geoaq:eventsdrawn', group.drawn);
-            }
-            // Drawn after the current script: st_folium's initComponent, which runs right
-            // after the map's script, must not find (and listen to) the first markers.
-            var pending = false;
-            function scheduleDraw() {
-                if (pending) return;
-                pending = true;
-                setTimeout(function() { pending = false; draw(); }, 0);
-            }
-            group.draw = draw;
-            map.on('moveend', scheduleDraw);
-            group.on('add', function() { if (map._loaded) scheduleDraw(); });
-            window.geoaqEventLayer = group;
-            group.source = spec.url || 'inline';
-            if (spec.url) {  // the packed bytes as a file of their own, named by its content's
-                // hash: a cached copy is always right, so the browser needn't ask again
-                var prefetched = window.geoaqPrefetch && window.geoaqPrefetch[spec.url];
-                (prefetched || fetch(spec.url, {cache: 'force-cache'}).then(function(response) {
-                    if (!response.ok) throw new Error(response.status + ' ' + spec.url);
-                    return response.arrayBuffer();
-                })).then(load).catch(function(error) {
-                    group.failed = String(error);
-                    console.error('fire events not loaded: ' + error);
-                });
-            } else {
-                var raw = atob({{ this.data_json }});
-                var bytes = new Uint8Array(raw.length);
-                for (var b = 0; b < raw.length; b++) bytes[b] = raw.charCodeAt(b);
-                load(bytes.buffer);
-            }
-            return group;
-        })();
+        var {{ this.get_name() }} = geoaq.eventLayer({{ this._parent.get_name() }}, {{ this.spec_json }},
+            {{ this.text_json }}, {{ this.options_json }}, {{ this.data_json }});
         {% endmacro %}
     """)
 
@@ -400,10 +252,9 @@ class EventLayer(JSCSSMixin, Layer):
         self.data_json = '""' if payload["url"] else json.dumps(base64.b64encode(self.data).decode("ascii"))
         text = EventLayerText.for_language(lang)
         self.text_json = script_json(text.__dict__)
-        self.separator_json = json.dumps(TOOLTIP_SEPARATOR, ensure_ascii=False)
-        self.radius = float(radius)
-        self.cluster_radius = int(cluster_radius)
-        self.cluster_max_zoom = int(cluster_max_zoom)
+        self.options_json = script_json({"radius": float(radius), "clusterRadius": int(cluster_radius),
+                                         "clusterMaxZoom": int(cluster_max_zoom),
+                                         "separator": TOOLTIP_SEPARATOR})
         self.legend: tuple[dict[str, str], ...] = (
             {"label": name, "fill": status_colours[STATUS_CODES[0]], "stroke": "#222222", "kind": "circle"},
             *({"label": f"  {status_labels[s]}", "fill": status_colours[s], "stroke": "#222222",

@@ -25,26 +25,9 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from jinja2 import Template
 
-__all__ = ["GeoJsonFileLayer", "prefetch_script_url", "script_json"]
+from geoaq.web.client_files import CLIENT_URL, client_function
 
-# Starts the download of a published file; "URL" is replaced by the file's URL (JSON). Fetches
-# the .gz copy beside it (`geoaq.web.cache.publish_static`) and unpacks it where the browser
-# can (DecompressionStream: Chromium 80, Firefox 113, Safari 16.4), else the file itself.
-_PREFETCH_JS = """(function (url) {
-  var prefetched = window.geoaqPrefetch = window.geoaqPrefetch || {};
-  function get(address, gzipped) {
-    return fetch(address, {cache: 'force-cache'}).then(function (response) {
-      if (!response.ok) throw new Error(response.status + ' ' + address);
-      if (!gzipped) return response.arrayBuffer();
-      var unpacked = response.body.pipeThrough(new DecompressionStream('gzip'));
-      return new Response(unpacked).arrayBuffer();
-    });
-  }
-  prefetched[url] = typeof DecompressionStream === 'function'
-    ? get(url + '.gz', true).catch(function () { return get(url, false); })
-    : get(url, false);
-  prefetched[url].catch(function () {});  // a failure is reported by the layer
-})(URL);"""
+__all__ = ["GeoJsonFileLayer", "prefetch_script_url", "script_json"]
 
 
 def prefetch_script_url(url: str) -> str:
@@ -55,7 +38,7 @@ def prefetch_script_url(url: str) -> str:
     script; listed among a layer's scripts, this one overlaps the download with the rest.
     Inline, so it costs no request of its own and fetches nothing from elsewhere.
     """
-    script = _PREFETCH_JS.replace("URL", json.dumps(url))
+    script = f"{client_function('prefetch.js')}({json.dumps(url)});"
     return "data:text/javascript;charset=utf-8," + urllib.parse.quote(script, safe="")
 
 
@@ -69,40 +52,8 @@ class GeoJsonFileLayer(JSCSSMixin, Layer):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = (function() {
-            var map = {{ this._parent.get_name() }};
-            var url = {{ this.url_json }};
-            // a pane of its own keeps the layers in their order whichever file arrives first,
-            // all beneath the overlay pane (400), where overlays and fire events are drawn
-            var pane = 'geoaq-layer-{{ this.order }}';
-            if (!map.getPane(pane)) map.createPane(pane).style.zIndex = {{ 300 + this.order }};
-            var layer = L.geoJSON(null, {
-                pane: pane,
-                style: function(feature) { return feature.properties._style; },
-                pointToLayer: function(feature, latlng) {
-                    return L.circleMarker(latlng, {radius: {{ this.radius }}, pane: pane});
-                },
-                onEachFeature: function(feature, shape) {
-                    var popup = document.createElement('div');  // st_folium reads its innerText
-                    popup.innerHTML = feature.properties._popup;
-                    shape.bindPopup(popup, {maxWidth: {{ this.max_width }}});
-                    shape.bindTooltip(feature.properties._tooltip, {sticky: true});
-                }
-            });
-            var prefetched = window.geoaqPrefetch && window.geoaqPrefetch[url];
-            (prefetched || fetch(url, {cache: 'force-cache'}).then(function(response) {
-                if (!response.ok) throw new Error(response.status + ' ' + url);
-                return response.arrayBuffer();
-            })).then(function(buffer) {
-                layer.addData(JSON.parse(new TextDecoder().decode(buffer)));
-                layer.loaded = true;
-                layer.fire('geoaq:loaded');
-            }).catch(function(error) {
-                layer.failed = String(error);
-                console.error('map layer not loaded: ' + error);
-            });
-            return layer;
-        })();
+        var {{ this.get_name() }} = geoaq.fileLayer({{ this._parent.get_name() }}, {{ this.url_json }},
+            {{ this.options_json }});
         {% endmacro %}
     """)
 
@@ -114,9 +65,10 @@ class GeoJsonFileLayer(JSCSSMixin, Layer):
             raise ValueError(f"order must be 0..99 (a pane between tiles and overlays), got {order}")
         self.order = int(order)
         self.url_json = script_json(url)
-        self.radius = float(radius)
-        self.max_width = int(max_width)
-        self.default_js = [("geoaq_prefetch_" + url, prefetch_script_url(url))]
+        self.options_json = script_json({"order": int(order), "radius": float(radius),
+                                         "maxWidth": int(max_width)})
+        self.default_js = [("geoaq_prefetch_" + url, prefetch_script_url(url)),
+                           ("geoaq_map", f"{CLIENT_URL}/geoaq_map.js")]
 
 
 def script_json(value: Any) -> str:

@@ -8,12 +8,12 @@ image, nothing from a CDN); every tooltip and popup text is escaped here.
 from __future__ import annotations
 
 import html
-import json
 
 import folium
 import geopandas as gpd
 import pandas as pd
 from branca.element import MacroElement
+from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from geoaq.layers import LayerSpec
@@ -21,7 +21,9 @@ from geoaq.routes.export import team_colour
 from geoaq.routes.plan import RoutePlan
 from geoaq.routes.rules import RouteRules, load_route_rules
 from geoaq.web.assets import localize_assets
+from geoaq.web.client_files import CLIENT_URL
 from geoaq.web.map import OSM, Overlay, TileSource, build_map, point_collection
+from geoaq.web.map_layers.file_layer import script_json
 
 KIND_COLOURS = {"fire_event": "#e31a1c", "picked": "#6a3d9a", "coal_user": "#333333",
                 "mine_rectification": "#b15928", "near_station": "#ff7f00", "grade_c": "#1f78b4",
@@ -73,26 +75,14 @@ def targets_overlay(targets: pd.DataFrame, rules: RouteRules, lang: str = "zh", 
                    radius=6.0)
 
 
-class StopMarkers(MacroElement):
+class StopMarkers(JSCSSMixin, MacroElement):
     """Numbered stop markers: `L.marker` with an `L.divIcon` from the start, so Leaflet never
     asks for its default marker image; the data arrive as JSON (labels already escaped)."""
 
+    default_js = [("geoaq_map", f"{CLIENT_URL}/geoaq_map.js")]
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function() {
-            var stops = {{ this.stops_json }};
-            stops.forEach(function(s) {
-                var size = s.depot ? 20 : 24;
-                var icon = L.divIcon({
-                    html: '<div class="geoaq-stop' + (s.depot ? ' depot' : '') + '" style="background:'
-                          + s.colour + '">' + s.label + '</div>',
-                    className: 'geoaq-stop-icon', iconSize: [size, size], iconAnchor: [size / 2, size / 2]});
-                var marker = L.marker([s.lat, s.lon], {icon: icon});
-                marker.bindTooltip(s.tooltip);
-                if (s.popup) { marker.bindPopup(s.popup, {maxWidth: 420}); }
-                marker.addTo({{ this._parent.get_name() }});
-            });
-        })();
+        geoaq.stopMarkers({{ this._parent.get_name() }}, {{ this.stops_json }});
         {% endmacro %}
     """)
 
@@ -100,7 +90,7 @@ class StopMarkers(MacroElement):
         super().__init__()
         self._name = "StopMarkers"
         # "<" never appears raw inside the <script>, so no value can close it
-        self.stops_json = json.dumps(stops, ensure_ascii=False).replace("<", "\\u003c")
+        self.stops_json = script_json(stops)
 
 
 def _stop(lat: float, lon: float, label: str, colour: str, tooltip: str, popup: str = "",

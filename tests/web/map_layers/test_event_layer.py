@@ -13,6 +13,7 @@ import pytest
 
 from geoaq.geo import coords
 from geoaq.web.assets import cdn_urls_in, localize_assets
+from geoaq.web.client_files import client_source, client_version
 from geoaq.web.map import build_map
 from geoaq.web.map_layers.event_layer import STATUS_CODES, EventLayer, clicked_event_id, pack_events
 from geoaq.web.views.fires import STATUS_COLOURS
@@ -110,7 +111,7 @@ def test_county_names_cannot_break_out_of_the_script():
     fmap = build_map([], layers=(layer,))
     html = fmap.get_root().render()
     assert "</script><script>alert(1)" not in html
-    spec = re.search(r"var spec = (\{.*?\});\n", html).group(1)
+    spec = re.search(r"geoaq\.eventLayer\(\w+, (\{.*?\}),\n", html).group(1)
     assert json.loads(spec)["counties"][0] == "</script><script>alert(1)</script>"
 
 
@@ -120,7 +121,8 @@ def test_the_layer_renders_with_local_assets_only():
     html = fmap.get_root().render()
     assert cdn_urls_in(html) == []
     assert '<script src="/app/static/vendor/supercluster/dist/supercluster.min.js"></script>' in html
-    assert "new Supercluster(" in html
+    assert f'<script src="/app/static/vendor/geoaq/geoaq_map.js?v={client_version("geoaq_map.js")}"></script>' in html
+    assert "geoaq.eventLayer(" in html and "new Supercluster(" in client_source("geoaq_map.js")
     assert "火点事件（50）" in html  # the layer control lists it
     labels = [entry["label"].strip() for entry in layer.legend]
     assert labels[:4] == ["火点事件（50）", "疑似", "已核实", "已排除"]
@@ -159,7 +161,7 @@ def test_a_published_payload_is_fetched_instead_of_inlined():
     assert spec["url"] == "/app/static/cache/map/abc.bin" and layer.data_json == '""'
     assert decode(spec | {"data": published[0]})["event_id"].tolist() == events["event_id"].tolist()
     html = build_map([], layers=(layer,)).get_root().render()
-    assert "fetch(spec.url, " in html and len(html) < 60_000  # the page itself stays small
+    assert "fetchBytes(spec.url)" in client_source("geoaq_map.js") and len(html) < 60_000  # the page stays small
     unpublished = EventLayer(events, name="x", status_labels=LABELS, status_colours=STATUS_COLOURS,
                              publish=lambda data: None)  # nowhere to publish: inline
     assert json.loads(unpublished.spec_json)["url"] is None
@@ -171,13 +173,14 @@ def test_a_published_payload_starts_downloading_before_the_map_script():
     layer = EventLayer(_events(30), name="x", status_labels=LABELS, status_colours=STATUS_COLOURS,
                        publish=lambda data: url)
     fmap = build_map([], layers=(layer,))
-    (first, starter), (second, _) = layer.default_js  # after localize_assets, in this order
-    assert (first, second) == ("geoaq_events_prefetch", "supercluster")
+    (first, starter), (second, _), (third, _) = layer.default_js  # after localize_assets, in this order
+    assert (first, second, third) == ("geoaq_events_prefetch", "geoaq_map", "supercluster")
     assert starter.startswith("data:text/javascript;charset=utf-8,")
     script = urllib.parse.unquote(starter.split(",", 1)[1])
     assert f"}})({json.dumps(url)});" in script
     # the gzip copy beside the file, unpacked by the browser; the file itself where it can't
     assert "get(url + '.gz', true)" in script and "new DecompressionStream('gzip')" in script
-    assert "window.geoaqPrefetch[spec.url]" in fmap.get_root().render()  # where the layer looks
+    assert "geoaq.eventLayer(" in fmap.get_root().render()
+    assert "window.geoaqPrefetch[url]" in client_source("geoaq_map.js")  # where the layer looks
     inline = EventLayer(_events(30), name="x", status_labels=LABELS, status_colours=STATUS_COLOURS)
-    assert [name for name, _ in inline.default_js] == ["supercluster"]  # nothing to fetch
+    assert [name for name, _ in inline.default_js] == ["geoaq_map", "supercluster"]  # nothing to fetch

@@ -13,6 +13,7 @@ import shapely
 
 from geoaq.layers import load_registry
 from geoaq.web.assets import cdn_urls_in
+from geoaq.web.client_files import client_source
 from geoaq.web.map import _style_function, build_map, layer_feature_collection, layer_file
 from geoaq.web.map_layers.file_layer import GeoJsonFileLayer, prefetch_script_url
 
@@ -64,11 +65,12 @@ def test_published_layers_leave_the_map_script_and_start_downloading_first(regis
     starters = re.findall(r'<script src="(data:text/javascript;charset=utf-8,[^"]+)"', html)
     assert [urllib.parse.unquote(s).count('"/app/static/cache/map/') for s in starters] == [1, 1]
     # in their order, each in a pane of its own beneath the overlays (fire events, …)
-    assert html.index("'geoaq-layer-0'") < html.index("'geoaq-layer-1'")
-    assert "style.zIndex = 300;" in html and "style.zIndex = 301;" in html
+    assert html.index('{"order": 0, ') < html.index('{"order": 1, ')
+    assert "var pane = 'geoaq-layer-' + options.order;" in client_source("geoaq_map.js")
+    assert "style.zIndex = 300 + options.order;" in client_source("geoaq_map.js")
     layers = [e for e in fmap._children.values() if isinstance(e, GeoJsonFileLayer)]
     assert [layer.layer_name for layer in layers] == ["行政区划（区县/乡镇） (2)", "管控区（禁煤区/禁烧区等） (2)"]
-    assert "window.geoaqPrefetch[url]" in html
+    assert "geoaq.fileLayer(" in html and "window.geoaqPrefetch[url]" in client_source("geoaq_map.js")
 
 
 def test_without_a_place_to_publish_the_features_stay_inline(registry, zones):
