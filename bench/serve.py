@@ -38,7 +38,8 @@ from fixtures_events import events_db  # noqa: E402
 
 bench_app = timeline.bench_app  # bench/app.py, loaded once by the timeline
 SOCKET_FIX_ONLY = [bench_app.GEOAQ_SERVE[0], "-c", (
-    "import sys; from geoaq import serve; from streamlit.web import cli; serve.install_socket_fix(); "
+    "import sys; from geoaq.web import serve, streamlit_internals; from streamlit.web import cli; "
+    "streamlit_internals.install_socket_fix(); "
     "sys.argv = ['streamlit', *serve.run_arguments(sys.argv[1:])]; sys.exit(cli.main())")]
 STATIC_JS = Path(streamlit.__file__).parent / "static" / "static" / "js"  # the scripts a browser fetches
 

@@ -3,7 +3,7 @@
 ``geoaq_map.js`` is served as a map asset (`geoaq.web.assets` copies it beside the vendored
 libraries and links it with its content's hash); the small scripts that must run before any
 request (``prefetch.js``, ``base_url.js``) are inlined by `client_function`. Kept apart from
-`geoaq.web.assets` so the server's start (`geoaq.web.index_page`) needs no folium.
+`geoaq.web.assets` so the server's start (`geoaq.web.streamlit_internals`) needs no folium.
 """
 
 from __future__ import annotations

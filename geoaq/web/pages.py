@@ -8,7 +8,7 @@ from typing import NamedTuple
 class PageEntry(NamedTuple):
     """One page of the app: its script, the i18n key of its title, its icon, URL path, and the
     Streamlit elements it always draws as it opens, by the name of Streamlit's script for
-    each. The index page preloads them (`geoaq.web.index_page`); tests/browser/test_served_index.py
+    each. The index page preloads them (`geoaq.web.streamlit_internals`); tests/browser/test_served_index.py
     checks that a new browser fetches none of their files late. Elements drawn only with some
     data are left out: the fires page shows its event table only for a few hundred events,
     and the table's scripts (1.6 MB) would weigh on the season's map."""
@@ -25,20 +25,20 @@ SIDEBAR_ELEMENTS = ("Radio",)
 
 #: In the sidebar's order; the first is the default page (at the app's root URL).
 PAGES = (
-    PageEntry("app_pages/map.py", "page_map", "🗺️", "map",
+    PageEntry("app_pages/map.py", "app.page.map", "🗺️", "map",
               ("ComponentInstance", "Checkbox", "DateInput", "DownloadButton", "Selectbox", "Slider", "Spinner")),
-    PageEntry("app_pages/fires.py", "page_fires", "🔥", "fires",
+    PageEntry("app_pages/fires.py", "app.page.fires", "🔥", "fires",
               ("ComponentInstance", "Checkbox", "DateInput", "DownloadButton", "Metric", "Multiselect",
                "Selectbox", "Spinner", "TextInput")),
-    PageEntry("app_pages/compliance.py", "page_compliance", "✅", "compliance",
+    PageEntry("app_pages/compliance.py", "app.page.compliance", "✅", "compliance",
               ("ComponentInstance", "DataFrame", "DateInput", "DownloadButton", "Metric", "Multiselect", "Selectbox",
                "Spinner")),
-    PageEntry("app_pages/air_quality.py", "page_air_quality", "🌫️", "air-quality",
+    PageEntry("app_pages/air_quality.py", "app.page.air_quality", "🌫️", "air-quality",
               ("ArrowVegaLiteChart", "DataFrame", "DateInput", "DownloadButton", "Metric", "Multiselect",
                "Selectbox", "Spinner")),
-    PageEntry("app_pages/data.py", "page_data", "🗂️", "data",
+    PageEntry("app_pages/data.py", "app.page.data", "🗂️", "data",
               ("Button", "DataFrame", "DownloadButton", "FileUploader", "Selectbox", "TextArea", "TextInput")),
-    PageEntry("app_pages/routes.py", "page_routes", "🚗", "routes",
+    PageEntry("app_pages/routes.py", "app.page.routes", "🚗", "routes",
               ("ComponentInstance", "Button", "Checkbox", "DataFrame", "DateInput", "NumberInput", "Selectbox",
                "Spinner", "TextArea", "TextInput")),
 )

@@ -43,6 +43,6 @@ def test_charts_draw_offline_and_download_as_png(streamlit_app, page, browser_lo
     assert saved.suffix == ".png" and saved.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
     assert not browser_log.page_errors, browser_log.page_errors
-    # nothing may fail, not even Streamlit's probe of the page's URL as a base path (geoaq.web.index_page)
+    # nothing may fail, not even Streamlit's probe of the page's URL as a base path (geoaq.web.streamlit_internals)
     assert not browser_log.local_failures, browser_log.local_failures
     assert not browser_log.external_requests, browser_log.external_requests

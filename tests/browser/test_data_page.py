@@ -74,6 +74,6 @@ def test_uploading_a_bad_file_shows_its_rejects(streamlit_app, page, browser_log
         con.close()
     assert codes == {"UP01"} and stored == 2
     assert not browser_log.page_errors, browser_log.page_errors
-    # nothing may fail, not even Streamlit's probe of the page's URL as a base path (geoaq.web.index_page)
+    # nothing may fail, not even Streamlit's probe of the page's URL as a base path (geoaq.web.streamlit_internals)
     assert not browser_log.local_failures, browser_log.local_failures
     assert not browser_log.external_requests, browser_log.external_requests

@@ -48,6 +48,6 @@ def test_routes_page_draws_paths_and_numbered_markers(streamlit_app, page, brows
     assert page.get_by_role("button", name="全部路线 GPX").is_visible()
     page.locator("iframe").first.scroll_into_view_if_needed()
     assert not browser_log.page_errors, browser_log.page_errors
-    # nothing may fail, not even Streamlit's probe of the page's URL as a base path (geoaq.web.index_page)
+    # nothing may fail, not even Streamlit's probe of the page's URL as a base path (geoaq.web.streamlit_internals)
     assert not browser_log.local_failures, browser_log.local_failures
     assert not browser_log.external_non_tile_requests, browser_log.external_non_tile_requests

@@ -1,4 +1,4 @@
-"""geoaq.web.index_page in a real browser: a new browser opening any page of the app has the
+"""geoaq.web.streamlit_internals' index page in a real browser: a new browser opening any page of the app has the
 scripts of the elements the page declares (`app_pages.PAGES`) on the way before the app
 connects, and a link straight to a page connects without probing the page's URL for the
 server's base path."""
@@ -12,7 +12,7 @@ import pytest
 from helpers import wait_until_run
 from streamlit import file_util
 
-from geoaq.web import index_page
+from geoaq.web import streamlit_internals as index_page
 from geoaq.web.pages import PAGES, page_elements
 
 pytestmark = pytest.mark.browser

@@ -1,5 +1,6 @@
-"""geoaq.web.serve: Streamlit's listening socket, and so every connection, without Nagle's
-algorithm; Streamlit's index page served mended (`geoaq.web.index_page`)."""
+"""geoaq.web.serve and the hooks of geoaq.web.streamlit_internals: Streamlit's listening
+socket, and so every connection, without Nagle's algorithm; Streamlit's index page served
+mended; the start asks the internet for nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from streamlit import file_util
 from streamlit.web.server.starlette import starlette_server, starlette_static_routes
 
 from geoaq.web import serve
+from geoaq.web import streamlit_internals as internals
 from geoaq.web.pages import PAGES
 
 STATIC_DIR = Path(file_util.get_static_dir())
@@ -53,7 +55,7 @@ def test_streamlit_binds_without_tcp_protocol_so_asyncio_leaves_nagle_on(restore
 
 
 def test_install_makes_accepted_connections_inherit_nodelay(restored_bind):
-    assert serve.install_socket_fix()
+    assert internals.install_socket_fix()
     listener = starlette_server._bind_socket("127.0.0.1", 0, 8)
     try:
         assert _nodelay(listener)
@@ -66,9 +68,9 @@ def test_install_makes_accepted_connections_inherit_nodelay(restored_bind):
 
 def test_install_wraps_once(restored_bind, restored_static_handler, restored_external_ip):
     original = starlette_server._bind_socket
-    assert serve.install()
+    assert internals.install()
     wrapped = starlette_server._bind_socket
-    assert serve.install()
+    assert internals.install()
     assert starlette_server._bind_socket is wrapped
     assert wrapped.__wrapped__ is original
 
@@ -76,7 +78,7 @@ def test_install_wraps_once(restored_bind, restored_static_handler, restored_ext
 def test_without_nagle_leaves_non_tcp_sockets_alone():
     datagram = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        assert serve.without_nagle(lambda: datagram)() is datagram  # no TCP option on UDP: no error
+        assert internals.without_nagle(lambda: datagram)() is datagram  # no TCP option on UDP: no error
     finally:
         datagram.close()
 
@@ -129,7 +131,7 @@ def _request(app, path: str, method: str = "GET",
 
 
 def test_install_index_page_serves_each_page_its_mended_index(restored_static_handler):
-    assert serve.install_index_page({"map": ("Slider",), "fires": ("DateInput",)})
+    assert internals.install_index_page({"map": ("Slider",), "fires": ("DateInput",)})
     handler = starlette_static_routes.create_streamlit_static_handler(str(STATIC_DIR), None)
     for path, preloaded, not_preloaded in [("/", "/Slider.", "/DateInput."), ("/map", "/Slider.", "/DateInput."),
                                            ("/fires", "/DateInput.", "/Slider."),
@@ -150,7 +152,7 @@ def test_install_index_page_serves_each_page_its_mended_index(restored_static_ha
 
 
 def test_a_returning_browser_with_the_same_page_gets_not_modified(restored_static_handler):
-    serve.install_index_page({"map": ("Slider",), "fires": ("DateInput",)})
+    internals.install_index_page({"map": ("Slider",), "fires": ("DateInput",)})
     handler = starlette_static_routes.create_streamlit_static_handler(str(STATIC_DIR), None)
     _, fires_headers, _ = _request(handler, "/fires")
     _, map_headers, _ = _request(handler, "/map")
@@ -167,16 +169,16 @@ def test_a_returning_browser_with_the_same_page_gets_not_modified(restored_stati
 
 def test_install_index_page_wraps_streamlits_own_handler_only_once(restored_static_handler):
     original = starlette_static_routes.create_streamlit_static_handler
-    serve.install_index_page({"fires": ("DateInput",)})
-    serve.install_index_page({"map": ("Slider",)})
+    internals.install_index_page({"fires": ("DateInput",)})
+    internals.install_index_page({"map": ("Slider",)})
     assert starlette_static_routes.create_streamlit_static_handler.__wrapped__ is original
 
 
 def test_an_index_page_not_understood_is_served_as_it_is(restored_static_handler, tmp_path, caplog):
     page = "<!DOCTYPE html><html><head><title>x</title></head><body></body></html>"
     (tmp_path / "index.html").write_text(page, encoding="utf-8")
-    serve.install_index_page({"fires": ("DateInput",)})
-    with caplog.at_level(logging.WARNING, logger="geoaq.web.serve"):
+    internals.install_index_page({"fires": ("DateInput",)})
+    with caplog.at_level(logging.WARNING, logger="geoaq.web.streamlit_internals"):
         handler = starlette_static_routes.create_streamlit_static_handler(str(tmp_path), None)
     assert "served as it is" in caplog.text and "starts no module script" in caplog.text
     assert _request(handler, "/fires")[2].decode("utf-8") == page
@@ -194,26 +196,59 @@ def restored_external_ip(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from streamlit import net_util
 
     monkeypatch.setattr(net_util, "get_external_ip", net_util.get_external_ip)
+    monkeypatch.setattr(net_util, "_external_ip", None, raising=False)
     yield
 
 
-def test_streamlit_asks_the_internet_for_the_external_ip(restored_external_ip, monkeypatch):
-    """What install_offline_start prevents: if Streamlit stops doing it, this says so."""
+def _start_banner(monkeypatch: pytest.MonkeyPatch, server_address: str | None) -> list[str]:
+    """The URLs Streamlit's headless start asks the internet for, with `server_address` as
+    ``browser.serverAddress`` (None: not set)."""
+    from streamlit import config as st_config
     from streamlit import net_util
+    from streamlit.config_option import ConfigOption
+    from streamlit.web import bootstrap
 
     asked: list[str] = []
-    monkeypatch.setattr(net_util, "_external_ip", None, raising=False)
     monkeypatch.setattr(net_util, "_make_blocking_http_get", lambda url, timeout: asked.append(url))
-    net_util.get_external_ip()
+    monkeypatch.setattr(bootstrap.cli_util, "print_to_cli", lambda *args, **kwargs: None)
+    old_headless = st_config.get_option("server.headless")
+    old_address = (st_config.get_option("browser.serverAddress"), st_config.get_where_defined("browser.serverAddress"))
+    st_config.set_option("server.headless", True)
+    if server_address is None:
+        st_config._set_option("browser.serverAddress", "localhost", ConfigOption.DEFAULT_DEFINITION)
+    else:
+        st_config._set_option("browser.serverAddress", server_address, "test")
+    try:
+        bootstrap._print_url(False)
+    finally:
+        st_config.set_option("server.headless", old_headless)
+        st_config._set_option("browser.serverAddress", *old_address)
+    return asked
+
+
+def test_streamlit_asks_the_internet_for_the_external_ip_without_a_server_address(restored_external_ip, monkeypatch):
+    """What setting browser.serverAddress prevents: if Streamlit stops doing it, this says so."""
+    asked = _start_banner(monkeypatch, None)
     assert asked and all(url.startswith("http") for url in asked)
 
 
-def test_install_offline_start_asks_nobody(restored_external_ip, monkeypatch):
-    from streamlit import net_util
+def test_with_the_server_address_set_the_start_asks_nobody(restored_external_ip, monkeypatch):
     from streamlit.web.server import server_util
 
-    monkeypatch.setattr(net_util, "_make_blocking_http_get",
-                        lambda url, timeout: pytest.fail(f"asked the internet: {url}"))
-    assert serve.install_offline_start()
-    assert net_util.get_external_ip() is None
+    assert _start_banner(monkeypatch, "localhost") == []
     assert server_util.is_url_from_allowed_origins("http://localhost:8501")  # the local origins still pass
+
+
+def test_the_apps_streamlit_config_sets_the_server_address():
+    import tomllib
+
+    settings = tomllib.loads((serve.APP.parent / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert settings["browser"]["serverAddress"] == "localhost"
+
+
+def test_a_change_whose_hook_is_gone_is_left_out_with_a_warning(monkeypatch, caplog):
+    monkeypatch.setattr(internals, "install_socket_fix", lambda: False)
+    monkeypatch.setattr(internals, "install_index_page", lambda page_elements=None: True)
+    with caplog.at_level(logging.WARNING, logger="geoaq.web.streamlit_internals"):
+        assert not internals.install()
+    assert "Nagle" in caplog.text and "_bind_socket" in caplog.text and "running without it" in caplog.text

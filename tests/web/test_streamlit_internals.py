@@ -1,4 +1,4 @@
-"""geoaq.web.index_page: Streamlit's index page with the app's element scripts preloaded and the
+"""geoaq.web.streamlit_internals, the index page: Streamlit's index page with the app's element scripts preloaded and the
 server's base path given for links straight to a page."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from streamlit import file_util
 
-from geoaq.web import index_page
-from geoaq.web.index_page import UnknownBundle
+from geoaq._errors import UnknownBundle
+from geoaq.web import streamlit_internals as internals
 from geoaq.web.pages import page_elements
 
 STATIC_DIR = Path(file_util.get_static_dir())
@@ -38,7 +38,7 @@ INDEX = """<!DOCTYPE html>
 
 
 def test_element_scripts_read_the_bundles_import_map():
-    assert index_page.element_scripts(BUNDLE) == {
+    assert internals.element_scripts(BUNDLE) == {
         "Radio": ["js/Radio.R1.js", "js/runtime.X.js", "js/label.L.js"],
         "DateInput": ["js/DateInput.D1.js", "js/runtime.X.js", "js/label.L.js", "css/date.css"],
     }
@@ -52,13 +52,13 @@ def test_element_scripts_read_the_bundles_import_map():
 ])
 def test_a_bundle_of_another_shape_is_refused(bundle):
     with pytest.raises(UnknownBundle):
-        index_page.element_scripts(bundle)
+        internals.element_scripts(bundle)
 
 
 def test_the_installed_streamlit_has_every_element_script_the_pages_preload():
     """A Streamlit upgrade that renames or drops one of them fails here, not silently."""
     index_html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
-    scripts = index_page.element_scripts(index_page.main_bundle(STATIC_DIR, index_html).read_text(encoding="utf-8"))
+    scripts = internals.element_scripts(internals.main_bundle(STATIC_DIR, index_html).read_text(encoding="utf-8"))
     for path, elements in page_elements().items():
         assert set(elements) <= set(scripts), path
         for name in elements:
@@ -66,7 +66,7 @@ def test_the_installed_streamlit_has_every_element_script_the_pages_preload():
 
 
 def test_with_preloads_names_each_file_once_and_not_what_the_page_links_already():
-    page = index_page.with_preloads(INDEX, index_page.element_scripts(BUNDLE), ["Radio", "DateInput"])
+    page = internals.with_preloads(INDEX, internals.element_scripts(BUNDLE), ["Radio", "DateInput"])
     head = page[:page.index("</head>")]
     assert head.count('href="./static/js/label.L.js"') == 1
     assert head.count('href="./static/js/runtime.X.js"') == 1  # Streamlit's own preload only
@@ -77,17 +77,17 @@ def test_with_preloads_names_each_file_once_and_not_what_the_page_links_already(
 
 def test_with_preloads_names_what_is_missing_and_what_there_is():
     with pytest.raises(UnknownBundle, match="no element script named Slider; it has DateInput, Radio"):
-        index_page.with_preloads(INDEX, index_page.element_scripts(BUNDLE), ["Radio", "Slider"])
+        internals.with_preloads(INDEX, internals.element_scripts(BUNDLE), ["Radio", "Slider"])
 
 
 def test_a_page_without_head_is_refused():
     with pytest.raises(UnknownBundle, match="</head>"):
-        index_page.with_preloads("<html><body></body></html>", index_page.element_scripts(BUNDLE), ["Radio"])
+        internals.with_preloads("<html><body></body></html>", internals.element_scripts(BUNDLE), ["Radio"])
 
 
 def test_with_known_base_adds_a_script_only_for_pages():
-    assert index_page.with_known_base(INDEX, []) == INDEX
-    page = index_page.with_known_base(INDEX, ["fires", "</script>"])
+    assert internals.with_known_base(INDEX, []) == INDEX
+    page = internals.with_known_base(INDEX, ["fires", "</script>"])
     script = page[page.index("<script>"):page.index("</script>", page.index("<script>"))]
     assert '["fires", "<\\/script>"]' in script  # a path cannot end the script element
     assert page.index("<script>") < page.index("</head>")
@@ -116,13 +116,13 @@ def _base_url(script: str, pathname: str) -> str | None:
     ],
 )
 def test_the_base_script_sets_the_base_before_the_pages_segment(pathname, base):
-    page = index_page.with_known_base(INDEX, ["fires", "air-quality"])
+    page = internals.with_known_base(INDEX, ["fires", "air-quality"])
     start = page.index("<script>")
     assert _base_url(page[start:page.index("</script>", start) + len("</script>")], pathname) == base
 
 
 def test_mended_pages_of_the_installed_streamlit_preload_each_pages_own_elements():
-    pages = index_page.mended_pages(STATIC_DIR, {"fires": ("ComponentInstance", "DateInput"), "data": ("FileUploader",)})
+    pages = internals.mended_pages(STATIC_DIR, {"fires": ("ComponentInstance", "DateInput"), "data": ("FileUploader",)})
     assert set(pages) == {"fires", "data", ""}
     assert pages[""] == pages["fires"]  # the root shows the first page
     fires_head = pages["fires"][:pages["fires"].index("</head>")]
