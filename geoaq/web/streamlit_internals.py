@@ -29,6 +29,8 @@ where its hook is found (a warning at start names a change left out after an upg
     (``window.__streamlit.BACKEND_BASE_URL``, Streamlit's own setting for hosts that embed
     it) whenever the URL's last segment is one of the app's pages.
 
+It also tells `geoaq.web.warmup` when Streamlit's runtime is up (``Runtime.exists``).
+
 Not patched, because a setting does it: Streamlit asks the internet for the machine's
 external IP address at a headless start unless ``browser.serverAddress`` is set, which
 ``.streamlit/config.toml`` does (``localhost``; a shared server sets its own name).
@@ -53,6 +55,14 @@ from geoaq._errors import UnknownBundle
 from geoaq.web.client_files import client_function
 
 LOG = logging.getLogger(__name__)
+
+
+# --- the runtime -----------------------------------------------------------------------------
+
+def runtime_started() -> bool:
+    """Whether Streamlit's runtime is up (its caches are then the ones sessions will read)."""
+    hook = _streamlit_hook("streamlit.runtime", "Runtime")
+    return hook is not None and bool(hook[1].exists())
 
 
 # --- the socket ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from pathlib import Path
 from geoaq import config
 from geoaq.i18n import DEFAULT_LANGUAGE
 from geoaq.web.map import configured_tiles
+from geoaq.web.streamlit_internals import runtime_started
 from geoaq.web.views.fires import draws_compactly
 
 LOG = logging.getLogger(__name__)
@@ -59,13 +60,7 @@ def warm_first_views(db_path: Path) -> list[str]:
     return done
 
 
-def _runtime_started() -> bool:
-    from streamlit.runtime import Runtime
-
-    return Runtime.exists()
-
-
-def warm_when_started(db_path: Path, started: Callable[[], bool] = _runtime_started,
+def warm_when_started(db_path: Path, started: Callable[[], bool] = runtime_started,
                       wait_s: float = 60.0) -> list[str]:
     """`warm_first_views` once `started()` (Streamlit's runtime is up, so the caches are the
     ones the sessions will read); nothing if the database is missing or the runtime never comes.
