@@ -1,1 +1,28 @@
-"""The `geoaq` command."""
+"""The `geoaq` command: the group `main` and its commands, one module per command group.
+
+`_common` holds what the commands share (options, output, the error policy of `GeoaqGroup`);
+`layers` (ingest, rejects, layers), `demo`, `fires`, `aq`, `report` and `route` the commands.
+"""
+
+from __future__ import annotations
+
+import click
+
+from geoaq.cli import aq, demo, fires, layers, report, route
+from geoaq.cli._common import CONTEXT_SETTINGS, GeoaqGroup
+
+
+@click.group(cls=GeoaqGroup, context_settings=CONTEXT_SETTINGS)
+def main() -> None:
+    """geoaq: air-pollution governance on a map (stations, mines, control zones,
+    enterprises, satellite fire points) in one DuckDB file."""
+
+
+main.add_command(layers.ingest)
+main.add_command(layers.rejects)
+main.add_command(layers.layers)
+main.add_command(demo.demo)
+main.add_command(fires.fires)
+main.add_command(aq.aq)
+main.add_command(report.report)
+main.add_command(route.route)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geoaq.cli.main import main
+from geoaq.cli import main
 from geoaq.demo.build import build_demo
 
 SEASON = ["--start", "2024-10-01", "--end", "2025-03-31"]

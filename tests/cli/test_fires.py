@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geoaq.cli.main import main
+from geoaq.cli import main
 
 PERIOD = ["--start", "2025-04-22", "--end", "2025-04-24"]
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from geoaq import config
 from geoaq._errors import IngestError
-from geoaq.cli.main import main
+from geoaq.cli import main
 from geoaq.db import connection as db
 from geoaq.db import store
 from geoaq.demo.build import build_demo, read_manifest, read_readings_manifest

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from helpers import DATA
 
 from geoaq._errors import EncodingError, IngestError, MissingColumnsError
-from geoaq.cli.main import main
+from geoaq.cli import main
 from geoaq.db import connection as db
 from geoaq.db import store
 from geoaq.ingest.layer import ingest

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geoaq.cli.main import main
+from geoaq.cli import main
 from geoaq.routes import export as route_export
 from geoaq.routes.plan import plan_routes
 from geoaq.routes.rules import Team

@@ -152,7 +152,7 @@ def test_cli_routes_the_days_findings_and_a_draw(tmp_path, demo_template):
     findings) become the targets; `--draw` adds a reproducible 双随机 sample."""
     from click.testing import CliRunner
 
-    from geoaq.cli.main import main
+    from geoaq.cli import main
 
     path = tmp_path / "demo.duckdb"
     shutil.copy(demo_template, path)

@@ -1,4 +1,5 @@
-"""The `geoaq` command: ingest, rejects, layers; errors are one line and a non-zero exit."""
+"""`geoaq ingest`, `geoaq rejects`, `geoaq layers`: load a file, list its rejects, list the layers;
+errors are one line and a non-zero exit."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import io
 import pytest
 from click.testing import CliRunner
 
-from geoaq.cli.main import main
+from geoaq.cli import main
 
 STATIONS = (
     "监测点编码,监测点名称,城市,经度,纬度,对照点\n"

@@ -1,0 +1,225 @@
+"""What every `geoaq` command shares: the options (`--db`, the period, `--format`), opening the
+database, printing result tables, parsing dates and `COLUMN=VALUE` pairs, the progress bar,
+and the group class that turns every error into one line on stderr.
+
+Error policy (`GeoaqGroup.invoke`, so no command can forget it):
+
+- a `GeoaqError` (a deliberate error: bad input, rules, data) → `Error: <message>`, exit 1;
+- an error of the user's files or machine (an `OSError` naming a file, a DuckDB I/O error such
+  as a database locked by the app) → `Error: <message>`, exit 1;
+- anything else is a bug → `geoaq: internal error (<Type>: <message>); set GEOAQ_DEBUG=1 for
+  the traceback`, exit 2; with `GEOAQ_DEBUG=1` the exception propagates with its traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from geoaq import config
+from geoaq._errors import GeoaqError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from duckdb import DuckDBPyConnection
+
+#: Set to 1 (anything but empty or 0) to see the traceback of an internal error.
+DEBUG_ENV = "GEOAQ_DEBUG"
+
+#: What the command line calls itself in messages and `--help`, however it is started.
+PROG_NAME = "geoaq"
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+DB_OPTION = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False), default=None,
+    help="DuckDB file (default: $GEOAQ_DB, else data/geoaq.duckdb).",
+)
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+class InternalError(click.ClickException):
+    """An unexpected exception (a bug), shown as one line and exit code 2 instead of a traceback."""
+
+    exit_code = 2
+
+    def __init__(self, exc: BaseException) -> None:
+        detail = _one_line(str(exc))
+        what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+        super().__init__(f"{PROG_NAME}: internal error ({what}); set {DEBUG_ENV}=1 for the traceback")
+
+    def show(self, file: Any = None) -> None:
+        """Print the message as it is (no `Error:` prefix: it already names geoaq)."""
+        click.echo(self.format_message(), err=file is None, file=file)
+
+
+def debugging() -> bool:
+    """Whether `$GEOAQ_DEBUG` asks for tracebacks of internal errors."""
+    return os.environ.get(DEBUG_ENV, "").strip() not in ("", "0")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def environment_error(exc: Exception) -> str | None:
+    """The message of an error of the user's files or machine (not a bug), else None.
+
+    An `OSError` naming a file (an output directory that does not exist, no permission) and a
+    DuckDB I/O error (a file that is not a database, a database locked by another process).
+    """
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    duckdb = sys.modules.get("duckdb")  # never imported: then the error cannot be one of its own
+    if duckdb is not None and isinstance(exc, duckdb.IOException):
+        return _one_line(str(exc))
+    return None
+
+
+class GeoaqGroup(click.Group):
+    """A click group that applies geoaq's error policy (module docstring) to every command
+    under it: the root group's `invoke` runs every subcommand, so a new command or a new
+    subgroup cannot miss it. `fires` and `aq` are GeoaqGroups too, and so is any `@group.group()`."""
+
+    group_class = type  # `@group.group()` makes a GeoaqGroup
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except GeoaqError as exc:
+            raise click.ClickException(str(exc)) from None
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+                raise  # `geoaq … | head`: click ends quietly
+            message = environment_error(exc)
+            if message is not None:
+                raise click.ClickException(message) from None
+            if debugging():
+                raise
+            raise InternalError(exc) from exc
+
+
+# --- options ------------------------------------------------------------------------------------
+
+
+def parse_date(value: str, option: str) -> date:
+    """'2025-04-22' → a date; anything else is a usage error naming `option`."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint=option) from None
+
+
+PERIOD_OPTIONS = [
+    click.option("--start", required=True, help="First Beijing day, YYYY-MM-DD."),
+    click.option("--end", required=True, help="Last Beijing day, YYYY-MM-DD (inclusive)."),
+]
+
+
+def period(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add `--start` and `--end` (Beijing days, inclusive); the command receives them as dates,
+    and a period whose start is after its end is refused before any work is done."""
+
+    @functools.wraps(command)
+    def checked(*args: Any, start: str, end: str, **kwargs: Any) -> Any:
+        first, last = parse_date(start, "--start"), parse_date(end, "--end")
+        if first > last:
+            raise click.UsageError(f"the period is reversed: --start {first} is after --end {last} "
+                                   "(both days are included, so --start must be on or before --end)")
+        return command(*args, start=first, end=last, **kwargs)
+
+    for option in reversed(PERIOD_OPTIONS):
+        checked = option(checked)
+    return checked
+
+
+def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--format` among `choices` (the first is the default), passed to the command as `output`."""
+    return click.option("--format", "output", type=click.Choice(list(choices)), default=choices[0],
+                        show_default=True)
+
+
+def pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    """('a=1', 'b = 2') → {'a': '1', 'b': '2'}; an item without '=' is a usage error."""
+    found = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected COLUMN=VALUE, got {item!r}", param_hint=option)
+        found[key.strip()] = value.strip()
+    return found
+
+
+# --- the database -------------------------------------------------------------------------------
+
+
+def require_db(db_path: str | None) -> None:
+    """Refuse a database file that does not exist (a misspelt `--db` would otherwise be created
+    empty and answer "nothing found")."""
+    path = config.db_path(db_path)
+    if not path.exists():
+        raise click.ClickException(f"database {path} not found (run `geoaq demo`, or load files with "
+                                   "`geoaq ingest`)")
+
+
+@contextmanager
+def connected(db_path: str | None, *, read_only: bool = False) -> Iterator[DuckDBPyConnection]:
+    """An open connection to an existing database, closed afterwards."""
+    from geoaq.db import connection as db
+
+    require_db(db_path)
+    con = db.connect(db_path, read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def emit(frame: pd.DataFrame, output: str) -> None:
+    """Print a result table as an aligned table, CSV or JSON (lists kept as JSON arrays)."""
+    if output == "csv":
+        flat = frame.copy()
+        for column in flat.columns:
+            if flat[column].map(lambda v: isinstance(v, list)).any():
+                flat[column] = flat[column].map(lambda v: "、".join(map(str, v)) if isinstance(v, list) else v)
+        click.echo(flat.to_csv(index=False), nl=False)
+    elif output == "json":
+        click.echo(frame.to_json(orient="records", force_ascii=False, date_format="iso", indent=1))
+    elif frame.empty:
+        click.echo("(none)")
+    else:
+        click.echo(frame.to_string(index=False, na_rep="—"))
+
+
+class ProgressBar:
+    """A tqdm bar on stderr fed by ingest's progress callback (hidden when not a terminal)."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None and stage != "reading":
+            self.bar = tqdm(total=total, unit=" rows", unit_scale=True, file=sys.stderr,
+                            disable=None, leave=False)
+        if self.bar is not None:
+            self.bar.set_description(stage)
+            self.bar.update(done - self.bar.n)
+            if stage == "done":
+                self.bar.close()

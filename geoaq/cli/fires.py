@@ -1,0 +1,140 @@
+"""`geoaq fires …`: the satellite fire events of a period (check, penalties, density), their
+verification (set-status, history) and the township notice."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from geoaq.cli._common import DB_OPTION, GeoaqGroup, connected, emit, format_option, period
+
+FIGURES_OPTION = click.option("--figures", type=click.Choice(["suspected", "verified"]), default="suspected",
+                              show_default=True)
+
+
+@click.group(cls=GeoaqGroup)
+def fires() -> None:
+    """Satellite fire events: check, penalties, verification, township notice."""
+
+
+@fires.command("check")
+@period
+@click.option("--min-confidence", default=None, help="low|nominal|high, l|n|h, or a MODIS 0-100 value.")
+@click.option("--figures", type=click.Choice(["suspected", "verified"]), default="suspected",
+              show_default=True, help="Penalise all not-dismissed events, or verified ones only.")
+@format_option("table", "csv", "json")
+@DB_OPTION
+def fires_check(start: date, end: date, min_confidence: str | None, figures: str, output: str,
+                db_path: str | None) -> None:
+    """Every fire event of the period: county, township, zones, nearest enterprise/mine,
+    category, status, penalty (times in Beijing time)."""
+    from geoaq.fires.check import check_fires
+
+    with connected(db_path) as con:
+        checked = check_fires(con, start, end, min_confidence=min_confidence, figures=figures)
+    if output == "table":
+        shown = checked[["event_id", "first_detected_bjt", "lon", "lat", "detections", "satellites",
+                         "county_name", "township_name", "zone_types", "nearest_enterprise_name",
+                         "nearest_enterprise_m", "category", "status", "penalty_yuan"]].copy()
+        shown["lon"], shown["lat"] = shown["lon"].round(5), shown["lat"].round(5)
+        shown["nearest_enterprise_m"] = shown["nearest_enterprise_m"].round(0)
+        shown["zone_types"] = shown["zone_types"].map("、".join)
+        click.echo(f"fire events {start} – {end} (Beijing time): {len(checked)}; "
+                   f"penalties ({figures} figures): {int(checked['penalty_yuan'].sum()):,} 元")
+        emit(shown, output)
+    else:
+        emit(checked, output)
+
+
+@fires.command("penalties")
+@period
+@FIGURES_OPTION
+@click.option("--by", type=click.Choice(["county", "township"]), default="township", show_default=True)
+@format_option("table", "csv", "json")
+@DB_OPTION
+def fires_penalties(start: date, end: date, figures: str, by: str, output: str, db_path: str | None) -> None:
+    """Penalty totals (扣减财力, 元) per county or township with the events behind each amount."""
+    from geoaq.fires import penalties
+    from geoaq.fires.check import check_fires
+
+    with connected(db_path) as con:
+        checked = check_fires(con, start, end, figures=figures)
+    levels = ("county",) if by == "county" else ("county", "township")
+    totals = penalties.totals(checked, by=levels)
+    if output == "table":
+        click.echo(f"penalties {start} – {end} (Beijing time), {figures} figures, 元:")
+    emit(totals, output)
+
+
+@fires.command("density")
+@period
+@format_option("table", "csv", "json")
+@DB_OPTION
+def fires_density(start: date, end: date, output: str, db_path: str | None) -> None:
+    """Straw-burning events per 1,000 ha of cropland per county (land-cover raster)."""
+    from geoaq.fires.check import check_fires, fires_per_cropland
+
+    with connected(db_path) as con:
+        table = fires_per_cropland(con, check_fires(con, start, end))
+    if output == "table":
+        click.echo(f"straw-burning events per 1,000 ha of cropland, {start} – {end} (Beijing time):")
+    emit(table, output)
+
+
+@fires.command("set-status")
+@click.argument("event_id")
+@click.argument("status")
+@click.option("--by", "changed_by", required=True, help="Who decides (name or account).")
+@click.option("--reason", default=None, help="For dismissed: industrial_heat_source, not_a_fire, duplicate, outside_jurisdiction (or 工业热源/非火点/重复/非本辖区).")
+@click.option("--note", default=None)
+@click.option("--county", default=None, help="Corrected county adcode.")
+@click.option("--township", default=None, help="Corrected township adcode.")
+@DB_OPTION
+def fires_set_status(event_id: str, status: str, changed_by: str, reason: str | None, note: str | None,
+                     county: str | None, township: str | None, db_path: str | None) -> None:
+    """Mark EVENT_ID suspected|verified|dismissed (疑似/核定/排除); history is kept."""
+    from geoaq.fires import verification
+
+    with connected(db_path) as con:
+        change = verification.set_status(con, event_id, status, changed_by=changed_by, reason=reason,
+                                         note=note, county_adcode=county, township_adcode=township)
+        current = verification.current_status(con, [event_id]).iloc[0]
+    click.echo(f"{event_id}: {current['status']} (change #{change} by {changed_by})")
+
+
+@fires.command("history")
+@click.argument("event_id")
+@DB_OPTION
+def fires_history(event_id: str, db_path: str | None) -> None:
+    """Every status change of EVENT_ID, oldest first."""
+    from geoaq.fires import verification
+
+    with connected(db_path) as con:
+        emit(verification.history(con, event_id), "table")
+
+
+@fires.command("notice")
+@period
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="Output file: .xlsx or .csv.")
+@click.option("--county", default=None, help="Only this county (adcode).")
+@FIGURES_OPTION
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@DB_OPTION
+def fires_notice(start: date, end: date, out_path: str, county: str | None, figures: str, lang: str,
+                 db_path: str | None) -> None:
+    """Write the township notice (county, township, lon, lat, Beijing time, satellite, zone,
+    category, status) as Excel or CSV."""
+    from pathlib import Path
+
+    from geoaq.fires.check import check_fires
+    from geoaq.fires.notice import notice_table, notice_title, write_notice
+
+    with connected(db_path) as con:
+        checked = check_fires(con, start, end, figures=figures)
+    if county:
+        checked = checked[checked["county_adcode"] == county]
+    table = notice_table(checked, lang)
+    written = write_notice(table, Path(out_path), notice_title(start, end, lang))
+    click.echo(f"{len(table)} events → {written}")

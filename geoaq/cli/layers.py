@@ -1,0 +1,75 @@
+"""`geoaq ingest`, `geoaq rejects`, `geoaq layers`: load a file into a layer, list the rows it
+refused, list the layers with their row counts."""
+
+from __future__ import annotations
+
+import click
+
+from geoaq import config
+from geoaq.cli._common import DB_OPTION, ProgressBar, connected, format_option, pairs
+from geoaq.db import connection as db
+from geoaq.db import store
+from geoaq.layers import load_registry
+
+
+@click.command()
+@click.argument("layer")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--crs", default=None, help="Source CRS: EPSG:xxxx, gcj02 or bd09 (default: the file's own, else the layer's).")
+@click.option("--encoding", default="auto", show_default=True, help="auto, utf-8 or gbk.")
+@click.option("--lon-col", default=None, help="Longitude column (when not recognised by name).")
+@click.option("--lat-col", default=None, help="Latitude column (when not recognised by name).")
+@click.option("--map", "mappings", multiple=True, metavar="COLUMN=FILE_COLUMN",
+              help="Take a layer column from a differently named file column (repeatable).")
+@click.option("--set", "constants", multiple=True, metavar="COLUMN=VALUE",
+              help="Give a column the file lacks one value for every row (repeatable).")
+@click.option("--source-layer", default=None, help="Layer inside a multi-layer GeoPackage.")
+@DB_OPTION
+def ingest(layer: str, path: str, crs: str | None, encoding: str, lon_col: str | None,
+           lat_col: str | None, mappings: tuple[str, ...], constants: tuple[str, ...],
+           source_layer: str | None, db_path: str | None) -> None:
+    """Load PATH into LAYER; bad rows go to the rejects table with the reason."""
+    from geoaq.ingest.layer import ingest as run_ingest
+
+    report = run_ingest(
+        layer, path, db=db_path, crs=crs, encoding=encoding, lon_col=lon_col, lat_col=lat_col,
+        column_map=pairs(mappings, "--map") or None, constants=pairs(constants, "--set") or None,
+        source_layer=source_layer, progress=ProgressBar(),
+    )
+    click.echo(report.summary())
+
+
+@click.command()
+@click.option("--layer", default=None, help="Only this layer's rejects.")
+@format_option("table", "csv")
+@DB_OPTION
+def rejects(layer: str | None, output: str, db_path: str | None) -> None:
+    """List rejected rows: file, row, column, value and reason (newest load first)."""
+    with connected(db_path) as con:
+        frame = store.list_rejects(con, layer)
+    if output == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    elif frame.empty:
+        click.echo("no rejects" + (f" for layer {layer}" if layer else ""))
+    else:
+        click.echo(frame.drop(columns=["rejected_at"]).to_string(index=False))
+
+
+@click.command()
+@DB_OPTION
+def layers(db_path: str | None) -> None:
+    """List the registered layers with their row counts."""
+    registry = load_registry()
+    path = config.db_path(db_path)
+    counts: dict[str, tuple[int, int]] = {}
+    if path.exists():  # no database yet: every layer has 0 rows
+        con = db.connect(path, read_only=True)
+        try:
+            counts = store.layer_counts(con, list(registry.values()))
+        finally:
+            con.close()
+    for name, spec in registry.items():
+        rows, synthetic = counts.get(name, (0, 0))
+        extra = f" (演示数据 {synthetic:,})" if synthetic else ""
+        click.echo(f"{name:<14} {spec.title_zh} / {spec.title_en}: {rows:,} rows{extra}  "
+                   f"[{', '.join(spec.geometry_types)}; key {'+'.join(spec.natural_key)}]")

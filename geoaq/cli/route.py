@@ -1,0 +1,113 @@
+"""`geoaq route`: inspection routes (巡查路线) — collect the day's targets, order them into one
+route per team within the working day, and print or export them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from geoaq.cli._common import DB_OPTION, connected, format_option, parse_date
+
+
+@click.command("route")
+@click.option("--teams", "team_count", type=int, default=1, show_default=True, help="Number of inspection teams.")
+@click.option("--start", default=None, metavar="LON,LAT",
+              help="Where every team starts (WGS-84; default: the depot of data/rules/routes.toml).")
+@click.option("--end", default=None, metavar="LON,LAT", help="Where every team ends (default: its start).")
+@click.option("--hours", type=float, default=None, help="Working hours per team (default: routes.toml).")
+@click.option("--speed", type=float, default=None, help="Driving speed, km/h (default: routes.toml).")
+@click.option("--matrix", "matrix_path", type=click.Path(dir_okay=False), default=None,
+              help="Square CSV distance/time matrix in the order of the targets (N x N, or N+K with the "
+                   "K depots after the targets).")
+@click.option("--matrix-unit", type=click.Choice(["m", "km", "s", "min"]), default="m", show_default=True,
+              help="Unit of --matrix: distances (m, km) are driven at the team speed; times (s, min) are used as given.")
+@click.option("--road-graph", type=click.Path(dir_okay=False), default=None,
+              help="Local road graph: GraphML, or GeoJSON/GeoPackage lines with speed_kmh.")
+@click.option("--targets", "targets_path", type=click.Path(dir_okay=False), default=None,
+              help="Targets file: CSV with lon/lat (经度/纬度) or GeoJSON/GeoPackage points.")
+@click.option("--from-findings", "findings_day", default=None, metavar="DATE",
+              help="Collect the targets of this Beijing day (YYYY-MM-DD) from the database: unverified "
+                   "fire events, flagged enterprises, mines under rectification.")
+@click.option("--pick", "picks", multiple=True, metavar="LON,LAT[,NAME]", help="Add a point (repeatable).")
+@click.option("--draw", "draws", multiple=True, metavar="CATEGORY=N",
+              help="双随机 draw: enterprises=N, enterprises:<industry>=N, mines=N (repeatable).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the 双随机 draw.")
+@click.option("--date", "day_text", default=None, help="Date of the routes (default: --from-findings or today).")
+@format_option("table", "csv", "gpx", "kml", "html")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="File for csv/gpx/kml/html (default: standard output).")
+@click.option("--coords", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84", show_default=True,
+              help="Coordinates written to files (gcj02 for AMap/Tencent-based phone apps, bd09 for Baidu).")
+@click.option("--work-limit", type=int, default=None, help="Search steps (deterministic stop; default routes.toml).")
+@click.option("--time-limit", type=float, default=None, help="Safety cap on search seconds (default routes.toml).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@DB_OPTION
+def route(team_count: int, start: str | None, end: str | None, hours: float | None, speed: float | None,
+          matrix_path: str | None, matrix_unit: str, road_graph: str | None, targets_path: str | None,
+          findings_day: str | None, picks: tuple[str, ...], draws: tuple[str, ...], seed: int,
+          day_text: str | None, output: str, out_path: str | None, coords: str, work_limit: int | None,
+          time_limit: float | None, lang: str, db_path: str | None) -> None:
+    """Inspection routes: order the day's targets into one route per team within the working day
+    (OR-Tools), and print or export them (table, CSV, GPX, KML, printable HTML)."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from geoaq.routes import export as route_export
+    from geoaq.routes import targets as route_targets
+    from geoaq.routes.inputs import parse_lonlat
+    from geoaq.routes.plan import plan_routes
+    from geoaq.routes.rules import load_route_rules, make_teams
+
+    if targets_path and findings_day:
+        raise click.UsageError("give --targets or --from-findings, not both")
+    rules = load_route_rules()
+    day = parse_date(day_text, "--date") if day_text else (parse_date(findings_day, "--from-findings")
+                                                           if findings_day else date.today())
+    picked = route_targets.parse_picked("\n".join(picks)) if picks else []
+    quotas = route_targets.parse_quotas(list(draws))
+    frames = []
+    if targets_path:
+        frames.append(route_targets.read_targets_file(targets_path))
+    if findings_day or quotas:
+        with connected(db_path) as con:
+            found = route_targets.collect_targets(
+                con, day, rules=rules, fires=bool(findings_day), enterprises=bool(findings_day),
+                mines=bool(findings_day), draw=quotas or None, seed=seed, picked=None)
+        if len(found):
+            frames.append(found)
+    if picked:
+        frames.append(route_targets.picked_targets(picked, rules))
+    if not targets_path and not findings_day and not picked and not quotas:
+        raise click.UsageError("no targets: give --targets FILE, --from-findings DATE, --pick or --draw")
+
+    targets = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
+    teams = make_teams(
+        team_count, start=parse_lonlat(start, "--start") if start else None,
+        end=parse_lonlat(end, "--end") if end else None, hours=hours, speed_kmh=speed, rules=rules,
+        lang=lang)
+    plan = plan_routes(targets, teams, rules=rules, day=day, matrix=matrix_path, matrix_unit=matrix_unit,
+                       road_graph=road_graph, work_limit=work_limit, time_limit_s=time_limit)
+    for line in plan.warnings:
+        click.echo(f"warning: {line}", err=True)
+    if output != "table":
+        data = route_export.export(plan, output, lang=lang, coords=coords, rules=rules)
+        if out_path:
+            Path(out_path).write_bytes(data)
+            click.echo(f"{plan.visited} stops in {len(plan.teams)} route(s) → {out_path}", err=True)
+        else:
+            click.echo(data.decode("utf-8-sig"), nl=False)
+        return
+    click.echo(plan.summary())
+    for _, totals in plan.teams.iterrows():
+        km = "—" if pd.isna(totals["distance_km"]) else f"{totals['distance_km']:,.1f} km"
+        click.echo(f"\n{totals['team']}: {totals['stops']} stops, {km}, driving {totals['travel_min']:.0f} min, "
+                   f"inspecting {totals['service_min']:.0f} min, waiting {totals['wait_min']:.0f} min; "
+                   f"{totals['depart']:%H:%M} → {totals['return']:%H:%M} (limit {totals['hours_limit']:g} h)")
+        table = route_export.stop_table(plan, totals["team"], lang=lang, rules=rules)
+        click.echo(table.drop(columns=table.columns[[0]]).to_string(index=False, na_rep="—"))
+    if len(plan.dropped):
+        click.echo(f"\nleft out ({len(plan.dropped)}):")
+        shown = plan.dropped[["target_id", "name", "kind", "priority", "drop_reason_text"]]
+        click.echo(shown.to_string(index=False))
