@@ -11,6 +11,7 @@ decisions are pure functions on the joined table.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,12 +26,15 @@ from geoaq.fires.events import (
     BEIJING_OFFSET,
     CATEGORIES,
     CONFIDENCE_RANK,
-    FIRE_RULES_PATH,
     FireRules,
+    fire_rules_path,
     load_fire_rules,
 )
 from geoaq.layers import get_layer
 
+#: The fire rules file whose edits change `attribution_key`; None: the one in use
+#: (`fire_rules_path`, what `load_fire_rules` reads)
+FIRE_RULES_PATH: Path | None = None
 POINTS_TABLE = "fire_check_points"
 #: generous degree pre-filter for metric searches: metres / this = degrees (cos 54° ≈ 0.59)
 _METRES_PER_DEGREE_MIN = 65_000.0
@@ -242,11 +246,11 @@ def attribution_key(con: Connection, rules: FireRules | None = None) -> tuple:
     map and raster files; a verification status is not among them. A page can therefore keep
     a season's attribution while reviewers set statuses, and redo only :func:`assess_events`.
     """
-    from geoaq.geo.raster import DEFAULT_CLASS_MAP
+    from geoaq.geo.raster import class_map_path
 
     runs, latest = con.execute(query("ingest_runs_version")).fetchone()
     rules = rules or load_fire_rules()
-    files = (FIRE_RULES_PATH, DEFAULT_CLASS_MAP, rules.landcover)
+    files = (FIRE_RULES_PATH or fire_rules_path(), class_map_path(), rules.landcover)
     stamps = tuple((str(f), f.stat().st_mtime_ns if f.exists() else None) for f in files if f is not None)
     return int(runs), int(latest), stamps
 

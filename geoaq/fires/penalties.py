@@ -1,6 +1,6 @@
 """Deductions from local fiscal resources (扣减地方财力) for satellite fire events.
 
-Pure functions on DataFrames: `load_rules` reads `data/rules/penalties.toml` (the only I/O),
+Pure functions on DataFrames: `load_rules` reads the rule file ``penalties.toml`` (the only I/O),
 `assess` prices every event, `totals` sums per county or township. The default amounts are
 seed plan 001's: 秸秆焚烧 50万元/火点, 露天焚烧其他可燃物 10万元/火点; suspected industrial heat
 sources are listed but never charged.
@@ -24,7 +24,6 @@ Semantics (also documented in the rules file):
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,8 +34,11 @@ import pandas as pd
 
 from geoaq import config
 from geoaq._errors import PenaltyInputError, PenaltyRulesError
+from geoaq.rules import array, boolean, integer, number, table, text
+from geoaq.rules import load_rules as load_rule_file  # `load_rules` here reads penalties.toml
 
-DEFAULT_RULES_PATH = config.PROJECT_ROOT / "data" / "rules" / "penalties.toml"
+#: The shipped rules; a site's own ``rules/penalties.toml`` is used instead (`rules_path`)
+DEFAULT_RULES_PATH = config.shipped("rules") / "penalties.toml"
 
 #: event category -> Chinese name used in the plans
 CATEGORIES: dict[str, str] = {
@@ -62,10 +64,31 @@ GROUPINGS = {
     ("county", "township"): ("county_adcode", "county_name", "township_adcode", "township_name"),
 }
 
-_TOP_KEYS = {"currency", "unit", "source", "several_zones", "rules", "escalation", "caps"}
-_RULE_KEYS = {"category", "amount", "amounts", "zone_type", "outside_zones", "label"}
-_ESCALATION_KEYS = {"multipliers"}
-_CAP_KEYS = {"township_yuan", "county_yuan"}
+_CAP = "an integer number of yuan > 0 (leave it out for no cap)"
+#: one ``[[rules]]`` table
+_RULE = table({
+    "category": text(choices=CATEGORIES),
+    "amount": integer(minimum=0, expected="an integer number of yuan >= 0"),
+    "amounts": array(integer(minimum=1), min_items=1,
+                     expected="a non-empty list of integer yuan > 0"),
+    "zone_type": text(nonblank=True, expected="a zone type name"),
+    "outside_zones": boolean(default=False),
+    "label": text(nonblank=True),
+}, required=("category",))
+#: ``penalties.toml``: every key, its type and its default
+SCHEMA = table({
+    "currency": text(default="CNY"),
+    "unit": text(default="元"),
+    "source": text(default=""),
+    "several_zones": text(choices=SEVERAL_ZONES, default="highest"),
+    "rules": array(_RULE),
+    "escalation": table({
+        "multipliers": array(number(exclusive_minimum=0), default=[],
+                             expected="a list of numbers > 0 (empty for no escalation)"),
+    }),
+    "caps": table({"township_yuan": integer(minimum=1, expected=_CAP),
+                   "county_yuan": integer(minimum=1, expected=_CAP)}),
+})
 
 REASON_DISMISSED = "已排除，不扣减 dismissed, not charged"
 REASON_INDUSTRIAL = "疑似工业热源，不扣减 suspected industrial heat source, never charged"
@@ -134,33 +157,20 @@ class PenaltyRules:
 # --------------------------------------------------------------------------- rules file
 
 
-def _fail(path: Path, message: str) -> PenaltyRulesError:
-    return PenaltyRulesError(f"{path}: {message}")
+def rules_path() -> Path:
+    """The penalty rules in use: the site's ``rules/penalties.toml``, else the shipped one."""
+    return config.rules_file("penalties.toml")
 
 
-def _check_keys(path: Path, where: str, raw: Any, allowed: set[str]) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise _fail(path, f"{where} must be a table")
-    unknown = sorted(set(raw) - allowed)
-    if unknown:
-        raise _fail(path, f"unknown key(s) {unknown} in {where}; allowed: {sorted(allowed)}")
-    return raw
+ZoneCheck = tuple[tuple[str, ...], dict[str, str]]
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
-
-
-def _known_zone_types() -> tuple[tuple[str, ...], dict[str, str]] | None:
+def _known_zone_types() -> ZoneCheck | None:
     """Allowed zone types (and synonyms) from the control_zones layer file, if there is one."""
     from geoaq import layers  # the registry parser; imported here to keep module import light
 
-    path = config.layers_dir() / "control_zones.toml"
-    if not path.is_file():
+    path = next((p for p in config.layer_files() if p.name == "control_zones.toml"), None)
+    if path is None:
         return None
     spec = layers.parse_layer_file(path)
     column = next((c for c in spec.columns if c.name == "zone_type"), None)
@@ -183,139 +193,103 @@ def _default_label(category: str, amounts: tuple[int, ...], zone_type: str | Non
     return f"{place}{CATEGORIES[category]} {money}/火点"
 
 
-def _parse_rule(path: Path, raw: Any, index: int,
-                zone_check: tuple[tuple[str, ...], dict[str, str]] | None) -> PenaltyRule:
-    where = f"rules[{index}]"
-    raw = _check_keys(path, where, raw, _RULE_KEYS)
-    category = raw.get("category")
-    if category not in CATEGORIES:
-        raise _fail(path, f"{where}.category must be one of {list(CATEGORIES)}, got {category!r}")
+def _rule_problems(raw: dict[str, Any], index: int, zone_check: ZoneCheck | None) -> list[str]:
+    """What the schema cannot say about one ``[[rules]]`` table (values it refused are skipped)."""
+    where, category = f"rules[{index}]", raw.get("category")
+    problems = []
     if ("amount" in raw) == ("amounts" in raw):
-        raise _fail(path, f"{where} ({category}) needs exactly one of amount or amounts")
-    if "amount" in raw:
-        amount = raw["amount"]
-        if not _is_int(amount) or amount < 0:
-            raise _fail(path, f"{where}.amount must be an integer number of yuan >= 0, "
-                              f"got {amount!r}")
-        amounts, own_schedule = (amount,), False
-    else:
-        listed = raw["amounts"]
-        if (not isinstance(listed, list) or not listed
-                or not all(_is_int(a) and a > 0 for a in listed)):
-            raise _fail(path, f"{where}.amounts must be a non-empty list of integer yuan > 0, "
-                              f"got {listed!r}")
-        amounts, own_schedule = tuple(listed), True
-    if category == NEVER_PENALISED_CATEGORY and any(amounts):
-        raise _fail(path, f"{where}.amount: {NEVER_PENALISED_CATEGORY} events are never "
-                          f"charged, so the amount must be 0, got {list(amounts)}")
+        problems.append(f"{where} ({category}) needs exactly one of amount or amounts")
+    amounts = raw.get("amounts", [raw.get("amount")])
+    if (category == NEVER_PENALISED_CATEGORY and isinstance(amounts, list)
+            and any(isinstance(a, int) and a for a in amounts)):
+        problems.append(f"{where}.amount: {NEVER_PENALISED_CATEGORY} events are never charged, "
+                        f"so the amount must be 0, got {amounts}")
     zone_type = raw.get("zone_type")
-    outside = raw.get("outside_zones", False)
-    if not isinstance(outside, bool):
-        raise _fail(path, f"{where}.outside_zones must be true or false, got {outside!r}")
-    if zone_type is not None:
-        if not isinstance(zone_type, str) or not zone_type.strip():
-            raise _fail(path, f"{where}.zone_type must be a zone type name, got {zone_type!r}")
+    if isinstance(zone_type, str) and zone_type.strip():
         zone_type = zone_type.strip()
-        if outside:
-            raise _fail(path, f"{where}: zone_type and outside_zones = true exclude each other")
-        if zone_check is not None:
+        if raw.get("outside_zones") is True:
+            problems.append(f"{where}: zone_type and outside_zones = true exclude each other")
+        if zone_check is not None and zone_type not in zone_check[0]:
             allowed, synonyms = zone_check
-            if zone_type not in allowed:
-                hint = (f" (write {synonyms[zone_type]!r})" if zone_type in synonyms
-                        else f"; known: {list(allowed)}")
-                raise _fail(path, f"{where}.zone_type {zone_type!r} is not a zone type of "
-                                  f"layers/control_zones.toml{hint}")
-    label = raw.get("label")
-    if label is not None and (not isinstance(label, str) or not label.strip()):
-        raise _fail(path, f"{where}.label must be non-empty text, got {label!r}")
-    return PenaltyRule(
-        category=category, amounts=amounts, own_schedule=own_schedule, zone_type=zone_type,
-        outside_zones=outside,
-        label=label.strip() if label else _default_label(category, amounts, zone_type, outside),
-        position=index,
-    )
+            hint = (f" (write {synonyms[zone_type]!r})" if zone_type in synonyms
+                    else f"; known: {list(allowed)}")
+            problems.append(f"{where}.zone_type {zone_type!r} is not a zone type of "
+                            f"layers/control_zones.toml{hint}")
+    return problems
 
 
-def _parse_cap(path: Path, caps: dict[str, Any], key: str) -> int | None:
-    value = caps.get(key)
-    if value is None:
-        return None
-    if not _is_int(value) or value <= 0:
-        raise _fail(path, f"caps.{key} must be an integer number of yuan > 0 (leave it out "
-                          f"for no cap), got {value!r}")
-    return value
-
-
-def _parse_rules(path: Path, raw: dict[str, Any],
-                 zone_check: tuple[tuple[str, ...], dict[str, str]] | None) -> PenaltyRules:
-    _check_keys(path, "the top level", raw, _TOP_KEYS)
-    currency = raw.get("currency", "CNY")
-    unit = raw.get("unit", "元")
-    if currency != "CNY" or unit != "元":
-        raise _fail(path, f"currency/unit must be \"CNY\"/\"元\" (amounts are integer yuan), "
-                          f"got {currency!r}/{unit!r}")
-    source = raw.get("source", "")
-    if not isinstance(source, str):
-        raise _fail(path, f"source must be text, got {source!r}")
-    several = raw.get("several_zones", "highest")
-    if several not in SEVERAL_ZONES:
-        raise _fail(path, f"several_zones must be one of {list(SEVERAL_ZONES)}, got {several!r}")
-    raw_rules = raw.get("rules")
-    if not isinstance(raw_rules, list) or not raw_rules:
-        raise _fail(path, "rules: at least one [[rules]] table is required")
-    rules = tuple(_parse_rule(path, r, i, zone_check) for i, r in enumerate(raw_rules))
+def _file_problems(raw: dict[str, Any], zone_check: ZoneCheck | None) -> list[str]:
+    """What the schema cannot say about the file: the money is in yuan, every category has
+    one general rule, no rule repeats another; then each rule's own checks."""
+    problems = []
+    currency, unit = raw.get("currency"), raw.get("unit")
+    if isinstance(currency, str) and isinstance(unit, str) and (currency, unit) != ("CNY", "元"):
+        problems.append(f'currency/unit must be "CNY"/"元" (amounts are integer yuan), '
+                        f"got {currency!r}/{unit!r}")
+    listed = raw.get("rules", [])
+    if not isinstance(listed, list):
+        return problems
+    if not listed:
+        return [*problems, "rules: at least one [[rules]] table is required"]
+    entries = [(i, r) for i, r in enumerate(listed) if isinstance(r, dict)]
+    for index, entry in entries:
+        problems += _rule_problems(entry, index, zone_check)
+    if len(entries) < len(listed) or any(r.get("category") not in CATEGORIES for _, r in entries):
+        return problems  # the schema names the rule that is not a table or has no category
     seen: dict[tuple[str, str | None, bool], int] = {}
-    for rule in rules:
-        key = (rule.category, rule.zone_type, rule.outside_zones)
+    for index, entry in entries:
+        zone_type = entry.get("zone_type")
+        zone_type = zone_type.strip() if isinstance(zone_type, str) else None
+        key = (entry["category"], zone_type, entry.get("outside_zones") is True)
         if key in seen:
-            place = (f"zone_type {rule.zone_type!r}" if rule.zone_type
-                     else "outside_zones" if rule.outside_zones else "no zone condition")
-            raise _fail(path, f"rules[{rule.position}] repeats rules[{seen[key]}] "
-                              f"({rule.category}, {place}); keep one")
-        seen[key] = rule.position
+            place = (f"zone_type {zone_type!r}" if zone_type
+                     else "outside_zones" if key[2] else "no zone condition")
+            problems.append(f"rules[{index}] repeats rules[{seen[key]}] ({key[0]}, {place}); "
+                            "keep one")
+        seen.setdefault(key, index)
     missing = [c for c in CATEGORIES if (c, None, False) not in seen]
     if missing:
-        raise _fail(path, f"rules: every category needs a general rule (without zone_type or "
-                          f"outside_zones); missing for {missing}")
-    escalation = _check_keys(path, "[escalation]", raw.get("escalation", {}), _ESCALATION_KEYS)
-    multipliers = escalation.get("multipliers", [])
-    if not isinstance(multipliers, list) or not all(
-        _is_number(m) and m > 0 for m in multipliers
-    ):
-        raise _fail(path, f"escalation.multipliers must be a list of numbers > 0 (empty for no "
-                          f"escalation), got {multipliers!r}")
-    caps = _check_keys(path, "[caps]", raw.get("caps", {}), _CAP_KEYS)
-    return PenaltyRules(
-        rules=rules,
-        multipliers=tuple(float(m) for m in multipliers),
-        township_cap=_parse_cap(path, caps, "township_yuan"),
-        county_cap=_parse_cap(path, caps, "county_yuan"),
-        several_zones=several,
-        currency=currency,
-        unit=unit,
-        source=source,
-        path=path,
-    )
+        problems.append(f"rules: every category needs a general rule (without zone_type or "
+                        f"outside_zones); missing for {missing}")
+    return problems
+
+
+def _rule(raw: dict[str, Any], index: int) -> PenaltyRule:
+    """One checked ``[[rules]]`` table as a PenaltyRule."""
+    category, outside = raw["category"], raw["outside_zones"]
+    own_schedule = "amounts" in raw
+    amounts = tuple(raw["amounts"]) if own_schedule else (raw["amount"],)
+    zone_type = raw["zone_type"].strip() if "zone_type" in raw else None
+    label = raw.get("label", "").strip() or _default_label(category, amounts, zone_type, outside)
+    return PenaltyRule(category=category, amounts=amounts, own_schedule=own_schedule,
+                       zone_type=zone_type, outside_zones=outside, label=label, position=index)
 
 
 def load_rules(path: str | Path | None = None, *,
                known_zone_types: Iterable[str] | None = None) -> PenaltyRules:
-    """Read and check the penalty rules (default `data/rules/penalties.toml`).
+    """Read and check the penalty rules (default `rules_path`).
 
     Zone types named by rules are checked against `known_zone_types`, by default the allowed
-    `zone_type` values of `layers/control_zones.toml`, so a typo cannot silently never match.
-    Raises PenaltyRulesError naming the file and the key.
+    `zone_type` values of the control_zones layer file, so a typo cannot silently never match.
+    Raises one PenaltyRulesError naming the file and, per problem, the key.
     """
-    path = Path(path) if path is not None else DEFAULT_RULES_PATH
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PenaltyRulesError(f"{path}: penalty rules file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise _fail(path, f"not valid TOML: {exc}") from exc
+    path = Path(path) if path is not None else rules_path()
     zone_check = ((tuple(known_zone_types), {}) if known_zone_types is not None
                   else _known_zone_types())
-    return _parse_rules(path, raw, zone_check)
+    raw = load_rule_file(path, SCHEMA, PenaltyRulesError, what="penalty rules file",
+                         checks=lambda data: _file_problems(data, zone_check))
+    caps = raw["caps"]
+    return PenaltyRules(
+        rules=tuple(_rule(r, i) for i, r in enumerate(raw["rules"])),
+        multipliers=tuple(float(m) for m in raw["escalation"]["multipliers"]),
+        township_cap=caps.get("township_yuan"),
+        county_cap=caps.get("county_yuan"),
+        several_zones=raw["several_zones"],
+        currency=raw["currency"],
+        unit=raw["unit"],
+        source=raw["source"],
+        path=path,
+    )
 
 
 # --------------------------------------------------------------------------- assessment

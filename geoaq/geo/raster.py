@@ -1,9 +1,10 @@
 """Categorical land-cover rasters: class map, point sampling, cropland area per polygon, map overlay.
 
 Fire events are split into straw burning (on cropland) and other open burning with an optional
-single-band integer GeoTIFF of land-cover classes; `data/rules/landcover.toml` says what each
-pixel value means and which values are cropland. The bureau also wants fires per 1,000 ha of
-cropland per county, which needs the cropland area inside each polygon.
+single-band integer GeoTIFF of land-cover classes; the rule file `landcover.toml` (see
+`class_map_path`) says what each pixel value means and which values are cropland. The bureau
+also wants fires per 1,000 ha of cropland per county, which needs the cropland area inside
+each polygon.
 
 Conventions:
 - Inputs (points, polygons, overlay bounds) are WGS-84 lon/lat (convert GCJ-02 data first
@@ -51,8 +52,8 @@ from rasterio.windows import Window
 
 from geoaq import config
 from geoaq._errors import ClassMapError, RasterFormatError, RasterReadError
+from geoaq.rules import allowed_keys, array, integer, table, tables, text, validate
 
-DEFAULT_CLASS_MAP = config.PROJECT_ROOT / "data" / "rules" / "landcover.toml"
 WGS84 = pyproj.CRS.from_epsg(4326)
 #: the CRS of the overlay image: Leaflet stretches an ImageOverlay linearly in Web Mercator
 WEB_MERCATOR = pyproj.CRS.from_epsg(3857)
@@ -64,11 +65,21 @@ _STRIP_ROWS = 2048
 _SINGLE_READ_PIXELS = 4_000_000
 #: nodes per side of the grid on which a projected raster's pixel area is evaluated
 _SCALE_NODES = 17
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _CODE = re.compile(r"^-?[0-9]+$")
-_TOP_KEYS = {"cropland", "nodata", "classes"}
-_CLASS_KEYS = {"key", "zh", "en", "color"}
+_CODES = "a list of integer pixel values"
+#: one class of ``[classes]``; unknown keys of a class are named by `_class_problems`
+_CLASS = table({
+    "key": text(pattern=r"^[a-z][a-z0-9_]{0,62}$", expected="a lower-case identifier"),
+    "zh": text(nonblank=True),
+    "en": text(nonblank=True),
+    "color": text(pattern=r"^#[0-9a-fA-F]{6}$", expected="#rrggbb"),
+}, required=("key", "zh", "en", "color"), extra=True)
+#: ``landcover.toml``: what the pixel values of the land-cover raster mean
+SCHEMA = table({
+    "cropland": array(integer(), min_items=1, expected=f"a non-empty {_CODES.removeprefix('a ')}"),
+    "nodata": array(integer(), default=[], expected=_CODES),
+    "classes": tables(_CLASS),
+}, required=("cropland", "classes"))
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -93,7 +104,7 @@ class LandClass:
 
 @dataclass(frozen=True)
 class ClassMap:
-    """What the pixel values of a land-cover raster mean (from `data/rules/landcover.toml`)."""
+    """What the pixel values of a land-cover raster mean (from `landcover.toml`)."""
 
     classes: dict[int, LandClass]  # by code, in the file's order
     cropland: frozenset[int]
@@ -117,92 +128,73 @@ class ClassMap:
         return known.key if known else f"code_{int(code)}"
 
 
+def class_map_path() -> Path:
+    """The class map in use: the site's ``rules/landcover.toml``, else the shipped one."""
+    return config.rules_file("landcover.toml")
+
+
 def load_class_map(path: str | Path | None = None) -> ClassMap:
-    """Read and check a class-map TOML (default `data/rules/landcover.toml`).
+    """Read and check a class-map TOML (default `class_map_path`).
 
     Every problem in the file is collected and reported in one ClassMapError naming the file
     and the key, so a bureau editing the file for its own codes fixes them all at once.
     """
-    file = Path(path) if path is not None else DEFAULT_CLASS_MAP
+    file = Path(path) if path is not None else class_map_path()
     if not file.is_file():
         raise ClassMapError(f"{file}: land-cover class map not found")
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ClassMapError(f"{file}: not valid UTF-8 TOML: {exc}") from exc
-    class_map, problems = parse_class_map(raw, file)
-    if problems:
-        raise ClassMapError(f"{file}: " + "; ".join(problems))
-    return class_map
+    checked = validate(raw, SCHEMA, file, ClassMapError, checks=_class_problems)
+    classes = {int(code): LandClass(int(code), entry["key"], entry["zh"], entry["en"],
+                                    entry["color"].lower())
+               for code, entry in checked["classes"].items()}
+    return ClassMap(classes, frozenset(checked["cropland"]), frozenset(checked["nodata"]), file)
 
 
-def parse_class_map(raw: dict[str, Any], source: Path | None = None) -> tuple[ClassMap, list[str]]:
-    """The ClassMap of parsed TOML `raw`, and the list of problems found (empty when valid)."""
+def _class_problems(raw: dict[str, Any]) -> list[str]:
+    """What the schema cannot say: codes are integers, listed once; class keys are known and
+    unique; cropland codes are classes, nodata codes are not."""
     problems: list[str] = []
-    unknown = sorted(set(raw) - _TOP_KEYS)
-    if unknown:
-        problems.append(f"unknown key(s) {unknown}; allowed: {sorted(_TOP_KEYS)}")
-    table = raw.get("classes")
-    if not isinstance(table, dict) or not table:
-        problems.append("[classes] is missing or empty: it maps pixel values to classes")
-        table = {}
-    classes: dict[int, LandClass] = {}
+    entries = raw.get("classes")
+    entries = entries if isinstance(entries, dict) else {}
+    if "classes" in raw and not entries:
+        problems.append("[classes] is empty: it maps pixel values to classes")
+    allowed = allowed_keys(_CLASS)
+    codes: set[int] = set()
     keys: dict[str, int] = {}
-    for text, entry in table.items():
-        where = f"classes.{text}"
-        if not _CODE.match(text):
+    for text_code, entry in entries.items():
+        where = f"classes.{text_code}"
+        if not _CODE.match(text_code):
             problems.append(f"{where}: the class code must be an integer pixel value")
             continue
-        code = int(text)
-        if code in classes:
+        code = int(text_code)
+        if code in codes:
             problems.append(f"{where}: code {code} is listed twice")
             continue
+        codes.add(code)
         if not isinstance(entry, dict):
-            problems.append(f"{where} must be a table {{ key = ..., zh = ..., en = ..., color = ... }}")
             continue
-        extra, missing = sorted(set(entry) - _CLASS_KEYS), sorted(_CLASS_KEYS - set(entry))
+        extra = sorted(set(entry) - set(allowed))
         if extra:
-            problems.append(f"{where}: unknown key(s) {extra}; allowed: {sorted(_CLASS_KEYS)}")
-        if missing:
-            problems.append(f"{where}: missing {missing}")
-            continue
-        key, zh, en, color = (entry[k] for k in ("key", "zh", "en", "color"))
-        if not isinstance(key, str) or not _KEY.match(key):
-            problems.append(f"{where}.key must be a lower-case identifier, got {key!r}")
-        elif key in keys:
+            problems.append(f"{where}: unknown key(s) {extra}; allowed: {allowed}")
+        key = entry.get("key")
+        if isinstance(key, str) and key in keys:
             problems.append(f"{where}.key {key!r} is also the key of code {keys[key]}")
-        else:
+        elif isinstance(key, str):
             keys[key] = code
-        for name, value in (("zh", zh), ("en", en)):
-            if not isinstance(value, str) or not value.strip():
-                problems.append(f"{where}.{name} must be a non-empty string")
-        if not isinstance(color, str) or not _COLOR.match(color):
-            problems.append(f"{where}.color must be #rrggbb, got {color!r}")
-        classes[code] = LandClass(code, str(key), str(zh), str(en), str(color).lower())
-    cropland = _code_list(raw, "cropland", problems, required=True)
-    nodata = _code_list(raw, "nodata", problems, required=False)
-    if classes:
-        absent = sorted(set(cropland) - set(classes))
-        if absent:
-            problems.append(f"cropland lists {absent}, which are not in [classes]")
-        both = sorted(set(nodata) & set(classes))
-        if both:
-            problems.append(f"nodata lists {both}, which are also classes in [classes]")
-    return ClassMap(classes, frozenset(cropland), frozenset(nodata), source), problems
-
-
-def _code_list(raw: dict[str, Any], name: str, problems: list[str], *, required: bool) -> list[int]:
-    value = raw.get(name)
-    if value is None:
-        if required:
-            problems.append(f"{name} is missing: a list of pixel values, e.g. {name} = [40]")
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        problems.append(f"{name} must be a list of integer pixel values, got {value!r}")
-        return []
-    if required and not value:
-        problems.append(f"{name} is empty: list at least one pixel value")
-    return list(value)
+    if codes:
+        for name, problem in (("cropland", "which are not in [classes]"),
+                              ("nodata", "which are also classes in [classes]")):
+            listed = raw.get(name)
+            if not isinstance(listed, list):
+                continue
+            values = {v for v in listed if isinstance(v, int) and not isinstance(v, bool)}
+            wrong = sorted(values - codes) if name == "cropland" else sorted(values & codes)
+            if wrong:
+                problems.append(f"{name} lists {wrong}, {problem}")
+    return problems
 
 
 # --- opening and checking a raster -----------------------------------------------------------
