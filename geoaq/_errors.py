@@ -54,6 +54,14 @@ class ClassMapError(RulesError):
     """The class-map TOML is missing or malformed: the message names the file and the key."""
 
 
+class ComplianceRulesError(RulesError):
+    """The compliance rules file is missing or malformed; the message names the file and key."""
+
+
+class RouteRulesError(RulesError):
+    """The route rules file is missing or malformed; the message names the file and key."""
+
+
 # --- database -------------------------------------------------------------------------------
 
 class SpatialExtensionError(GeoaqError, RuntimeError):

@@ -1,4 +1,4 @@
-"""Route settings and teams: `data/rules/routes.toml` read into `RouteRules`, and `Team`s.
+"""Route settings and teams: the rule file ``routes.toml`` read into `RouteRules`, and `Team`s.
 
 The rules give the default speed and detour factor of the travel model, the working day
 (start, hours), the bureau (`Depot`) teams start from, the target kinds (`TargetType`: label,
@@ -9,15 +9,63 @@ collection (`findings`, `draw`). A `Team` leaves some of them open (None); the p
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from geoaq import config
-from geoaq._errors import RoutingInputError
+from geoaq._errors import RouteRulesError, RoutingInputError
+from geoaq.rules import (
+    array,
+    boolean,
+    integer,
+    load_rules,
+    number,
+    table,
+    tables,
+    text,
+    with_defaults,
+)
 
 # --- configuration ------------------------------------------------------------------------
+
+#: a kind of target (``[types.<kind>]``); label_en defaults to label_zh
+_TYPE = table({
+    "label_zh": text(nonblank=True),
+    "label_en": text(nonblank=True),
+    "priority": number(),
+    "service_min": number(minimum=0),
+}, required=("label_zh", "priority", "service_min"))
+#: ``routes.toml``: every key, its type and its default
+SCHEMA = table({
+    "speed_kmh": number(exclusive_minimum=0),
+    "detour_factor": number(exclusive_minimum=0),
+    "day_start": text(pattern=r"^([01]?[0-9]|2[0-4]):[0-5][0-9]$", expected="a time HH:MM",
+                      default="08:30"),
+    "team_hours": number(exclusive_minimum=0),
+    "depot": table({
+        "name": text(nonblank=True),
+        "name_en": text(nonblank=True),
+        "lon": number(minimum=-180, maximum=180),
+        "lat": number(minimum=-90, maximum=90),
+    }, required=("name", "lon", "lat")),
+    "types": tables(_TYPE),
+    "findings": table({
+        "fire_days": integer(minimum=0, default=1),
+        "include_suspected_industrial": boolean(default=True),
+        "fire_window_from_detection": boolean(default=True),
+        "fire_in_zone_bonus": number(default=0),
+        "station_days": integer(minimum=1, default=7),
+    }),
+    "draw": table({
+        "excluded_enterprise_status": array(text(), default=[]),
+        "excluded_mine_status": array(text(), default=[]),
+    }),
+    "solver": table({
+        "work_limit": integer(minimum=1, default=600_000),
+        "time_limit_s": number(exclusive_minimum=0, default=30),
+    }),
+}, required=("speed_kmh", "detour_factor", "team_hours", "depot", "types"))
 
 
 @dataclass(frozen=True)
@@ -34,6 +82,10 @@ class TargetType:
         return self.label_zh if lang == "zh" else self.label_en
 
 
+#: the kind of a target of no listed kind, when the rules file has no ``[types.other]``
+OTHER = TargetType("other", "其他", "Other", 0.0, 20.0)
+
+
 @dataclass(frozen=True)
 class Depot:
     """Where teams start and end by default (the bureau), in WGS-84."""
@@ -44,9 +96,14 @@ class Depot:
     name_en: str = ""
 
 
+def _defaults(name: str) -> dict[str, Any]:
+    """The defaults of table `name` of `SCHEMA` (what a file without it means)."""
+    return with_defaults({}, SCHEMA["properties"][name])
+
+
 @dataclass(frozen=True)
 class RouteRules:
-    """data/rules/routes.toml."""
+    """``routes.toml``; `findings` and `draw` hold every key of their tables (defaults filled)."""
 
     speed_kmh: float
     detour_factor: float
@@ -56,8 +113,8 @@ class RouteRules:
     types: dict[str, TargetType]
     work_limit: int
     time_limit_s: float
-    findings: dict[str, Any] = field(default_factory=dict)
-    draw: dict[str, Any] = field(default_factory=dict)
+    findings: dict[str, Any] = field(default_factory=lambda: _defaults("findings"))
+    draw: dict[str, Any] = field(default_factory=lambda: _defaults("draw"))
 
     def type_of(self, kind: str) -> TargetType:
         return self.types.get(kind) or self.types["other"]
@@ -66,29 +123,28 @@ class RouteRules:
         return self.type_of(kind).label(lang) if kind in self.types else kind
 
 
+def rules_path() -> Path:
+    """The route rules in use: the site's ``rules/routes.toml``, else the shipped one."""
+    return config.rules_file("routes.toml")
+
+
 def load_route_rules(path: Path | None = None) -> RouteRules:
-    """Read data/rules/routes.toml (or `path`)."""
-    path = path or config.PROJECT_ROOT / "data" / "rules" / "routes.toml"
-    raw = tomllib.loads(Path(path).read_text("utf-8"))
-    try:
-        types = {name: TargetType(name, str(v["label_zh"]), str(v.get("label_en", v["label_zh"])),
-                                  float(v["priority"]), float(v["service_min"]))
-                 for name, v in raw["types"].items()}
-        if "other" not in types:
-            types["other"] = TargetType("other", "其他", "Other", 0.0, 20.0)
-        depot = raw["depot"]
-        solver = raw.get("solver", {})
-        return RouteRules(
-            speed_kmh=float(raw["speed_kmh"]), detour_factor=float(raw["detour_factor"]),
-            day_start=str(raw.get("day_start", "08:30")), team_hours=float(raw["team_hours"]),
-            depot=Depot(str(depot["name"]), float(depot["lon"]), float(depot["lat"]),
-                        str(depot.get("name_en", depot["name"]))),
-            types=types, work_limit=int(solver.get("work_limit", 600_000)),
-            time_limit_s=float(solver.get("time_limit_s", 30)),
-            findings=dict(raw.get("findings", {})), draw=dict(raw.get("draw", {})),
-        )
-    except KeyError as exc:
-        raise RoutingInputError(f"{path}: missing key {exc.args[0]!r}") from None
+    """Read and check the route rules (default `rules_path`)."""
+    path = Path(path) if path is not None else rules_path()
+    raw = load_rules(path, SCHEMA, RouteRulesError, what="route rules file")
+    types = {name: TargetType(name, v["label_zh"], v.get("label_en", v["label_zh"]),
+                              float(v["priority"]), float(v["service_min"]))
+             for name, v in raw["types"].items()}
+    types.setdefault("other", OTHER)
+    depot, solver = raw["depot"], raw["solver"]
+    return RouteRules(
+        speed_kmh=float(raw["speed_kmh"]), detour_factor=float(raw["detour_factor"]),
+        day_start=raw["day_start"], team_hours=float(raw["team_hours"]),
+        depot=Depot(depot["name"], float(depot["lon"]), float(depot["lat"]),
+                    depot.get("name_en", depot["name"])),
+        types=types, work_limit=solver["work_limit"], time_limit_s=float(solver["time_limit_s"]),
+        findings=raw["findings"], draw=raw["draw"],
+    )
 
 
 # --- teams --------------------------------------------------------------------------------

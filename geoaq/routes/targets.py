@@ -67,11 +67,11 @@ def fire_targets(con: Connection, day: date, rules: RouteRules | None = None) ->
     from geoaq.fires.check import check_fires
 
     rules = rules or load_route_rules()
-    days = int(rules.findings.get("fire_days", 1))
-    bonus = float(rules.findings.get("fire_in_zone_bonus", 0))
+    days = rules.findings["fire_days"]
+    bonus = float(rules.findings["fire_in_zone_bonus"])
     events = check_fires(con, day - timedelta(days=max(days, 1) - 1), day)
     events = events[events["status"] == "suspected"]
-    if not rules.findings.get("include_suspected_industrial", True):
+    if not rules.findings["include_suspected_industrial"]:
         events = events[events["category"] != "suspected_industrial"]
     events = events.sort_values(["first_detected_bjt", "event_id"], ascending=[False, True])
     rows = []
@@ -84,7 +84,7 @@ def fire_targets(con: Connection, day: date, rules: RouteRules | None = None) ->
         row = _target(rules, "fire_event", event.event_id, f"火点 {event.event_id}", event.lon,
                       event.lat, reason, "fire_check", event.county_name, bonus if event.in_control_zone else 0.0)
         first = pd.Timestamp(event.first_detected_bjt)
-        if rules.findings.get("fire_window_from_detection", True) and first.date() == day:
+        if rules.findings["fire_window_from_detection"] and first.date() == day:
             row["tw_start"] = first.strftime("%H:%M")  # it cannot be verified before it was seen
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS) if rows else _empty()
@@ -96,7 +96,7 @@ def exceeding_stations(con: Connection, day: date, rules: RouteRules, comp) -> p
 
     stations = store.read_layer(con, get_layer("stations"))
     stations = stations[stations["level"].isin(comp.sensitive_station_levels)]
-    days = int(rules.findings.get("station_days", 7))
+    days = rules.findings["station_days"]
     table = aq.evaluate_period(con, day - timedelta(days=max(days, 1) - 1), day, by="station")
     if table.empty or stations.empty:
         return stations.iloc[0:0].assign(exceeded="")
@@ -134,7 +134,7 @@ def enterprise_targets(con: Connection, day: date, rules: RouteRules | None = No
         station = stations.loc[centre]
         flags.setdefault(feature, []).append(
             ("near_station", f"距国控站{station['name']}（{station['code']}）{metres:,.0f} 米，"
-                             f"近 {int(rules.findings.get('station_days', 7))} 天超标：{station['exceeded']}"))
+                             f"近 {rules.findings['station_days']} 天超标：{station['exceeded']}"))
     lon, lat = _points(enterprises)
     rows = []
     for feature in sorted(flags):
@@ -253,7 +253,7 @@ def random_draw(con: Connection, quotas: dict[str, int], seed: int, *, exclude: 
         layer_key, _, sub = category.partition(":")
         layer, key, prefix = DRAW_LAYERS[layer_key]
         frame = store.read_layer(con, get_layer(layer))
-        skip = rules.draw.get("excluded_enterprise_status" if layer == "enterprises" else "excluded_mine_status", [])
+        skip = rules.draw["excluded_enterprise_status" if layer == "enterprises" else "excluded_mine_status"]
         frame = frame[~frame["status"].isin(skip)]
         if sub:
             column = "industry" if layer == "enterprises" else "mineral"
