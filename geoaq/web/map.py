@@ -12,7 +12,6 @@ import hashlib
 import html
 import json
 import math
-import os
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from geoaq import config
 from geoaq.geo import coords
 from geoaq.i18n import t
 from geoaq.layers import LayerSpec
@@ -108,23 +108,18 @@ def configured_tiles() -> TileSource:
 
 def local_tiles() -> TileSource | None:
     """A local tile server from `GEOAQ_TILE_URL` (+ `GEOAQ_TILE_NAME`, `GEOAQ_TILE_ATTRIBUTION`,
-    `GEOAQ_TILE_DATUM` = wgs84|gcj02), or None."""
-    url = os.environ.get("GEOAQ_TILE_URL")
-    if not url:
+    `GEOAQ_TILE_DATUM` = wgs84|gcj02; see `geoaq.config.tile_settings`), or None."""
+    settings = config.tile_settings()
+    if not settings.url:
         return None
-    datum = os.environ.get("GEOAQ_TILE_DATUM", "wgs84").lower()
-    return TileSource(
-        name=os.environ.get("GEOAQ_TILE_NAME", "Local tiles"),
-        url=url,
-        attribution=os.environ.get("GEOAQ_TILE_ATTRIBUTION", url.split("/")[2] if "//" in url else url),
-        datum="gcj02" if datum in {"gcj02", "gcj-02"} else "wgs84",
-    )
+    return TileSource(name=settings.name, url=settings.url, attribution=settings.attribution or "",
+                      datum=settings.datum)
 
 
 def available_tiles(tianditu_token: str | None = None) -> list[TileSource]:
     """The base maps a user can choose: the configured default first, 天地图 when a key is
     configured (`GEOAQ_TIANDITU_TOKEN` or the argument), AMap, and OSM."""
-    token = tianditu_token or os.environ.get("GEOAQ_TIANDITU_TOKEN")
+    token = tianditu_token or config.tile_settings().tianditu_token
     sources = [configured_tiles()]
     if token:
         sources.append(tianditu(token))
