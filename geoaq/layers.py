@@ -7,6 +7,7 @@ source CRS and map style; tables, validation, the map and the sidebar are derive
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 import tomllib
@@ -157,9 +158,14 @@ def _fail(path: Path, message: str) -> LayerDefinitionError:
 
 
 def _check_keys(path: Path, where: str, given: dict[str, Any], allowed: set[str]) -> None:
+    """Unknown keys, worded as `geoaq.rules` words them (with the closest allowed name)."""
     unknown = sorted(set(given) - allowed)
     if unknown:
-        raise _fail(path, f"unknown key(s) {unknown} in {where}; allowed: {sorted(allowed)}")
+        close = {name: found[0] for name in unknown
+                 if (found := difflib.get_close_matches(name, sorted(allowed), n=1))}
+        hint = ("" if not close else f" (did you mean {close[unknown[0]]!r}?)" if len(unknown) == 1
+                else " (did you mean " + ", ".join(f"{v!r} for {k!r}" for k, v in close.items()) + "?)")
+        raise _fail(path, f"unknown key(s) {unknown} in {where}{hint}; allowed: {sorted(allowed)}")
 
 
 def _titles(path: Path, where: str, value: Any) -> tuple[str, str]:
@@ -284,11 +290,13 @@ def parse_layer_file(path: Path) -> LayerSpec:
 
 
 def load_registry(directory: Path | None = None) -> dict[str, LayerSpec]:
-    """Every layer defined in `directory` (default `config.layers_dir()`), in drawing order."""
-    directory = directory or config.layers_dir()
-    files = sorted(directory.glob("*.toml"))
+    """Every layer defined in `directory`, in drawing order. By default the files of
+    `config.layer_files`: the shipped layers, a site's own (``GEOAQ_SITE_DIR/layers``) replacing
+    those of the same name and adding others, or only ``GEOAQ_LAYERS_DIR``'s when it is set."""
+    files = sorted(directory.glob("*.toml")) if directory is not None else config.layer_files()
     if not files:
-        raise LayerDefinitionError(f"no layer definitions (*.toml) in {directory}")
+        where = directory if directory is not None else config.layers_dir()
+        raise LayerDefinitionError(f"no layer definitions (*.toml) in {where}")
     specs = [parse_layer_file(path) for path in files]
     return {spec.name: spec for spec in sorted(specs, key=lambda s: (s.order, s.name))}
 

@@ -38,8 +38,10 @@ class DemoLoad:
     source_layer: str | None = None
 
 
-def read_manifest(demo_dir: Path = config.DEMO_DIR) -> list[DemoLoad]:
-    """The loads listed in `demo_dir/manifest.toml`, files resolved against `demo_dir`."""
+def read_manifest(demo_dir: Path | None = None) -> list[DemoLoad]:
+    """The loads listed in `demo_dir/manifest.toml` (default: the shipped demo data,
+    `config.demo_dir`), files resolved against `demo_dir`."""
+    demo_dir = demo_dir or config.demo_dir()
     path = demo_dir / "manifest.toml"
     raw = tomllib.loads(path.read_text("utf-8"))
     loads = []
@@ -70,8 +72,10 @@ class DemoReadings:
     layer: str = "readings"
 
 
-def read_readings_manifest(demo_dir: Path = config.DEMO_DIR) -> list[DemoReadings]:
-    """The readings loads listed in `demo_dir/manifest.toml`, files resolved against `demo_dir`."""
+def read_readings_manifest(demo_dir: Path | None = None) -> list[DemoReadings]:
+    """The readings loads listed in `demo_dir/manifest.toml` (default `config.demo_dir`), files
+    resolved against `demo_dir`."""
+    demo_dir = demo_dir or config.demo_dir()
     path = demo_dir / "manifest.toml"
     raw = tomllib.loads(path.read_text("utf-8"))
     loads = []
@@ -89,12 +93,13 @@ def read_readings_manifest(demo_dir: Path = config.DEMO_DIR) -> list[DemoReading
 
 def build_demo(
     db_path: str | Path | None = None,
-    demo_dir: Path = config.DEMO_DIR,
+    demo_dir: Path | None = None,
     *,
     on_report: Callable[[DemoLoad | DemoReadings, IngestReport | ReadingsReport], None] | None = None,
     progress: Progress | None = None,
 ) -> list[IngestReport | ReadingsReport]:
-    """(Re)build the demo database at `db_path` (default: `config.db_path()`).
+    """(Re)build the demo database at `db_path` (default: `config.db_path()`) from `demo_dir`
+    (default: the shipped demo data, `config.demo_dir()`).
 
     A `[[readings]]` entry marked synthetic must load only rows its file flags as synthetic.
     """

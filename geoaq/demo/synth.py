@@ -40,7 +40,6 @@ from geoaq import config
 from geoaq.geo.coords import convert_geometries
 
 DEFAULT_SEED = 20250422
-DEFAULT_OUT_DIR = config.DEMO_DIR / "synthetic"
 COUNTIES_FILE = "luoyang_counties_gcj02.geojson"
 STATIONS_FILE = "cnemc_stations_luoyang.csv"
 METRIC_CRS = "EPSG:32649"  # UTM 49N: Luoyang lies at 111.1–113.1° E
@@ -799,10 +798,12 @@ OUTPUTS = ("townships.geojson", "control_zones.geojson", "enterprises.csv", "sta
            LANDCOVER_FILE)
 
 
-def write_all(out_dir: str | Path = DEFAULT_OUT_DIR, seed: int = DEFAULT_SEED, *,
-              source_dir: str | Path = config.DEMO_DIR) -> list[Path]:
-    """Generate every synthetic demo file into `out_dir` from the real files in `source_dir`."""
-    out, source = Path(out_dir), Path(source_dir)
+def write_all(out_dir: str | Path | None = None, seed: int = DEFAULT_SEED, *,
+              source_dir: str | Path | None = None) -> list[Path]:
+    """Generate every synthetic demo file into `out_dir` (default: ``synthetic/`` of the demo
+    data, `config.demo_dir`) from the real files in `source_dir` (default: the demo data)."""
+    source = Path(source_dir) if source_dir is not None else config.demo_dir()
+    out = Path(out_dir) if out_dir is not None else config.demo_dir() / "synthetic"
     out.mkdir(parents=True, exist_ok=True)
     counties = counties_wgs84(gpd.read_file(source / COUNTIES_FILE))
     stations = pd.read_csv(source / STATIONS_FILE, dtype=str, encoding="utf-8")
@@ -828,7 +829,8 @@ def write_all(out_dir: str | Path = DEFAULT_OUT_DIR, seed: int = DEFAULT_SEED, *
 def main(argv: Sequence[str] | None = None) -> None:
     """`python -m geoaq.demo.synth [--out DIR] [--seed N]`."""
     parser = argparse.ArgumentParser(prog="python -m geoaq.demo.synth", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, help="output directory")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output directory (default: the demo data's synthetic/)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
     args = parser.parse_args(argv)
     for path in write_all(args.out, args.seed):
