@@ -1,4 +1,4 @@
-"""Plan targets (data/targets.toml) and the pure comparison of evaluated values with them.
+"""Plan targets (targets.toml) and the pure comparison of evaluated values with them.
 
 Absolute targets compare a period's value with a number (PM2.5 ≤ 67 µg/m³); relative targets
 compare the change against the same period one year earlier (PM2.5 −3.0 %, one heavy day
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 import operator
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from geoaq import config
 from geoaq._errors import TargetsError
+from geoaq.rules import array, boolean, day, load_rules, number, one_of, table, text
 
 METRICS: dict[str, tuple[str, str, str]] = {  # metric: (zh, en, unit)
     "pm25_mean": ("PM2.5平均浓度", "PM2.5 mean", "µg/m³"),
@@ -31,8 +31,24 @@ METRICS: dict[str, tuple[str, str, str]] = {  # metric: (zh, en, unit)
 }
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">=": operator.ge, ">": operator.gt}
 COMPLIANT, NON_COMPLIANT, INSUFFICIENT = "达标", "未达标", "数据不足"
-_TARGET_KEYS = {"id", "plan", "source", "scope", "start", "end", "metric", "kind", "unit", "op",
-                "value", "demo"}
+_DATE = one_of(day(), text(pattern=r"^\d{4}-\d{2}-\d{2}$"), expected="a date YYYY-MM-DD")
+#: one ``[[target]]``; its metric, kind, op, scope level and unit are checked by `load_targets`
+_TARGET = table({
+    "id": text(nonblank=True),
+    "plan": text(nonblank=True),
+    "source": text(default=""),
+    "scope": table({"level": text(), "name": text(nonblank=True)}, required=("level", "name")),
+    "start": _DATE,
+    "end": _DATE,
+    "metric": text(),
+    "kind": text(),
+    "unit": text(default="absolute"),
+    "op": text(),
+    "value": number(),
+    "demo": boolean(default=False),
+}, required=("id", "plan", "scope", "start", "end", "metric", "kind", "op", "value"))
+#: ``targets.toml``: a list of ``[[target]]`` tables
+SCHEMA = table({"target": array(_TARGET, default=[])})
 
 
 @dataclass(frozen=True)
@@ -74,53 +90,77 @@ def _year_before(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def load_targets(path: Path | None = None, *, include_demo: bool = True) -> list[Target]:
-    """Every target of the file; errors name the file, the target and the key."""
-    path = path or config.PROJECT_ROOT / "data" / "targets.toml"
+def targets_path() -> Path:
+    """The plan targets in use: the site's ``targets.toml``, else the shipped one."""
+    return config.targets_file()
+
+
+def _day(value: object) -> date | None:
+    """A TOML date, or text YYYY-MM-DD that is a real day; None otherwise."""
+    if isinstance(value, date):
+        return value
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise TargetsError(f"{path}: cannot read the targets: {exc}") from exc
-    targets, seen = [], set()
-    for index, entry in enumerate(raw.get("target", [])):
-        where = f"{path}: target #{index + 1} ({entry.get('id', '?')})"
-        unknown = sorted(set(entry) - _TARGET_KEYS)
-        if unknown:
-            raise TargetsError(f"{where}: unknown key(s) {unknown}")
-        try:
-            target = Target(
-                id=str(entry["id"]), plan=str(entry["plan"]), source=str(entry.get("source", "")),
-                scope_level=str(entry["scope"]["level"]), scope_name=str(entry["scope"]["name"]),
-                start=date.fromisoformat(str(entry["start"])), end=date.fromisoformat(str(entry["end"])),
-                metric=str(entry["metric"]), kind=str(entry["kind"]), op=str(entry["op"]),
-                value=float(entry["value"]), unit=str(entry.get("unit", "absolute")),
-                demo=bool(entry.get("demo", False)),
-            )
-        except KeyError as exc:
-            raise TargetsError(f"{where}: missing key {exc}") from None
-        except ValueError as exc:
-            raise TargetsError(f"{where}: {exc}") from None
-        problems = []
-        if target.metric not in METRICS:
-            problems.append(f"metric {target.metric!r} is not one of {list(METRICS)}")
-        if target.kind not in {"absolute", "relative"}:
-            problems.append(f"kind must be absolute or relative, got {target.kind!r}")
-        if target.op not in OPERATORS:
-            problems.append(f"op must be one of {list(OPERATORS)}, got {target.op!r}")
-        if target.scope_level not in {"city", "district", "zone"}:
-            problems.append(f"scope.level must be city, district or zone, got {target.scope_level!r}")
-        if target.end < target.start:
-            problems.append("end is before start")
-        if target.kind == "relative" and target.unit not in {"percent", "days", "absolute"}:
-            problems.append(f"unit must be percent, days or absolute, got {target.unit!r}")
-        if target.id in seen:
-            problems.append("id used twice")
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _target_problems(entry: dict, seen: set[str]) -> list[str]:
+    """What the schema cannot say about one target (values of the wrong type are skipped)."""
+    problems = []
+    metric, kind, op = entry.get("metric"), entry.get("kind"), entry.get("op")
+    if isinstance(metric, str) and metric not in METRICS:
+        problems.append(f"metric {metric!r} is not one of {list(METRICS)}")
+    if isinstance(kind, str) and kind not in {"absolute", "relative"}:
+        problems.append(f"kind must be absolute or relative, got {kind!r}")
+    if isinstance(op, str) and op not in OPERATORS:
+        problems.append(f"op must be one of {list(OPERATORS)}, got {op!r}")
+    scope = entry.get("scope")
+    level = scope.get("level") if isinstance(scope, dict) else None
+    if isinstance(level, str) and level not in {"city", "district", "zone"}:
+        problems.append(f"scope.level must be city, district or zone, got {level!r}")
+    for key in ("start", "end"):
+        if isinstance(entry.get(key), str) and _day(entry[key]) is None:
+            problems.append(f"{key} {entry[key]!r} is not a date")
+    start, end = _day(entry.get("start")), _day(entry.get("end"))
+    if start and end and end < start:
+        problems.append("end is before start")
+    unit = entry.get("unit")
+    if kind == "relative" and isinstance(unit, str) and unit not in {"percent", "days", "absolute"}:
+        problems.append(f"unit must be percent, days or absolute, got {unit!r}")
+    if entry.get("id") in seen:
+        problems.append("id used twice")
+    return problems
+
+
+def _file_problems(raw: dict) -> list[str]:
+    """Each target's own checks, one line per target: target #1 (its id): …; …"""
+    listed = raw.get("target")
+    lines, seen = [], set()
+    for index, entry in enumerate(listed if isinstance(listed, list) else []):
+        if not isinstance(entry, dict):
+            continue
+        problems = _target_problems(entry, seen)
         if problems:
-            raise TargetsError(f"{where}: " + "; ".join(problems))
-        seen.add(target.id)
-        if include_demo or not target.demo:
-            targets.append(target)
-    return targets
+            lines.append(f"target #{index + 1} ({entry.get('id', '?')}): " + "; ".join(problems))
+        if isinstance(entry.get("id"), str):
+            seen.add(entry["id"])
+    return lines
+
+
+def load_targets(path: Path | None = None, *, include_demo: bool = True) -> list[Target]:
+    """Every target of the file (default `targets_path`), checked: one TargetsError names the
+    file and, per problem, the target and the key."""
+    path = Path(path) if path is not None else targets_path()
+    raw = load_rules(path, SCHEMA, TargetsError, checks=_file_problems, what="targets file")
+    targets = [Target(
+        id=entry["id"], plan=entry["plan"], source=entry["source"],
+        scope_level=entry["scope"]["level"], scope_name=entry["scope"]["name"],
+        start=_day(entry["start"]), end=_day(entry["end"]), metric=entry["metric"],
+        kind=entry["kind"], op=entry["op"], value=float(entry["value"]), unit=entry["unit"],
+        demo=entry["demo"],
+    ) for entry in raw["target"]]
+    return [target for target in targets if include_demo or not target.demo]
 
 
 def targets_for(targets: list[Target], level: str, name: str, start: date, end: date) -> list[Target]:
