@@ -12,7 +12,6 @@ Distances are measured in a UTM projection, never in degrees.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +22,7 @@ import pandas as pd
 import shapely
 
 from geoaq import config
+from geoaq._errors import ComplianceRulesError
 from geoaq.aq import evaluation
 from geoaq.aq import readings as aq
 from geoaq.compliance.targets import (
@@ -38,38 +38,63 @@ from geoaq.db import store
 from geoaq.db.connection import Connection
 from geoaq.fires.check import check_fires
 from geoaq.layers import get_layer
+from geoaq.rules import array, load_rules, number, table, text, with_defaults
 
 SCOPE_LABELS = {"city": ("城市", "City"), "county": ("区县", "County"),
                 "zone": ("管控区", "Control zone"), "cluster": ("产业集群", "Cluster")}
 STATION_METRICS = ["pm25_mean", "pm10_mean", "good_day_ratio", "heavy_days", "composite_index", "attainment", "status"]
 
 
+#: ``compliance.toml``: every key, its type and its default (the defaults of `ComplianceRules`)
+SCHEMA = table({
+    "coal_fuels": array(text(nonblank=True), default=["煤"]),
+    "coal_ban_zone_types": array(text(nonblank=True), default=["禁煤区", "高污染燃料禁燃区"]),
+    "burning_ban_zone_types": array(text(nonblank=True), default=["秸秆禁烧区"]),
+    "sensitive_radius_m": number(exclusive_minimum=0, default=3000.0),
+    "sensitive_station_levels": array(text(nonblank=True), default=["国控"]),
+    "cluster_buffer_m": number(minimum=0, default=500.0),
+    "nearest_station_within_m": number(minimum=0, default=20_000.0),
+    "mine_attention_statuses": array(text(nonblank=True), default=["停产整治"]),
+    "attention_grades": array(text(nonblank=True), default=["C"]),
+    "attention_ule": array(text(nonblank=True), default=["未改造", "改造中"]),
+})
+
+
+def _as_fields(raw: dict) -> dict:
+    """The file's values as `ComplianceRules` holds them: lists as tuples, numbers as floats."""
+    return {key: tuple(value) if isinstance(value, list) else float(value)
+            for key, value in raw.items()}
+
+
+_DEFAULTS = _as_fields(with_defaults({}, SCHEMA))
+
+
 @dataclass(frozen=True)
 class ComplianceRules:
-    """data/rules/compliance.toml."""
+    """``compliance.toml`` (see `SCHEMA`)."""
 
-    coal_fuels: tuple[str, ...] = ("煤",)
-    coal_ban_zone_types: tuple[str, ...] = ("禁煤区", "高污染燃料禁燃区")
-    burning_ban_zone_types: tuple[str, ...] = ("秸秆禁烧区",)
-    sensitive_radius_m: float = 3000.0
-    sensitive_station_levels: tuple[str, ...] = ("国控",)
-    cluster_buffer_m: float = 500.0
-    nearest_station_within_m: float = 20_000.0
-    mine_attention_statuses: tuple[str, ...] = ("停产整治",)
-    attention_grades: tuple[str, ...] = ("C",)
-    attention_ule: tuple[str, ...] = ("未改造", "改造中")
+    coal_fuels: tuple[str, ...] = _DEFAULTS["coal_fuels"]
+    coal_ban_zone_types: tuple[str, ...] = _DEFAULTS["coal_ban_zone_types"]
+    burning_ban_zone_types: tuple[str, ...] = _DEFAULTS["burning_ban_zone_types"]
+    sensitive_radius_m: float = _DEFAULTS["sensitive_radius_m"]
+    sensitive_station_levels: tuple[str, ...] = _DEFAULTS["sensitive_station_levels"]
+    cluster_buffer_m: float = _DEFAULTS["cluster_buffer_m"]
+    nearest_station_within_m: float = _DEFAULTS["nearest_station_within_m"]
+    mine_attention_statuses: tuple[str, ...] = _DEFAULTS["mine_attention_statuses"]
+    attention_grades: tuple[str, ...] = _DEFAULTS["attention_grades"]
+    attention_ule: tuple[str, ...] = _DEFAULTS["attention_ule"]
+
+
+def compliance_rules_path() -> Path:
+    """The compliance rules in use: the site's ``rules/compliance.toml``, else the shipped one."""
+    return config.rules_file("compliance.toml")
 
 
 def load_compliance_rules(path: Path | None = None) -> ComplianceRules:
-    path = path or config.PROJECT_ROOT / "data" / "rules" / "compliance.toml"
-    raw = tomllib.loads(path.read_text("utf-8"))
-    fields = ComplianceRules.__dataclass_fields__
-    unknown = sorted(set(raw) - set(fields))
-    if unknown:
-        raise ValueError(f"{path}: unknown key(s) {unknown}; known: {sorted(fields)}")
-    values = {k: tuple(v) if isinstance(v, list) else float(v) if isinstance(v, int | float) else v
-              for k, v in raw.items()}
-    return ComplianceRules(**values)
+    """Read and check the compliance rules (default `compliance_rules_path`)."""
+    path = Path(path) if path is not None else compliance_rules_path()
+    raw = load_rules(path, SCHEMA, ComplianceRulesError, what="compliance rules file")
+    return ComplianceRules(**_as_fields(raw))
 
 
 # --- geometry helpers (pure) ---------------------------------------------------------------
