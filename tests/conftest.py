@@ -6,9 +6,10 @@
 * ``registry``: the project's six layers, read from ``layers/``;
 * ``demo_template``: the Luoyang demo database, built once per run (never written);
   ``demo_db``: a copy of it for one test, which the app opens through ``GEOAQ_DB``;
-* every test runs without ``GEOAQ_DB``/``GEOAQ_LAYERS_DIR`` from the developer's shell and
-  with outbound network refused (loopback stays open for the browser tests' local server),
-  so nothing can depend on a download: the spatial extension must come from the wheel.
+* every test runs without ``GEOAQ_DB``/``GEOAQ_LAYERS_DIR``/``GEOAQ_SITE_DIR`` from the
+  developer's shell and with outbound network refused (loopback stays open for the browser
+  tests' local server), so nothing can depend on a download: the spatial extension must come
+  from the wheel.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def _isolated_environment(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
     if request.node.get_closest_marker("browser"):
         return
     monkeypatch.delenv("GEOAQ_LAYERS_DIR", raising=False)
+    monkeypatch.delenv("GEOAQ_SITE_DIR", raising=False)
     monkeypatch.setenv("GEOAQ_DB", str(tmp_path_factory.mktemp("default-db") / "geoaq.duckdb"))
 
 

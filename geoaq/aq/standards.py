@@ -146,13 +146,19 @@ def _floats(values: dict[str, float]) -> dict[str, float]:
     return {key: float(value) for key, value in values.items()}
 
 
-@cache
 def load_standard(version: str = DEFAULT_VERSION) -> Standard:
-    """The standards of `version` ("2012", …); an error names what exists when it is absent."""
+    """The standards of `version` ("2012", …): the site's file of that version, else the
+    shipped one; an error names what exists when neither is there."""
     path = config.standards_file(version)
     if not path.is_file():
         raise StandardError(
             f"standard {version!r} is not available (no {path}); available: "
             f"{', '.join(available_versions()) or 'none'}. Values are added only from the official text."
         )
+    return _standard_of(path)
+
+
+@cache
+def _standard_of(path: Path) -> Standard:
+    """`load_standard_file`, once per file (a report reads its standard many times)."""
     return load_standard_file(path)
