@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import errno
 import functools
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -65,7 +64,7 @@ class InternalError(click.ClickException):
 
 def debugging() -> bool:
     """Whether `$GEOAQ_DEBUG` asks for tracebacks of internal errors."""
-    return os.environ.get(DEBUG_ENV, "").strip() not in ("", "0")
+    return config.debug()
 
 
 def _one_line(text: str) -> str:
