@@ -188,7 +188,7 @@ class TileSettings:
 def tile_settings() -> TileSettings:
     """``GEOAQ_TILE_*`` and ``GEOAQ_TIANDITU_TOKEN``, checked."""
     url = _env("GEOAQ_TILE_URL")
-    datum = (_env("GEOAQ_TILE_DATUM") or "wgs84").lower()
+    datum = (_env("GEOAQ_TILE_DATUM") or "wgs84").lower().replace("-", "")  # GCJ-02 too
     if datum not in ("wgs84", "gcj02"):
         raise ConfigError(f"GEOAQ_TILE_DATUM={datum}: expected wgs84 or gcj02")
     attribution = _env("GEOAQ_TILE_ATTRIBUTION")

@@ -155,6 +155,8 @@ def test_tile_settings_come_from_the_environment(monkeypatch) -> None:
     tiles = local_tiles()
     assert (tiles.name, tiles.attribution, tiles.datum) == ("本局底图", "tiles.intranet.local", "gcj02")
     assert available_tiles()[0] == tiles
+    monkeypatch.setenv("GEOAQ_TILE_DATUM", "GCJ-02")
+    assert local_tiles().datum == "gcj02"
     monkeypatch.setenv("GEOAQ_TIANDITU_TOKEN", "abc123")
     assert any("tk=abc123" in t.url for t in available_tiles())
     monkeypatch.setenv("GEOAQ_TILE_DATUM", "mars")
