@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geoaq.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from geoaq.i18n import LANGUAGES, t
+from geoaq.web.cache import lang
 from geoaq.web.pages import PAGES
 
-st.set_page_config(page_title="geoaq · 大气污染防治一张图", page_icon="🗺️", layout="wide")
+# the language chosen on an earlier run (the switch below draws after the page's settings)
+st.set_page_config(page_title=t("app.page_title", lang()), page_icon="🗺️", layout="wide")
 
+# the switch names itself and each language in both languages, so it can always be found
 language = st.sidebar.radio(
-    t("language", DEFAULT_LANGUAGE), list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True,
-    key="lang",
+    t("app.language", lang()), list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="lang",
 )
 pages = [
     st.Page(page.script, title=t(page.title_key, language), icon=page.icon, url_path=page.url_path,

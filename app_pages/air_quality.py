@@ -78,14 +78,14 @@ def _downloads(table: pd.DataFrame, stem: str, title: str, key: str, sheet: str 
     """CSV (UTF-8 with BOM, for Excel) and Excel buttons for a table; the workbook's first row
     states what it is and the period it covers."""
     c1, c2, _ = st.columns([1, 1, 3])
-    c1.download_button(t("download_csv", language), table.to_csv(index=False).encode("utf-8-sig"),
+    c1.download_button(t("common.download_csv", language), table.to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore")
-    c2.download_button(t("download_xlsx", language), lambda: xlsx_bytes(table, title, sheet),
+    c2.download_button(t("common.download_xlsx", language), lambda: xlsx_bytes(table, title, sheet),
                        file_name=f"{stem}.xlsx", mime=XLSX, key=f"{key}_xlsx", on_click="ignore")
 
 
 def _png_button(column, draw, stem: str, key: str) -> None:
-    column.download_button(t("download_png", language), draw, file_name=f"{stem}.png", mime="image/png",
+    column.download_button(t("common.download_png", language), draw, file_name=f"{stem}.png", mime="image/png",
                            key=key, on_click="ignore")
 
 
@@ -100,14 +100,13 @@ def _styled(table: pd.DataFrame, colours: list[str | None], column: str):
 
 
 language = lang()
-zh = language == "zh"
-st.title(t("page_air_quality", language))
+st.title(t("app.page.air_quality", language))
 db_file = require_database()
 version = database_version(db_file)
 
 period = readings_period(str(db_file), version)
 if period is None:
-    st.info(t("aq_no_readings", language))
+    st.info(t("aq.no_readings", language))
     st.stop()
 first, last = period[0].date(), period[1].date()
 station_list = _station_list(str(db_file), version)
@@ -115,82 +114,82 @@ names = dict(zip(station_list["code"], station_list["name"], strict=True))
 
 with st.container(border=True):
     c1, c2, c3 = st.columns([2, 4, 1])
-    chosen = c1.date_input(t("fires_period", language), value=(max(first, last - timedelta(days=29)), last),
+    chosen = c1.date_input(t("fires.period", language), value=(max(first, last - timedelta(days=29)), last),
                            min_value=first, max_value=last, key="aq_dates")
-    codes = c2.multiselect(t("aq_stations", language), list(station_list["code"]), default=list(station_list["code"]),
-                           format_func=lambda c: aq_view.station_label(c, names), key="aq_stations",
-                           placeholder=t("aq_pick_station", language))
-    standard = c3.selectbox(t("compliance_standard", language), available_versions(), key="aq_standard")
-st.caption(t("compliance_readings", language, first=period[0].strftime("%Y-%m-%d %H:%M"),
+    codes = c2.multiselect(t("aq.stations", language), list(station_list["code"]), default=list(station_list["code"]),
+                           format_func=lambda c: aq_view.station_label(c, names, language), key="aq_stations",
+                           placeholder=t("aq.pick_station", language))
+    standard = c3.selectbox(t("compliance.standard", language), available_versions(), key="aq_standard")
+st.caption(t("compliance.readings", language, first=period[0].strftime("%Y-%m-%d %H:%M"),
              last=period[1].strftime("%Y-%m-%d %H:%M"), n=period[2]))
 if not isinstance(chosen, tuple) or len(chosen) != 2:
-    st.info(t("fires_pick_end", language))
+    st.info(t("fires.pick_end", language))
     st.stop()
 start, end = chosen
 if not codes:
-    st.info(t("aq_pick_station", language))
+    st.info(t("aq.pick_station", language))
     st.stop()
 
-with st.spinner(t("aq_computing", language)):
+with st.spinner(t("aq.computing", language)):
     data = _aq_data(str(db_file), version, start, end, standard)
 std = load_standard(standard)
 span = aq_view.period_text(start, end, standard, language)
 if data["synthetic"]:
-    st.info(t("aq_demo_note", language, n=f"{data['synthetic']:,}"))
+    st.info(t("aq.demo_note", language, n=f"{data['synthetic']:,}"))
 hourly = data["hourly"]
 bands = aq_view.band_table(standard, language)
 png_lang = language if charts.can_draw_chinese() else "en"
 png_bands = aq_view.band_table(standard, png_lang)
-png_names = names if png_lang == "zh" else {c: c for c in names}
+# station names are Chinese: a chart whose font cannot draw them shows the codes
+png_names = names if charts.can_draw_chinese() else {c: c for c in names}
 
 # (a) the latest hour -------------------------------------------------------------------------
-st.subheader(t("aq_latest", language))
+st.subheader(t("aq.latest", language))
 latest = aq_view.latest_hours(hourly, codes)
 latest_table = aq_view.latest_hour_table(latest, names, standard, language)
 hour = aq_view.last_hour(hourly, codes)
 if hour is None:
-    st.warning(t("aq_no_hours", language, period=span))
+    st.warning(t("aq.no_hours", language, period=span))
 else:
-    st.caption(t("aq_latest_note", language, hour=hour.strftime("%Y-%m-%d %H:%M"), standard=std.name))
-    category = "类别" if zh else "Category"
-    st.dataframe(_styled(latest_table, list(latest["colour"]), category), hide_index=True, width="stretch",
+    st.caption(t("aq.latest_note", language, hour=hour.strftime("%Y-%m-%d %H:%M"), standard=std.name))
+    st.dataframe(_styled(latest_table, list(latest["colour"]), aq_view.column("category", language)), hide_index=True, width="stretch",
                  key="aq_latest_table")
     _downloads(latest_table, f"aqi_latest_{hour:%Y%m%d%H}",
-               t("aq_latest_title", language, hour=hour.strftime("%Y-%m-%d %H:%M"), standard=std.name),
+               t("aq.latest_title", language, hour=hour.strftime("%Y-%m-%d %H:%M"), standard=std.name),
                "aq_latest", "AQI")
 
 # (b) 24-hour trend and hourly series --------------------------------------------------------
 if hour is not None:
-    st.subheader(t("aq_trend_24h", language))
+    st.subheader(t("aq.trend_24h", language))
     since = hour - timedelta(hours=23)
     trend = aq_view.series(hourly, codes, "aqi", names, start=since)
     trend = trend[trend["time_bjt"] <= hour]
-    trend_note = t("aq_hours_note", language, first=since.strftime("%Y-%m-%d %H:%M"),
-                   last=hour.strftime("%Y-%m-%d %H:%M"), unit=t("aq_aqi_unit", language))
+    trend_note = t("aq.hours_note", language, first=since.strftime("%Y-%m-%d %H:%M"),
+                   last=hour.strftime("%Y-%m-%d %H:%M"), unit=t("aq.aqi_unit", language))
     st.caption(trend_note)
-    st.altair_chart(charts.altair_lines(trend, x_title=t("aq_time", language), y_title="AQI",
-                                        legend_title=t("aq_station", language), bands=bands),
+    st.altair_chart(charts.altair_lines(trend, x_title=t("aq.time", language), y_title="AQI",
+                                        legend_title=t("aq.station", language), bands=bands),
                     width="stretch", key="aq_trend_chart")
     c1, _ = st.columns([1, 4])
     _png_button(c1, lambda: charts.line_chart_png(
         trend.assign(station=trend["code"].map(lambda c: png_names.get(c, c))), x="time_bjt", y="value",
-        group="station", title=t("aq_trend_24h", png_lang) + f" {since:%Y-%m-%d %H:%M} – {hour:%Y-%m-%d %H:%M}",
-        x_label=t("aq_time", png_lang), y_label="AQI", bands=png_bands), f"aqi_24h_{hour:%Y%m%d%H}", "aq_trend_png")
+        group="station", title=t("aq.trend_24h", png_lang) + f" {since:%Y-%m-%d %H:%M} – {hour:%Y-%m-%d %H:%M}",
+        x_label=t("aq.time", png_lang), y_label="AQI", bands=png_bands), f"aqi_24h_{hour:%Y%m%d%H}", "aq_trend_png")
 
-    st.subheader(t("aq_series", language))
+    st.subheader(t("aq.series", language))
     indicators = ["aqi", *aq_view.POLLUTANTS]
-    indicator = st.selectbox(t("aq_indicator", language), indicators, key="aq_indicator",
+    indicator = st.selectbox(t("aq.indicator", language), indicators, key="aq_indicator",
                              format_func=lambda i: aq_view.indicator_label(i, standard, language))
     label = aq_view.indicator_label(indicator, standard, language)
     chart_start = max(pd.Timestamp(start), hour.normalize() - timedelta(days=CHART_DAYS - 1))
     frame = aq_view.series(hourly, codes, indicator, names, start=chart_start)
     frame = frame[frame["time_bjt"] <= hour]
-    st.caption(t("aq_hours_note", language, first=chart_start.strftime("%Y-%m-%d %H:%M"),
+    st.caption(t("aq.hours_note", language, first=chart_start.strftime("%Y-%m-%d %H:%M"),
                  last=hour.strftime("%Y-%m-%d %H:%M"),
-                 unit=t("aq_aqi_unit", language) if indicator == "aqi" else aq_view.unit(indicator, standard))
-               + (t("aq_chart_days", language, days=CHART_DAYS) if chart_start > pd.Timestamp(start) else ""))
-    st.altair_chart(charts.altair_lines(frame, x_title=t("aq_time", language), y_title=label,
-                                        legend_title=t("aq_station", language),
+                 unit=t("aq.aqi_unit", language) if indicator == "aqi" else aq_view.unit(indicator, standard))
+               + (t("aq.chart_days", language, days=CHART_DAYS) if chart_start > pd.Timestamp(start) else ""))
+    st.altair_chart(charts.altair_lines(frame, x_title=t("aq.time", language), y_title=label,
+                                        legend_title=t("aq.station", language),
                                         bands=bands if indicator == "aqi" else None),
                     width="stretch", key="aq_series_chart")
     c1, c2, c3, _ = st.columns([1, 1, 1, 2])
@@ -200,40 +199,42 @@ if hour is not None:
         frame.assign(station=frame["code"].map(lambda c: png_names.get(c, c))), x="time_bjt", y="value",
         group="station", title=f"{aq_view.indicator_label(indicator, standard, png_lang)} "
                                f"{chart_start:%Y-%m-%d} – {hour:%Y-%m-%d %H:%M}",
-        x_label=t("aq_time", png_lang), y_label=aq_view.indicator_label(indicator, standard, png_lang),
+        x_label=t("aq.time", png_lang), y_label=aq_view.indicator_label(indicator, standard, png_lang),
         bands=png_bands if indicator == "aqi" else None), series_stem, "aq_series_png")
-    c2.download_button(t("download_csv", language), series_table.to_csv(index=False).encode("utf-8-sig"),
+    c2.download_button(t("common.download_csv", language), series_table.to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"{series_stem}.csv", mime="text/csv", key="aq_series_csv", on_click="ignore")
-    c3.download_button(t("download_xlsx", language), lambda: xlsx_bytes(
-        series_table, f"{label} {chart_start:%Y-%m-%d %H:%M} – {hour:%Y-%m-%d %H:%M}（北京时间）", "hourly"),
+    c3.download_button(t("common.download_xlsx", language), lambda: xlsx_bytes(
+        series_table, t("aq.series_title", language, indicator=label, first=f"{chart_start:%Y-%m-%d %H:%M}",
+                        last=f"{hour:%Y-%m-%d %H:%M}"), t("aq.sheet_hourly", language)),
         file_name=f"{series_stem}.xlsx", mime=XLSX, key="aq_series_xlsx", on_click="ignore")
 
 # (c) daily AQI ---------------------------------------------------------------------------------
-st.subheader(t("aq_daily", language))
+st.subheader(t("aq.daily", language))
 daily_city, daily_station = data["daily_city"], data["daily_station"]
 objects = [("city", c) for c in (sorted(daily_city["city"].unique()) if len(daily_city) else [])]
 objects += [("station_code", c) for c in codes if len(daily_station) and c in set(daily_station["station_code"])]
 if not objects:
-    st.warning(t("aq_no_hours", language, period=span))
+    st.warning(t("aq.no_hours", language, period=span))
 else:
-    picked = st.selectbox(t("aq_daily_object", language), [f"{k}|{v}" for k, v in objects], key="aq_daily_object",
-                          format_func=lambda o: (f"{o.split('|', 1)[1]}（{t('aq_city', language)}）" if o.startswith("city|")
-                                                 else aq_view.station_label(o.split("|", 1)[1], names)))
+    picked = st.selectbox(t("aq.daily_object", language), [f"{k}|{v}" for k, v in objects], key="aq_daily_object",
+                          format_func=lambda o: (t("aq.city_option", language, name=o.split("|", 1)[1])
+                                                 if o.startswith("city|")
+                                                 else aq_view.station_label(o.split("|", 1)[1], names, language)))
     key, value = picked.split("|", 1)
     daily = daily_city if key == "city" else daily_station
     calendar = aq_view.calendar_frame(daily, key, value, language)
-    st.caption(t("aq_daily_note", language, period=span))
-    st.altair_chart(charts.altair_calendar(calendar, bands=bands, missing_label=t("aq_insufficient", language),
-                                           day_title=t("aq_day", language), month_title=t("aq_month", language),
-                                           legend_title=t("fires_category", language), aqi_title="AQI"),
+    st.caption(t("aq.daily_note", language, period=span))
+    st.altair_chart(charts.altair_calendar(calendar, bands=bands, missing_label=t("aq.insufficient", language),
+                                           day_title=t("aq.day", language), month_title=t("aq.month", language),
+                                           legend_title=t("fires.category_label", language), aqi_title="AQI"),
                     width="stretch", theme=None, key="aq_calendar_chart")
-    shown_name = value if key == "city" else names.get(value, value)
     png_calendar = aq_view.calendar_frame(daily, key, value, png_lang)
-    png_title = (f"{shown_name if png_lang == 'zh' else value} {t('aq_daily', png_lang)} {start} – {end}")
+    png_title = (f"{png_names.get(value, value) if key == 'station_code' else value} "
+                 f"{t('aq.daily', png_lang)} {start} – {end}")
     c1, _ = st.columns([1, 4])
     _png_button(c1, lambda: charts.calendar_png(png_calendar, title=png_title, legend=png_bands,
                                                 legend_label="label",
-                                                missing_label=t("aq_insufficient", png_lang)),
+                                                missing_label=t("aq.insufficient", png_lang)),
                 f"daily_aqi_{value}_{start}_{end}", "aq_calendar_png")
     one = aq_view.daily_table(daily[daily[key] == value], key, names, standard, language)
     st.dataframe(one, hide_index=True, width="stretch", key="aq_daily_table")
@@ -241,49 +242,50 @@ else:
         aq_view.daily_table(daily_city, "city", names, standard, language) if len(daily_city) else None,
         aq_view.daily_table(daily_station[daily_station["station_code"].isin(codes)], "station_code",
                             names, standard, language) if len(daily_station) else None)
-    st.caption(t("aq_daily_download", language))
-    _downloads(every, f"daily_aqi_{start}_{end}", t("aq_daily_title", language, period=span), "aq_daily", "日AQI")
+    st.caption(t("aq.daily_download", language))
+    _downloads(every, f"daily_aqi_{start}_{end}", t("aq.daily_title", language, period=span), "aq_daily",
+               t("aq.sheet_daily", language))
 
 # (d) HJ 663 evaluation -------------------------------------------------------------------------
-st.subheader(t("aq_evaluation", language))
-st.caption(t("aq_evaluation_note", language, period=span))
+st.subheader(t("aq.evaluation", language))
+st.caption(t("aq.evaluation_note", language, period=span))
 city = aq_view.evaluation_table(data["eval_city"], "city", names, standard, language)
 stations_eval = data["eval_station"]
 stations_eval = stations_eval[stations_eval["station_code"].isin(codes)] if len(stations_eval) else stations_eval
 station_table = aq_view.evaluation_table(stations_eval, "station_code", names, standard, language)
 if len(data["eval_city"]):
     row = data["eval_city"].iloc[0]
-    short = aq_view.INSUFFICIENT[language]
+    short = aq_view.insufficient(language)
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric(t("aq_good_ratio", language), short if pd.isna(row["good_day_ratio"]) else f"{row['good_day_ratio']:.1f}",
+    m1.metric(t("aq.good_ratio", language), short if pd.isna(row["good_day_ratio"]) else f"{row['good_day_ratio']:.1f}",
               help=span)
-    m2.metric(t("aq_pm25_mean", language, unit=aq_view.unit("pm25", standard)),
+    m2.metric(t("aq.pm25_mean", language, unit=aq_view.unit("pm25", standard)),
               short if pd.isna(row["pm25_mean"]) else f"{row['pm25_mean']:.1f}", help=span)
-    m3.metric(t("aq_composite", language), short if pd.isna(row["composite_index"]) else f"{row['composite_index']:.2f}",
+    m3.metric(t("aq.composite", language), short if pd.isna(row["composite_index"]) else f"{row['composite_index']:.2f}",
               help=span)
-    m4.metric(t("aq_attainment", language), city.iloc[0, city.columns.get_loc("达标情况" if zh else "Attainment")],
+    m4.metric(t("aq.city_attainment", language), city.iloc[0, city.columns.get_loc(aq_view.column("attainment", language))],
               help=span)
-    st.markdown(f"**{t('aq_city_evaluation', language)}**")
+    st.markdown(f"**{t('aq.city_evaluation', language)}**")
     st.dataframe(city, hide_index=True, width="stretch", key="aq_eval_city")
-    _downloads(city, f"evaluation_city_{start}_{end}", t("aq_evaluation_title", language, period=span),
+    _downloads(city, f"evaluation_city_{start}_{end}", t("aq.evaluation_title", language, period=span),
                "aq_eval_city", "HJ663")
-st.markdown(f"**{t('aq_station_evaluation', language)}**")
+st.markdown(f"**{t('aq.station_evaluation', language)}**")
 if station_table.empty:
-    st.warning(t("aq_no_hours", language, period=span))
+    st.warning(t("aq.no_hours", language, period=span))
 else:
     st.dataframe(station_table, hide_index=True, width="stretch", key="aq_eval_station")
-    _downloads(station_table, f"evaluation_stations_{start}_{end}", t("aq_evaluation_title", language, period=span),
+    _downloads(station_table, f"evaluation_stations_{start}_{end}", t("aq.evaluation_title", language, period=span),
                "aq_eval_station", "HJ663")
 
-st.markdown(f"**{t('aq_monthly', language)}**")
+st.markdown(f"**{t('aq.monthly', language)}**")
 monthly_station = data["monthly_station"]
 monthly_station = monthly_station[monthly_station["station_code"].isin(codes)] if len(monthly_station) else monthly_station
 monthly = aq_view.as_text(aq_view.evaluation_table(data["monthly_city"], "city", names, standard, language),
                           aq_view.evaluation_table(monthly_station, "station_code", names, standard, language))
 if monthly.empty:
-    st.warning(t("aq_no_hours", language, period=span))
+    st.warning(t("aq.no_hours", language, period=span))
 else:
-    monthly = monthly.sort_values("月份" if zh else "Month", kind="stable").reset_index(drop=True)
+    monthly = monthly.sort_values(aq_view.column("month", language), kind="stable").reset_index(drop=True)
     st.dataframe(monthly, hide_index=True, width="stretch", key="aq_monthly")
-    _downloads(monthly, f"evaluation_monthly_{start}_{end}", t("aq_monthly_title", language, period=span),
+    _downloads(monthly, f"evaluation_monthly_{start}_{end}", t("aq.monthly_title", language, period=span),
                "aq_monthly", "HJ663")

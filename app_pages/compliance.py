@@ -9,8 +9,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geoaq.aq.standards import available_versions
-from geoaq.compliance.summary import SCOPE_LABELS, flatten
-from geoaq.compliance.targets import load_targets
+from geoaq.compliance.summary import SCOPE_TYPES, flatten, worded
+from geoaq.compliance.targets import STATUSES, load_targets
 from geoaq.i18n import t
 from geoaq.layers import load_registry
 from geoaq.tables import xlsx_bytes
@@ -25,11 +25,22 @@ from geoaq.web.cache import (
     sensitive_areas,
 )
 from geoaq.web.map import build_map, configured_tiles
-from geoaq.web.views.compliance import overview_table, scope_at, scopes_overlay, sensitive_overlay
+from geoaq.web.views.compliance import (
+    overview_table,
+    scope_at,
+    scope_text,
+    scopes_overlay,
+    sensitive_overlay,
+)
+
+
+def _headed(table: pd.DataFrame, group: str) -> pd.DataFrame:
+    """`table` with its code-named columns headed in the page's language (compliance.<group>.*)."""
+    return table.rename(columns={c: t(f"compliance.{group}.{c}", language) for c in table.columns})
+
 
 language = lang()
-zh = language == "zh"
-st.title(t("page_compliance", language))
+st.title(t("app.page.compliance", language))
 db_file = require_database()
 version = database_version(db_file)
 
@@ -41,31 +52,30 @@ default = (date(last.year - (last.month < 10), 10, 1), min(last, date(last.year 
 
 with st.container(border=True):
     c1, c2, c3 = st.columns([2, 2, 1])
-    preset = c1.selectbox(t("compliance_preset", language), ["", *choices], key="comp_preset",
-                          format_func=lambda k: k or t("compliance_custom", language))
-    chosen = c2.date_input(t("fires_period", language), value=choices.get(preset, default), key=f"comp_dates_{preset}")
-    standard = c3.selectbox(t("compliance_standard", language), available_versions(), key="comp_standard")
+    preset = c1.selectbox(t("compliance.preset", language), ["", *choices], key="comp_preset",
+                          format_func=lambda k: k or t("compliance.custom", language))
+    chosen = c2.date_input(t("fires.period", language), value=choices.get(preset, default), key=f"comp_dates_{preset}")
+    standard = c3.selectbox(t("compliance.standard", language), available_versions(), key="comp_standard")
 if not isinstance(chosen, tuple) or len(chosen) != 2:
-    st.info(t("fires_pick_end", language))
+    st.info(t("fires.pick_end", language))
     st.stop()
 start, end = chosen
 if period:
-    st.caption(t("compliance_readings", language, first=period[0].strftime("%Y-%m-%d %H:%M"),
+    st.caption(t("compliance.readings", language, first=period[0].strftime("%Y-%m-%d %H:%M"),
                  last=period[1].strftime("%Y-%m-%d %H:%M"), n=period[2]))
 
-with st.spinner(t("compliance_computing", language)):
+with st.spinner(t("compliance.computing", language)):
     summary = compliance_summary(str(db_file), version, start, end, standard)
 geometries = compliance_geometries(str(db_file), version)
 
-kinds = st.multiselect(t("compliance_scope_types", language), list(SCOPE_LABELS), default=list(SCOPE_LABELS),
-                       format_func=lambda k: SCOPE_LABELS[k][0 if zh else 1], key="comp_kinds")
+kinds = st.multiselect(t("compliance.scope_types", language), list(SCOPE_TYPES), default=list(SCOPE_TYPES),
+                       format_func=lambda k: scope_text(k, language), key="comp_kinds")
 shown = summary[summary["scope_type"].isin(kinds)].reset_index(drop=True)
 m1, m2, m3, m4 = st.columns(4)
-note = t("fires_period_note", language, start=start, end=end) + f" · {t('compliance_standard', language)} {standard}"
-for column, status in ((m1, "达标"), (m2, "未达标"), (m3, "数据不足")):
-    label = status if zh else {"达标": "Compliant", "未达标": "Not compliant", "数据不足": "Insufficient data"}[status]
-    column.metric(f"{label}（个）" if zh else label, int((shown["status"] == status).sum()), help=note)
-m4.metric(t("compliance_coal_users", language), len(set().union(*shown["coal_users"])), help=note)
+note = t("fires.period_note", language, start=start, end=end) + f" · {t('compliance.standard', language)} {standard}"
+for column, status in zip((m1, m2, m3), STATUSES, strict=True):
+    column.metric(t(f"compliance.status_count.{status}", language), int((shown["status"] == status).sum()), help=note)
+m4.metric(t("compliance.coal_users", language), len(set().union(*shown["coal_users"])), help=note)
 st.caption(note)
 
 registry = load_registry()
@@ -89,43 +99,49 @@ if point and point != st.session_state.get("comp_last_point"):
 st.dataframe(overview_table(shown, language), hide_index=True, width="stretch")
 flat = flatten(shown, language)
 d1, d2 = st.columns(2)
-d1.download_button(t("compliance_csv", language), flat.to_csv(index=False).encode("utf-8-sig"),
+d1.download_button(t("compliance.csv", language), flat.to_csv(index=False).encode("utf-8-sig"),
                    file_name=f"compliance_{start}_{end}.csv", mime="text/csv")
-d2.download_button(t("compliance_xlsx", language),
-                   xlsx_bytes(flat, t("compliance_title", language, start=start, end=end, standard=standard), "达标评估"),
+d2.download_button(t("compliance.xlsx", language),
+                   xlsx_bytes(flat, t("compliance.title", language, start=start, end=end, standard=standard),
+                              t("compliance.sheet", language)),
     file_name=f"compliance_{start}_{end}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 keys = [f"{r.scope_type}|{r.scope_id}" for r in shown.itertuples()]
 if st.session_state.get("comp_scope") not in keys:
     st.session_state["comp_scope"] = ""
-picked = st.selectbox(t("compliance_pick", language), ["", *keys], key="comp_scope",
+picked = st.selectbox(t("compliance.pick", language), ["", *keys], key="comp_scope",
                       format_func=lambda k: "—" if not k else
-                      f"{SCOPE_LABELS[k.split('|')[0]][0 if zh else 1]} · {shown.set_index(['scope_type', 'scope_id']).loc[tuple(k.split('|', 1)), 'scope_name']}")
+                      f"{scope_text(k.split('|')[0], language)} · {shown.set_index(['scope_type', 'scope_id']).loc[tuple(k.split('|', 1)), 'scope_name']}")
 if not picked:
-    st.caption(t("compliance_pick_hint", language))
+    st.caption(t("compliance.pick_hint", language))
     st.stop()
 
-row = shown.set_index(["scope_type", "scope_id"]).loc[tuple(picked.split("|", 1))]
+index = tuple(picked.split("|", 1))
+row = worded(shown.set_index(["scope_type", "scope_id"]).loc[[index]].reset_index(), language).iloc[0]
 st.subheader(f"{row['scope_name']} · {row['status']}")
 st.caption(note)
 for reason in row["reasons"]:
     st.markdown(f"- {reason}")
 if row["targets"]:
-    st.markdown(f"**{t('compliance_targets', language)}**")
-    st.dataframe(pd.DataFrame(row["targets"]), hide_index=True, width="stretch")
+    st.markdown(f"**{t('compliance.targets', language)}**")
+    st.dataframe(_headed(pd.DataFrame(row["targets"]), "target_column"), hide_index=True, width="stretch")
 if row["station_results"]:
-    st.markdown(f"**{t('compliance_stations', language)}**（{row['stations_source']}）")
-    st.dataframe(pd.DataFrame(row["station_results"]), hide_index=True, width="stretch")
+    source = t(f"compliance.stations_source.{row['stations_source']}", language)
+    st.markdown(t("format.with_unit", language, name=f"**{t('compliance.stations', language)}**", unit=source))
+    st.dataframe(_headed(pd.DataFrame(row["station_results"]), "station_column"), hide_index=True,
+                 width="stretch")
 c1, c2, c3 = st.columns(3)
-c1.markdown(f"**{t('compliance_enterprises', language)}**（{row['enterprises']}）")
-c1.json({"industry": row["enterprises_by_industry"], "grade": row["enterprises_by_grade"],
-         "ule": row["enterprises_by_ule"]}, expanded=False)
-c2.markdown(f"**{t('compliance_mines', language)}**（{row['mines']}）")
+c1.markdown(t("format.with_count", language, name=f"**{t('compliance.enterprises', language)}**",
+              n=row["enterprises"]))
+c1.json({t("compliance.by_industry", language): row["enterprises_by_industry"],
+         t("compliance.by_grade", language): row["enterprises_by_grade"],
+         t("compliance.by_ule", language): row["enterprises_by_ule"]}, expanded=False)
+c2.markdown(t("format.with_count", language, name=f"**{t('compliance.mines', language)}**", n=row["mines"]))
 c2.json(row["mines_by_status"], expanded=False)
-c3.markdown(f"**{t('compliance_fires', language)}**")
-c3.write(f"{row['fire_events']} · {t('figures_verified', language)} {row['fire_events_verified']} · ¥{row['penalty_yuan']:,}")
+c3.markdown(f"**{t('compliance.fires', language)}**")
+c3.write(f"{row['fire_events']} · {t('fires.figures_verified', language)} {row['fire_events_verified']} · ¥{row['penalty_yuan']:,}")
 sensitive_rows = sensitive[sensitive["station_code"].isin(row["stations"])]
 if len(sensitive_rows):
-    st.markdown(f"**{t('compliance_sensitive', language)}**")
-    st.dataframe(sensitive_rows, hide_index=True, width="stretch")
+    st.markdown(f"**{t('compliance.sensitive_areas', language)}**")
+    st.dataframe(_headed(sensitive_rows, "sensitive_column"), hide_index=True, width="stretch")

@@ -26,100 +26,98 @@ CRS_CHOICES = ["", "EPSG:4326", "gcj02", "bd09", "other"]
 ENCODINGS = ["auto", "utf-8", "gbk"]
 READING_FORMATS = ["auto", "national", "station", "ymdh"]
 SHOWN_REJECTS = 1000
-REJECT_COLUMNS = {"layer": ("图层", "Layer"), "file": ("文件", "File"), "row_number": ("行号", "Row"),
-                  "column_name": ("列", "Column"), "value": ("值", "Value"), "reason": ("原因", "Reason"),
-                  "source_file": ("文件路径", "File path"), "ingest_id": ("载入批次", "Load #"),
-                  "rejected_at": ("时间", "Time")}
+#: the columns of a rejects table (headings: data.reject_column.<column>)
+REJECT_COLUMNS = ("layer", "file", "row_number", "column_name", "value", "reason", "source_file", "ingest_id",
+                  "rejected_at")
 
 
 def _reject_view(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "")
                             for c in ("value", "column_name") if c in frame.columns})
-    return frame.rename(columns={k: v[0 if zh else 1] for k, v in REJECT_COLUMNS.items()})
+    return frame.rename(columns={c: t(f"data.reject_column.{c}", language) for c in REJECT_COLUMNS})
 
 
 def _target_title(name: str) -> str:
-    return registry[name].title(language) if name in registry else t("data_readings", language)
+    return registry[name].title(language) if name in registry else t("data.readings", language)
 
 
 language = lang()
-zh = language == "zh"
-st.title(t("page_data", language))
+st.title(t("app.page.data", language))
 db_file = require_database()
 registry = load_registry()
 limit_mb = int(st.get_option("server.maxUploadSize"))
 
 # upload ---------------------------------------------------------------------------------------
-st.subheader(t("data_upload", language))
+st.subheader(t("data.upload", language))
 with st.container(border=True):
-    target = st.selectbox(t("data_target", language), [*registry, READINGS], format_func=_target_title,
+    target = st.selectbox(t("data.target", language), [*registry, READINGS], format_func=_target_title,
                           key="data_target")
     suffixes = sorted({s.lstrip(".") for s in (*LAYER_SUFFIXES, *READINGS_SUFFIXES)})
-    files = st.file_uploader(t("data_files", language), type=suffixes, accept_multiple_files=True,
-                             key="data_files", help=t("data_files_help", language))
-    st.caption(t("data_limit", language, limit=limit_mb))
+    files = st.file_uploader(t("data.files", language), type=suffixes, accept_multiple_files=True,
+                             key="data_files", help=t("data.files_help", language))
+    st.caption(t("data.limit", language, limit=limit_mb))
     options: dict[str, object] = {}
     if target == READINGS:
         c1, c2, c3, c4 = st.columns(4)
-        options["fmt"] = c1.selectbox(t("data_format", language), READING_FORMATS, key="data_fmt",
-                                      format_func=lambda f: t(f"data_format_{f}", language))
-        options["station"] = c2.text_input(t("data_station", language), key="data_station").strip() or None
-        options["encoding"] = c3.selectbox(t("data_encoding", language), ENCODINGS, key="data_encoding_r",
-                                           format_func=lambda e: t("data_auto", language) if e == "auto" else e.upper())
-        units_text = c4.text_input(t("data_units", language), key="data_units", placeholder="co=ug/m3")
+        options["fmt"] = c1.selectbox(t("data.format", language), READING_FORMATS, key="data_fmt",
+                                      format_func=lambda f: t(f"data.format_{f}", language))
+        options["station"] = c2.text_input(t("data.station", language), key="data_station").strip() or None
+        options["encoding"] = c3.selectbox(t("data.encoding", language), ENCODINGS, key="data_encoding_r",
+                                           format_func=lambda e: t("data.auto", language) if e == "auto" else e.upper())
+        units_text = c4.text_input(t("data.units", language), key="data_units", placeholder="co=ug/m3")
     else:
         c1, c2, c3, c4 = st.columns(4)
-        crs = c1.selectbox(t("data_crs", language), CRS_CHOICES, key="data_crs",
-                           format_func=lambda c: t(f"data_crs_{c.replace(':', '_').lower() or 'auto'}", language))
+        crs = c1.selectbox(t("data.crs", language), CRS_CHOICES, key="data_crs",
+                           format_func=lambda c: t(f"data.crs_{c.replace(':', '_').lower() or 'auto'}", language))
         if crs == "other":
-            crs = c1.text_input(t("data_crs_code", language), key="data_crs_code", placeholder="EPSG:4547").strip()
+            crs = c1.text_input(t("data.crs_code", language), key="data_crs_code", placeholder="EPSG:4547").strip()
         options["crs"] = crs or None
-        options["encoding"] = c2.selectbox(t("data_encoding", language), ENCODINGS, key="data_encoding",
-                                           format_func=lambda e: t("data_auto", language) if e == "auto" else e.upper())
-        options["lon_col"] = c3.text_input(t("data_lon_col", language), key="data_lon", placeholder="经度 / lon").strip() or None
-        options["lat_col"] = c4.text_input(t("data_lat_col", language), key="data_lat", placeholder="纬度 / lat").strip() or None
-        with st.expander(t("data_more", language)):
+        options["encoding"] = c2.selectbox(t("data.encoding", language), ENCODINGS, key="data_encoding",
+                                           format_func=lambda e: t("data.auto", language) if e == "auto" else e.upper())
+        options["lon_col"] = c3.text_input(t("data.lon_col", language), key="data_lon", placeholder=t("data.lon_placeholder", language)).strip() or None
+        options["lat_col"] = c4.text_input(t("data.lat_col", language), key="data_lat", placeholder=t("data.lat_placeholder", language)).strip() or None
+        with st.expander(t("data.more", language)):
             m1, m2, m3 = st.columns(3)
-            map_text = m1.text_area(t("data_column_map", language), key="data_map", placeholder="name=站名")
-            set_text = m2.text_area(t("data_constants", language), key="data_set", placeholder="level=县")
-            options["source_layer"] = m3.text_input(t("data_source_layer", language), key="data_source_layer").strip() or None
-    load = st.button(t("data_load", language), type="primary", disabled=not files, key="data_load")
+            map_text = m1.text_area(t("data.column_map", language), key="data_map", placeholder=t("data.map_placeholder", language))
+            set_text = m2.text_area(t("data.constants", language), key="data_set", placeholder=t("data.set_placeholder", language))
+            options["source_layer"] = m3.text_input(t("data.source_layer", language), key="data_source_layer").strip() or None
+    load = st.button(t("data.load", language), type="primary", disabled=not files, key="data_load")
 
 if load and files:
     try:
         if target == READINGS:
-            options["units"] = parse_pairs(units_text, t("data_units", language)) or None
+            options["units"] = parse_pairs(units_text, t("data.units", language)) or None
         else:
-            options["column_map"] = parse_pairs(map_text, t("data_column_map", language)) or None
-            options["constants"] = parse_pairs(set_text, t("data_constants", language)) or None
+            options["column_map"] = parse_pairs(map_text, t("data.column_map", language)) or None
+            options["constants"] = parse_pairs(set_text, t("data.constants", language)) or None
     except UploadError as exc:
         st.error(str(exc))
         st.stop()
-    bar = st.progress(0.0, text=t("data_loading", language, name=files[0].name))
+    bar = st.progress(0.0, text=t("data.loading", language, name=files[0].name))
     outcomes = load_uploads(target, files, db=db_file, options=options, limit_mb=limit_mb,
                             progress=lambda name, done: bar.progress(min(max(done, 0.0), 1.0),
-                                                                     text=t("data_loading", language, name=name)))
-    bar.progress(1.0, text=t("data_loaded", language, n=sum(o.ok for o in outcomes), total=len(outcomes)))
+                                                                     text=t("data.loading", language, name=name)))
+    bar.progress(1.0, text=t("data.loaded", language, n=sum(o.ok for o in outcomes), total=len(outcomes)))
     st.session_state["data_outcomes"] = outcomes
 
 for index, outcome in enumerate(st.session_state.get("data_outcomes", [])):
     with st.container(border=True):
         title = _target_title(outcome.target)
-        parts = f"（+ {', '.join(outcome.parts)}）" if outcome.parts else ""
+        parts = t("data.parts", language, parts=", ".join(outcome.parts)) if outcome.parts else ""
         if outcome.too_large:
-            st.error(t("data_too_large", language, name=outcome.name, size=f"{outcome.size_mb:.1f}", limit=limit_mb))
+            st.error(t("data.too_large", language, name=outcome.name, size=f"{outcome.size_mb:.1f}", limit=limit_mb))
             continue
         if not outcome.ok:
-            st.error(t("data_failed", language, name=outcome.name + parts, layer=title, error=outcome.error))
+            st.error(t("data.failed", language, name=outcome.name + parts, layer=title, error=outcome.error))
             continue
-        message = t("data_report", language, name=outcome.name + parts, layer=title, read=f"{outcome.rows_read:,}",
+        message = t("data.report", language, name=outcome.name + parts, layer=title, read=f"{outcome.rows_read:,}",
                     loaded=f"{outcome.loaded:,}", rejected=f"{outcome.rejected:,}")
         (st.warning if outcome.rejected else st.success)(message)
         st.code(outcome.summary, language=None)
         if len(outcome.rejects):
-            st.markdown(f"**{t('data_load_rejects', language, n=f'{len(outcome.rejects):,}')}**")
+            st.markdown(f"**{t('data.load_rejects', language, n=f'{len(outcome.rejects):,}')}**")
             st.dataframe(_reject_view(outcome.rejects), hide_index=True, width="stretch", key=f"data_rejects_{index}")
-            st.download_button(t("download_csv", language), outcome.rejects.to_csv(index=False).encode("utf-8-sig"),
+            st.download_button(t("common.download_csv", language), outcome.rejects.to_csv(index=False).encode("utf-8-sig"),
                                file_name=f"rejects_{outcome.name}.csv", mime="text/csv", key=f"data_rejects_csv_{index}",
                                on_click="ignore")
 
@@ -133,24 +131,24 @@ try:
 finally:
     con.close()
 
-st.subheader(t("data_counts", language))
+st.subheader(t("data.counts", language))
 rows = [(registry[name].title(language), n, synthetic) for name, (n, synthetic) in counts.items()]
-rows.append((t("data_readings", language), readings[0], readings[1]))
-st.dataframe(pd.DataFrame(rows, columns=[t("data_layer", language), t("data_rows", language),
-                                         t("data_synthetic_rows", language)]),
+rows.append((t("data.readings", language), readings[0], readings[1]))
+st.dataframe(pd.DataFrame(rows, columns=[t("data.layer", language), t("data.rows", language),
+                                         t("data.synthetic_rows", language)]),
              hide_index=True, width="stretch", key="data_counts")
 if period:
-    st.caption(t("compliance_readings", language, first=period[0].strftime("%Y-%m-%d %H:%M"),
+    st.caption(t("compliance.readings", language, first=period[0].strftime("%Y-%m-%d %H:%M"),
                  last=period[1].strftime("%Y-%m-%d %H:%M"), n=period[2]))
 
-st.subheader(t("data_stored_rejects", language))
+st.subheader(t("data.stored_rejects", language))
 layers_with_rejects = sorted(stored["layer"].dropna().unique()) if len(stored) else []
-chosen = st.selectbox(t("data_rejects_layer", language), ["", *layers_with_rejects], key="data_rejects_layer",
-                      format_func=lambda n: t("all", language) if not n else _target_title(n))
+chosen = st.selectbox(t("data.rejects_layer", language), ["", *layers_with_rejects], key="data_rejects_layer",
+                      format_func=lambda n: t("common.all", language) if not n else _target_title(n))
 shown = rejects_table(stored[stored["layer"] == chosen] if chosen else stored)
-st.caption(t("data_rejects_count", language, n=f"{len(shown):,}", shown=f"{min(len(shown), SHOWN_REJECTS):,}"))
+st.caption(t("data.rejects_count", language, n=f"{len(shown):,}", shown=f"{min(len(shown), SHOWN_REJECTS):,}"))
 if len(shown):
     st.dataframe(_reject_view(shown.head(SHOWN_REJECTS)), hide_index=True, width="stretch", key="data_stored_rejects")
-    st.download_button(t("download_csv", language), shown.to_csv(index=False).encode("utf-8-sig"),
+    st.download_button(t("common.download_csv", language), shown.to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"rejects_{chosen or 'all'}.csv", mime="text/csv", key="data_stored_rejects_csv",
                        on_click="ignore")

@@ -12,7 +12,13 @@ from geoaq._errors import GeoaqError
 from geoaq.db import connection as db
 from geoaq.fires import verification
 from geoaq.fires.events import CATEGORIES
-from geoaq.fires.notice import STATUS_LABELS, notice_table, notice_title, notice_xlsx_bytes
+from geoaq.fires.notice import (
+    category_text,
+    notice_table,
+    notice_title,
+    notice_xlsx_bytes,
+    status_text,
+)
 from geoaq.i18n import t, yuan_text
 from geoaq.layers import load_registry
 from geoaq.web.cache import (
@@ -31,13 +37,20 @@ from geoaq.web.cache import (
 )
 from geoaq.web.map import build_map, configured_tiles
 from geoaq.web.map_layers.event_layer import clicked_event_id
-from geoaq.web.views.fires import display_table, draws_compactly, events_on_map, filter_events
+from geoaq.web.views.fires import (
+    detections_table,
+    display_table,
+    draws_compactly,
+    events_on_map,
+    filter_events,
+    history_table,
+)
 
-REASONS = verification.DISMISS_REASON_LABELS
+STATUSES = verification.STATUSES
+REASONS = verification.DISMISS_REASONS
 
 language = lang()
-zh = language == "zh"
-st.title(t("page_fires", language))
+st.title(t("app.page.fires", language))
 db_file = require_database()
 version = database_version(db_file)
 
@@ -57,35 +70,35 @@ period_default = query_period((default_start, default_end))
 def draw_controls() -> None:
     """The period, confidence and figures controls (keys hold their values)."""
     c1, c2, c3 = controls_box.columns([2, 1, 1])
-    c1.date_input(t("fires_period", language), value=period_default, key="fire_dates")
+    c1.date_input(t("fires.period", language), value=period_default, key="fire_dates")
     c2.selectbox(
-        t("fires_min_confidence", language), ["", "low", "nominal", "high"], key="fire_conf",
-        format_func=lambda v: t("all", language) if not v else {"low": "低 low", "nominal": "中 nominal", "high": "高 high"}[v])
-    c3.radio(t("fires_figures", language), ["suspected", "verified"], key="fire_figures",
-             format_func=lambda v: t(f"figures_{v}", language), horizontal=True)
+        t("fires.min_confidence", language), ["", "low", "nominal", "high"], key="fire_conf",
+        format_func=lambda v: t(f"fires.confidence.{v}", language) if v else t("common.all", language))
+    c3.radio(t("fires.figures", language), ["suspected", "verified"], key="fire_figures",
+             format_func=lambda v: t(f"fires.figures_{v}", language), horizontal=True)
 
 
 def draw_filters(counties_known: list[str]) -> None:
     """The category, status, county and in-zone filters (keys hold their values)."""
     f1, f2, f3, f4 = filters_box.columns(4)
-    f1.multiselect(t("fires_category", language), list(CATEGORIES), key="fire_cat", placeholder=t("all", language),
-                   format_func=lambda c: CATEGORIES[c][language])
-    f2.multiselect(t("fires_status", language), list(STATUS_LABELS), key="fire_status", placeholder=t("all", language),
-                   format_func=lambda s: STATUS_LABELS[s][language])
-    f3.multiselect(t("fires_county", language), counties_known, key="fire_county", placeholder=t("all", language))
-    f4.toggle(t("fires_in_zone_only", language), key="fire_in_zone")
+    f1.multiselect(t("fires.category_label", language), list(CATEGORIES), key="fire_cat", placeholder=t("common.all", language),
+                   format_func=lambda c: category_text(c, language))
+    f2.multiselect(t("fires.status_label", language), list(STATUSES), key="fire_status", placeholder=t("common.all", language),
+                   format_func=lambda s: status_text(s, language))
+    f3.multiselect(t("fires.county", language), counties_known, key="fire_county", placeholder=t("common.all", language))
+    f4.toggle(t("fires.in_zone_only", language), key="fire_in_zone")
 
 
 
 def draw_summary(shown: pd.DataFrame, start: date, end: date, figures: str) -> None:
     """The period's counts and penalty total, with the period they cover."""
-    period_text = t("fires_period_note", language, start=start, end=end)
+    period_text = t("fires.period_note", language, start=start, end=end)
     m1, m2, m3, m4 = summary_box.columns(4)
-    m1.metric(t("fires_events", language), f"{len(shown):,}", help=period_text)
-    m2.metric(t("fires_in_zones", language), f"{int(shown['in_control_zone'].sum()):,}", help=period_text)
-    m3.metric(t("fires_industrial", language), f"{int((shown['category'] == 'suspected_industrial').sum()):,}",
+    m1.metric(t("fires.events", language), f"{len(shown):,}", help=period_text)
+    m2.metric(t("fires.in_zones", language), f"{int(shown['in_control_zone'].sum()):,}", help=period_text)
+    m3.metric(t("fires.industrial", language), f"{int((shown['category'] == 'suspected_industrial').sum()):,}",
               help=period_text)
-    m4.metric(t("fires_penalty_total", language, figures=t(f"figures_{figures}", language)),
+    m4.metric(t("fires.penalty_total", language, figures=t(f"fires.figures_{figures}", language)),
               yuan_text(shown["penalty_yuan"].sum(), language),
               help=f"¥{int(shown['penalty_yuan'].sum()):,} · {period_text}")
     summary_box.caption(period_text)
@@ -96,11 +109,11 @@ confidence = st.session_state.get("fire_conf", "")
 figures = st.session_state.get("fire_figures", "suspected")
 if not isinstance(chosen, tuple) or len(chosen) != 2:
     draw_controls()
-    st.info(t("fires_pick_end", language))
+    st.info(t("fires.pick_end", language))
     st.stop()
 start, end = chosen
 
-with st.spinner(t("fires_computing", language)):
+with st.spinner(t("fires.computing", language)):
     checked = fire_check(str(db_file), version, start, end, confidence or None, figures)
 
 counties_known = sorted(checked["county_name"].dropna().unique())
@@ -110,7 +123,7 @@ shown = filter_events(checked, **dict(filters))
 # Many events: a compact clustered layer instead of one popup (with detections) per event.
 many = draws_compactly(len(shown))
 if many:
-    st.caption(t("fires_many_events", language, n=len(shown)))
+    st.caption(t("fires.many_events", language, n=len(shown)))
 detections = None if many else fire_detections(str(db_file), version, tuple(shown["event_id"]))
 registry = load_registry()
 layers = load_layers(str(db_file), version)
@@ -139,7 +152,7 @@ if clicked and clicked != st.session_state.get("fire_map_click"):  # a click on 
     st.session_state["fire_event"] = clicked
 
 if many:  # on demand (the table's own scripts are 1.6 MB); rows load as the user scrolls
-    if st.toggle(t("fires_show_table", language, n=len(shown)), value=False, key="fire_show_table"):
+    if st.toggle(t("fires.show_table", language, n=len(shown)), value=False, key="fire_show_table"):
         st.dataframe(display_table(shown, language), hide_index=True, width="stretch", key="fire_table",
                      lazy=True)
     rows = []
@@ -153,48 +166,50 @@ if rows and st.session_state.get("fire_table_row") != rows[0]:  # a click in the
 typed = st.session_state.get("fire_event") or ""
 if typed and typed.strip() not in known:
     if many:  # a typed id: say why nothing opens
-        st.warning(t("fires_event_unknown", language, event=typed))
+        st.warning(t("fires.event_unknown", language, event=typed))
     st.session_state["fire_event"] = ""
 
 d1, d2, d3 = st.columns(3)
 title = notice_title(start, end, language)
 # built on click (a season's workbook takes seconds), not on every rerun
-d1.download_button(t("fires_notice_csv", language),
+d1.download_button(t("fires.notice_csv", language),
                    lambda: notice_table(shown, language).to_csv(index=False).encode("utf-8-sig"),
                    file_name=f"fire_notice_{start}_{end}.csv", mime="text/csv")
-d2.download_button(t("fires_notice_xlsx", language),
-                   lambda: notice_xlsx_bytes(notice_table(shown, language), title),
+d2.download_button(t("fires.notice_xlsx", language),
+                   lambda: notice_xlsx_bytes(notice_table(shown, language), title, language),
                    file_name=f"fire_notice_{start}_{end}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 if many:  # a list of every id would itself be megabytes
-    picked = st.text_input(t("fires_event_id", language), key="fire_event").strip()
+    picked = st.text_input(t("fires.event_id", language), key="fire_event").strip()
 else:
-    picked = st.selectbox(t("fires_pick_event", language), ["", *event_ids.tolist()], key="fire_event",
+    picked = st.selectbox(t("fires.pick_event", language), ["", *event_ids.tolist()], key="fire_event",
                           format_func=lambda e: e or "—")
 if not picked:
-    st.caption(t("fires_select_hint", language))
+    st.caption(t("fires.select_hint", language))
     st.stop()
 
 event = shown.set_index("event_id").loc[picked].copy()
 event["event_id"] = picked
-st.subheader(f"{event['event_id']} · {STATUS_LABELS[event['status']][language]}")
+st.subheader(f"{event['event_id']} · {status_text(event['status'], language)}")
 event_detections = fire_detections(str(db_file), version, (picked,))
-st.dataframe(event_detections.drop(columns="event_id"), hide_index=True, width="stretch")
+st.dataframe(detections_table(event_detections.drop(columns="event_id"), language), hide_index=True,
+             width="stretch")
 con = db.connect(db_file)
 try:
-    st.dataframe(verification.history(con, event["event_id"]), hide_index=True, width="stretch")
+    st.dataframe(history_table(verification.history(con, event["event_id"]), language), hide_index=True,
+                 width="stretch")
 finally:
     con.close()
 
 with st.form("set_status"):
-    new_status = st.radio(t("fires_status", language), list(STATUS_LABELS), horizontal=True,
-                          format_func=lambda s: STATUS_LABELS[s][language], key="status_new")
-    reason = st.selectbox(t("fires_dismiss_reason", language), ["", *REASONS], key="status_reason",
-                          format_func=lambda r: "—" if not r else f"{REASONS[r]} {r}")
-    who = st.text_input(t("fires_changed_by", language), key="status_by")
-    note = st.text_input(t("fires_note", language), key="status_note")
-    if st.form_submit_button(t("fires_save_status", language)):
+    new_status = st.radio(t("fires.status_label", language), list(STATUSES), horizontal=True,
+                          format_func=lambda s: status_text(s, language), key="status_new")
+    reason = st.selectbox(t("fires.dismiss_reason_label", language), ["", *REASONS], key="status_reason",
+                          format_func=lambda r: verification.label(r, language) if r else "—")
+    who = st.text_input(t("fires.changed_by", language), key="status_by")
+    note = st.text_input(t("fires.note", language), key="status_note")
+    if st.form_submit_button(t("fires.save_status", language)):
         con = db.connect(db_file)
         try:
             verification.set_status(con, event["event_id"], new_status, changed_by=who,
@@ -202,7 +217,7 @@ with st.form("set_status"):
         except GeoaqError as exc:
             st.error(str(exc))
         else:
-            st.success(t("fires_saved", language))
+            st.success(t("fires.saved", language))
             st.rerun()
         finally:
             con.close()

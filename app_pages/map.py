@@ -11,7 +11,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geoaq.aq.aqi import aqi_level_table
-from geoaq.fires.notice import STATUS_LABELS
+from geoaq.compliance.summary import worded
+from geoaq.fires.notice import status_text
 from geoaq.i18n import t
 from geoaq.layers import LayerSpec, load_registry
 from geoaq.web.cache import (
@@ -31,18 +32,18 @@ from geoaq.web.cache import (
     readings_period,
     require_database,
 )
-from geoaq.web.map import DISPLAY_TOLERANCE_M, available_tiles, build_map
+from geoaq.web.map import DISPLAY_TOLERANCE_M, available_tiles, build_map, tile_title
 from geoaq.web.map_layers.event_layer import clicked_event_id
 from geoaq.web.views.compliance import scope_at
-from geoaq.web.views.fires import display_table, draws_compactly, events_on_map
+from geoaq.web.views.fires import detections_table, display_table, draws_compactly, events_on_map
 from geoaq.web.views.inside import drawn_geometry, features_inside
 from geoaq.web.views.stations import aqi_legend, stations_overlay
 
 
 def layer_caption(spec: LayerSpec, frame: gpd.GeoDataFrame, synthetic: int, period, language: str) -> str:
-    parts = [f"{len(frame):,} {t('rows', language)}"]
+    parts = [f"{len(frame):,} {t('common.rows', language)}"]
     if synthetic:
-        parts.append(t("synthetic_note", language, n=f"{synthetic:,}"))
+        parts.append(t("common.synthetic_note", language, n=f"{synthetic:,}"))
     if period is not None:
         label = spec.column(spec.time_column).title(language)
         parts.append(f"{label}: {period[0]} – {period[1]}")
@@ -50,31 +51,32 @@ def layer_caption(spec: LayerSpec, frame: gpd.GeoDataFrame, synthetic: int, peri
 
 
 language = lang()
-st.title(t("app_title", language))
-st.caption(t("app_caption", language))
+st.title(t("app.title", language))
+st.caption(t("app.caption", language))
 db_file = require_database()
 version = database_version(db_file)
 registry = load_registry()
-with st.spinner(t("map_loading", language)):  # seconds on a first visit to a big database
+with st.spinner(t("map.loading", language)):  # seconds on a first visit to a big database
     layers = load_layers(str(db_file), version)
 
 # --- sidebar: layers, base map, land cover ------------------------------------------------
-st.sidebar.header(t("layers", language))
+st.sidebar.header(t("map.layers", language))
 visible: list[str] = []
 for name, spec in registry.items():
     frame, synthetic, period = layers[name]
-    label = (f"{spec.title(language)}（{len(frame):,}）" if language == "zh"
-             else f"{spec.title(language)} ({len(frame):,})")
+    label = t("format.with_count", language, name=spec.title(language), n=len(frame))
     if st.sidebar.checkbox(label, value=len(frame) > 0, key=f"show_{name}", disabled=len(frame) == 0):
         visible.append(name)
     st.sidebar.caption(layer_caption(spec, frame, synthetic, period, language))
 tiles_by_name = {source.name: source for source in available_tiles()}
-base = st.sidebar.selectbox(t("base_map", language), [*tiles_by_name, t("no_base_map", language)], key="base_map")
+base = st.sidebar.selectbox(t("map.base_map", language), [*tiles_by_name, ""], key="base_map",
+                            format_func=lambda n: tile_title(tiles_by_name[n], language) if n
+                            else t("map.no_base_map", language))
 tiles = tiles_by_name.get(base)
 if tiles is not None and tiles.datum == "gcj02":
-    st.sidebar.caption(t("gcj_note", language))
-image = landcover_image(str(db_file))
-show_landcover = image is not None and st.sidebar.checkbox(t("landcover_layer", language), value=False,
+    st.sidebar.caption(t("map.gcj_note", language))
+image = landcover_image(str(db_file), language)
+show_landcover = image is not None and st.sidebar.checkbox(t("map.landcover_layer", language), value=False,
                                                            key="show_landcover")
 
 # --- time: date range and the hour the stations are coloured by ----------------------------
@@ -82,34 +84,34 @@ readings = readings_period(str(db_file), version)
 fires = fire_period(str(db_file), version)
 with st.container(border=True):
     c1, c2, c3 = st.columns([3, 3, 1])
-    chosen = c1.date_input(t("fires_period", language), value=query_period(map_default_period(readings, fires)),
+    chosen = c1.date_input(t("fires.period", language), value=query_period(map_default_period(readings, fires)),
                            key="map_dates")
     if not isinstance(chosen, tuple) or len(chosen) != 2:
-        st.info(t("fires_pick_end", language))
+        st.info(t("fires.pick_end", language))
         st.stop()
     start, end = chosen
     hours = pd.date_range(pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(hours=23), freq="h")
     default_hour = min(hours[-1], readings[1]) if readings else hours[-1]
-    at = c2.select_slider(t("map_hour", language), options=list(hours), value=default_hour,
+    at = c2.select_slider(t("map.hour", language), options=list(hours), value=default_hour,
                           format_func=lambda h: h.strftime("%m-%d %H:%M"), key=f"map_hour_{start}_{end}")
-    show_fires = c3.toggle(t("map_fire_events", language), value=True, key="map_show_fires")
-st.caption(t("map_time_note", language, start=start, end=end, hour=pd.Timestamp(at).strftime("%Y-%m-%d %H:%M")))
+    show_fires = c3.toggle(t("map.fire_events", language), value=True, key="map_show_fires")
+st.caption(t("map.time_note", language, start=start, end=end, hour=pd.Timestamp(at).strftime("%Y-%m-%d %H:%M")))
 
 if any(layers[name][1] for name in registry):
-    st.info(t("demo_warning", language))
+    st.info(t("common.demo_warning", language))
 
 overlays = []
 event_layers = ()
 checked = None
 if "stations" in visible and readings:
-    with st.spinner(t("aq_computing", language)):
+    with st.spinner(t("aq.computing", language)):
         hourly = hourly_aqi(str(db_file), version, start, end)
     overlay = stations_overlay(layers["stations"][0], hourly, at, language)
     overlays.append(replace(overlay, legend=aqi_legend(aqi_level_table(), language,
                                                        registry["stations"].title(language))))
     visible.remove("stations")
 if show_fires and fires:
-    with st.spinner(t("fires_computing", language)):
+    with st.spinner(t("fires.computing", language)):
         checked = fire_check(str(db_file), version, start, end, None, "suspected")
     if len(checked):
         detections = (None if draws_compactly(len(checked))
@@ -124,8 +126,8 @@ fmap = build_map(drawn, lang=language, tiles=tiles, overlays=tuple(overlays), im
                  layers=event_layers, remember_view="main", publish=publish_static)  # the map stays where the user left it when it is rebuilt
 result = st_folium(fmap, height=640, use_container_width=True, key="main_map",
                    returned_objects=["last_active_drawing", "last_object_clicked", "last_object_clicked_tooltip"])
-st.caption(t("map_help", language) + " " + t("simplified_note", language, m=f"{DISPLAY_TOLERANCE_M:g}")
-           + " " + t("map_draw_help", language))
+st.caption(t("map.map_help", language) + " " + t("map.simplified_note", language, m=f"{DISPLAY_TOLERANCE_M:g}")
+           + " " + t("map.draw_help", language))
 
 clicked = (result or {}).get("last_object_clicked")
 # looked up only after a click (a set of a season's 100,000 ids would cost ~50 ms a rerun)
@@ -140,26 +142,26 @@ if st.session_state.get("map_event") and st.session_state["map_event"] in event_
     event_id = st.session_state["map_event"]
     with st.container(border=True):
         event = checked[checked["event_id"] == event_id]
-        st.subheader(f"{event_id} · {STATUS_LABELS[event['status'].iloc[0]][language]}")
+        st.subheader(f"{event_id} · {status_text(event['status'].iloc[0], language)}")
         facts = display_table(event, language)
-        st.caption(t("fires_period_note", language, start=start, end=end))
+        st.caption(t("fires.period_note", language, start=start, end=end))
         st.dataframe(facts, hide_index=True, width="stretch")
-        st.dataframe(fire_detections(str(db_file), version, (event_id,)).drop(columns="event_id"),
-                     hide_index=True, width="stretch")
-        st.page_link("app_pages/fires.py", label=t("map_event_review", language), icon="🔥",
+        st.dataframe(detections_table(fire_detections(str(db_file), version, (event_id,)).drop(columns="event_id"),
+                                      language), hide_index=True, width="stretch")
+        st.page_link("app_pages/fires.py", label=t("map.event_review", language), icon="🔥",
                      query_params={"start": str(start), "end": str(end)})
 if st.session_state.get("map_zone"):
     summary = compliance_summary(str(db_file), version, start, end, "2012")
     zone = summary[(summary["scope_type"] == "zone") & (summary["scope_id"] == st.session_state["map_zone"])]
     if len(zone):
-        row = zone.iloc[0]
+        row = worded(zone, language).iloc[0]
         with st.container(border=True):
             st.subheader(f"{row['scope_name']} · {row['status']}")
-            st.caption(t("fires_period_note", language, start=start, end=end) + " · " + t("page_compliance", language))
+            st.caption(t("fires.period_note", language, start=start, end=end) + " · " + t("app.page.compliance", language))
             for reason in row["reasons"]:
                 st.markdown(f"- {reason}")
 
-with st.sidebar.expander(t("download_layers", language)):
+with st.sidebar.expander(t("map.download_layers", language)):
     for name in visible:
         frame = layers[name][0]
         st.download_button(f"{registry[name].title(language)} (GeoJSON)", frame.to_json(ensure_ascii=False, default=str).encode("utf-8"),
@@ -169,8 +171,8 @@ area = drawn_geometry((result or {}).get("last_active_drawing"))
 if area is not None:
     everything = [(registry[name], layers[name][0]) for name in registry if len(layers[name][0])]
     counts, found = features_inside(everything, area, language)
-    st.subheader(t("inside_title", language))
+    st.subheader(t("map.inside_title", language))
     st.dataframe(counts, hide_index=True, width="stretch")
     for name, table in found.items():
-        with st.expander(f"{registry[name].title(language)}（{len(table)}）"):
+        with st.expander(t("format.with_count", language, name=registry[name].title(language), n=len(table))):
             st.dataframe(table, hide_index=True, width="stretch")

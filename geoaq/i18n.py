@@ -1,286 +1,245 @@
-"""UI text in Simplified Chinese (default) and English.
+"""Every word a user reads, in Simplified Chinese (default) and English, through `t`.
 
-Layer and column titles come from the registry files; this table holds the rest of the
-interface. `t(key, lang)` falls back to Chinese, then to the key, so a missing English
-string never breaks a page.
+The words live in the locale files ``geoaq/locales/zh.toml`` and ``en.toml`` (UTF-8), keys
+grouped in tables by page or capability and addressed with dots: ``[fires] period = "…"`` is
+``t("fires.period", lang)``. Placeholders are `str.format` fields (``{n:,}``), filled from
+the keyword arguments.
+
+Domain code writes no words: it returns codes (a category, a status, a drop reason) or, for
+a sentence with parameters, a `Message` (a key and its values, built with `msg`). The web
+views, the pages, the command line and the exports turn them into words with `t` and `say`.
+Layer and column titles are data of the registry (``layers/*.toml`` carries both languages);
+`pick` chooses a language's variant of such data.
+
+A missing word never breaks a page. tests/test_i18n.py checks that both files hold the same
+keys with the same placeholders and that every key written in the code exists; at run time a
+key missing from a language falls back to Chinese, then to the key itself, and a text whose
+placeholders its values do not fill is shown unfilled; each is logged once (a warning on the
+``geoaq.i18n`` logger), never raised.
 """
 
 from __future__ import annotations
 
-LANGUAGES = {"zh": "中文", "en": "English"}
-DEFAULT_LANGUAGE = "zh"
+import functools
+import logging
+import string
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
 
-_TEXT: dict[str, dict[str, str]] = {
-    "page_map": {"zh": "地图", "en": "Map"},
-    "page_fires": {"zh": "火点核查", "en": "Fires"},
-    "all": {"zh": "全部", "en": "All"},
-    "fires_period": {"zh": "日期范围（北京时间）", "en": "Dates (Beijing time)"},
-    "query_period_invalid": {"zh": "链接中的时段 start={start}、end={end} 无效：应为 YYYY-MM-DD 格式且开始不晚于结束，已使用默认时段。",
-                             "en": "The link's period start={start}, end={end} is invalid: expected YYYY-MM-DD with start not after end; using the default period."},
-    "fires_event_id": {"zh": "事件编号（如 FE-20250606-1a2b3c4d，或点击地图上的火点）",
-                       "en": "Event id (e.g. FE-20250606-1a2b3c4d, or click a fire on the map)"},
-    "fires_event_unknown": {"zh": "本时段及筛选条件下没有事件 {event}。", "en": "No event {event} in this period and filter."},
-    "fires_many_events": {"zh": "共 {n:,} 个事件：地图按视野聚合显示，点击聚合放大、点击火点查看详情。",
-                          "en": "{n:,} events: the map clusters them by view (click a cluster to zoom in, a fire for its details)."},
-    "fires_show_table": {"zh": "显示事件表（{n:,} 行，随滚动加载）", "en": "Show the event table ({n:,} rows, loaded as you scroll)"},
-    "fires_pick_end": {"zh": "请选择结束日期。", "en": "Pick the end date."},
-    "fires_min_confidence": {"zh": "最低置信度", "en": "Minimum confidence"},
-    "fires_figures": {"zh": "统计口径", "en": "Figures"},
-    "figures_suspected": {"zh": "疑似口径", "en": "suspected"},
-    "figures_verified": {"zh": "核定口径", "en": "verified"},
-    "map_event_review": {"zh": "到「火点核查」页核定此时段的火点", "en": "Review this period's fires on the Fires page"},
-    "map_loading": {"zh": "正在读取图层…", "en": "Reading the layers…"},
-    "fires_computing": {"zh": "正在核查火点…", "en": "Checking fire events…"},
-    "fires_category": {"zh": "类别", "en": "Category"},
-    "fires_status": {"zh": "核查状态", "en": "Status"},
-    "fires_county": {"zh": "区县", "en": "County"},
-    "fires_in_zone_only": {"zh": "仅看管控区内", "en": "Inside control zones only"},
-    "fires_period_note": {"zh": "统计时段：{start} 至 {end}（北京时间）", "en": "Period: {start} to {end} (Beijing time)"},
-    "fires_events": {"zh": "火点事件（个）", "en": "Fire events"},
-    "fires_in_zones": {"zh": "位于管控区（个）", "en": "In control zones"},
-    "fires_industrial": {"zh": "疑似工业热源（个）", "en": "Suspected industrial"},
-    "fires_penalty_total": {"zh": "扣减财力合计（{figures}）", "en": "Penalties ({figures})"},
-    "fires_notice_csv": {"zh": "下载乡镇通知（CSV）", "en": "Township notice (CSV)"},
-    "fires_notice_xlsx": {"zh": "下载乡镇通知（Excel）", "en": "Township notice (Excel)"},
-    "fires_select_hint": {"zh": "在表格中点选一行（或在上方选择事件），查看探测记录并核定状态。", "en": "Pick a row in the table (or an event above) to see its detections and set its status."},
-    "fires_pick_event": {"zh": "核查事件", "en": "Event"},
-    "fires_dismiss_reason": {"zh": "排除原因（仅排除时填写）", "en": "Dismiss reason (dismissed only)"},
-    "fires_changed_by": {"zh": "核查人", "en": "Changed by"},
-    "fires_note": {"zh": "备注", "en": "Note"},
-    "fires_save_status": {"zh": "保存核查结果", "en": "Save status"},
-    "fires_saved": {"zh": "已保存。", "en": "Saved."},
-    "page_compliance": {"zh": "达标评估", "en": "Compliance"},
-    "compliance_preset": {"zh": "按计划目标时段", "en": "Period of a plan target"},
-    "compliance_custom": {"zh": "自定义时段", "en": "Custom period"},
-    "compliance_standard": {"zh": "评价标准", "en": "Standard"},
-    "compliance_readings": {"zh": "监测数据：{first} 至 {last}（北京时间），{n} 个站点", "en": "Readings: {first} to {last} (Beijing time), {n} stations"},
-    "compliance_computing": {"zh": "正在评估…", "en": "Evaluating…"},
-    "compliance_scope_types": {"zh": "评估对象", "en": "Scopes"},
-    "compliance_coal_users": {"zh": "禁煤区内燃煤企业（家）", "en": "Coal users in coal-ban zones"},
-    "compliance_csv": {"zh": "下载评估表（CSV）", "en": "Summary (CSV)"},
-    "compliance_xlsx": {"zh": "下载评估表（Excel）", "en": "Summary (Excel)"},
-    "compliance_title": {"zh": "达标评估 {start} 至 {end}（北京时间，标准 {standard}）", "en": "Compliance {start} to {end} (Beijing time, standard {standard})"},
-    "compliance_pick": {"zh": "查看对象（或在地图上点击管控区）", "en": "Scope (or click a zone on the map)"},
-    "compliance_pick_hint": {"zh": "选择一个对象，或在地图上点击管控区/区县，查看全部原因。", "en": "Pick a scope, or click a zone/county on the map, to see every reason."},
-    "compliance_targets": {"zh": "计划目标", "en": "Plan targets"},
-    "compliance_stations": {"zh": "站点评价（HJ 663）", "en": "Station evaluation (HJ 663)"},
-    "compliance_enterprises": {"zh": "企业", "en": "Enterprises"},
-    "compliance_mines": {"zh": "矿山", "en": "Mines"},
-    "compliance_fires": {"zh": "火点事件", "en": "Fire events"},
-    "compliance_sensitive": {"zh": "国控站点敏感区", "en": "Sensitive areas of national stations"},
-    "gcj_note": {"zh": "高德底图为 GCJ-02 坐标，所有图层已相应偏移显示。", "en": "AMap tiles are GCJ-02: every layer is shifted onto them."},
-    "landcover_layer": {"zh": "土地覆盖（栅格）", "en": "Land cover (raster)"},
-    "map_hour": {"zh": "站点 AQI 时刻（北京时间）", "en": "Station AQI hour (Beijing time)"},
-    "map_fire_events": {"zh": "火点事件", "en": "Fire events"},
-    "map_time_note": {"zh": "火点：{start} 至 {end}（北京时间）；站点按 {hour} 的小时 AQI 着色（HJ 633-2012）。",
-                      "en": "Fires: {start} to {end} (Beijing time); stations coloured by the hourly AQI of {hour} (HJ 633-2012)."},
-    "map_draw_help": {"zh": "用左侧绘图工具画矩形或多边形，可列出其中的全部要素。", "en": "Draw a rectangle or polygon (tools on the left) to list everything inside."},
-    "inside_title": {"zh": "绘制范围内的要素", "en": "Inside the drawn area"},
-    "download_layers": {"zh": "下载图层（GeoJSON）", "en": "Download layers (GeoJSON)"},
-    "app_title": {"zh": "大气污染防治一张图", "en": "Air-pollution governance map"},
-    "app_caption": {
-        "zh": "监测站、矿山、管控区、企业集群与卫星火点，同一张地图",
-        "en": "Stations, mines, control zones, enterprise clusters and fire points on one map",
-    },
-    "language": {"zh": "语言 / Language", "en": "Language / 语言"},
-    "layers": {"zh": "图层", "en": "Layers"},
-    "rows": {"zh": "条", "en": "rows"},
-    "synthetic_note": {"zh": "其中 {n} 条为演示数据", "en": "{n} of them are synthetic demo data"},
-    "demo_badge": {"zh": "演示数据", "en": "Synthetic demo data"},
-    "demo_warning": {
-        "zh": "当前数据库包含演示数据（合成，非真实），标注为“演示数据”。",
-        "en": "This database contains synthetic demo data, marked “演示数据 / demo”.",
-    },
-    "no_database": {
-        "zh": "找不到数据库 {path}。请先运行 `make run`（或 `geoaq demo`）生成演示数据库。",
-        "en": "Database {path} not found. Run `make run` (or `geoaq demo`) to build the demo database.",
-    },
-    "base_map": {"zh": "底图", "en": "Base map"},
-    "no_base_map": {"zh": "无底图", "en": "No base map"},
-    "legend": {"zh": "图例", "en": "Legend"},
-    "period": {"zh": "时段", "en": "Period"},
-    "fire_period": {"zh": "火点观测日期（UTC）：{start} 至 {end}", "en": "Fire detections (UTC): {start} to {end}"},
-    "map_help": {
-        "zh": "点击要素查看属性；右上角可切换图层。底图瓦片无法加载时，图层照常显示。",
-        "en": "Click a feature for its attributes; switch layers top right. Layers still draw when tiles cannot load.",
-    },
-    "simplified_note": {
-        "zh": "面要素为显示已简化（约 {m} 米），计算使用原始边界。",
-        "en": "Polygons are simplified for display (about {m} m); analyses use the full boundaries.",
-    },
-    "empty_layer": {"zh": "（无数据）", "en": "(empty)"},
-    "total_features": {"zh": "共 {n} 个要素", "en": "{n} features in all"},
-    # 空气质量 Air quality page (app_pages/air_quality.py)
-    "page_air_quality": {"zh": "空气质量", "en": "Air quality"},
-    "aq_no_readings": {"zh": "数据库中没有监测小时数据。请在“数据管理”页载入，或用命令行 `geoaq aq load`。",
-                       "en": "No hourly readings in the database. Load them on the Data page or with `geoaq aq load`."},
-    "aq_stations": {"zh": "站点", "en": "Stations"},
-    "aq_pick_station": {"zh": "请至少选择一个站点。", "en": "Pick at least one station."},
-    "aq_computing": {"zh": "正在计算 AQI 与评价…", "en": "Computing AQI and the evaluation…"},
-    "aq_demo_note": {"zh": "本时段监测数据含 {n} 个演示数据站点小时（合成，非真实监测值）。",
-                     "en": "The readings of this period include {n} synthetic demo station-hours (not real measurements)."},
-    "aq_latest": {"zh": "最新小时 AQI", "en": "Latest hourly AQI"},
-    "aq_latest_note": {"zh": "各站点在所选时段内最近一个有 AQI 的小时（北京时间，最新 {hour}）；实时 AQI 按 HJ 633-2012，标准 {standard}；AQI 无量纲，浓度单位见表头。",
-                       "en": "Each station's latest hour with an AQI in the period (Beijing time, latest {hour}); real-time AQI after HJ 633-2012, standard {standard}; AQI has no unit, concentration units are in the headers."},
-    "aq_latest_title": {"zh": "各站点最新小时 AQI（{hour}，北京时间；标准 {standard}）", "en": "Latest hourly AQI per station ({hour}, Beijing time; standard {standard})"},
-    "aq_no_hours": {"zh": "所选站点在 {period} 没有监测数据。", "en": "The chosen stations have no readings in {period}."},
-    "aq_trend_24h": {"zh": "24小时 AQI 趋势", "en": "24-hour AQI trend"},
-    "aq_hours_note": {"zh": "{first} 至 {last}（北京时间，逐小时）；单位：{unit}。", "en": "{first} to {last} (Beijing time, hourly); unit: {unit}."},
-    "aq_chart_days": {"zh": "图中只显示所选时段最后 {days} 天。", "en": " The chart shows the last {days} days of the period."},
-    "aq_aqi_unit": {"zh": "AQI（无量纲）", "en": "AQI (no unit)"},
-    "aq_time": {"zh": "时间（北京时间）", "en": "Time (Beijing time)"},
-    "aq_station": {"zh": "站点", "en": "Station"},
-    "aq_series": {"zh": "小时 AQI 与污染物浓度", "en": "Hourly AQI and concentrations"},
-    "aq_indicator": {"zh": "指标", "en": "Indicator"},
-    "aq_daily": {"zh": "日 AQI", "en": "Daily AQI"},
-    "aq_daily_object": {"zh": "日历对象", "en": "Calendar of"},
-    "aq_city": {"zh": "城市", "en": "city"},
-    "aq_daily_note": {"zh": "{period}；日 AQI 按 HJ 633-2012 由日均值计算，六项污染物日均值均有效（HJ 663-2013）的日子才有 AQI，其余为“数据不足”（灰色）。",
-                      "en": "{period}; daily AQI after HJ 633-2012 from the daily values; only days on which all six pollutants are valid (HJ 663-2013) have an AQI, the others are insufficient data (grey)."},
-    "aq_insufficient": {"zh": "数据不足", "en": "insufficient data"},
-    "aq_day": {"zh": "日", "en": "Day"},
-    "aq_month": {"zh": "月份", "en": "Month"},
-    "aq_daily_download": {"zh": "下载内容：城市及全部所选站点的逐日 AQI 与日均值。", "en": "Downloads hold the daily AQI and values of the city and every chosen station."},
-    "aq_daily_title": {"zh": "逐日 AQI 与日均值 {period}", "en": "Daily AQI and daily values {period}"},
-    "aq_evaluation": {"zh": "HJ 663 评价", "en": "HJ 663 evaluation"},
-    "aq_evaluation_note": {"zh": "评价时段 {period}；浓度 µg/m³（CO mg/m³），比率为 %；不满足数据有效性规定的统计量显示为“数据不足”。",
-                           "en": "Period {period}; concentrations in µg/m³ (CO mg/m³), ratios in %; a statistic that misses the validity rules shows as insufficient data."},
-    "aq_good_ratio": {"zh": "城市优良天数比率（%）", "en": "City good-day ratio (%)"},
-    "aq_pm25_mean": {"zh": "城市 PM2.5 平均浓度（{unit}）", "en": "City PM2.5 mean ({unit})"},
-    "aq_composite": {"zh": "城市综合指数", "en": "City composite index"},
-    "aq_attainment": {"zh": "城市达标情况", "en": "City attainment"},
-    "aq_city_evaluation": {"zh": "城市", "en": "City"},
-    "aq_station_evaluation": {"zh": "站点", "en": "Stations"},
-    "aq_evaluation_title": {"zh": "HJ 663 评价 {period}", "en": "HJ 663 evaluation {period}"},
-    "aq_monthly": {"zh": "逐月评价", "en": "Monthly evaluation"},
-    "aq_monthly_title": {"zh": "HJ 663 逐月评价 {period}", "en": "HJ 663 monthly evaluation {period}"},
-    "download_csv": {"zh": "下载 CSV", "en": "CSV"},
-    "download_xlsx": {"zh": "下载 Excel", "en": "Excel"},
-    "download_png": {"zh": "下载图片（PNG）", "en": "Chart (PNG)"},
-    # 巡查路线 Routes page (app_pages/routes.py)
-    "page_routes": {"zh": "巡查路线", "en": "Routes"},
-    "routes_day": {"zh": "巡查日期（北京时间）", "en": "Date (Beijing time)"},
-    "routes_teams": {"zh": "巡查组数", "en": "Teams"},
-    "routes_hours": {"zh": "每组工作时长（小时）", "en": "Hours per team"},
-    "routes_speed": {"zh": "车速（公里/小时）", "en": "Speed (km/h)"},
-    "routes_start": {"zh": "出发点（经度,纬度）", "en": "Start (lon,lat)"},
-    "routes_start_help": {"zh": "WGS-84 经纬度；留空为 {depot}。各组从此出发并返回。", "en": "WGS-84; empty: {depot}. Every team starts and ends here."},
-    "routes_sources": {"zh": "目标来源、地图选点与双随机抽查", "en": "Target sources, picked points and random inspection"},
-    "routes_use_fires": {"zh": "待核查火点", "en": "Fire events to verify"},
-    "routes_use_enterprises": {"zh": "达标评估标记的企业", "en": "Enterprises flagged by compliance"},
-    "routes_use_mines": {"zh": "停产整治矿山", "en": "Mines under rectification"},
-    "routes_picked": {"zh": "选点（每行：经度,纬度,名称；也可在地图上点击添加）", "en": "Picked points (one per line: lon,lat,name; or click the map)"},
-    "routes_draw_enterprises": {"zh": "双随机：抽取企业（家）", "en": "Random draw: enterprises"},
-    "routes_draw_mines": {"zh": "双随机：抽取矿山（个）", "en": "Random draw: mines"},
-    "routes_seed": {"zh": "随机种子（可复现）", "en": "Seed (reproducible)"},
-    "routes_advanced": {"zh": "求解设置与导出坐标", "en": "Solver and export settings"},
-    "routes_work_limit": {"zh": "搜索步数上限", "en": "Search steps"},
-    "routes_work_help": {"zh": "按步数而非时间停止，同样的输入总得到同样的路线。", "en": "The search stops after this many steps, not after a time, so the same input always gives the same routes."},
-    "routes_time_limit": {"zh": "搜索时间上限（秒，保险）", "en": "Time cap (s, safety)"},
-    "routes_coords": {"zh": "导出坐标系", "en": "Export coordinates"},
-    "routes_coords_wgs84": {"zh": "WGS-84（GPS、奥维、OsmAnd 等）", "en": "WGS-84 (GPS, OsmAnd, …)"},
-    "routes_coords_gcj02": {"zh": "GCJ-02（高德、腾讯地图）", "en": "GCJ-02 (AMap, Tencent)"},
-    "routes_coords_bd09": {"zh": "BD-09（百度地图）", "en": "BD-09 (Baidu)"},
-    "routes_collecting": {"zh": "正在汇总当日待查目标…", "en": "Collecting the day's targets…"},
-    "routes_no_targets": {"zh": "{day} 没有待查目标。可在地图上点选，或开启双随机抽查。", "en": "No targets for {day}. Pick points on the map or add a random draw."},
-    "routes_targets": {"zh": "待查目标（{n} 个）", "en": "Targets ({n})"},
-    "routes_include": {"zh": "纳入", "en": "Include"},
-    "routes_kind": {"zh": "类型", "en": "Type"},
-    "routes_name": {"zh": "名称", "en": "Name"},
-    "routes_priority": {"zh": "优先级", "en": "Priority"},
-    "routes_service": {"zh": "检查时长(分)", "en": "Inspection (min)"},
-    "routes_tw_start": {"zh": "最早开始", "en": "Not before"},
-    "routes_tw_end": {"zh": "最晚开始", "en": "Not after"},
-    "routes_reason": {"zh": "事由", "en": "Reason"},
-    "routes_id": {"zh": "编号", "en": "ID"},
-    "routes_selected": {"zh": "已纳入 {n} / {total} 个目标；优先级高者先排，排不下时先舍弃优先级低者。", "en": "{n} of {total} targets included; higher priority first, lower priority left out first when the day is full."},
-    "routes_solve": {"zh": "规划路线", "en": "Plan routes"},
-    "routes_solving": {"zh": "正在为 {teams} 个组规划 {n} 个目标的路线…", "en": "Routing {n} targets for {teams} teams…"},
-    "routes_clear_picks": {"zh": "清除地图选点", "en": "Clear map picks"},
-    "routes_changed": {"zh": "条件已更改，请重新点击“规划路线”。", "en": "Inputs changed: press “Plan routes” again."},
-    "routes_visited": {"zh": "已排入目标", "en": "Targets routed"},
-    "routes_distance": {"zh": "总里程（公里）", "en": "Distance (km)"},
-    "routes_dropped": {"zh": "未排入（个）", "en": "Left out"},
-    "routes_search": {"zh": "求解用时（秒）", "en": "Search (s)"},
-    "routes_solver_note": {"zh": "求解目标值 {objective}（行车 {travel} 秒 + 舍弃罚分 {penalty}）；搜索 {seconds} 秒，停止原因：{stopped}（{done} / {limit} 步）。行程估算：{model}。",
-                           "en": "Solver objective {objective} (travel {travel} s + drop penalties {penalty}); searched {seconds} s, stopped by {stopped} ({done} / {limit} steps). Travel: {model}."},
-    "routes_map_help": {"zh": "数字为各组巡查顺序；点击地图可添加选点（加入待查目标后需重新规划）。", "en": "Numbers are each team's order; click the map to add a picked point (then plan again)."},
-    "routes_gpx_all": {"zh": "全部路线 GPX", "en": "All routes GPX"},
-    "routes_kml_all": {"zh": "全部路线 KML", "en": "All routes KML"},
-    "routes_csv_all": {"zh": "全部路线 CSV", "en": "All routes CSV"},
-    "routes_html_all": {"zh": "打印路线单（全部）", "en": "Printable sheets (all)"},
-    "routes_sheet": {"zh": "打印路线单", "en": "Printable sheet"},
-    "routes_team_heading": {"zh": "{team}：{stops} 个点位，{km} 公里，{depart} 出发，约 {back} 返回（上限 {hours} 小时）",
-                            "en": "{team}: {stops} stops, {km} km, leave {depart}, back about {back} (limit {hours} h)"},
-    "routes_dropped_title": {"zh": "未排入的目标（{n} 个）", "en": "Targets left out ({n})"},
-    "routes_drop_reason": {"zh": "原因", "en": "Why"},
-    # 数据管理 Data page (app_pages/data.py)
-    "page_data": {"zh": "数据管理", "en": "Data"},
-    "data_upload": {"zh": "上传文件", "en": "Upload files"},
-    "data_target": {"zh": "载入到", "en": "Load into"},
-    "data_readings": {"zh": "监测小时数据", "en": "Hourly readings"},
-    "data_files": {"zh": "选择文件（可多选）", "en": "Files (several at once)"},
-    "data_files_help": {"zh": "GeoJSON、GeoPackage、Shapefile（.zip，或同时选中 .shp/.shx/.dbf/.prj/.cpg）、CSV/TXT/TSV（含经度/纬度或 WKT 列；FIRMS CSV）、(Geo)Parquet；监测小时数据为 CSV（可 .gz）。",
-                        "en": "GeoJSON, GeoPackage, Shapefile (.zip, or .shp/.shx/.dbf/.prj/.cpg together), CSV/TXT/TSV (lon/lat or WKT columns; FIRMS CSV), (Geo)Parquet; hourly readings as CSV (or .gz)."},
-    "data_limit": {"zh": "每个文件不超过 {limit} MB（服务器设置 server.maxUploadSize，见 .streamlit/config.toml）。更大的文件请用命令行 `geoaq ingest` / `geoaq aq load` 载入。每个文件单独一个事务：失败的文件不改动数据库，其余文件照常载入。",
-                   "en": "Each file up to {limit} MB (server.maxUploadSize in .streamlit/config.toml). Load larger files with `geoaq ingest` / `geoaq aq load`. Each file is one transaction: a failed file changes nothing, the others still load."},
-    "data_format": {"zh": "文件格式", "en": "Format"},
-    "data_format_auto": {"zh": "自动识别", "en": "detect"},
-    "data_format_national": {"zh": "全国发布（china_sites）", "en": "national release (china_sites)"},
-    "data_format_station": {"zh": "单站/多站（时间列）", "en": "station (time column)"},
-    "data_format_ymdh": {"zh": "年/月/日/时列", "en": "year/month/day/hour"},
-    "data_station": {"zh": "站点编码（文件无站点列时）", "en": "Station code (file without one)"},
-    "data_units": {"zh": "文件单位（如 co=ug/m3）", "en": "File units (e.g. co=ug/m3)"},
-    "data_encoding": {"zh": "编码", "en": "Encoding"},
-    "data_auto": {"zh": "自动识别", "en": "detect"},
-    "data_crs": {"zh": "坐标系", "en": "Coordinate system"},
-    "data_crs_auto": {"zh": "自动（文件自带或图层默认）", "en": "auto (the file's, else the layer's)"},
-    "data_crs_epsg_4326": {"zh": "WGS-84（EPSG:4326）", "en": "WGS-84 (EPSG:4326)"},
-    "data_crs_gcj02": {"zh": "GCJ-02（高德/腾讯）", "en": "GCJ-02 (AMap/Tencent)"},
-    "data_crs_bd09": {"zh": "BD-09（百度）", "en": "BD-09 (Baidu)"},
-    "data_crs_other": {"zh": "其他 EPSG…", "en": "other EPSG…"},
-    "data_crs_code": {"zh": "EPSG 代码", "en": "EPSG code"},
-    "data_lon_col": {"zh": "经度列（可不填）", "en": "Longitude column (optional)"},
-    "data_lat_col": {"zh": "纬度列（可不填）", "en": "Latitude column (optional)"},
-    "data_more": {"zh": "更多选项", "en": "More options"},
-    "data_column_map": {"zh": "列对应（图层列=文件列，每行一个）", "en": "Column map (layer column=file column, one a line)"},
-    "data_constants": {"zh": "固定值（列=值，每行一个）", "en": "Constants (column=value, one a line)"},
-    "data_source_layer": {"zh": "GeoPackage 图层名", "en": "GeoPackage layer"},
-    "data_load": {"zh": "载入", "en": "Load"},
-    "data_loading": {"zh": "正在载入 {name}…", "en": "Loading {name}…"},
-    "data_loaded": {"zh": "完成：{n}/{total} 个文件已载入。", "en": "Done: {n} of {total} files loaded."},
-    "data_report": {"zh": "{name} → {layer}：读取 {read} 行，载入 {loaded} 行，拒收 {rejected} 行。",
-                    "en": "{name} → {layer}: {read} rows read, {loaded} loaded, {rejected} rejected."},
-    "data_failed": {"zh": "{name} → {layer}：载入失败，数据库未作任何改动。\n\n原因：{error}",
-                    "en": "{name} → {layer}: not loaded; nothing in the database was changed.\n\nReason: {error}"},
-    "data_too_large": {"zh": "{name} 为 {size} MB，超过上传上限 {limit} MB，未载入（数据库未改动）。更大的文件请用命令行 `geoaq ingest` / `geoaq aq load`。",
-                       "en": "{name} is {size} MB, above the upload limit of {limit} MB; not loaded (nothing changed). Load larger files with `geoaq ingest` / `geoaq aq load`."},
-    "data_load_rejects": {"zh": "本次拒收（{n} 条）", "en": "Rejected in this load ({n})"},
-    "data_counts": {"zh": "各图层数据量", "en": "Rows per layer"},
-    "data_layer": {"zh": "图层", "en": "Layer"},
-    "data_rows": {"zh": "行数（条）", "en": "Rows"},
-    "data_synthetic_rows": {"zh": "其中演示数据（条）", "en": "Synthetic demo rows"},
-    "data_stored_rejects": {"zh": "已记录的拒收数据", "en": "Stored rejects"},
-    "data_rejects_layer": {"zh": "按图层筛选", "en": "Layer"},
-    "data_rejects_count": {"zh": "共 {n} 条（最新载入在前，显示前 {shown} 条；下载包含全部）。", "en": "{n} in all (newest load first; {shown} shown, the download has all)."},
-}
+from geoaq import config
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+DEFAULT_LANGUAGE = config.LANGUAGE_CODES[0]
+
+_log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
-def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
-    """The text for `key` in `lang`, with `{placeholders}` filled from `values`."""
-    entry = _TEXT.get(key, {})
-    text = entry.get(lang) or entry.get(DEFAULT_LANGUAGE) or key
-    return text.format(**values) if values else text
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """A locale file's nested tables as dotted keys -> text."""
+    flat: dict[str, str] = {}
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, Mapping):
+            flat |= _flatten(value, f"{key}.")
+        else:
+            flat[key] = str(value)
+    return flat
+
+
+@functools.cache
+def catalog(lang: str) -> Mapping[str, str]:
+    """Every key -> text of a language's locale file (read once); empty for an unknown language."""
+    path = LOCALES_DIR / f"{lang}.toml"
+    if lang not in config.LANGUAGE_CODES or not path.is_file():
+        return {}
+    return _flatten(tomllib.loads(path.read_text("utf-8")))
+
+
+#: language code -> the language's own name ("中文", "English"), from each locale's language.name
+LANGUAGES = {code: catalog(code).get("language.name", code) for code in config.LANGUAGE_CODES}
+
+
+@functools.cache
+def _warn_once(problem: str, key: str, lang: str) -> None:
+    _log.warning("geoaq.i18n: %s %r in %r", problem, key, lang)
+
+
+def placeholders(text: str) -> set[str]:
+    """The names of a text's `str.format` fields: {"n", "start"} for "{n:,} from {start}"."""
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+def _fill(text: str, key: str, lang: str, values: Mapping[str, Any]) -> str:
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError, TypeError):
+        _warn_once("values that do not fill the text of", key, lang)
+        return text
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: Any) -> str:
+    """The text of `key` in `lang`, its ``{placeholders}`` filled from `values`.
+
+    A key missing from `lang` falls back to Chinese, then to the key (logged once each)."""
+    text = catalog(lang).get(key)
+    if text is None:
+        _warn_once("no text for", key, lang)
+        text = catalog(DEFAULT_LANGUAGE).get(key)
+        if text is None:
+            return key
+    return _fill(text, key, lang, values) if values else text
+
+
+# --- messages: what domain code returns instead of words ---------------------------------
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence still to be worded: a locale key and its values (numbers, names, codes,
+    other messages). Hashable and picklable, so it can sit in a cached DataFrame."""
+
+    key: str
+    values: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.values)
+
+    def __str__(self) -> str:  # a message printed by accident still reads as words
+        return say(self, DEFAULT_LANGUAGE)
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def msg(key: str, /, **values: Any) -> Message:
+    """A `Message` of `key` with its values: ``msg("routes.drop.no_time")``."""
+    return Message(key, tuple((name, _frozen(value)) for name, value in values.items()))
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Items (words, names, messages) worded one by one and joined by the locale's
+    `separator` key: the list separator (、 / ", ") or the clause separator (； / "; ")."""
+
+    items: tuple[Any, ...]
+    separator: str = "format.list_separator"
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A value that data give in several languages (a land-cover class, a standard's AQI
+    category): worded as the `lang` variant, else the Chinese one (`pick`)."""
+
+    variants: tuple[tuple[str, Any], ...]
+
+
+def localized(**variants: Any) -> Localized:
+    """``localized(zh="耕地", en="Cropland")``."""
+    return Localized(tuple(variants.items()))
+
+
+@dataclass(frozen=True)
+class Yuan:
+    """An exact sum of money, worded by `yuan_exact`: 50万元 / CNY 500,000."""
+
+    amount: int
+
+
+def clauses(items: Iterable[Any]) -> Joined:
+    """Items joined as clauses of a sentence: 企业 甲、乙；矿山 丙."""
+    return Joined(tuple(items), "format.clause_separator")
+
+
+@functools.lru_cache(maxsize=65_536)
+def _say_message(message: Message, lang: str) -> str:
+    values = {name: _word(value, lang) if isinstance(value, _WORDED) else value for name, value in message.values}
+    return t(message.key, lang, **values) if values else t(message.key, lang)
+
+
+_WORDED = (Message, Joined, Localized, Yuan, tuple)
+
+
+def say(value: Any, lang: str = DEFAULT_LANGUAGE) -> Any:
+    """`value` as words: a `Message` worded in `lang` (without the spaces an empty value may
+    leave at its ends), a tuple or list of words joined, a `Localized` value's variant, a `Yuan`
+    sum; anything else (a name, a number, text from a file) as it is."""
+    worded = _word(value, lang)
+    return worded.strip() if isinstance(value, Message) else worded
+
+
+def _word(value: Any, lang: str) -> Any:
+    if isinstance(value, Message):
+        try:
+            return _say_message(value, lang)
+        except TypeError:  # a value that cannot be hashed: word it without the cache
+            return _say_message.__wrapped__(value, lang)
+    if isinstance(value, Joined):
+        return t(value.separator, lang).join(str(say(v, lang)) for v in value.items)
+    if isinstance(value, Localized):
+        return pick(dict(value.variants), lang)
+    if isinstance(value, Yuan):
+        return yuan_exact(value.amount, lang)
+    if isinstance(value, list | tuple):
+        return join((say(v, lang) for v in value), lang)
+    return value
+
+
+# --- language-dependent formatting, its words from the locales ---------------------------
+
+
+def pick(variants: Mapping[str, _T], lang: str) -> _T:
+    """The `lang` variant of data given in several languages (a registry title, a standard's
+    category names), else the Chinese one."""
+    value = variants.get(lang)
+    return variants[DEFAULT_LANGUAGE] if value is None or (isinstance(value, str) and not value) else value
+
+
+def join(items: Iterable[Any], lang: str = DEFAULT_LANGUAGE) -> str:
+    """Items listed in `lang`: 甲、乙 / a, b."""
+    return t("format.list_separator", lang).join(str(item) for item in items)
+
+
+def with_unit(name: str, unit: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A heading with its unit: PM2.5（µg/m³） / PM2.5 (µg/m³)."""
+    return t("format.with_unit", lang, name=name, unit=unit)
+
+
+def yes_no(value: bool, lang: str = DEFAULT_LANGUAGE) -> str:
+    return t("format.yes" if value else "format.no", lang)
+
+
+def date_span(start: object, end: object, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A period: 2025-04-01 至 2025-04-30 / 2025-04-01 to 2025-04-30."""
+    return t("format.date_span", lang, start=start, end=end)
 
 
 def yuan_text(amount: float, lang: str = DEFAULT_LANGUAGE) -> str:
     """A sum of money short enough for a metric: ¥3,043.8万 / ¥30.44亿 in Chinese, ¥30.44 M in English.
 
-    Below 10,000 yuan (and in tooltips, which show the exact figure) the whole number is used.
+    Below 10,000 yuan (and in tooltips, which show the exact figure) the whole number is used;
+    the units and their sizes are the locale's (format.money_*).
     """
     value = float(amount)
     if abs(value) < 10_000:
         return f"¥{value:,.0f}"
-    if lang == "zh":
-        return f"¥{value / 1e8:,.2f}亿" if abs(value) >= 1e8 else f"¥{value / 1e4:,.1f}万"
-    return f"¥{value / 1e9:,.2f} bn" if abs(value) >= 1e9 else f"¥{value / 1e6:,.2f} M"
+    large = float(t("format.money_large_divisor", lang))
+    if abs(value) >= large:
+        return t("format.money_large", lang, value=value / large)
+    return t("format.money_medium", lang, value=value / float(t("format.money_medium_divisor", lang)))
+
+
+def yuan_exact(amount: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """An exact sum of money in the plans' words: 50万元 (whole 万) or 12345元 in Chinese,
+    CNY 500,000 in English (format.money_exact*)."""
+    divisor = int(t("format.money_exact_round_divisor", lang))
+    if amount and amount % divisor == 0:
+        return t("format.money_exact_round", lang, value=amount // divisor)
+    return t("format.money_exact", lang, value=amount)

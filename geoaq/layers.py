@@ -17,6 +17,7 @@ from typing import Any
 
 from geoaq import config
 from geoaq._errors import LayerDefinitionError, UnknownLayerError
+from geoaq.i18n import pick
 
 #: registry column type -> DuckDB type
 COLUMN_TYPES: dict[str, str] = {
@@ -79,7 +80,8 @@ class ColumnSpec:
         return COLUMN_TYPES[self.type]
 
     def title(self, lang: str = "zh") -> str:
-        return (self.title_zh if lang == "zh" else self.title_en) or self.name
+        """The column's title in `lang` (the registry gives both), else its name."""
+        return pick({"zh": self.title_zh, "en": self.title_en}, lang) or self.name
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,8 @@ class LayerSpec:
     source: Path | None = None
 
     def title(self, lang: str = "zh") -> str:
-        return self.title_zh if lang == "zh" else self.title_en
+        """The layer's title in `lang` (the registry gives both)."""
+        return pick({"zh": self.title_zh, "en": self.title_en}, lang)
 
     def column(self, name: str) -> ColumnSpec:
         for column in self.columns:

@@ -125,9 +125,10 @@ WINDOW_HOURS = 8
 #: windows start at slots 0 … 24 − 8: 17 windows inside the day.
 N_WINDOWS = HOURS_PER_DAY - WINDOW_HOURS + 1
 
-INSUFFICIENT, INSUFFICIENT_EN = "数据不足", "insufficient data"
-VALID, VALID_EN = "有效", "valid"
-ATTAINED, NOT_ATTAINED = "达标", "未达标"
+#: data status codes (有效 / 数据不足; words: aq.data_status.<code>)
+VALID, INSUFFICIENT = "valid", "insufficient"
+#: attainment codes (达标 / 未达标 / 数据不足; words: aq.attainment.<code>)
+ATTAINED, NOT_ATTAINED = "attained", "not_attained"
 
 By = Literal["station", "city", "district"]
 HourLabel = Literal["start", "end"]
@@ -657,7 +658,6 @@ def _period_rows(grid: _DailyGrid, aqi: np.ndarray, std: Standard, lo: int, hi: 
 
     insufficient = np.array([bool(p) for p in problems])
     out["status"] = np.where(insufficient, INSUFFICIENT, VALID)
-    out["status_en"] = np.where(insufficient, INSUFFICIENT_EN, VALID_EN)
     out["reason"] = ["; ".join(f"{', '.join(stats_)}: {why}" for why, stats_ in p.items())
                      for p in problems]
     out["start"] = np.repeat(pd.Timestamp(first), k)
@@ -767,9 +767,9 @@ def evaluate(hourly: pd.DataFrame, start: date | str | pd.Timestamp,
     [n_stations], start, end, standard, standard_name, so2_mean, no2_mean, pm10_mean,
     pm25_mean, co_p95, o3_8h_p90 (rules 6–8), <series>_days (valid days), aqi_days, good_days,
     good_day_ratio (%), heavy_days, heavy_day_ratio (%) (rule 9), <stat>_index and
-    composite_index (rule 10), <stat>_exceedance and attainment (rule 11), status
-    (有效 / 数据不足), status_en (valid / insufficient data) and reason (which statistic missed
-    which day-count rule). A statistic that misses its rule is NaN, never a number.
+    composite_index (rule 10), <stat>_exceedance and attainment (rule 11: attained,
+    not_attained or insufficient), status (valid / insufficient: 有效 / 数据不足) and reason
+    (which statistic missed which day-count rule). A statistic that misses its rule is NaN, never a number.
     """
     std = _standard(standard)
     first, last = _as_day(start, "start"), _as_day(end, "end")

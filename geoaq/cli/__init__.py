@@ -9,11 +9,12 @@ from __future__ import annotations
 import click
 
 from geoaq.cli import aq, demo, fires, layers, report, route
-from geoaq.cli._common import CONTEXT_SETTINGS, GeoaqGroup
+from geoaq.cli._common import CONTEXT_SETTINGS, LANG_OPTION, GeoaqGroup
 
 
 @click.group(cls=GeoaqGroup, context_settings=CONTEXT_SETTINGS)
-def main() -> None:
+@LANG_OPTION
+def main(lang: str | None) -> None:
     """geoaq: air-pollution governance on a map (stations, mines, control zones,
     enterprises, satellite fire points) in one DuckDB file."""
 

@@ -1,6 +1,10 @@
-"""What every `geoaq` command shares: the options (`--db`, the period, `--format`), opening the
-database, printing result tables, parsing dates and `COLUMN=VALUE` pairs, the progress bar,
-and the group class that turns every error into one line on stderr.
+"""What every `geoaq` command shares: the options (`--db`, the period, `--format`, `--lang`),
+opening the database, printing result tables, parsing dates and `COLUMN=VALUE` pairs, the
+progress bar, and the group class that turns every error into one line on stderr.
+
+Language: every line a command prints and every file it writes is worded through
+`geoaq.i18n.t` (keys cli.* and the capabilities' own) in `language()`: ``geoaq --lang en …``,
+else ``GEOAQ_LANG``, else Chinese.
 
 Error policy (`GeoaqGroup.invoke`, so no command can forget it):
 
@@ -25,6 +29,7 @@ import click
 
 from geoaq import config
 from geoaq._errors import GeoaqError
+from geoaq.i18n import Joined, Message, join, say
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,6 +47,21 @@ DB_OPTION = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False), default=None,
     help="DuckDB file (default: $GEOAQ_DB, else data/geoaq.duckdb).",
 )
+
+LANG_OPTION = click.option(
+    "--lang", "lang", type=click.Choice(config.LANGUAGE_CODES), default=None,
+    help="Language of the output and of the files written: zh or en (default: $GEOAQ_LANG, else zh).",
+)
+
+
+def language(chosen: str | None = None) -> str:
+    """The language of this run: `chosen` (a command's own --lang), else the group's --lang,
+    else ``GEOAQ_LANG``, else zh."""
+    if chosen:
+        return chosen
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root().params.get("lang") if ctx is not None else None
+    return root or config.language()
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -189,13 +209,32 @@ def connected(db_path: str | None, *, read_only: bool = False) -> Iterator[DuckD
 # --- output -------------------------------------------------------------------------------------
 
 
-def emit(frame: pd.DataFrame, output: str) -> None:
-    """Print a result table as an aligned table, CSV or JSON (lists kept as JSON arrays)."""
+def worded(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """`frame` with its messages (a category's reason, a penalty's rule) in `lang`'s words."""
+    def word(value: Any) -> Any:
+        if isinstance(value, Message | Joined):
+            return say(value, lang)
+        if isinstance(value, list) and any(isinstance(v, Message | Joined) for v in value):
+            return [say(v, lang) for v in value]
+        return value
+
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object and out[column].map(lambda v: isinstance(v, Message | Joined | list)).any():
+            out[column] = out[column].map(word)
+    return out
+
+
+def emit(frame: pd.DataFrame, output: str, lang: str | None = None) -> None:
+    """Print a result table as an aligned table, CSV or JSON (lists kept as JSON arrays), its
+    messages worded in `lang` (default: the run's language)."""
+    lang = language(lang)
+    frame = worded(frame, lang)
     if output == "csv":
         flat = frame.copy()
         for column in flat.columns:
             if flat[column].map(lambda v: isinstance(v, list)).any():
-                flat[column] = flat[column].map(lambda v: "、".join(map(str, v)) if isinstance(v, list) else v)
+                flat[column] = flat[column].map(lambda v: join(map(str, v), lang) if isinstance(v, list) else v)
         click.echo(flat.to_csv(index=False), nl=False)
     elif output == "json":
         click.echo(frame.to_json(orient="records", force_ascii=False, date_format="iso", indent=1))

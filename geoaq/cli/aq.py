@@ -16,10 +16,12 @@ from geoaq.cli._common import (
     connected,
     emit,
     format_option,
+    language,
     pairs,
     period,
 )
 from geoaq.db import connection as db
+from geoaq.i18n import t
 
 
 @click.group(cls=GeoaqGroup)
@@ -95,7 +97,7 @@ def aq_hourly(start: date, end: date, stations: str | None, standard: str, outpu
     with connected(db_path, read_only=True) as con:
         table = airquality.hourly_table(con, start, end, _codes(stations), standard)
     if output == "table":
-        click.echo(f"hourly AQI {start} – {end} (Beijing time), standard {standard}: {len(table):,} station-hours")
+        click.echo(t("cli.aq.hourly", language(), start=start, end=end, standard=standard, n=len(table)))
     emit(table, output)
 
 
@@ -109,11 +111,14 @@ def aq_evaluate(start: date, end: date, by: str, standard: str, output: str, db_
     """HJ 663 evaluation of the period per station, city or district (数据不足 where data are short)."""
     from geoaq.aq import readings as airquality
 
+    lang = language()
     with connected(db_path, read_only=True) as con:
         table = airquality.evaluate_period(con, start, end, by=by, standard=standard)
+    for column, group in (("status", "aq.data_status"), ("attainment", "aq.attainment")):
+        if column in table.columns:
+            table[column] = table[column].map(lambda code, group=group: t(f"{group}.{code}", lang))
     if output == "table":
-        click.echo(f"HJ 663 evaluation {start} – {end} (Beijing time) by {by}, standard {standard} "
-                   "(µg/m³; CO mg/m³; ratios in %):")
+        click.echo(t("cli.aq.evaluate", lang, start=start, end=end, by=by, standard=standard))
         shown = ["station_code" if by == "station" else by, "pm25_mean", "pm10_mean", "so2_mean", "no2_mean",
                  "co_p95", "o3_8h_p90", "good_day_ratio", "heavy_days", "composite_index", "attainment", "status"]
         table = table[[c for c in shown if c in table.columns]].round(2)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from geoaq import config
-from geoaq.cli._common import DB_OPTION, ProgressBar
+from geoaq.cli._common import DB_OPTION, ProgressBar, language
+from geoaq.i18n import t
 
 
 @click.command()
@@ -14,13 +15,14 @@ def demo(db_path: str | None) -> None:
     """(Re)build the 洛阳市 demo database from data/demo/ (real files + 演示数据)."""
     from geoaq.demo.build import build_demo
 
+    lang = language()
     target = config.db_path(db_path)
-    click.echo(f"building the demo database {target} …")
+    click.echo(t("cli.demo.building", lang, path=target))
 
     def _show(load, report) -> None:
-        tag = " [演示数据]" if load.synthetic else ""
-        click.echo(f"  {report.layer:<14} {load.file.name}{tag}: loaded {report.loaded:,}, "
-                   f"rejected {report.rejected_rows:,} ({report.seconds:.1f} s)")
+        tag = t("cli.demo.synthetic", lang) if load.synthetic else ""
+        click.echo(t("cli.demo.loaded", lang, layer=report.layer, file=load.file.name, tag=tag, loaded=report.loaded,
+                     rejected=report.rejected_rows, seconds=report.seconds))
 
     reports = build_demo(db_path, on_report=_show, progress=ProgressBar())
-    click.echo(f"done: {len(reports)} files, {sum(r.loaded for r in reports):,} rows → {target}")
+    click.echo(t("cli.demo.done", lang, files=len(reports), rows=sum(r.loaded for r in reports), path=target))

@@ -7,7 +7,16 @@ from datetime import date
 
 import click
 
-from geoaq.cli._common import DB_OPTION, GeoaqGroup, connected, emit, format_option, period
+from geoaq.cli._common import (
+    DB_OPTION,
+    GeoaqGroup,
+    connected,
+    emit,
+    format_option,
+    language,
+    period,
+)
+from geoaq.i18n import join, t
 
 FIGURES_OPTION = click.option("--figures", type=click.Choice(["suspected", "verified"]), default="suspected",
                               show_default=True)
@@ -39,9 +48,10 @@ def fires_check(start: date, end: date, min_confidence: str | None, figures: str
                          "nearest_enterprise_m", "category", "status", "penalty_yuan"]].copy()
         shown["lon"], shown["lat"] = shown["lon"].round(5), shown["lat"].round(5)
         shown["nearest_enterprise_m"] = shown["nearest_enterprise_m"].round(0)
-        shown["zone_types"] = shown["zone_types"].map("、".join)
-        click.echo(f"fire events {start} – {end} (Beijing time): {len(checked)}; "
-                   f"penalties ({figures} figures): {int(checked['penalty_yuan'].sum()):,} 元")
+        lang = language()
+        shown["zone_types"] = shown["zone_types"].map(lambda types: join(types, lang))
+        click.echo(t("cli.fires.check", lang, start=start, end=end, n=len(checked), figures=figures,
+                     penalty=int(checked["penalty_yuan"].sum())))
         emit(shown, output)
     else:
         emit(checked, output)
@@ -63,7 +73,7 @@ def fires_penalties(start: date, end: date, figures: str, by: str, output: str, 
     levels = ("county",) if by == "county" else ("county", "township")
     totals = penalties.totals(checked, by=levels)
     if output == "table":
-        click.echo(f"penalties {start} – {end} (Beijing time), {figures} figures, 元:")
+        click.echo(t("cli.fires.penalties", language(), start=start, end=end, figures=figures))
     emit(totals, output)
 
 
@@ -78,7 +88,7 @@ def fires_density(start: date, end: date, output: str, db_path: str | None) -> N
     with connected(db_path) as con:
         table = fires_per_cropland(con, check_fires(con, start, end))
     if output == "table":
-        click.echo(f"straw-burning events per 1,000 ha of cropland, {start} – {end} (Beijing time):")
+        click.echo(t("cli.fires.density", language(), start=start, end=end))
     emit(table, output)
 
 
@@ -100,7 +110,8 @@ def fires_set_status(event_id: str, status: str, changed_by: str, reason: str | 
         change = verification.set_status(con, event_id, status, changed_by=changed_by, reason=reason,
                                          note=note, county_adcode=county, township_adcode=township)
         current = verification.current_status(con, [event_id]).iloc[0]
-    click.echo(f"{event_id}: {current['status']} (change #{change} by {changed_by})")
+    click.echo(t("cli.fires.set_status", language(), event=event_id, status=current["status"], change=change,
+                 by=changed_by))
 
 
 @fires.command("history")
@@ -120,9 +131,10 @@ def fires_history(event_id: str, db_path: str | None) -> None:
               help="Output file: .xlsx or .csv.")
 @click.option("--county", default=None, help="Only this county (adcode).")
 @FIGURES_OPTION
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the notice (default: the run's language, Chinese unless told otherwise).")
 @DB_OPTION
-def fires_notice(start: date, end: date, out_path: str, county: str | None, figures: str, lang: str,
+def fires_notice(start: date, end: date, out_path: str, county: str | None, figures: str, lang: str | None,
                  db_path: str | None) -> None:
     """Write the township notice (county, township, lon, lat, Beijing time, satellite, zone,
     category, status) as Excel or CSV."""
@@ -135,6 +147,7 @@ def fires_notice(start: date, end: date, out_path: str, county: str | None, figu
         checked = check_fires(con, start, end, figures=figures)
     if county:
         checked = checked[checked["county_adcode"] == county]
+    lang = language(lang)
     table = notice_table(checked, lang)
-    written = write_notice(table, Path(out_path), notice_title(start, end, lang))
-    click.echo(f"{len(table)} events → {written}")
+    written = write_notice(table, Path(out_path), notice_title(start, end, lang), lang)
+    click.echo(t("cli.fires.notice", lang, n=len(table), path=written))

@@ -6,9 +6,10 @@ from __future__ import annotations
 import click
 
 from geoaq import config
-from geoaq.cli._common import DB_OPTION, ProgressBar, connected, format_option, pairs
+from geoaq.cli._common import DB_OPTION, ProgressBar, connected, format_option, language, pairs
 from geoaq.db import connection as db
 from geoaq.db import store
+from geoaq.i18n import t
 from geoaq.layers import load_registry
 
 
@@ -50,7 +51,8 @@ def rejects(layer: str | None, output: str, db_path: str | None) -> None:
     if output == "csv":
         click.echo(frame.to_csv(index=False), nl=False)
     elif frame.empty:
-        click.echo("no rejects" + (f" for layer {layer}" if layer else ""))
+        click.echo(t("cli.layers.no_rejects_of", language(), layer=layer) if layer
+                   else t("cli.layers.no_rejects", language()))
     else:
         click.echo(frame.drop(columns=["rejected_at"]).to_string(index=False))
 
@@ -68,8 +70,9 @@ def layers(db_path: str | None) -> None:
             counts = store.layer_counts(con, list(registry.values()))
         finally:
             con.close()
+    lang = language()
     for name, spec in registry.items():
         rows, synthetic = counts.get(name, (0, 0))
-        extra = f" (演示数据 {synthetic:,})" if synthetic else ""
-        click.echo(f"{name:<14} {spec.title_zh} / {spec.title_en}: {rows:,} rows{extra}  "
-                   f"[{', '.join(spec.geometry_types)}; key {'+'.join(spec.natural_key)}]")
+        extra = t("cli.layers.synthetic", lang, n=synthetic) if synthetic else ""
+        click.echo(t("cli.layers.layer", lang, name=name, title_zh=spec.title_zh, title_en=spec.title_en, rows=rows,
+                     extra=extra, geometry=", ".join(spec.geometry_types), key="+".join(spec.natural_key)))

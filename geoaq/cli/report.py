@@ -6,7 +6,8 @@ from datetime import date
 
 import click
 
-from geoaq.cli._common import DB_OPTION, connected, format_option, period
+from geoaq.cli._common import DB_OPTION, connected, format_option, language, period
+from geoaq.i18n import t
 
 
 @click.command()
@@ -27,25 +28,27 @@ def report(start: date, end: date, zone_id: str | None, district: str | None, st
     from geoaq.compliance import summary as compliance
     from geoaq.tables import write_table
 
+    lang = language()
     with connected(db_path) as con:
         summary = compliance.summarize(con, start, end, zone_id=zone_id, district=district, standard=standard)
     if summary.empty:
-        raise click.ClickException(f"nothing to report: no zone {zone_id!r} / district {district!r}"
-                                   if zone_id or district else "nothing to report: no zones, counties or cities")
-    flat = compliance.flatten(summary)
-    title = f"达标评估 {start} 至 {end}（北京时间，标准 {standard}）"
+        raise click.ClickException(t("cli.report.nothing_in_scope", lang, zone=repr(zone_id), district=repr(district))
+                                   if zone_id or district else t("cli.report.nothing", lang))
+    title = t("compliance.title", lang, start=start, end=end, standard=standard)
     if output == "table":
         click.echo(title)
-        for row in summary.itertuples():
-            click.echo(f"\n[{row.status}] {row.scope_name} ({row.scope_type} {row.scope_id}, {row.scope_kind})")
-            click.echo(f"  fire events {row.fire_events} (verified {row.fire_events_verified}), penalties "
-                       f"{row.penalty_yuan:,} 元; enterprises {row.enterprises}; coal users in ban zones "
-                       f"{len(row.coal_users)}; mines {row.mines}; stations {', '.join(row.stations) or '—'}")
+        for row in compliance.worded(summary, lang).itertuples():
+            click.echo(t("cli.report.scope", lang, status=row.status, name=row.scope_name, type=row.scope_type,
+                         id=row.scope_id, kind=row.scope_kind))
+            click.echo(t("cli.report.counts", lang, fire_events=row.fire_events, verified=row.fire_events_verified,
+                         penalty=row.penalty_yuan, enterprises=row.enterprises, coal_users=len(row.coal_users),
+                         mines=row.mines, stations=", ".join(row.stations) or "—"))
             for reason in row.reasons:
-                click.echo(f"  - {reason}")
+                click.echo(t("cli.report.reason", lang, reason=reason))
             for line in row.sensitive_areas:
-                click.echo(f"  · 敏感区 {line}")
+                click.echo(t("cli.report.sensitive", lang, line=line))
         return
+    flat = compliance.flatten(summary, lang)
     path = Path(out_path or f"compliance_{start}_{end}.{output}")
-    written = write_table(flat, path, title, "达标评估")
-    click.echo(f"{len(flat)} scopes → {written}")
+    written = write_table(flat, path, title, t("compliance.sheet", lang))
+    click.echo(t("cli.report.written", lang, n=len(flat), path=written))

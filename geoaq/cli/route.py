@@ -7,7 +7,8 @@ from datetime import date
 
 import click
 
-from geoaq.cli._common import DB_OPTION, connected, format_option, parse_date
+from geoaq.cli._common import DB_OPTION, connected, format_option, language, parse_date
+from geoaq.i18n import say, t
 
 
 @click.command("route")
@@ -41,13 +42,14 @@ from geoaq.cli._common import DB_OPTION, connected, format_option, parse_date
               help="Coordinates written to files (gcj02 for AMap/Tencent-based phone apps, bd09 for Baidu).")
 @click.option("--work-limit", type=int, default=None, help="Search steps (deterministic stop; default routes.toml).")
 @click.option("--time-limit", type=float, default=None, help="Safety cap on search seconds (default routes.toml).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the output and files (default: the run's language, Chinese unless told otherwise).")
 @DB_OPTION
 def route(team_count: int, start: str | None, end: str | None, hours: float | None, speed: float | None,
           matrix_path: str | None, matrix_unit: str, road_graph: str | None, targets_path: str | None,
           findings_day: str | None, picks: tuple[str, ...], draws: tuple[str, ...], seed: int,
           day_text: str | None, output: str, out_path: str | None, coords: str, work_limit: int | None,
-          time_limit: float | None, lang: str, db_path: str | None) -> None:
+          time_limit: float | None, lang: str | None, db_path: str | None) -> None:
     """Inspection routes: order the day's targets into one route per team within the working day
     (OR-Tools), and print or export them (table, CSV, GPX, KML, printable HTML)."""
     from pathlib import Path
@@ -60,6 +62,7 @@ def route(team_count: int, start: str | None, end: str | None, hours: float | No
     from geoaq.routes.plan import plan_routes
     from geoaq.routes.rules import load_route_rules, make_teams
 
+    lang = language(lang)
     if targets_path and findings_day:
         raise click.UsageError("give --targets or --from-findings, not both")
     rules = load_route_rules()
@@ -74,11 +77,11 @@ def route(team_count: int, start: str | None, end: str | None, hours: float | No
         with connected(db_path) as con:
             found = route_targets.collect_targets(
                 con, day, rules=rules, fires=bool(findings_day), enterprises=bool(findings_day),
-                mines=bool(findings_day), draw=quotas or None, seed=seed, picked=None)
+                mines=bool(findings_day), draw=quotas or None, seed=seed, picked=None, lang=lang)
         if len(found):
             frames.append(found)
     if picked:
-        frames.append(route_targets.picked_targets(picked, rules))
+        frames.append(route_targets.picked_targets(picked, rules, lang))
     if not targets_path and not findings_day and not picked and not quotas:
         raise click.UsageError("no targets: give --targets FILE, --from-findings DATE, --pick or --draw")
 
@@ -90,24 +93,25 @@ def route(team_count: int, start: str | None, end: str | None, hours: float | No
     plan = plan_routes(targets, teams, rules=rules, day=day, matrix=matrix_path, matrix_unit=matrix_unit,
                        road_graph=road_graph, work_limit=work_limit, time_limit_s=time_limit)
     for line in plan.warnings:
-        click.echo(f"warning: {line}", err=True)
+        click.echo(t("cli.route.warning", lang, warning=say(line, lang)), err=True)
     if output != "table":
         data = route_export.export(plan, output, lang=lang, coords=coords, rules=rules)
         if out_path:
             Path(out_path).write_bytes(data)
-            click.echo(f"{plan.visited} stops in {len(plan.teams)} route(s) → {out_path}", err=True)
+            click.echo(t("cli.route.written", lang, stops=plan.visited, routes=len(plan.teams), path=out_path), err=True)
         else:
             click.echo(data.decode("utf-8-sig"), nl=False)
         return
-    click.echo(plan.summary())
+    click.echo(plan.summary(lang))
     for _, totals in plan.teams.iterrows():
-        km = "—" if pd.isna(totals["distance_km"]) else f"{totals['distance_km']:,.1f} km"
-        click.echo(f"\n{totals['team']}: {totals['stops']} stops, {km}, driving {totals['travel_min']:.0f} min, "
-                   f"inspecting {totals['service_min']:.0f} min, waiting {totals['wait_min']:.0f} min; "
-                   f"{totals['depart']:%H:%M} → {totals['return']:%H:%M} (limit {totals['hours_limit']:g} h)")
+        km = "—" if pd.isna(totals["distance_km"]) else t("cli.route.km", lang, km=totals["distance_km"])
+        click.echo(t("cli.route.team", lang, team=totals["team"], stops=totals["stops"], km=km,
+                     travel=totals["travel_min"], service=totals["service_min"], wait=totals["wait_min"],
+                     depart=f"{totals['depart']:%H:%M}", back=f"{totals['return']:%H:%M}", hours=totals["hours_limit"]))
         table = route_export.stop_table(plan, totals["team"], lang=lang, rules=rules)
         click.echo(table.drop(columns=table.columns[[0]]).to_string(index=False, na_rep="—"))
     if len(plan.dropped):
-        click.echo(f"\nleft out ({len(plan.dropped)}):")
-        shown = plan.dropped[["target_id", "name", "kind", "priority", "drop_reason_text"]]
+        click.echo(t("cli.route.left_out", lang, n=len(plan.dropped)))
+        shown = plan.dropped[["target_id", "name", "kind", "priority", "drop_reason"]].assign(
+            drop_reason=plan.dropped["drop_reason"].map(lambda c: t(f"routes.drop.{c}", lang)))
         click.echo(shown.to_string(index=False))

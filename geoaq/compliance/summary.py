@@ -5,9 +5,13 @@ For a period: fire events (suspected / verified) and penalties; enterprises insi
 industry, 绩效分级 and ultra-low-emission status; coal users inside coal-ban zones (each a
 violation); mines by status; stations inside (or the nearest) with their HJ 663 evaluation;
 the plan targets that apply (data/targets.toml) assessed absolute or year-on-year; and an
-overall status — 未达标 when anything is violated or missed, 数据不足 when a target cannot be
-assessed, else 达标. Also the sensitive areas around national stations (seed 000).
-Distances are measured in a UTM projection, never in degrees.
+overall status — non_compliant (未达标) when anything is violated or missed, insufficient
+(数据不足) when a target cannot be assessed, else compliant (达标). Also the sensitive areas
+around national stations (seed 000). Distances are measured in a UTM projection, never in
+degrees.
+
+The summary holds codes and `geoaq.i18n.Message`s, no words: `worded` turns its status,
+reasons, targets and sensitive-area lines into a language's words, `flatten` into text cells.
 """
 
 from __future__ import annotations
@@ -37,11 +41,14 @@ from geoaq.compliance.targets import (
 from geoaq.db import store
 from geoaq.db.connection import Connection
 from geoaq.fires.check import check_fires
+from geoaq.i18n import DEFAULT_LANGUAGE, Message, clauses, msg, say, t
 from geoaq.layers import get_layer
 from geoaq.rules import array, load_rules, number, table, text, with_defaults
 
-SCOPE_LABELS = {"city": ("城市", "City"), "county": ("区县", "County"),
-                "zone": ("管控区", "Control zone"), "cluster": ("产业集群", "Cluster")}
+#: scope type codes (words: compliance.scope.<code>)
+SCOPE_TYPES = ("city", "county", "zone", "cluster")
+#: the key of a count of enterprises or mines whose attribute is not filled in
+UNFILLED = ""
 STATION_METRICS = ["pm25_mean", "pm10_mean", "good_day_ratio", "heavy_days", "composite_index", "attainment", "status"]
 
 
@@ -141,7 +148,7 @@ def within_distance(centres: gpd.GeoDataFrame, features: gpd.GeoDataFrame, metre
 
 
 def _counts(values: pd.Series) -> dict[str, int]:
-    return {str(k): int(v) for k, v in values.fillna("未填").value_counts().sort_index().items()}
+    return {str(k): int(v) for k, v in values.fillna(UNFILLED).value_counts().sort_index().items()}
 
 
 # --- the summary ---------------------------------------------------------------------------
@@ -242,8 +249,7 @@ def _value(table: pd.DataFrame, key_column: str, key: str, metric: str) -> float
     return None if pd.isna(value) else float(value)
 
 
-def assess_targets(targets: list[Target], evaluate: _Evaluations, by: str, key: str,
-                   lang: str = "zh") -> list[dict]:
+def assess_targets(targets: list[Target], evaluate: _Evaluations, by: str, key: str) -> list[dict]:
     """Each applicable target with its status and reason (relative ones against a year earlier)."""
     key_column = {"station": "station_code", "city": "city", "district": "district"}[by]
     results = []
@@ -253,16 +259,18 @@ def assess_targets(targets: list[Target], evaluate: _Evaluations, by: str, key: 
         if target.kind == "relative":
             before = target.previous_period()
             previous = _value(evaluate(by, *before), key_column, key, target.metric)
-        status, reason = assess(target, current, previous, lang)
-        results.append({"target": target.id, "plan": target.plan, "rule": target.describe(lang),
+        status, reason = assess(target, current, previous)
+        results.append({"target": target.id, "plan": target.plan, "rule": target.describe(),
                         "status": status, "reason": reason, "demo": target.demo})
     return results
 
 
-def _overall(violations: list[str], target_results: list[dict]) -> tuple[str, list[str]]:
-    def said(result: dict) -> str:
-        where = f"站点 {result['station']} " if result.get("station") else ""
-        return f"{where}{result['rule']}：{result['reason']}"
+def _overall(violations: list[Message], target_results: list[dict]) -> tuple[str, list[Message]]:
+    def said(result: dict) -> Message:
+        if result.get("station"):
+            return msg("compliance.reason.target_at_station", station=result["station"], rule=result["rule"],
+                       reason=result["reason"])
+        return msg("compliance.reason.target", rule=result["rule"], reason=result["reason"])
 
     reasons = list(violations)
     reasons += [said(r) for r in target_results if r["status"] == NON_COMPLIANT]
@@ -272,7 +280,7 @@ def _overall(violations: list[str], target_results: list[dict]) -> tuple[str, li
     if missing:
         return INSUFFICIENT, missing
     met = [said(r) for r in target_results]
-    return COMPLIANT, met or ["无违规；无适用的计划目标"]
+    return COMPLIANT, met or [msg("compliance.reason.none")]
 
 
 def summarize(con: Connection, start: date, end: date, *, zone_id: str | None = None,
@@ -312,13 +320,13 @@ def summarize(con: Connection, start: date, end: date, *, zone_id: str | None = 
         violations = []
         scope_coal = ents[ents.index.isin(coal_users)]
         for _, ent in scope_coal.iterrows():
-            violations.append(f"燃煤企业「{ent['name']}」位于禁煤区/高污染燃料禁燃区内（主要燃料：{ent['main_fuel']}）")
+            violations.append(msg("compliance.reason.coal_user", name=ent["name"], fuel=ent["main_fuel"]))
         burning = scope["scope_type"] == "county" or (
             scope["scope_type"] == "zone" and scope["scope_kind"] in rules.burning_ban_zone_types)
         counted = in_scope_fires[in_scope_fires["category"] != "suspected_industrial"]
         if burning and len(counted):
-            violations.append(f"火点事件 {len(counted)} 个（{start} 至 {end}，北京时间），"
-                              f"扣减 ¥{int(counted['penalty_yuan'].sum()):,}")
+            violations.append(msg("compliance.reason.fires", n=len(counted), start=start, end=end,
+                                  yuan=int(counted["penalty_yuan"].sum())))
         codes = data.stations.loc[station_in.loc[station_in["area"] == position, "feature"], "code"].tolist()
         source = "inside" if codes else "none"
         if not codes:
@@ -437,33 +445,72 @@ def sensitive_areas(con: Connection, start: date, end: date, rules: ComplianceRu
     return pd.DataFrame(rows)
 
 
-def _sensitive_lines(table: pd.DataFrame) -> dict[str, list[str]]:
-    """station code → "站名 3,000 m 内：企业 …；矿山 …；火点事件 …" lines (only what is there)."""
-    lines: dict[str, list[str]] = {}
+def _sensitive_lines(table: pd.DataFrame) -> dict[str, list[Message]]:
+    """station code → the line "甲站（S1）3,000 米内：企业 …；矿山 …；火点事件 …" as a message
+    (only what is there)."""
+    lines: dict[str, list[Message]] = {}
     for row in table.itertuples():
-        parts = [f"{label} {'、'.join(items)}" for label, items in
-                 (("企业", row.enterprises), ("矿山", row.mines), ("火点事件", row.fire_events)) if items]
+        parts = [msg(f"compliance.sensitive_line.{kind}", items=tuple(items)) for kind, items in
+                 (("enterprises", row.enterprises), ("mines", row.mines), ("fire_events", row.fire_events))
+                 if items]
         if parts:
-            lines[row.station_code] = [f"{row.station_name}（{row.station_code}）{row.radius_m:,.0f} 米内：" + "；".join(parts)]
+            lines[row.station_code] = [msg("compliance.sensitive_line.line", station=row.station_name,
+                                           code=row.station_code, radius=row.radius_m, parts=clauses(parts))]
     return lines
 
 
-def flatten(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The summary as plain text cells (for CSV/Excel/terminal tables)."""
+def _worded_counts(counts: dict[str, int], lang: str) -> dict[str, int]:
+    return {(t("compliance.unfilled", lang) if k == UNFILLED else k): v for k, v in counts.items()}
+
+
+def _worded_target(result: dict, lang: str) -> dict:
+    return {**result, "rule": say(result["rule"], lang), "status": t(f"compliance.status.{result['status']}", lang),
+            "reason": say(result["reason"], lang)}
+
+
+def _worded_station(result: dict, lang: str) -> dict:
+    """A station's HJ 663 result with its status and attainment codes as words."""
+    out = dict(result)
+    for name, group in (("status", "aq.data_status"), ("attainment", "aq.attainment")):
+        if isinstance(out.get(name), str) and out[name]:
+            out[name] = t(f"{group}.{out[name]}", lang)
+    return out
+
+
+def worded(summary: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """The summary with its codes and messages in `lang`'s words: status, reasons, targets
+    (rule, status, reason), station results, sensitive-area lines and unfilled counts."""
+    if summary.empty:
+        return summary.copy()
+    out = summary.copy()
+    out["status"] = out["status"].map(lambda s: t(f"compliance.status.{s}", lang))
+    out["reasons"] = out["reasons"].map(lambda rs: [say(r, lang) for r in rs])
+    out["targets"] = out["targets"].map(lambda rs: [_worded_target(r, lang) for r in rs])
+    out["station_results"] = out["station_results"].map(lambda rs: [_worded_station(r, lang) for r in rs])
+    out["sensitive_areas"] = out["sensitive_areas"].map(lambda ls: [say(x, lang) for x in ls])
+    for column in ("enterprises_by_industry", "enterprises_by_grade", "enterprises_by_ule", "mines_by_status"):
+        out[column] = out[column].map(lambda c: _worded_counts(c, lang))
+    return out
+
+
+def flatten(summary: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """The summary as plain text cells in `lang` (for CSV/Excel/terminal tables)."""
     def text(value) -> str:
         if isinstance(value, dict):
-            return "；".join(f"{k} {v}" for k, v in value.items())
+            return t("format.clause_separator", lang).join(f"{k} {v}" for k, v in value.items())
         if isinstance(value, list):
-            return "；".join(_item(v) for v in value)
+            return t("format.clause_separator", lang).join(_item(v, lang) for v in value)
         return value
 
-    return summary.drop(columns=[c for c in ("geometry",) if c in summary.columns]).map(text)
+    shown = worded(summary, lang)
+    return shown.drop(columns=[c for c in ("geometry",) if c in shown.columns]).map(text)
 
 
-def _item(value) -> str:
+def _item(value, lang: str) -> str:
     if isinstance(value, dict):
         if "target" in value:
-            return f"{value.get('station', '')} {value['rule']} → {value['status']}（{value['reason']}）".strip()
+            return t("compliance.target_item", lang, station=value.get("station", ""), rule=value["rule"],
+                     status=value["status"], reason=value["reason"]).strip()
         shown = {k: (round(v, 2) if isinstance(v, float) and not np.isnan(v) else v) for k, v in value.items()}
         return " ".join(f"{k}={v}" for k, v in shown.items())
     return str(value)

@@ -2,7 +2,8 @@
 
 Absolute targets compare a period's value with a number (PM2.5 ≤ 67 µg/m³); relative targets
 compare the change against the same period one year earlier (PM2.5 −3.0 %, one heavy day
-fewer). The result is 达标 / 未达标 / 数据不足 with a sentence saying why.
+fewer). The result is a status code (compliant / non_compliant / insufficient: 达标 / 未达标 /
+数据不足) with a `Message` saying why, worded by `geoaq.i18n.say` (keys compliance.reason.*).
 """
 
 from __future__ import annotations
@@ -15,22 +16,19 @@ from pathlib import Path
 
 from geoaq import config
 from geoaq._errors import TargetsError
+from geoaq.i18n import Message, msg
 from geoaq.rules import array, boolean, day, load_rules, number, one_of, table, text
 
-METRICS: dict[str, tuple[str, str, str]] = {  # metric: (zh, en, unit)
-    "pm25_mean": ("PM2.5平均浓度", "PM2.5 mean", "µg/m³"),
-    "pm10_mean": ("PM10平均浓度", "PM10 mean", "µg/m³"),
-    "so2_mean": ("SO2平均浓度", "SO2 mean", "µg/m³"),
-    "no2_mean": ("NO2平均浓度", "NO2 mean", "µg/m³"),
-    "co_p95": ("CO第95百分位数", "CO 95th percentile", "mg/m³"),
-    "o3_8h_p90": ("O3日最大8小时第90百分位数", "O3-8h 90th percentile", "µg/m³"),
-    "good_day_ratio": ("优良天数比率", "Good-day ratio", "%"),
-    "heavy_days": ("重污染天数", "Heavy-pollution days", "天"),
-    "heavy_day_ratio": ("重污染天数比率", "Heavy-pollution day ratio", "%"),
-    "composite_index": ("综合指数", "Composite index", ""),
+#: metric -> its unit's key in the locales' [units] table (its name is compliance.metric.<metric>)
+METRICS: dict[str, str] = {
+    "pm25_mean": "ug_m3", "pm10_mean": "ug_m3", "so2_mean": "ug_m3", "no2_mean": "ug_m3",
+    "co_p95": "mg_m3", "o3_8h_p90": "ug_m3", "good_day_ratio": "percent", "heavy_days": "days",
+    "heavy_day_ratio": "percent", "composite_index": "none",
 }
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">=": operator.ge, ">": operator.gt}
-COMPLIANT, NON_COMPLIANT, INSUFFICIENT = "达标", "未达标", "数据不足"
+#: status codes (words: compliance.status.<code>)
+COMPLIANT, NON_COMPLIANT, INSUFFICIENT = "compliant", "non_compliant", "insufficient"
+STATUSES = (COMPLIANT, NON_COMPLIANT, INSUFFICIENT)
 _DATE = one_of(day(), text(pattern=r"^\d{4}-\d{2}-\d{2}$"), expected="a date YYYY-MM-DD")
 #: one ``[[target]]``; its metric, kind, op, scope level and unit are checked by `load_targets`
 _TARGET = table({
@@ -73,14 +71,25 @@ class Target:
         """The same period one year earlier (29 February becomes 28 February)."""
         return _year_before(self.start), _year_before(self.end)
 
-    def describe(self, lang: str = "zh") -> str:
-        name = METRICS[self.metric][0 if lang == "zh" else 1]
-        unit = METRICS[self.metric][2]
+    def describe(self) -> Message:
+        """The rule as a message: "PM2.5平均浓度 <= 67 µg/m³" (compliance.rule.*)."""
         if self.kind == "absolute":
-            return f"{name} {self.op} {self.value:g} {unit}".strip()
-        change_unit = "%" if self.unit == "percent" else (unit or "")
-        word = "同比变化" if lang == "zh" else "change vs a year earlier"
-        return f"{name} {word} {self.op} {self.value:+g} {change_unit}".strip()
+            return msg("compliance.rule.absolute", metric=metric_name(self.metric), op=self.op,
+                       value=self.value, unit=metric_unit(self.metric))
+        return msg("compliance.rule.relative", metric=metric_name(self.metric), op=self.op,
+                   value=self.value, unit=self.change_unit())
+
+    def change_unit(self) -> Message:
+        """The unit of a relative target's change: % for percent, else the metric's."""
+        return msg("units.percent") if self.unit == "percent" else metric_unit(self.metric)
+
+
+def metric_name(metric: str) -> Message:
+    return msg(f"compliance.metric.{metric}")
+
+
+def metric_unit(metric: str) -> Message:
+    return msg(f"units.{METRICS[metric]}")
 
 
 def _year_before(day: date) -> date:
@@ -173,34 +182,29 @@ def _missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def assess(target: Target, current: float | None, previous: float | None = None,
-           lang: str = "zh") -> tuple[str, str]:
-    """(达标 / 未达标 / 数据不足, reason) for one target; pure."""
-    unit = METRICS[target.metric][2]
-    label = METRICS[target.metric][0 if lang == "zh" else 1]
-    period = f"{target.start} 至 {target.end}" if lang == "zh" else f"{target.start} to {target.end}"
+def assess(target: Target, current: float | None,
+           previous: float | None = None) -> tuple[str, Message]:
+    """(status code, reason) for one target; pure."""
+    name, unit = metric_name(target.metric), metric_unit(target.metric)
     if _missing(current):
-        return INSUFFICIENT, f"{label}（{period}）数据不足，无法评估" if lang == "zh" else f"{label} ({period}): insufficient data"
+        return INSUFFICIENT, msg("compliance.reason.insufficient", metric=name, start=target.start,
+                                 end=target.end)
     if target.kind == "absolute":
         ok = OPERATORS[target.op](current, target.value)
         return (COMPLIANT if ok else NON_COMPLIANT,
-                f"{label} {current:.4g} {unit}，目标 {target.op} {target.value:g} {unit}（{period}）".replace("  ", " ")
-                if lang == "zh" else f"{label} {current:.4g} {unit}; target {target.op} {target.value:g} {unit} ({period})")
+                msg("compliance.reason.absolute", metric=name, current=current, unit=unit, op=target.op,
+                    value=target.value, start=target.start, end=target.end))
     if _missing(previous):
         before = target.previous_period()
-        return INSUFFICIENT, (f"上年同期（{before[0]} 至 {before[1]}）{label}数据不足，无法计算同比" if lang == "zh"
-                              else f"{label} of the same period a year earlier ({before[0]} to {before[1]}): insufficient data")
+        return INSUFFICIENT, msg("compliance.reason.previous_missing", metric=name, start=before[0],
+                                 end=before[1])
     if target.unit == "percent":
         if previous == 0:
-            return INSUFFICIENT, "上年同期为 0，无法计算同比百分比" if lang == "zh" else "previous value is 0: no percentage change"
-        change, shown = (current - previous) / previous * 100.0, "%"
+            return INSUFFICIENT, msg("compliance.reason.previous_zero")
+        change = (current - previous) / previous * 100.0
     else:
-        change, shown = current - previous, unit
+        change = current - previous
     ok = OPERATORS[target.op](round(change, 6), target.value)
-    if lang == "zh":
-        reason = (f"{label} {current:.4g}{unit}，上年同期 {previous:.4g}{unit}，同比 {change:+.1f}{shown}，"
-                  f"目标 {target.op} {target.value:+g}{shown}")
-    else:
-        reason = (f"{label} {current:.4g}{unit}, a year earlier {previous:.4g}{unit}, change {change:+.1f}{shown}; "
-                  f"target {target.op} {target.value:+g}{shown}")
-    return (COMPLIANT if ok else NON_COMPLIANT), reason
+    return (COMPLIANT if ok else NON_COMPLIANT,
+            msg("compliance.reason.relative", metric=name, current=current, previous=previous, unit=unit,
+                change=change, change_unit=target.change_unit(), op=target.op, value=target.value))

@@ -3,7 +3,8 @@
 For each event: its county and township (`admin_units`), every control zone it falls in
 (boundary points count as inside), the nearest enterprise and mine with the distance in
 metres, the land-cover class under it, its category (straw burning / other open burning /
-suspected industrial heat source, with the reason), its verification status and its penalty.
+suspected industrial heat source, with the reason as a `geoaq.i18n.Message`), its
+verification status and its penalty.
 The spatial joins run as DuckDB SQL (`geoaq.db.cellcover`, `geoaq/sql/fire_*.sql`); the
 decisions are pure functions on the joined table.
 """
@@ -24,12 +25,12 @@ from geoaq.fires import events as fires
 from geoaq.fires import penalties, verification
 from geoaq.fires.events import (
     BEIJING_OFFSET,
-    CATEGORIES,
     CONFIDENCE_RANK,
     FireRules,
     fire_rules_path,
     load_fire_rules,
 )
+from geoaq.i18n import Message, localized, msg
 from geoaq.layers import get_layer
 
 #: The fire rules file whose edits change `attribution_key`; None: the one in use
@@ -170,6 +171,7 @@ def landcover_classes(events: pd.DataFrame, rules: FireRules) -> pd.DataFrame:
     if rules.landcover is None or events.empty:
         return pd.DataFrame({"landcover_code": pd.Series(pd.NA, index=events.index, dtype="Int64"),
                              "landcover_name": pd.Series(pd.NA, index=events.index, dtype="string"),
+                             "landcover_name_en": pd.Series(pd.NA, index=events.index, dtype="string"),
                              "cropland": pd.Series(pd.NA, index=events.index, dtype="boolean")})
     from geoaq.geo import raster
 
@@ -177,32 +179,43 @@ def landcover_classes(events: pd.DataFrame, rules: FireRules) -> pd.DataFrame:
     classes.index = events.index
     return pd.DataFrame({"landcover_code": classes["landcover_code"],
                          "landcover_name": classes["landcover_zh"].astype("string"),
+                         "landcover_name_en": classes["landcover_en"].astype("string"),
                          "cropland": classes["cropland"]})
 
 
 def categorize(checked: pd.DataFrame, persistent: set[str], rules: FireRules) -> tuple[pd.Series, pd.Series]:
-    """(category, reason) per event; pure. Heat sources first, then land cover, then the default."""
+    """(category, reason) per event; pure. Heat sources first, then land cover, then the default.
+
+    A reason is a message (fires.reason.*): the heat source with its distance, the persistent
+    hot spot, the land-cover class (in both of the class map's languages) or the default."""
     categories, reasons = [], []
+    persistent_reason = msg("fires.reason.persistent", window=rules.persistence_window_days,
+                            min_days=rules.persistence_min_days)
+    default_reason = msg("fires.reason.no_landcover", category=msg(f"fires.category.{rules.without_landcover}"))
+    landcover_reasons: dict[tuple[str, str], Message] = {}
     # only the columns needed, as plain lists (itertuples over every column took seconds)
-    needed = ("event_id", "heat_source_name", "heat_source_kind", "heat_source_m", "cropland", "landcover_name")
-    for event_id, heat_name, heat_kind, heat_m, cropland, landcover_name in zip(
+    needed = ("event_id", "heat_source_name", "heat_source_kind", "heat_source_layer", "heat_source_m",
+              "cropland", "landcover_name", "landcover_name_en")
+    for event_id, heat_name, heat_kind, heat_layer, heat_m, cropland, name_zh, name_en in zip(
             *(checked[c].tolist() for c in needed), strict=True):
         if pd.notna(heat_name):
             categories.append("suspected_industrial")
-            reasons.append(f"距{heat_kind}「{heat_name}」{heat_m:.0f} 米"
-                           f"（≤ {rules.heat_buffer_m:.0f} 米）")
+            reasons.append(msg(f"fires.reason.heat_source_{heat_layer}", kind=heat_kind, name=heat_name,
+                               metres=float(heat_m), buffer=rules.heat_buffer_m))
         elif event_id in persistent:
             categories.append("suspected_industrial")
-            reasons.append(f"同一位置 {rules.persistence_window_days} 天内有 ≥ "
-                           f"{rules.persistence_min_days} 天探测到火点（持续热点）")
+            reasons.append(persistent_reason)
         elif pd.notna(cropland):
             categories.append("straw_burning" if bool(cropland) else "other_open_burning")
-            reasons.append(f"土地覆盖：{landcover_name}")
+            key = (str(name_zh), str(name_en))
+            if key not in landcover_reasons:
+                landcover_reasons[key] = msg("fires.reason.landcover", name=localized(zh=key[0], en=key[1]))
+            reasons.append(landcover_reasons[key])
         else:
             categories.append(rules.without_landcover)
-            reasons.append(f"无土地覆盖数据，按{CATEGORIES[rules.without_landcover]['zh']}计")
+            reasons.append(default_reason)
     return (pd.Series(categories, index=checked.index, dtype="string"),
-            pd.Series(reasons, index=checked.index, dtype="string"))
+            pd.Series(reasons, index=checked.index, dtype=object))
 
 
 def heat_sources(con: Connection, rules: FireRules) -> pd.DataFrame:
@@ -217,11 +230,11 @@ def heat_sources(con: Connection, rules: FireRules) -> pd.DataFrame:
         mines = mines.iloc[0:0]
     both = pd.concat([enterprises, mines], ignore_index=True).sort_values(["event_id", "distance_m"])
     best = both.drop_duplicates("event_id")
-    kind_word = best["layer"].map({"enterprises": "", "mines": "矿山"}).fillna("")
     return pd.DataFrame({
         "event_id": best["event_id"],
         "heat_source_name": best["feature_name"],
-        "heat_source_kind": (best["feature_kind"].fillna("") + kind_word).str.strip(),
+        "heat_source_kind": best["feature_kind"].fillna("").str.strip(),
+        "heat_source_layer": best["layer"].map({"enterprises": "enterprise", "mines": "mine"}),
         "heat_source_m": best["distance_m"],
     })
 

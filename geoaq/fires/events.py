@@ -37,11 +37,8 @@ BEIJING_OFFSET = pd.Timedelta(hours=8)
 CONFIDENCE_RANK = {"low": 0, "nominal": 1, "high": 2}
 _CONFIDENCE_WORDS = {"l": "low", "low": "low", "n": "nominal", "nominal": "nominal",
                      "h": "high", "high": "high"}
-CATEGORIES: dict[str, dict[str, str]] = {
-    "straw_burning": {"zh": "秸秆焚烧", "en": "Straw burning"},
-    "other_open_burning": {"zh": "其他露天焚烧", "en": "Other open burning"},
-    "suspected_industrial": {"zh": "疑似工业热源", "en": "Suspected industrial heat source"},
-}
+#: event category codes (their names: fires.category.<code>)
+CATEGORIES = ("straw_burning", "other_open_burning", "suspected_industrial")
 DETECTION_KEY = ["latitude", "longitude", "acq_date", "acq_time", "satellite"]
 _GEOD = pyproj.Geod(ellps="WGS84")
 _METRES_PER_DEGREE = 111_320.0

@@ -2,7 +2,9 @@
 
 One row per fire event with county, township, longitude, latitude, time (Beijing), satellite,
 zone, category and status, written as CSV (UTF-8 with BOM, so Excel opens it correctly) or
-as an Excel workbook with a title stating the period.
+as an Excel workbook with a title stating the period. It is for Chinese townships, so it is
+worded in Chinese by default; every word comes from the locales (fires.notice.*), and
+``lang="en"`` gives the English variant.
 """
 
 from __future__ import annotations
@@ -12,22 +14,28 @@ from pathlib import Path
 
 import pandas as pd
 
-from geoaq.fires.events import CATEGORIES
+from geoaq.i18n import DEFAULT_LANGUAGE, join, t
 from geoaq.tables import write_table, xlsx_bytes
 
-STATUS_LABELS = {"suspected": {"zh": "疑似", "en": "Suspected"},
-                 "verified": {"zh": "核定", "en": "Verified"},
-                 "dismissed": {"zh": "排除", "en": "Dismissed"}}
-NOTICE_COLUMNS = {
-    "zh": ["事件编号", "区县", "乡镇", "经度", "纬度", "时间(北京时间)", "卫星", "管控区", "类别", "状态", "扣减(元)"],
-    "en": ["Event", "County", "Township", "Longitude", "Latitude", "Time (Beijing)", "Satellite",
-           "Zone", "Category", "Status", "Penalty (CNY)"],
-}
+#: the notice's columns (headings: fires.notice.column.<name>)
+NOTICE_COLUMNS = ("event_id", "county", "township", "lon", "lat", "time", "satellite", "zone", "category",
+                  "status", "penalty")
 
 
-def notice_table(checked: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The notice rows from `fire_check.check_fires` output; pure."""
-    zones = checked["zone_names"].map(lambda names: "、".join(names) if len(names) else "—")
+def status_text(status: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A verification status in words: 核定 / Verified."""
+    return t(f"fires.status.{status}", lang)
+
+
+def category_text(category: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """An event category in words: 秸秆焚烧 / Straw burning."""
+    return t(f"fires.category.{category}", lang)
+
+
+def notice_table(checked: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """The notice rows from `fire_check.check_fires` output, worded in `lang` (Chinese for the
+    townships by default); pure."""
+    zones = checked["zone_names"].map(lambda names: join(names, lang) if len(names) else "—")
     table = pd.DataFrame({
         0: checked["event_id"],
         1: checked["county_name"].fillna("—"),
@@ -37,26 +45,24 @@ def notice_table(checked: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         5: pd.to_datetime(checked["first_detected_bjt"]).dt.strftime("%Y-%m-%d %H:%M"),
         6: checked["satellites"],
         7: zones,
-        8: checked["category"].map(lambda c: CATEGORIES[c][lang]),
-        9: checked["status"].map(lambda s: STATUS_LABELS[s][lang]),
+        8: checked["category"].map(lambda c: category_text(c, lang)),
+        9: checked["status"].map(lambda s: status_text(s, lang)),
         10: checked["penalty_yuan"].fillna(0).astype("int64"),
     })
-    table.columns = NOTICE_COLUMNS[lang]
-    return table.sort_values([NOTICE_COLUMNS[lang][1], NOTICE_COLUMNS[lang][2], NOTICE_COLUMNS[lang][5]],
-                             kind="stable").reset_index(drop=True)
+    columns = [t(f"fires.notice.column.{name}", lang) for name in NOTICE_COLUMNS]
+    table.columns = columns
+    return table.sort_values([columns[1], columns[2], columns[5]], kind="stable").reset_index(drop=True)
 
 
-def notice_title(start: date, end: date, lang: str = "zh") -> str:
-    if lang == "zh":
-        return f"卫星火点核查通知（{start} 至 {end}，北京时间）"
-    return f"Satellite fire check notice ({start} to {end}, Beijing time)"
+def notice_title(start: date, end: date, lang: str = DEFAULT_LANGUAGE) -> str:
+    return t("fires.notice.title", lang, start=start, end=end)
 
 
-def notice_xlsx_bytes(table: pd.DataFrame, title: str) -> bytes:
+def notice_xlsx_bytes(table: pd.DataFrame, title: str, lang: str = DEFAULT_LANGUAGE) -> bytes:
     """The notice as an Excel workbook: a title row stating the period, then the table."""
-    return xlsx_bytes(table, title, "火点核查")
+    return xlsx_bytes(table, title, t("fires.notice.sheet", lang))
 
 
-def write_notice(table: pd.DataFrame, path: Path, title: str) -> Path:
+def write_notice(table: pd.DataFrame, path: Path, title: str, lang: str = DEFAULT_LANGUAGE) -> Path:
     """Write the notice as .csv (UTF-8 with BOM, for Excel) or .xlsx; returns the path."""
-    return write_table(table, path, title, "火点核查")
+    return write_table(table, path, title, t("fires.notice.sheet", lang))

@@ -34,18 +34,15 @@ import pandas as pd
 
 from geoaq import config
 from geoaq._errors import PenaltyInputError, PenaltyRulesError
+from geoaq.i18n import Joined, Message, Yuan, clauses, msg
 from geoaq.rules import array, boolean, integer, number, table, text
 from geoaq.rules import load_rules as load_rule_file  # `load_rules` here reads penalties.toml
 
 #: The shipped rules; a site's own ``rules/penalties.toml`` is used instead (`rules_path`)
 DEFAULT_RULES_PATH = config.shipped("rules") / "penalties.toml"
 
-#: event category -> Chinese name used in the plans
-CATEGORIES: dict[str, str] = {
-    "straw_burning": "秸秆焚烧",
-    "other_open_burning": "露天焚烧其他可燃物",
-    "suspected_industrial": "疑似工业热源",
-}
+#: event category codes (the plans' names for them: fires.penalty.category.<code>)
+CATEGORIES = ("straw_burning", "other_open_burning", "suspected_industrial")
 NEVER_PENALISED_CATEGORY = "suspected_industrial"
 STATUSES = ("suspected", "verified", "dismissed")
 FIGURES = ("suspected", "verified")
@@ -90,10 +87,11 @@ SCHEMA = table({
                    "county_yuan": integer(minimum=1, expected=_CAP)}),
 })
 
-REASON_DISMISSED = "已排除，不扣减 dismissed, not charged"
-REASON_INDUSTRIAL = "疑似工业热源，不扣减 suspected industrial heat source, never charged"
-REASON_UNVERIFIED = "未核定，不计 not verified (verified figures)"
-REASON_NO_COUNTY = "无所属区县，不扣减 no county attribution, not charged"
+#: why an event is not charged (the `rule` of an unpriced event; words: fires.penalty.*)
+REASON_DISMISSED = msg("fires.penalty.dismissed")
+REASON_INDUSTRIAL = msg("fires.penalty.industrial")
+REASON_UNVERIFIED = msg("fires.penalty.unverified")
+REASON_NO_COUNTY = msg("fires.penalty.no_county")
 
 
 @dataclass(frozen=True)
@@ -105,7 +103,8 @@ class PenaltyRule:
     own_schedule: bool = False  # given as `amounts`: replaces the [escalation] multipliers
     zone_type: str | None = None
     outside_zones: bool = False
-    label: str = ""
+    #: the file's label (its own words), else a message saying what the rule charges
+    label: str | Message = ""
     position: int = 0  # index in the file, for "first written wins"
 
     @property
@@ -179,18 +178,16 @@ def _known_zone_types() -> ZoneCheck | None:
     return column.allowed, column.synonyms
 
 
-def _wan(amount: int) -> str:
-    """50万元 for 500000, 12345元 otherwise."""
-    return f"{amount // 10_000}万元" if amount and amount % 10_000 == 0 else f"{amount}元"
-
-
 def _default_label(category: str, amounts: tuple[int, ...], zone_type: str | None,
-                   outside_zones: bool) -> str:
-    place = f"{zone_type}内" if zone_type else ("管控区外" if outside_zones else "")
+                   outside_zones: bool) -> Message:
+    """What a rule without a label charges: 管控区外秸秆焚烧 50万元/火点 (fires.penalty.label*)."""
+    place = (msg("fires.penalty.place_zone", zone_type=zone_type) if zone_type
+             else msg("fires.penalty.place_outside") if outside_zones else "")
+    name = msg(f"fires.penalty.category.{category}")
     if amounts == (0,):
-        return f"{place}{CATEGORIES[category]} 不扣减"
-    money = "/".join(_wan(a) for a in amounts)
-    return f"{place}{CATEGORIES[category]} {money}/火点"
+        return msg("fires.penalty.label_free", place=place, category=name)
+    return msg("fires.penalty.label", place=place, category=name,
+               amounts=Joined(tuple(Yuan(a) for a in amounts), "format.slash"))
 
 
 def _rule_problems(raw: dict[str, Any], index: int, zone_check: ZoneCheck | None) -> list[str]:
@@ -439,29 +436,29 @@ def assess(events: pd.DataFrame, rules: PenaltyRules,
             multiplier = (rules.multipliers[min(step, len(rules.multipliers) - 1)]
                           if rules.multipliers else 1.0)
             amount = _round_yuan(rule.base, multiplier)
-        text = rule.label
+        steps: list[Any] = [rule.label]
         if rule.own_schedule and ordinal and ordinal > 1:
-            text += f"; 第{ordinal}起 {_wan(amount)} (#{ordinal} in township)"
+            steps.append(msg("fires.penalty.nth_amount", n=ordinal, amount=Yuan(amount)))
         elif multiplier != 1.0:
-            text += f"; 第{ordinal or 1}起 ×{multiplier:g} (#{ordinal or 1} in township)"
+            steps.append(msg("fires.penalty.nth_multiplier", n=ordinal or 1, multiplier=multiplier))
         paid = amount
         if township is not None and rules.township_cap is not None:
             room = max(rules.township_cap - township_paid.get(township, 0), 0)
             if paid > room:
                 paid = room
-                text += f"; 乡镇封顶 township cap {_wan(rules.township_cap)}"
+                steps.append(msg("fires.penalty.township_cap", amount=Yuan(rules.township_cap)))
             township_paid[township] = township_paid.get(township, 0) + paid
         if rules.county_cap is not None:
             room = max(rules.county_cap - county_paid.get(county, 0), 0)
             if paid > room:
                 paid = room
-                text += f"; 区县封顶 county cap {_wan(rules.county_cap)}"
+                steps.append(msg("fires.penalty.county_cap", amount=Yuan(rules.county_cap)))
             county_paid[county] = county_paid.get(county, 0) + paid
         ordinal_col[idx] = ordinal if ordinal is not None else pd.NA
         base_col[idx] = rule.base
         multiplier_col[idx] = multiplier
         paid_col[idx] = paid
-        rule_col[idx] = text
+        rule_col[idx] = steps[0] if len(steps) == 1 else clauses(steps)
         capped_col[idx] = paid < amount
 
     out = events.copy()

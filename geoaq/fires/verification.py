@@ -2,7 +2,9 @@
 
 Every change is a new row of `fire_event_status_history` (migration 0002); nothing is ever
 updated or deleted, so who decided what, and when, stays on record. An event's current status
-is its latest row; an event without rows is suspected (疑似).
+is its latest row; an event without rows is suspected (疑似). Statuses and dismiss reasons are
+codes; their words are the locales' (fires.status.*, fires.dismiss_reason.*), and either
+language's word is accepted for a code.
 
 A row carries the whole current state of an event: its status and, if a user corrected the
 attribution, the corrected county/township. `set_status` therefore keeps the correction in
@@ -22,18 +24,14 @@ import pandas as pd
 from geoaq._errors import UnknownFireEventError, VerificationError
 from geoaq.db.connection import Connection, transaction
 from geoaq.db.named import query
+from geoaq.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 BEIJING = timezone(timedelta(hours=8))
 
-#: status key -> Chinese label
-STATUS_LABELS: dict[str, str] = {"suspected": "疑似", "verified": "核定", "dismissed": "排除"}
-#: dismiss reason key -> Chinese label
-DISMISS_REASON_LABELS: dict[str, str] = {
-    "industrial_heat_source": "工业热源",
-    "not_a_fire": "非火点",
-    "duplicate": "重复",
-    "outside_jurisdiction": "非本辖区",
-}
+#: status codes (words: fires.status.<code>)
+STATUSES = ("suspected", "verified", "dismissed")
+#: dismiss reason codes (words: fires.dismiss_reason.<code>)
+DISMISS_REASONS = ("industrial_heat_source", "not_a_fire", "duplicate", "outside_jurisdiction")
 ADMIN_TABLE = "admin_units"
 COUNTY_LEVEL, TOWNSHIP_LEVEL = "县", "乡镇"
 _COUNTY_CODE = re.compile(r"^[0-9]{6}$")
@@ -45,33 +43,38 @@ HISTORY_COLUMNS = ("change_id", "event_id", "status", "dismiss_reason", "county_
                    "township_adcode", "changed_by", "changed_at", "note", "carried_from")
 
 
-def _choices(labels: dict[str, str]) -> str:
-    return ", ".join(f"{key} ({label})" for key, label in labels.items())
+def label(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The word for a status or dismiss-reason code in `lang` (the code itself if unknown)."""
+    if key in STATUSES:
+        return t(f"fires.status.{key}", lang)
+    if key in DISMISS_REASONS:
+        return t(f"fires.dismiss_reason.{key}", lang)
+    return key
 
 
-def _normalise(value: object, labels: dict[str, str], what: str) -> str:
+def _choices(keys: tuple[str, ...]) -> str:
+    """The codes with their Chinese words, as the command line accepts either."""
+    return ", ".join(f"{key} ({label(key)})" for key in keys)
+
+
+def _normalise(value: object, keys: tuple[str, ...], what: str) -> str:
     text = str(value).strip() if value is not None else ""
-    if text.lower() in labels:
+    if text.lower() in keys:
         return text.lower()
-    by_label = {label: key for key, label in labels.items()}
-    if text in by_label:
-        return by_label[text]
-    raise VerificationError(f"unknown {what} {value!r}; use one of: {_choices(labels)}")
+    by_label = {label(key, lang).lower(): key for key in keys for lang in LANGUAGES}
+    if text.lower() in by_label:
+        return by_label[text.lower()]
+    raise VerificationError(f"unknown {what} {value!r}; use one of: {_choices(keys)}")
 
 
 def normalise_status(value: str) -> str:
-    """The status key for a key or a Chinese label: "核定" -> "verified"."""
-    return _normalise(value, STATUS_LABELS, "status")
+    """The status code for a code or its word in either language: "核定" -> "verified"."""
+    return _normalise(value, STATUSES, "status")
 
 
 def normalise_reason(value: str) -> str:
-    """The dismiss-reason key for a key or a Chinese label: "工业热源" -> "industrial_heat_source"."""
-    return _normalise(value, DISMISS_REASON_LABELS, "dismiss reason")
-
-
-def label(key: str) -> str:
-    """The Chinese label of a status or dismiss-reason key (the key itself if unknown)."""
-    return STATUS_LABELS.get(key) or DISMISS_REASON_LABELS.get(key) or key
+    """The dismiss-reason code for a code or its word: "工业热源" -> "industrial_heat_source"."""
+    return _normalise(value, DISMISS_REASONS, "dismiss reason")
 
 
 def _beijing(at: datetime | None) -> datetime:
@@ -152,11 +155,11 @@ def set_status(con: Connection, event_id: str, status: str, *, changed_by: str,
     has_reason = reason is not None and str(reason).strip() != ""
     if status_key == "dismissed" and not has_reason:
         raise VerificationError(
-            f"dismissing event {event_id!r} needs a reason: {_choices(DISMISS_REASON_LABELS)}")
+            f"dismissing event {event_id!r} needs a reason: {_choices(DISMISS_REASONS)}")
     if status_key != "dismissed" and has_reason:
         raise VerificationError(
             f"a reason is given only when dismissing; event {event_id!r} is being set to "
-            f"{status_key} ({STATUS_LABELS[status_key]}) with reason {reason!r}")
+            f"{status_key} ({label(status_key)}) with reason {reason!r}")
     reason_key = normalise_reason(reason) if has_reason else None
     who = str(changed_by).strip() if changed_by is not None else ""
     if not who:

@@ -52,13 +52,13 @@ from rasterio.windows import Window
 
 from geoaq import config
 from geoaq._errors import ClassMapError, RasterFormatError, RasterReadError
+from geoaq.i18n import pick, t
 from geoaq.rules import allowed_keys, array, integer, table, tables, text, validate
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 #: the CRS of the overlay image: Leaflet stretches an ImageOverlay linearly in Web Mercator
 WEB_MERCATOR = pyproj.CRS.from_epsg(3857)
 SQM_PER_HA = 10_000.0
-UNKNOWN_CLASS = {"zh": "未知类别", "en": "unknown class"}
 #: zonal statistics process a polygon's window in strips of this many rows (bounded memory)
 _STRIP_ROWS = 2048
 #: points whose bounding window is at most this many pixels are read in one go
@@ -99,7 +99,8 @@ class LandClass:
     color: str  # "#rrggbb"
 
     def name(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else self.zh
+        """The class name in `lang` (the class map gives both)."""
+        return pick({"zh": self.zh, "en": self.en}, lang)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class ClassMap:
     def name(self, code: int, lang: str = "zh") -> str:
         """The class name of `code`, or "未知类别 (code)" for a code the map does not list."""
         known = self.classes.get(int(code))
-        return known.name(lang) if known else f"{UNKNOWN_CLASS[lang if lang == 'en' else 'zh']} ({int(code)})"
+        return known.name(lang) if known else t("map.landcover_unknown", lang, code=int(code))
 
     def key(self, code: int) -> str:
         """The class key of `code`, or "code_<n>" for a code the map does not list."""

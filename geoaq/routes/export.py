@@ -14,6 +14,9 @@ Coordinates are WGS-84, as GPX and KML define them. Phone apps built on AMap or 
 (GCJ-02) or Baidu (BD-09) place WGS-84 points several hundred metres off; `coords="gcj02"` or
 `"bd09"` writes their coordinates instead (say so when handing the file over).
 Written with the standard library (`xml.etree.ElementTree`), which escapes all text.
+
+Every word comes from the locales (routes.export.*, routes.column.*) in `lang`: Chinese by
+default, as the sheets are printed for the inspectors; ``lang="en"`` gives the English files.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from geoaq._errors import RoutingInputError
+from geoaq.i18n import DEFAULT_LANGUAGE, clauses, say, t
 from geoaq.routes.plan import RoutePlan
 from geoaq.routes.rules import RouteRules, load_route_rules
 
@@ -37,15 +41,6 @@ COORDS = ("wgs84", "gcj02", "bd09")
 TEAM_COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 BEIJING_UTC_OFFSET = pd.Timedelta(hours=8)
 
-LABELS = {
-    "seq": ("序号", "No."), "team": ("小组", "Team"), "kind": ("类型", "Type"), "target_id": ("编号", "ID"),
-    "name": ("名称", "Name"), "arrival": ("预计到达", "ETA"), "start": ("开始检查", "Start"),
-    "departure": ("离开", "Leave"), "wait_min": ("等待(分)", "Wait (min)"),
-    "service_min": ("检查(分)", "Inspect (min)"), "leg_km": ("距上站(公里)", "Leg (km)"),
-    "leg_min": ("路程(分)", "Leg (min)"), "cum_km": ("累计(公里)", "Total (km)"), "lon": ("经度", "Lon"),
-    "lat": ("纬度", "Lat"), "priority": ("优先级", "Priority"), "reason": ("事由", "Reason"),
-    "tw": ("时间窗", "Time window"),
-}
 
 
 def team_colour(position: int) -> str:
@@ -53,16 +48,22 @@ def team_colour(position: int) -> str:
 
 
 def _label(key: str, lang: str) -> str:
-    zh, en = LABELS[key]
-    return zh if lang == "zh" else en
+    """A column heading of the stop table and the sheet (routes.column.<key>)."""
+    return t(f"routes.column.{key}", lang)
 
 
-def _kind_label(kind: str, rules: RouteRules, lang: str) -> str:
-    if kind == "start":
-        return "出发" if lang == "zh" else "Start"
-    if kind == "end":
-        return "返回" if lang == "zh" else "End"
+def kind_label(kind: str, rules: RouteRules, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A stop's kind in words: the rules' label of a target kind, or 出发 / 返回 for a team's
+    start and end (routes.export.start, routes.export.end)."""
+    if kind in ("start", "end"):
+        return t(f"routes.export.{kind}", lang)
     return rules.label(kind, lang)
+
+
+def _reason(value, lang: str) -> str:
+    """A stop's reason (a message, or text from a targets file) in words; "" for none."""
+    worded = say(value, lang)
+    return worded if isinstance(worded, str) else ""
 
 
 def _converted(stops: pd.DataFrame, coords: str) -> pd.DataFrame:
@@ -90,15 +91,19 @@ def _stop_title(row, lang: str) -> str:
 
 
 def _stop_description(row, rules: RouteRules, lang: str) -> str:
-    zh = lang == "zh"
-    parts = [_kind_label(row.kind, rules, lang)]
+    parts = [kind_label(row.kind, rules, lang)]
     if not pd.isna(row.arrival):
-        parts.append(("预计到达 " if zh else "ETA ") + _clock(row.arrival) + ("（北京时间）" if zh else " Beijing time"))
+        parts.append(t("routes.export.eta", lang, clock=_clock(row.arrival)))
     if row.kind not in ("start", "end") and row.service_min:
-        parts.append(f"检查约 {row.service_min:.0f} 分钟" if zh else f"inspection about {row.service_min:.0f} min")
-    if isinstance(row.reason, str) and row.reason:
-        parts.append(row.reason)
-    return "；".join(parts) if zh else "; ".join(parts)
+        parts.append(t("routes.export.inspection", lang, minutes=row.service_min))
+    reason = _reason(row.reason, lang)
+    if reason:
+        parts.append(reason)
+    return say(clauses(parts), lang)
+
+
+def _title(plan: RoutePlan, team: str | None, lang: str, key: str = "routes.export.title") -> str:
+    return t(key, lang, day=plan.day) + (f" {team}" if team else "")
 
 
 def _selected(plan: RoutePlan, team: str | None) -> pd.DataFrame:
@@ -115,7 +120,7 @@ def _xml(root: ET.Element) -> str:
     return out.getvalue().decode("utf-8") + "\n"
 
 
-def to_gpx(plan: RoutePlan, team: str | None = None, *, lang: str = "zh", coords: str = "wgs84",
+def to_gpx(plan: RoutePlan, team: str | None = None, *, lang: str = DEFAULT_LANGUAGE, coords: str = "wgs84",
            rules: RouteRules | None = None) -> str:
     """GPX 1.1 of one team (or all): waypoints, a route and a track per team."""
     rules = rules or load_route_rules()
@@ -124,8 +129,7 @@ def to_gpx(plan: RoutePlan, team: str | None = None, *, lang: str = "zh", coords
     q = lambda tag: f"{{{GPX_NS}}}{tag}"  # noqa: E731
     root = ET.Element(q("gpx"), {"version": "1.1", "creator": "geoaq"})
     metadata = ET.SubElement(root, q("metadata"))
-    title = ("巡查路线 " if lang == "zh" else "Inspection routes ") + str(plan.day) + (f" {team}" if team else "")
-    ET.SubElement(metadata, q("name")).text = title
+    ET.SubElement(metadata, q("name")).text = _title(plan, team, lang)
     ET.SubElement(metadata, q("desc")).text = (
         f"geoaq; coordinates {coords.upper()}; objective {plan.objective}; searched {plan.search_seconds:.2f} s")
     ET.SubElement(metadata, q("time")).text = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -162,7 +166,7 @@ def _kml_colour(hex_colour: str, alpha: str = "ff") -> str:
     return f"{alpha}{b}{g}{r}"
 
 
-def to_kml(plan: RoutePlan, team: str | None = None, *, lang: str = "zh", coords: str = "wgs84",
+def to_kml(plan: RoutePlan, team: str | None = None, *, lang: str = DEFAULT_LANGUAGE, coords: str = "wgs84",
            rules: RouteRules | None = None) -> str:
     """KML 2.2 of one team (or all): numbered placemarks and the path per team."""
     rules = rules or load_route_rules()
@@ -171,8 +175,7 @@ def to_kml(plan: RoutePlan, team: str | None = None, *, lang: str = "zh", coords
     q = lambda tag: f"{{{KML_NS}}}{tag}"  # noqa: E731
     root = ET.Element(q("kml"))
     document = ET.SubElement(root, q("Document"))
-    ET.SubElement(document, q("name")).text = (("巡查路线 " if lang == "zh" else "Inspection routes ")
-                                               + str(plan.day) + (f" {team}" if team else ""))
+    ET.SubElement(document, q("name")).text = _title(plan, team, lang)
     ET.SubElement(document, q("description")).text = (
         f"geoaq; coordinates {coords.upper()}; objective {plan.objective}; searched {plan.search_seconds:.2f} s")
     names = plan.team_names()
@@ -197,7 +200,7 @@ def to_kml(plan: RoutePlan, team: str | None = None, *, lang: str = "zh", coords
             point = ET.SubElement(mark, q("Point"))
             ET.SubElement(point, q("coordinates")).text = f"{row.lon:.7f},{row.lat:.7f},0"
         path = ET.SubElement(folder, q("Placemark"))
-        ET.SubElement(path, q("name")).text = f"{name} " + ("路线" if lang == "zh" else "route")
+        ET.SubElement(path, q("name")).text = t("routes.export.team_route", lang, team=name)
         ET.SubElement(path, q("styleUrl")).text = f"#team{position}"
         line = ET.SubElement(path, q("LineString"))
         ET.SubElement(line, q("tessellate")).text = "1"
@@ -206,7 +209,7 @@ def to_kml(plan: RoutePlan, team: str | None = None, *, lang: str = "zh", coords
     return _xml(root)
 
 
-def stop_table(plan: RoutePlan, team: str | None = None, *, lang: str = "zh",
+def stop_table(plan: RoutePlan, team: str | None = None, *, lang: str = DEFAULT_LANGUAGE,
                rules: RouteRules | None = None) -> pd.DataFrame:
     """The stops as people read them: labelled columns, HH:MM times, rounded numbers."""
     rules = rules or load_route_rules()
@@ -219,7 +222,7 @@ def stop_table(plan: RoutePlan, team: str | None = None, *, lang: str = "zh",
         _label("arrival", lang): stops["arrival"].map(_clock),
         _label("departure", lang): stops["departure"].map(_clock),
         _label("name", lang): stops["name"],
-        _label("kind", lang): stops["kind"].map(lambda k: _kind_label(k, rules, lang)),
+        _label("kind", lang): stops["kind"].map(lambda k: kind_label(k, rules, lang)),
         _label("target_id", lang): stops["target_id"],
         _label("leg_km", lang): stops["leg_km"].round(1),
         _label("leg_min", lang): stops["leg_min"].round(0),
@@ -228,7 +231,7 @@ def stop_table(plan: RoutePlan, team: str | None = None, *, lang: str = "zh",
         _label("service_min", lang): stops["service_min"].round(0),
         _label("tw", lang): window,
         _label("priority", lang): stops["priority"],
-        _label("reason", lang): stops["reason"].fillna(""),
+        _label("reason", lang): stops["reason"].map(lambda r: _reason(r, lang)),
         _label("lon", lang): stops["lon"].round(6),
         _label("lat", lang): stops["lat"].round(6),
     })
@@ -243,7 +246,7 @@ def _window_text(value) -> str:
     return str(value)
 
 
-def to_csv(plan: RoutePlan, team: str | None = None, *, lang: str = "zh", coords: str = "wgs84",
+def to_csv(plan: RoutePlan, team: str | None = None, *, lang: str = DEFAULT_LANGUAGE, coords: str = "wgs84",
            rules: RouteRules | None = None) -> bytes:
     """The stop table as CSV bytes (UTF-8 with BOM)."""
     table = stop_table(_with_stops(plan, _converted(plan.stops, coords)), team, lang=lang, rules=rules)
@@ -272,38 +275,31 @@ td.blank { min-width: 90px; }
 """
 
 
-def html_sheet(plan: RoutePlan, team: str, *, lang: str = "zh", rules: RouteRules | None = None) -> str:
+def html_sheet(plan: RoutePlan, team: str, *, lang: str = DEFAULT_LANGUAGE, rules: RouteRules | None = None) -> str:
     """A printable sheet (HTML fragment, one page) for one team."""
     rules = rules or load_route_rules()
-    zh = lang == "zh"
     stops = plan.team_stops(team)
     if stops.empty:
         raise RoutingInputError(f"no team {team!r}; teams: {plan.team_names()}")
     totals = plan.teams.set_index("team").loc[team]
     e = html.escape
     colour = team_colour(plan.team_names().index(team))
-    heading = f"巡查路线单 · {team}" if zh else f"Inspection route · {team}"
-    meta = (f"日期 {plan.day}（北京时间）；出发 {_clock(totals['depart'])}，预计返回 {_clock(totals['return'])}；"
-            f"{int(totals['stops'])} 个点位，{_km(totals['distance_km'])} 公里，行车 {totals['travel_min']:.0f} 分钟，"
-            f"检查 {totals['service_min']:.0f} 分钟；工作时间上限 {totals['hours_limit']:g} 小时"
-            if zh else
-            f"Date {plan.day} (Beijing time); leave {_clock(totals['depart'])}, back about {_clock(totals['return'])}; "
-            f"{int(totals['stops'])} stops, {_km(totals['distance_km'])} km, driving {totals['travel_min']:.0f} min, "
-            f"inspecting {totals['service_min']:.0f} min; working-time limit {totals['hours_limit']:g} h")
-    head = [_label("seq", lang), _label("arrival", lang), _label("name", lang), _label("kind", lang),
-            _label("reason", lang), ("经纬度" if zh else "Lon, lat"), _label("leg_km", lang),
-            ("核查结果" if zh else "Findings"), ("签字" if zh else "Signature")]
+    heading = t("routes.export.sheet_heading", lang, team=team)
+    meta = t("routes.export.sheet_meta", lang, day=plan.day, depart=_clock(totals["depart"]),
+             back=_clock(totals["return"]), stops=int(totals["stops"]), km=_km(totals["distance_km"]),
+             travel=totals["travel_min"], service=totals["service_min"], hours=totals["hours_limit"])
+    head = [_label(key, lang) for key in ("seq", "arrival", "name", "kind", "reason", "lonlat", "leg_km",
+                                          "findings", "signature")]
     rows = []
     for row in stops.itertuples():
         blank = row.kind not in ("start", "end")
         cells = [str(int(row.seq)), _clock(row.arrival if not pd.isna(row.arrival) else row.departure), row.name,
-                 _kind_label(row.kind, rules, lang), row.reason if isinstance(row.reason, str) else "",
+                 kind_label(row.kind, rules, lang), _reason(row.reason, lang),
                  f"{row.lon:.6f}, {row.lat:.6f}", "" if pd.isna(row.leg_km) else f"{row.leg_km:.1f}"]
         rows.append("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in cells)
                     + ('<td class="blank"></td><td class="blank"></td>' if blank else "<td></td><td></td>") + "</tr>")
-    foot = (f"geoaq · 求解目标值 {plan.objective:,} · 搜索 {plan.search_seconds:.2f} 秒 · 行程估算：{plan.travel_model}"
-            if zh else f"geoaq · solver objective {plan.objective:,} · searched {plan.search_seconds:.2f} s · "
-                       f"travel: {plan.travel_model}")
+    foot = t("routes.export.sheet_foot", lang, objective=plan.objective, seconds=plan.search_seconds,
+             model=plan.travel_model)
     return (f'<section class="sheet"><h1><span class="swatch" style="background:{e(colour)}"></span>{e(heading)}</h1>'
             f'<p class="meta">{e(meta)}</p><table><thead><tr>'
             + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows)
@@ -314,17 +310,17 @@ def _km(value) -> str:
     return "—" if value is None or pd.isna(value) else f"{value:,.1f}"
 
 
-def html_sheets(plan: RoutePlan, teams: list[str] | None = None, *, lang: str = "zh",
+def html_sheets(plan: RoutePlan, teams: list[str] | None = None, *, lang: str = DEFAULT_LANGUAGE,
                 rules: RouteRules | None = None) -> str:
     """A printable HTML document: one sheet (page) per team."""
     teams = teams or plan.team_names()
-    title = html.escape(("巡查路线单 " if lang == "zh" else "Inspection routes ") + str(plan.day))
+    title = html.escape(_title(plan, None, lang, "routes.export.sheets_title"))
     body = "".join(html_sheet(plan, team, lang=lang, rules=rules) for team in teams)
-    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+    return (f'<!DOCTYPE html><html lang="{t("language.html", lang)}"><head><meta charset="utf-8">'
             f"<title>{title}</title><style>{_SHEET_CSS}</style></head><body>{body}</body></html>\n")
 
 
-def export(plan: RoutePlan, fmt: str, team: str | None = None, *, lang: str = "zh", coords: str = "wgs84",
+def export(plan: RoutePlan, fmt: str, team: str | None = None, *, lang: str = DEFAULT_LANGUAGE, coords: str = "wgs84",
            rules: RouteRules | None = None) -> bytes:
     """The plan in one of gpx, kml, csv, html as bytes (UTF-8)."""
     if fmt == "gpx":

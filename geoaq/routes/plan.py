@@ -8,7 +8,9 @@ road graph from `geoaq.routes.roadgraph`), the routing model and its search
 `RoutePlan`: per team the ordered stops with ETA, leg distance and time and totals, the
 targets left out (and why), the solver's objective and how long it searched. A target that
 no team can reach even alone (time window, working day, no road path) is left out before
-the search and reported with its reason in `warnings`.
+the search and reported with its reason in `warnings`. Drop reasons are codes (words:
+routes.drop.<code>), warnings `geoaq.i18n.Message`s; a target's reason stays what it was given
+(a message from `geoaq.routes.targets`, or text from a file).
 """
 
 from __future__ import annotations
@@ -23,18 +25,20 @@ import numpy as np
 import pandas as pd
 
 from geoaq._errors import RoutingInputError
+from geoaq.i18n import DEFAULT_LANGUAGE, Joined, Message, msg, t
 from geoaq.routes import solver, travel
 from geoaq.routes.inputs import check_position, clock_seconds, hhmm, normalize_targets
 from geoaq.routes.rules import RouteRules, Team, load_route_rules, make_teams
 from geoaq.routes.solver import Model, Solution
 from geoaq.routes.travel import Travel
 
-DROP_REASONS = {
-    "no_time": ("当日工作时间内无法安排（优先级较低者先舍弃）", "does not fit in the working day (lowest priority left out first)"),
-    "window": ("时间窗内无法到达", "its time window cannot be reached"),
-    "too_far": ("单独前往也无法在工作时间内往返", "too far to go and come back within the working day"),
-    "no_path": ("道路网中没有通往该点的路径", "no path to it on the road graph"),
-}
+#: why a target is left out (words: routes.drop.<code>)
+DROP_REASONS = ("no_time", "window", "too_far", "no_path")
+
+
+def _reason(value: Any) -> Any:
+    """A target's reason as the plan keeps it: a message or text, else ""."""
+    return value if isinstance(value, str | Message | Joined) else ""
 
 
 @dataclass
@@ -62,7 +66,7 @@ class RoutePlan:
     travel_model: str
     work_limit: int
     work_done: int
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
     repaired: int = 0
 
     def team_names(self) -> list[str]:
@@ -75,14 +79,13 @@ class RoutePlan:
     def visited(self) -> int:
         return int((~self.stops["kind"].isin(["start", "end"])).sum())
 
-    def summary(self) -> str:
-        km = self.teams["distance_km"].sum()
-        return (f"{self.day}: {self.visited} of {len(self.targets)} targets in {len(self.teams)} "
-                f"team route(s), {km:,.1f} km; {len(self.dropped)} left out. Solver objective "
-                f"{self.objective:,} (travel {self.travel_cost_s:,} s + drop penalties "
-                f"{self.penalty_cost:,}); searched {self.search_seconds:.2f} s, stopped by "
-                f"{self.stopped_by} ({self.work_done:,} of {self.work_limit:,} steps). "
-                f"Travel: {self.travel_model}.")
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """One line on the plan and its search, in `lang` (routes.summary)."""
+        return t("routes.summary", lang, day=self.day, visited=self.visited, targets=len(self.targets),
+                 teams=len(self.teams), km=self.teams["distance_km"].sum(), dropped=len(self.dropped),
+                 objective=self.objective, travel=self.travel_cost_s, penalty=self.penalty_cost,
+                 seconds=self.search_seconds, stopped=self.stopped_by, done=self.work_done,
+                 limit=self.work_limit, model=self.travel_model)
 
 
 def plan_routes(targets: pd.DataFrame, teams: list[Team] | None = None, *,
@@ -239,7 +242,7 @@ def _build_plan(frame: pd.DataFrame, teams: list[Team], model: Model, model_trav
             raise RoutingInputError(f"internal check failed: the route of {team.name} breaks a constraint")
         matrix = model.seconds[v]
         here, cum_km = model.starts[v], 0.0
-        rows.append({"team": team.name, "seq": 0, "kind": "start", "target_id": "", "name": team.start_name or "出发",
+        rows.append({"team": team.name, "seq": 0, "kind": "start", "target_id": "", "name": team.start_name or team.name,
                      "lon": team.start[0], "lat": team.start[1], "priority": np.nan,
                      "arrival": pd.NaT, "start": pd.NaT, "departure": stamp(model.start_s[v]),
                      "wait_min": 0.0, "service_min": 0.0, "leg_km": np.nan, "leg_min": np.nan, "cum_km": 0.0,
@@ -257,14 +260,14 @@ def _build_plan(frame: pd.DataFrame, teams: list[Team], model: Model, model_trav
                          "service_min": model.service_s[node] / 60, "leg_km": leg_km,
                          "leg_min": matrix[here, node] / 60, "cum_km": cum_km,
                          "tw_start": target["tw_start"], "tw_end": target["tw_end"],
-                         "reason": target["reason"] if isinstance(target["reason"], str) else ""})
+                         "reason": _reason(target["reason"])})
             here = node
         end_clock = (schedule[-1][2] if schedule else model.start_s[v]) + int(matrix[here, model.ends[v]])
         leg_km = model_travel.metres[here, model.ends[v]] / 1000
         cum_km += 0.0 if np.isnan(leg_km) else leg_km
         end = team.end_point
         rows.append({"team": team.name, "seq": len(route) + 1, "kind": "end", "target_id": "",
-                     "name": team.end_name or team.start_name or "返回", "lon": end[0], "lat": end[1],
+                     "name": team.end_name or team.start_name or team.name, "lon": end[0], "lat": end[1],
                      "priority": np.nan, "arrival": stamp(end_clock), "start": pd.NaT, "departure": pd.NaT,
                      "wait_min": 0.0, "service_min": 0.0, "leg_km": leg_km,
                      "leg_min": matrix[here, model.ends[v]] / 60, "cum_km": cum_km,
@@ -285,19 +288,17 @@ def _build_plan(frame: pd.DataFrame, teams: list[Team], model: Model, model_trav
         if i in kept:
             continue
         reason = unreachable.get(i, "no_time")
-        dropped_rows.append({**frame.iloc[i].to_dict(), "drop_reason": reason,
-                             "drop_reason_text": DROP_REASONS[reason][0]})
-    dropped = pd.DataFrame(dropped_rows, columns=[*frame.columns, "drop_reason", "drop_reason_text"])
+        dropped_rows.append({**frame.iloc[i].to_dict(), "drop_reason": reason})
+    dropped = pd.DataFrame(dropped_rows, columns=[*frame.columns, "drop_reason"])
     travel_cost = sum(model.travel(route, v) for v, route in enumerate(routes))
     penalty_cost = sum(model.penalty[i] for i in range(model.n) if i not in kept and i not in unreachable)
     warnings = []
     for i, reason in sorted(unreachable.items()):
         target = frame.iloc[i]
-        window = ""
-        if reason == "window":
-            window = f"（时间窗 {hhmm(model.tw[i, 0])}–{hhmm(model.tw[i, 1])}）"
-        warnings.append(f"目标 {target['target_id']}「{target['name']}」{DROP_REASONS[reason][0]}{window}，未排入路线 / "
-                        f"target {target['target_id']}: {DROP_REASONS[reason][1]}; left out")
+        window = (msg("routes.warning.window", start=hhmm(model.tw[i, 0]), end=hhmm(model.tw[i, 1]))
+                  if reason == "window" else "")
+        warnings.append(msg("routes.warning.left_out", id=target["target_id"], name=target["name"],
+                            reason=msg(f"routes.drop.{reason}"), window=window))
     return RoutePlan(
         day=day, stops=stops, teams=team_table, dropped=dropped, targets=frame,
         objective=travel_cost + penalty_cost if solution is None else int(solution.objective),

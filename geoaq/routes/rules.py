@@ -15,6 +15,7 @@ from typing import Any
 
 from geoaq import config
 from geoaq._errors import RouteRulesError, RoutingInputError
+from geoaq.i18n import pick, t
 from geoaq.rules import (
     array,
     boolean,
@@ -79,7 +80,8 @@ class TargetType:
     service_min: float
 
     def label(self, lang: str = "zh") -> str:
-        return self.label_zh if lang == "zh" else self.label_en
+        """The kind's label in `lang` (the rules file gives both)."""
+        return pick({"zh": self.label_zh, "en": self.label_en}, lang)
 
 
 #: the kind of a target of no listed kind, when the rules file has no ``[types.other]``
@@ -94,6 +96,10 @@ class Depot:
     lon: float
     lat: float
     name_en: str = ""
+
+    def title(self, lang: str = "zh") -> str:
+        """The bureau's name in `lang` (the rules file gives both; English defaults to Chinese)."""
+        return pick({"zh": self.name, "en": self.name_en}, lang)
 
 
 def _defaults(name: str) -> dict[str, Any]:
@@ -175,15 +181,15 @@ def make_teams(count: int = 1, *, start: tuple[float, float] | None = None,
                end: tuple[float, float] | None = None, hours: float | None = None,
                speed_kmh: float | None = None, rules: RouteRules | None = None,
                lang: str = "zh") -> list[Team]:
-    """`count` teams named 第1组… (Team 1…) starting and ending at `start` (default: the depot)."""
+    """`count` teams named 第1组… (Team 1…, in `lang`) starting and ending at `start` (default:
+    the depot); their names are the plan's own data from then on."""
     rules = rules or load_route_rules()
     if count < 1:
         raise RoutingInputError(f"the number of teams must be at least 1 (got {count})")
-    depot_name = rules.depot.name if lang == "zh" else rules.depot.name_en
-    start_name = depot_name if start is None else ("出发点" if lang == "zh" else "Start")
-    end_name = start_name if end is None else ("终点" if lang == "zh" else "End")
+    start_name = rules.depot.title(lang) if start is None else t("routes.start_point", lang)
+    end_name = start_name if end is None else t("routes.end_point", lang)
     start = start or (rules.depot.lon, rules.depot.lat)
-    return [Team(name=(f"第{i}组" if lang == "zh" else f"Team {i}"), start=start, end=end,
+    return [Team(name=t("routes.team_name", lang, n=i), start=start, end=end,
                  hours=hours, speed_kmh=speed_kmh, start_name=start_name, end_name=end_name)
             for i in range(1, count + 1)]
 

@@ -32,6 +32,7 @@ import pandas as pd
 from geoaq._errors import RoutingInputError
 from geoaq.db import store
 from geoaq.db.connection import Connection
+from geoaq.i18n import DEFAULT_LANGUAGE, Joined, Message, clauses, msg, t
 from geoaq.layers import get_layer
 from geoaq.routes.rules import RouteRules, load_route_rules
 
@@ -46,7 +47,7 @@ def _empty() -> pd.DataFrame:
 
 
 def _target(rules: RouteRules, kind: str, target_id: str, name: str, lon: float, lat: float,
-            reason: str, source: str, county: Any = None, bonus: float = 0.0) -> dict:
+            reason: str | Message | Joined, source: str, county: Any = None, bonus: float = 0.0) -> dict:
     kind_rules = rules.type_of(kind)
     return {"target_id": target_id, "kind": kind, "name": name, "lon": float(lon), "lat": float(lat),
             "priority": kind_rules.priority + bonus, "service_min": kind_rules.service_min,
@@ -62,8 +63,9 @@ def _points(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return points.x.to_numpy(), points.y.to_numpy()
 
 
-def fire_targets(con: Connection, day: date, rules: RouteRules | None = None) -> pd.DataFrame:
-    """Suspected (unverified) fire events of the day, newest first."""
+def fire_targets(con: Connection, day: date, rules: RouteRules | None = None,
+                 lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Suspected (unverified) fire events of the day, newest first (named in `lang`)."""
     from geoaq.fires.check import check_fires
 
     rules = rules or load_route_rules()
@@ -76,12 +78,13 @@ def fire_targets(con: Connection, day: date, rules: RouteRules | None = None) ->
     events = events.sort_values(["first_detected_bjt", "event_id"], ascending=[False, True])
     rows = []
     for event in events.itertuples():
-        where = "、".join(str(z) for z in event.zone_names) if event.in_control_zone else ""
+        where = (msg("routes.reason.fire_where", zones=tuple(str(z) for z in event.zone_names))
+                 if event.in_control_zone else "")
+        township = (msg("routes.reason.fire_township", township=event.township_name)
+                    if isinstance(event.township_name, str) else "")
         seen = pd.Timestamp(event.first_detected_bjt).strftime("%m-%d %H:%M")
-        reason = (f"疑似火点 {seen} 首次探测（北京时间），{event.detections} 次探测"
-                  + (f"，位于{where}" if where else "")
-                  + (f"；{event.township_name}" if isinstance(event.township_name, str) else ""))
-        row = _target(rules, "fire_event", event.event_id, f"火点 {event.event_id}", event.lon,
+        reason = msg("routes.reason.fire", seen=seen, detections=event.detections, where=where, township=township)
+        row = _target(rules, "fire_event", event.event_id, t("routes.fire_name", lang, event=event.event_id), event.lon,
                       event.lat, reason, "fire_check", event.county_name, bonus if event.in_control_zone else 0.0)
         first = pd.Timestamp(event.first_detected_bjt)
         if rules.findings["fire_window_from_detection"] and first.date() == day:
@@ -99,11 +102,11 @@ def exceeding_stations(con: Connection, day: date, rules: RouteRules, comp) -> p
     days = rules.findings["station_days"]
     table = aq.evaluate_period(con, day - timedelta(days=max(days, 1) - 1), day, by="station")
     if table.empty or stations.empty:
-        return stations.iloc[0:0].assign(exceeded="")
+        return stations.iloc[0:0].assign(exceeded=None)
     over = [c for c in table.columns if c.endswith("_exceedance")]
     table = table.assign(exceeded=table[over].apply(
-        lambda row: "、".join(c.removesuffix("_exceedance") for c in over if row[c] > 0), axis=1))
-    table = table[table["exceeded"] != ""]
+        lambda row: tuple(c.removesuffix("_exceedance") for c in over if row[c] > 0), axis=1))
+    table = table[table["exceeded"].map(len) > 0]
     return stations.merge(table[["station_code", "exceeded"]], left_on="code", right_on="station_code")
 
 
@@ -118,23 +121,26 @@ def enterprise_targets(con: Connection, day: date, rules: RouteRules | None = No
     if enterprises.empty:
         return _empty()
     enterprises = enterprises[~enterprises["status"].isin(["关停", "取消"])].reset_index(drop=True)
-    flags: dict[int, list[tuple[str, str]]] = {}
+    flags: dict[int, list[tuple[str, Message]]] = {}
     zones = store.read_layer(con, get_layer("control_zones"))
     coal_zones = zones[zones["zone_type"].isin(comp.coal_ban_zone_types)].reset_index(drop=True)
     pairs = compliance.inside(enterprises, coal_zones.assign(zone=coal_zones.index), "zone")
     for zone, feature in zip(pairs["zone"], pairs["feature"], strict=True):
         if enterprises.at[feature, "main_fuel"] in comp.coal_fuels:
             flags.setdefault(feature, []).append(
-                ("coal_user", f"燃煤（{enterprises.at[feature, 'main_fuel']}）企业位于{coal_zones.at[zone, 'name']}"))
+                ("coal_user", msg("routes.reason.coal_user", fuel=enterprises.at[feature, "main_fuel"],
+                                  zone=coal_zones.at[zone, "name"])))
     for feature in enterprises.index[enterprises["performance_grade"].isin(comp.attention_grades)]:
-        flags.setdefault(feature, []).append(("grade_c", f"绩效分级 {enterprises.at[feature, 'performance_grade']} 级"))
+        flags.setdefault(feature, []).append(
+            ("grade_c", msg("routes.reason.grade", grade=enterprises.at[feature, "performance_grade"])))
     stations = exceeding_stations(con, day, rules, comp).reset_index(drop=True)
     near = compliance.within_distance(stations, enterprises, comp.sensitive_radius_m)
     for centre, feature, metres in zip(near["centre"], near["feature"], near["distance_m"], strict=True):
         station = stations.loc[centre]
         flags.setdefault(feature, []).append(
-            ("near_station", f"距国控站{station['name']}（{station['code']}）{metres:,.0f} 米，"
-                             f"近 {rules.findings['station_days']} 天超标：{station['exceeded']}"))
+            ("near_station", msg("routes.reason.near_station", station=station["name"], code=station["code"],
+                                 metres=float(metres), days=rules.findings["station_days"],
+                                 exceeded=tuple(msg(f"aq.statistic.{s}") for s in station["exceeded"]))))
     lon, lat = _points(enterprises)
     rows = []
     for feature in sorted(flags):
@@ -143,7 +149,8 @@ def enterprise_targets(con: Connection, day: date, rules: RouteRules | None = No
         reasons = list(dict.fromkeys(r for _, r in found))
         ent = enterprises.loc[feature]
         rows.append(_target(rules, kinds[0], f"ENT-{ent['enterprise_id']}", str(ent["name"]), lon[feature],
-                            lat[feature], "；".join(reasons), "compliance", ent.get("county")))
+                            lat[feature], reasons[0] if len(reasons) == 1 else clauses(reasons), "compliance",
+                            ent.get("county")))
     frame = pd.DataFrame(rows, columns=COLUMNS) if rows else _empty()
     return frame.sort_values(["priority", "target_id"], ascending=[False, True]).reset_index(drop=True)
 
@@ -158,13 +165,14 @@ def mine_targets(con: Connection, rules: RouteRules | None = None) -> pd.DataFra
     mines = mines[mines["status"].isin(comp.mine_attention_statuses)].reset_index(drop=True)
     lon, lat = _points(mines)
     rows = [_target(rules, "mine_rectification", f"MINE-{m['mine_id']}", str(m["name"]), lon[k], lat[k],
-                    f"矿山状态：{m['status']}（复查整治进展）", "mines", m.get("county"))
+                    msg("routes.reason.mine", status=m["status"]), "mines", m.get("county"))
             for k, m in mines.iterrows()]
     return pd.DataFrame(rows, columns=COLUMNS) if rows else _empty()
 
 
-def picked_targets(points: list[tuple], rules: RouteRules | None = None) -> pd.DataFrame:
-    """Points picked on the map: (lon, lat) or (lon, lat, name) each."""
+def picked_targets(points: list[tuple], rules: RouteRules | None = None,
+                   lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Points picked on the map: (lon, lat) or (lon, lat, name) each (unnamed ones named in `lang`)."""
     from geoaq.routes.inputs import check_position
 
     rules = rules or load_route_rules()
@@ -172,8 +180,8 @@ def picked_targets(points: list[tuple], rules: RouteRules | None = None) -> pd.D
     for k, point in enumerate(points, start=1):
         lon, lat = float(point[0]), float(point[1])
         check_position(lon, lat, f"picked point {k}")
-        name = str(point[2]).strip() if len(point) > 2 and str(point[2]).strip() else f"选点 {k}"
-        rows.append(_target(rules, "picked", f"PICK-{k:02d}", name, lon, lat, "地图选点", "picked"))
+        name = str(point[2]).strip() if len(point) > 2 and str(point[2]).strip() else t("routes.picked_name", lang, n=k)
+        rows.append(_target(rules, "picked", f"PICK-{k:02d}", name, lon, lat, msg("routes.reason.picked"), "picked"))
     return pd.DataFrame(rows, columns=COLUMNS) if rows else _empty()
 
 
@@ -201,10 +209,11 @@ class DrawResult:
     quotas: dict[str, int]
     populations: dict[str, int]
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
+        """How the draw was made: 双随机抽查：种子 42；enterprises 4/30，mines 2/5 (routes.draw)."""
         parts = [f"{c} {min(q, self.populations.get(c, 0))}/{self.populations.get(c, 0)}"
                  for c, q in self.quotas.items()]
-        return f"双随机抽查：种子 {self.seed}；" + "，".join(parts)
+        return msg("routes.draw", seed=self.seed, parts=Joined(tuple(parts), "format.comma"))
 
 
 def parse_quotas(values: list[str] | tuple[str, ...] | dict | None) -> dict[str, int]:
@@ -270,7 +279,8 @@ def random_draw(con: Connection, quotas: dict[str, int], seed: int, *, exclude: 
             feature = frame.loc[k]
             taken.add(feature["target_id"])
             rows.append(_target(rules, "random_draw", feature["target_id"], str(feature["name"]), lon[k], lat[k],
-                                f"双随机抽查（{category}，种子 {seed}，{count}/{len(frame)}）", "random_draw",
+                                msg("routes.reason.draw", category=category, seed=seed, count=count,
+                                    population=len(frame)), "random_draw",
                                 feature.get("county")))
     frame = pd.DataFrame(rows, columns=COLUMNS) if rows else _empty()
     return DrawResult(frame, int(seed), dict(quotas), populations)
@@ -290,21 +300,22 @@ def latest_findings_day(con: Connection) -> date | None:
 def collect_targets(con: Connection, day: date, *, rules: RouteRules | None = None,
                     fires: bool = True, enterprises: bool = True, mines: bool = True,
                     picked: list[tuple] | None = None, draw: dict[str, int] | None = None,
-                    seed: int = 0) -> pd.DataFrame:
+                    seed: int = 0, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """Every target of the day: fires, flagged enterprises, mines, picked points, drawn ones.
 
-    A feature found by several sources is kept once (the first: the order above).
+    A feature found by several sources is kept once (the first: the order above). Reasons are
+    messages; the names made up for fires and unnamed picks are in `lang`.
     """
     rules = rules or load_route_rules()
     parts = []
     if fires:
-        parts.append(fire_targets(con, day, rules))
+        parts.append(fire_targets(con, day, rules, lang))
     if enterprises:
         parts.append(enterprise_targets(con, day, rules))
     if mines:
         parts.append(mine_targets(con, rules))
     if picked:
-        parts.append(picked_targets(picked, rules))
+        parts.append(picked_targets(picked, rules, lang))
     found = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else _empty()
     if draw:
         drawn = random_draw(con, draw, seed, exclude=set(found["target_id"]), rules=rules).targets

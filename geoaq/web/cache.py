@@ -46,10 +46,10 @@ def query_period(default: tuple[date, date]) -> tuple[date, date]:
     try:
         chosen = (date.fromisoformat(start or str(default[0])), date.fromisoformat(end or str(default[1])))
     except ValueError:
-        st.warning(t("query_period_invalid", lang(), start=start or "", end=end or ""))
+        st.warning(t("common.query_period_invalid", lang(), start=start or "", end=end or ""))
         return default
     if chosen[0] > chosen[1]:
-        st.warning(t("query_period_invalid", lang(), start=start or "", end=end or ""))
+        st.warning(t("common.query_period_invalid", lang(), start=start or "", end=end or ""))
         return default
     return chosen
 
@@ -152,7 +152,7 @@ def require_database() -> Path:
     """The database path; stops the page with instructions when the file does not exist."""
     path = database_path()
     if not path.exists():
-        st.error(t("no_database", lang(), path=path))
+        st.error(t("common.no_database", lang(), path=path))
         st.stop()
     return path
 
@@ -277,20 +277,30 @@ def hourly_aqi(db_path: str, version: float, start: date, end: date) -> pd.DataF
 
 
 @st.cache_data(show_spinner=False)
-def landcover_image(db_path: str):
-    """The land-cover raster of data/rules/fires.toml as a map image layer, or None."""
+def _landcover_png(db_path: str) -> tuple[bytes, tuple[float, ...], bool] | None:
+    """The land-cover raster of data/rules/fires.toml as a map image (png, bounds, whether it
+    is demo data), or None."""
     from geoaq.fires.events import load_fire_rules
     from geoaq.geo import raster
-    from geoaq.web.map import ImageLayer
 
     rules = load_fire_rules()
     if rules.landcover is None or not rules.landcover.exists():
         return None
-    class_map = raster.load_class_map()
-    png, bounds = raster.raster_overlay_png(rules.landcover, class_map, max_size=1024)
-    synthetic = "synthetic" in rules.landcover.as_posix()
-    name = "土地覆盖" + ("（演示数据）" if synthetic else "")
+    png, bounds = raster.raster_overlay_png(rules.landcover, raster.load_class_map(), max_size=1024)
+    return png, tuple(bounds), "synthetic" in rules.landcover.as_posix()
+
+
+def landcover_image(db_path: str, lang: str = DEFAULT_LANGUAGE):
+    """The land-cover raster as a map image layer with its legend in `lang`, or None."""
+    from geoaq.geo import raster
+    from geoaq.web.map import ImageLayer
+
+    drawn = _landcover_png(db_path)
+    if drawn is None:
+        return None
+    png, bounds, synthetic = drawn
+    name = t("map.landcover_demo" if synthetic else "map.landcover", lang)
     legend = ({"label": name, "fill": "#ffffff", "stroke": "#222222", "kind": "area"},
-              *({"label": f"  {c.zh} {c.en}", "fill": c.color, "stroke": c.color, "kind": "area"}
-                for code, c in sorted(class_map.classes.items())))
-    return ImageLayer(name=name, png=png, bounds=tuple(bounds), opacity=0.7, legend=legend)
+              *({"label": f"  {c.name(lang)}", "fill": c.color, "stroke": c.color, "kind": "area"}
+                for _, c in sorted(raster.load_class_map().classes.items())))
+    return ImageLayer(name=name, png=png, bounds=bounds, opacity=0.7, legend=legend)

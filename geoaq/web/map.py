@@ -30,7 +30,7 @@ from jinja2 import Template
 
 from geoaq import config
 from geoaq.geo import coords
-from geoaq.i18n import t
+from geoaq.i18n import t, with_unit, yes_no
 from geoaq.layers import LayerSpec
 from geoaq.web.assets import localize_assets
 from geoaq.web.client_files import CLIENT_URL
@@ -67,6 +67,13 @@ class TileSource:
     subdomains: str | None = None
     datum: str = "wgs84"
     overlay_url: str | None = None
+    #: the locale key of its name as users read it (default: `name`, e.g. a site's own server)
+    title_key: str | None = None
+
+
+def tile_title(tiles: TileSource, lang: str = "zh") -> str:
+    """The base map's name in `lang`: 高德地图 AMap / AMap."""
+    return t(tiles.title_key, lang) if tiles.title_key else tiles.name
 
 
 OSM = TileSource(
@@ -85,6 +92,7 @@ AMAP = TileSource(
     attribution="© 高德地图 AutoNavi (GCJ-02)",
     subdomains="1234",
     datum="gcj02",
+    title_key="map.tiles.amap",
 )
 
 
@@ -97,6 +105,7 @@ def tianditu(token: str) -> TileSource:
         attribution="© 国家地理信息公共服务平台 天地图",
         subdomains="01234567",
         max_zoom=18,
+        title_key="map.tiles.tianditu",
     )
 
 
@@ -170,7 +179,7 @@ def format_value(value: Any, lang: str, unit: str | None = None) -> str:
     elif isinstance(value, date):
         text = value.isoformat()
     elif isinstance(value, bool):
-        text = ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        text = yes_no(value, lang)
     elif isinstance(value, float):
         text = f"{value:,.6g}"
     else:
@@ -187,7 +196,7 @@ def popup_html(record: dict[str, Any], spec: LayerSpec, lang: str) -> str:
         value = html.escape(format_value(record.get(name), lang, column.unit))
         rows.append(f"<tr><th>{label}</th><td>{value}</td></tr>")
     title = html.escape(spec.title(lang))
-    badge = (f'<div class="geoaq-demo">{html.escape(t("demo_badge", lang))}</div>'
+    badge = (f'<div class="geoaq-demo">{html.escape(t("common.demo_badge", lang))}</div>'
              if record.get("synthetic") else "")
     return (f'<div class="geoaq-popup"><b>{title}</b>{badge}'
             f'<table>{"".join(rows)}</table></div>')
@@ -198,7 +207,7 @@ def tooltip_text(record: dict[str, Any], spec: LayerSpec, lang: str) -> str:
     label = record.get(spec.style.label_column) if spec.style.label_column else None
     text = format_value(label, lang) if label is not None else spec.title(lang)
     if record.get("synthetic"):
-        text += f"（{t('demo_badge', lang)}）" if lang == "zh" else f" ({t('demo_badge', lang)})"
+        text = with_unit(text, t("common.demo_badge", lang), lang)
     return html.escape(text)
 
 
@@ -469,10 +478,11 @@ def build_map(
     datum = tiles.datum if tiles is not None else "wgs84"
     if tiles is not None:
         extra = {"subdomains": tiles.subdomains} if tiles.subdomains else {}
-        folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, name=tiles.name,
+        folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, name=tile_title(tiles, lang),
                          max_zoom=tiles.max_zoom, **extra).add_to(fmap)
         if tiles.overlay_url:
-            folium.TileLayer(tiles=tiles.overlay_url, attr=tiles.attribution, name=f"{tiles.name} 注记",
+            folium.TileLayer(tiles=tiles.overlay_url, attr=tiles.attribution,
+                             name=t("map.tile_labels", lang, name=tile_title(tiles, lang)),
                              overlay=True, control=False, max_zoom=tiles.max_zoom, **extra).add_to(fmap)
     drawn = [(spec, shift_frame(gdf, datum)) for spec, gdf in drawn]
     overlays = tuple(Overlay(o.name, shift_collection(o.collection, datum), o.legend, o.radius, o.kind,
@@ -555,7 +565,7 @@ def build_map(
     entries = (legend_entries(drawn, lang) + [e for o in overlays for e in o.legend]
                + [e for i in images for e in i.legend]
                + [e for layer in layers for e in getattr(layer, "legend", ())])
-    Legend(t("legend", lang), entries).add_to(fmap)
+    Legend(t("map.legend", lang), entries).add_to(fmap)
     extent = bounds or _extent([gdf for _, gdf in drawn])
     if extent is not None:
         fmap.content_bounds = [[extent[1], extent[0]], [extent[3], extent[2]]]

@@ -8,6 +8,7 @@ import pytest
 
 from geoaq.aq import evaluation as ev
 from geoaq.aq.standards import load_standard
+from geoaq.i18n import t
 
 STD = load_standard("2012")
 #: hourly values whose daily AQI is 50 (优): every IAQI ≤ 50
@@ -155,11 +156,11 @@ def test_month_needs_27_valid_days():
     jan = daily("2023-01-01", "2023-01-31")
     ok = ev.period_summary(drop_last_days(jan, {1: 4}), "2023-01-01", "2023-01-31")
     assert ok.loc[0, "pm25_days"] == 27 and ok.loc[0, "pm25_mean"] == 30
-    assert ok.loc[0, "status"] == "有效" and ok.loc[0, "reason"] == ""
+    assert ok.loc[0, "status"] == "valid" and ok.loc[0, "reason"] == ""
     short = ev.period_summary(drop_last_days(jan, {1: 5}), "2023-01-01", "2023-01-31")
     assert short.loc[0, "pm25_days"] == 26 and np.isnan(short.loc[0, "pm25_mean"])
-    assert short.loc[0, "status"] == "数据不足"
-    assert short.loc[0, "status_en"] == "insufficient data"
+    assert short.loc[0, "status"] == "insufficient"
+    assert t(f"aq.data_status.{short.loc[0, 'status']}", "en") == "insufficient data"
     assert "2023-01 has 26 valid days, 27 required" in short.loc[0, "reason"]
 
 
@@ -178,7 +179,7 @@ def test_year_needs_324_valid_days_and_every_month():
     # 27 days in every long month, 27 in every short one: 365 − 28 − 12 − feb_missing
     ok = ev.period_summary(drop_last_days(year, most | {2: 1}), "2023-01-01", "2023-12-31")
     assert ok.loc[0, "so2_days"] == 324 and ok.loc[0, "so2_mean"] == 10
-    assert ok.loc[0, "status"] == "有效"
+    assert ok.loc[0, "status"] == "valid"
     short = ev.period_summary(drop_last_days(year, most | {2: 2}), "2023-01-01", "2023-12-31")
     assert short.loc[0, "so2_days"] == 323 and np.isnan(short.loc[0, "so2_mean"])
     assert short.loc[0, "reason"].endswith("2023 has 323 valid days, 324 required")
@@ -192,7 +193,7 @@ def test_year_needs_324_valid_days_and_every_month():
 def test_a_month_cut_by_the_period_needs_the_same_share_of_its_days():
     # 10 days of January: ⌈27 × 10 / 31⌉ = 9
     ten = daily("2023-01-01", "2023-01-10")
-    assert ev.period_summary(ten.iloc[:9], "2023-01-01", "2023-01-10").loc[0, "status"] == "有效"
+    assert ev.period_summary(ten.iloc[:9], "2023-01-01", "2023-01-10").loc[0, "status"] == "valid"
     short = ev.period_summary(ten.iloc[:8], "2023-01-01", "2023-01-10")
     assert "2023-01 has 8 valid days, 9 required" in short.loc[0, "reason"]
 
@@ -201,7 +202,7 @@ def test_annual_evaluation_from_hourly_readings_323_vs_324_days():
     year = hourly("2023-01-01", 365)
     from_end = (year["time_bjt"].dt.days_in_month - year["time_bjt"].dt.day).to_numpy()
     most = {m: 4 for m in (1, 3, 5, 7, 8, 10, 12)} | {m: 3 for m in (4, 6, 9, 11)}
-    for feb_missing, days, status in ((1, 324, "有效"), (2, 323, "数据不足")):
+    for feb_missing, days, status in ((1, 324, "valid"), (2, 323, "insufficient")):
         gone = year["time_bjt"].dt.month.map(most | {2: feb_missing}).to_numpy() > from_end
         frame = year.copy()
         frame.loc[gone, "pm25"] = np.nan
@@ -232,7 +233,7 @@ def test_good_day_ratio_and_heavy_days():
     frame.loc[0, "no2"] = np.nan
     short = ev.period_summary(frame, "2023-03-01", "2023-03-10").loc[0]
     assert short["aqi_days"] == 8 and np.isnan(short["good_day_ratio"])
-    assert np.isnan(short["heavy_days"]) and short["status"] == "数据不足"
+    assert np.isnan(short["heavy_days"]) and short["status"] == "insufficient"
     assert "good_day_ratio/heavy_days: 2023-03 has 8 valid days, 9 required" in short["reason"]
 
 
@@ -251,7 +252,7 @@ def test_composite_index_exceedance_and_attainment():
     assert r["pm10_mean_exceedance"] == pytest.approx(0.2)  # (84 − 70) / 70
     assert r["pm25_mean_exceedance"] == pytest.approx(0.2)  # (42 − 35) / 35
     assert r["o3_8h_p90_exceedance"] == 0 and r["so2_mean_exceedance"] == 0  # at / below
-    assert r["attainment"] == "未达标" and r["standard"] == "2012"
+    assert r["attainment"] == "not_attained" and r["standard"] == "2012"
     assert r["standard_name"] == STD.name
 
 
@@ -259,10 +260,10 @@ def test_attainment_is_insufficient_only_when_nothing_valid_exceeds():
     jan = daily("2023-01-01", "2023-01-31")
     jan.loc[jan.index[:5], "co"] = np.nan  # CO 26 days → 数据不足, the rest within limits
     r = ev.period_summary(jan, "2023-01-01", "2023-01-31").loc[0]
-    assert np.isnan(r["co_p95"]) and r["attainment"] == "数据不足"
+    assert np.isnan(r["co_p95"]) and r["attainment"] == "insufficient"
     assert r["reason"].startswith("co_p95, good_day_ratio/heavy_days: 2023-01 has 26")
     jan["pm25"] = 40.0  # above 35: 未达标 whatever CO is
-    assert ev.period_summary(jan, "2023-01-01", "2023-01-31").loc[0, "attainment"] == "未达标"
+    assert ev.period_summary(jan, "2023-01-01", "2023-01-31").loc[0, "attainment"] == "not_attained"
 
 
 # --- station evaluation, 数据不足 -------------------------------------------------------------
@@ -274,15 +275,15 @@ def test_short_station_is_insufficient_with_its_reason():
     result = ev.evaluate(pd.concat([full, short, outside]), "2024-01-01", "2024-01-31")
     result = result.set_index("station_code")
     assert list(result.index) == ["A", "B", "C"]
-    assert result.loc["A", "status"] == "有效" and result.loc["A", "pm25_mean"] == 30
+    assert result.loc["A", "status"] == "valid" and result.loc["A", "pm25_mean"] == 30
     assert result.loc["A", "good_day_ratio"] == 100 and result.loc["A", "heavy_days"] == 0
-    assert result.loc["A", "attainment"] == "达标"
+    assert result.loc["A", "attainment"] == "attained"
     for station, days in (("B", 20), ("C", 0)):
         row = result.loc[station]
-        assert row["status"] == "数据不足" and row["pm25_days"] == days
+        assert row["status"] == "insufficient" and row["pm25_days"] == days
         stats = ["so2_mean", "no2_mean", "pm10_mean", "pm25_mean", "co_p95", "o3_8h_p90",
                  "good_day_ratio", "composite_index"]
-        assert row[stats].isna().all() and row["attainment"] == "数据不足"
+        assert row[stats].isna().all() and row["attainment"] == "insufficient"
         assert f"2024-01 has {days} valid days, 27 required" in row["reason"]
     assert (result["standard"] == "2012").all()
     assert result.loc["A", "start"] == pd.Timestamp("2024-01-01")
@@ -344,7 +345,7 @@ def test_district_evaluation_one_row_per_district():
     assert list(result.index) == ["涧西区", "老城区", "西工区"]
     assert result.loc["涧西区", "so2_mean"] == 30 and result.loc["西工区", "so2_mean"] == 10
     assert result.loc["西工区", "n_stations"] == 2
-    assert result.loc["老城区", "status"] == "数据不足"  # its station has no readings
+    assert result.loc["老城区", "status"] == "insufficient"  # its station has no readings
 
 
 # --- input errors ------------------------------------------------------------------------------

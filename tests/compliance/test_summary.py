@@ -12,6 +12,7 @@ import shapely
 from geoaq.compliance import summary as compliance
 from geoaq.compliance.targets import Target
 from geoaq.db import connection as db
+from geoaq.i18n import msg, say
 from geoaq.ingest.layer import ingest
 from geoaq.ingest.readings import load_readings
 
@@ -85,8 +86,23 @@ TARGETS = [
 
 
 @pytest.fixture(scope="module")
-def summary(area):
+def coded(area):
+    """The summary as summarize returns it: codes and messages."""
     return compliance.summarize(area, *JAN, targets=TARGETS).set_index(["scope_type", "scope_id"])
+
+
+@pytest.fixture(scope="module")
+def summary(coded):
+    """The summary in Chinese words, as the page and the exports show it."""
+    return compliance.worded(coded)
+
+
+def test_the_summary_holds_codes_and_messages(coded):
+    zone = coded.loc[("zone", "ZC")]
+    assert zone["status"] == "non_compliant"
+    assert zone["reasons"][0] == msg("compliance.reason.coal_user", name="燃煤锅炉厂", fuel="煤")
+    assert say(zone["reasons"][0], "en").startswith("Coal user “燃煤锅炉厂”")
+    assert {t["status"] for t in zone["targets"]} <= {"compliant", "non_compliant", "insufficient"}
 
 
 def test_coal_user_in_a_coal_ban_zone_is_a_violation(summary):
@@ -157,7 +173,7 @@ def test_insufficient_data_when_no_readings(area):
     feb = compliance.summarize(area, date(2025, 2, 1), date(2025, 2, 28), targets=[
         Target(id="t", plan="p", source="s", scope_level="city", scope_name="测试市", start=date(2025, 2, 1),
                end=date(2025, 2, 28), metric="pm25_mean", kind="absolute", op="<=", value=35)])
-    city = feb.set_index("scope_type").loc["city"]
+    city = compliance.worded(feb).set_index("scope_type").loc["city"]
     assert city["status"] == "数据不足" and "数据不足" in city["reasons"][0]
 
 
@@ -173,6 +189,9 @@ def test_summary_lists_the_sensitive_areas_of_its_stations(summary):
     assert line.startswith("甲站（S1）3,000 米内：企业 ") and "燃煤锅炉厂" in line
 
 
-def test_flatten_gives_text_cells(summary):
-    flat = compliance.flatten(summary.reset_index())
+def test_flatten_gives_text_cells(coded):
+    flat = compliance.flatten(coded.reset_index())
     assert flat.map(lambda v: not isinstance(v, list | dict)).all().all()
+    assert "未达标" in set(flat["status"])
+    english = compliance.flatten(coded.reset_index(), "en")
+    assert "not compliant" in set(english["status"]) and english["reasons"].str.contains("Coal user").any()

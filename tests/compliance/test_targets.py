@@ -16,6 +16,7 @@ from geoaq.compliance.targets import (
     load_targets,
     targets_for,
 )
+from geoaq.i18n import say
 
 
 def _t(**overrides) -> Target:
@@ -42,6 +43,7 @@ def test_absolute_targets_including_the_strict_operator():
     assert assess(_t(), 66.9)[0] == COMPLIANT
     assert assess(_t(), 67.0)[0] == COMPLIANT
     status, reason = assess(_t(), 67.1)
+    reason = say(reason)
     assert status == NON_COMPLIANT and "67.1" in reason and "≤" not in reason and "<= 67" in reason
     assert assess(_t(op="<", value=36), 36.0)[0] == NON_COMPLIANT
     assert assess(_t(metric="good_day_ratio", op=">=", value=82.5), 82.5)[0] == COMPLIANT
@@ -53,6 +55,7 @@ def test_relative_targets_percent_and_days():
     assert assess(pm25, 97.0, 100.0)[0] == COMPLIANT      # −3.0 % exactly
     assert assess(pm25, 97.1, 100.0)[0] == NON_COMPLIANT  # −2.9 %
     status, reason = assess(pm25, 90.0, 100.0)
+    reason = say(reason)
     assert status == COMPLIANT and "-10.0%" in reason
     heavy = _t(metric="heavy_days", kind="relative", unit="days", value=-1)
     assert assess(heavy, 9, 10)[0] == COMPLIANT and assess(heavy, 10, 10)[0] == NON_COMPLIANT

@@ -19,6 +19,7 @@ from geoaq.fires import verification
 from geoaq.fires.check import check_fires, event_detections, fires_per_cropland, is_persistent
 from geoaq.fires.events import FireRules
 from geoaq.fires.notice import notice_table, notice_title, write_notice
+from geoaq.i18n import say
 from geoaq.ingest.layer import ingest
 from geoaq.layers import get_layer
 
@@ -104,12 +105,12 @@ def test_every_event_is_attributed_as_constructed(area):
 def test_heat_sources_and_persistence_are_industrial(area):
     checked = check_fires(area, DAY, DAY, rules=RULES)
     f4 = _by_position(checked, 34.10, 112.301)
-    assert f4.category == "suspected_industrial" and "钢铁厂" in f4.category_reason
+    assert f4.category == "suspected_industrial" and "钢铁厂" in say(f4.category_reason)
     assert f4.nearest_enterprise_id == "E1" and 80 < f4.nearest_enterprise_m < 100
     f5 = _by_position(checked, 34.021, 112.351)
-    assert f5.category == "suspected_industrial" and "一号煤矿" in f5.category_reason
+    assert f5.category == "suspected_industrial" and "一号煤矿" in say(f5.category_reason)
     f6 = _by_position(checked, 34.18, 112.38)
-    assert f6.category == "suspected_industrial" and "持续热点" in f6.category_reason
+    assert f6.category == "suspected_industrial" and "持续热点" in say(f6.category_reason)
     others = checked[~checked["event_id"].isin([f4.event_id, f5.event_id, f6.event_id])]
     assert set(others["category"]) == {"straw_burning"}  # no land cover: counted as straw
     # with a 50 m buffer the steel plant (~92 m away) no longer explains F4

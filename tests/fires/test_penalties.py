@@ -13,6 +13,7 @@ import pytest
 
 from geoaq.fires import penalties
 from geoaq.fires.penalties import PenaltyInputError, PenaltyRulesError, assess, load_rules, totals
+from geoaq.i18n import say
 
 XIPING, SHANGCAI = "411721", "411722"  # 西平县, 上蔡县 (驻马店)
 T1, T2, T3 = "411721100", "411721101", "411722100"
@@ -68,7 +69,8 @@ def rules_from(tmp_path: Path, extra: str = "", head: str = "") -> penalties.Pen
 
 
 def by_id(assessed: pd.DataFrame, column: str) -> dict:
-    return dict(zip(assessed["event_id"], assessed[column], strict=True))
+    """event id -> the column's value; a rule (a message) in its Chinese words."""
+    return dict(zip(assessed["event_id"], assessed[column].map(say), strict=True))
 
 
 # --------------------------------------------------------------------------- the shipped file
@@ -346,8 +348,8 @@ def test_suspected_figures_count_every_event_not_dismissed_verified_only_verifie
     verified = assess(events, rules, figures="verified")
     assert by_id(verified, "penalty_yuan") == {"s": 0, "v": 500_000, "n": 0, "d": 0}
     assert by_id(verified, "ordinal_in_township") == {"s": pd.NA, "v": 1, "n": pd.NA, "d": pd.NA}
-    assert by_id(verified, "rule")["s"] == penalties.REASON_UNVERIFIED
-    assert by_id(verified, "rule")["d"] == penalties.REASON_DISMISSED
+    assert by_id(verified, "rule")["s"] == say(penalties.REASON_UNVERIFIED)
+    assert by_id(verified, "rule")["d"] == say(penalties.REASON_DISMISSED)
 
 
 def test_dismissed_and_suspected_industrial_never_penalised(tmp_path):
@@ -365,8 +367,8 @@ def test_dismissed_and_suspected_industrial_never_penalised(tmp_path):
         assert not assessed["penalised"].any()
         assert (assessed["penalty_yuan"] == 0).all()
         assert by_id(assessed, "rule") == {
-            "d1": penalties.REASON_DISMISSED, "d2": penalties.REASON_DISMISSED,
-            "i1": penalties.REASON_INDUSTRIAL, "i2": penalties.REASON_INDUSTRIAL}
+            "d1": say(penalties.REASON_DISMISSED), "d2": say(penalties.REASON_DISMISSED),
+            "i1": say(penalties.REASON_INDUSTRIAL), "i2": say(penalties.REASON_INDUSTRIAL)}
 
 
 def test_events_without_county_are_listed_not_penalised():

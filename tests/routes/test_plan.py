@@ -6,6 +6,7 @@ import pytest
 from route_cases import DEPOT, FAST, random_targets
 
 from geoaq._errors import RoutingInputError
+from geoaq.i18n import say
 from geoaq.routes.plan import plan_routes
 from geoaq.routes.rules import Team, make_teams
 
@@ -15,7 +16,7 @@ def test_unreachable_time_window_is_reported_not_planned():
     plan = plan_routes(targets, [Team("A", start=DEPOT)], work_limit=FAST)
     dropped = plan.dropped.set_index("target_id")
     assert list(dropped.index) == ["T01"] and dropped.loc["T01", "drop_reason"] == "window"
-    assert any("T01" in w and "时间窗" in w for w in plan.warnings)
+    assert any("T01" in say(w) and "时间窗" in say(w) for w in plan.warnings)
     with pytest.raises(RoutingInputError, match="ends .* before it starts"):
         plan_routes(random_targets(2, 1, tw_start=["15:00", None], tw_end=["14:00", None]), [Team("A", start=DEPOT)])
     with pytest.raises(RoutingInputError, match="HH:MM"):

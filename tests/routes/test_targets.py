@@ -11,6 +11,7 @@ import pytest
 
 from geoaq._errors import RoutingInputError
 from geoaq.db import connection as db
+from geoaq.i18n import say
 from geoaq.routes import targets as route_targets
 from geoaq.routes.inputs import normalize_targets
 from geoaq.routes.plan import plan_routes
@@ -68,11 +69,11 @@ def test_enterprise_targets_follow_the_compliance_rules(con):
     coal_names = {name for names in summary["coal_users"] for name in names}
     coal = found[found["kind"] == "coal_user"]
     assert set(coal["name"]) == coal_names and len(coal) == 5
-    assert coal["reason"].str.contains("燃煤").all()
-    near = found[found["reason"].str.contains("距国控站")]
-    assert len(near) > 0 and near["reason"].str.contains("超标").all()
+    assert coal["reason"].map(say).str.contains("燃煤").all()
+    near = found[found["reason"].map(say).str.contains("距国控站")]
+    assert len(near) > 0 and near["reason"].map(say).str.contains("超标").all()
     # several flags: one target, highest priority, every reason
-    both = coal[coal["reason"].str.contains("绩效分级 C")]
+    both = coal[coal["reason"].map(say).str.contains("绩效分级 C")]
     assert len(both) > 0 and (both["priority"] == load_route_rules().types["coal_user"].priority).all()
 
 
@@ -84,7 +85,7 @@ def test_the_default_day_is_the_latest_findings_day(con):
 def test_mines_under_rectification(con):
     mines = route_targets.mine_targets(con)
     assert len(mines) == 2 and (mines["kind"] == "mine_rectification").all()
-    assert mines["reason"].str.contains("停产整治").all()
+    assert mines["reason"].map(say).str.contains("停产整治").all()
 
 
 def test_random_draw_is_reproducible_and_keeps_quotas(con):
@@ -95,7 +96,7 @@ def test_random_draw_is_reproducible_and_keeps_quotas(con):
     assert list(first.targets["target_id"]) != list(other.targets["target_id"])
     assert first.targets["target_id"].is_unique and len(first.targets) == 7
     assert first.targets["target_id"].str.startswith("MINE-").sum() == 2
-    assert "种子 42" in first.describe()
+    assert "种子 42" in say(first.describe())
     excluded = set(first.targets["target_id"])
     drawn = route_targets.random_draw(con, {"enterprises": 200}, seed=42, exclude=excluded)
     assert not excluded & set(drawn.targets["target_id"])

@@ -9,6 +9,7 @@ import pytest
 from route_cases import DEPOT, FAST, random_targets
 
 from geoaq._errors import RoutingInputError
+from geoaq.i18n import say
 from geoaq.routes.plan import plan_routes
 from geoaq.routes.rules import Team
 from geoaq.routes.travel import great_circle_m
@@ -64,7 +65,7 @@ def test_road_graph_takes_the_fast_road(tmp_path):
     assert plan.stops.iloc[1]["leg_min"] == pytest.approx(10.0)
     assert plan.stops.iloc[1]["leg_km"] == pytest.approx(12.0)
     assert plan.dropped.set_index("target_id").loc["X", "drop_reason"] == "no_path"
-    assert plan.warnings and "X" in plan.warnings[0]
+    assert plan.warnings and "X" in say(plan.warnings[0])
 
 
 def test_matrix_of_the_wrong_size_or_with_bad_entries(tmp_path):

@@ -48,6 +48,7 @@ from folium.map import Layer
 from jinja2 import Template
 
 from geoaq.geo import coords
+from geoaq.i18n import t
 from geoaq.web.client_files import CLIENT_URL
 from geoaq.web.map_layers.file_layer import prefetch_script_url, script_json
 
@@ -171,24 +172,20 @@ def clicked_event_id(returned: dict[str, Any] | None, known: Container[str]) -> 
 
 @dataclass(frozen=True)
 class EventLayerText:
-    """The words the layer shows, in the page's language."""
+    """The words the layer shows, in the page's language (fires.layer.*)."""
 
-    event_id: str = "事件编号"
-    day: str = "日期(北京时间)"
-    status: str = "状态"
-    county: str = "区县"
-    details_hint: str = "探测记录与核查历史见地图下方"
-    cluster_hint: str = "{n} 个火点事件，点击放大"
-    legend_cluster: str = "火点事件聚合（数字为事件数）"
+    event_id: str
+    day: str
+    status: str
+    county: str
+    details_hint: str
+    cluster_hint: str
+    legend_cluster: str
 
     @classmethod
     def for_language(cls, lang: str) -> EventLayerText:
-        if lang == "zh":
-            return cls()
-        return cls(event_id="Event", day="Day (Beijing)", status="Status", county="County",
-                   details_hint="Detections and history are shown below the map",
-                   cluster_hint="{n} fire events, click to zoom in",
-                   legend_cluster="Fire-event clusters (number of events)")
+        # cluster_hint keeps its {n} for the browser to fill
+        return cls(**{name: t(f"fires.layer.{name}", lang) for name in cls.__dataclass_fields__})
 
 
 class EventLayer(JSCSSMixin, Layer):

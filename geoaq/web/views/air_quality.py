@@ -4,7 +4,8 @@ The numbers come from `geoaq.aq.aqi` (HJ 633: hourly and daily AQI) and `geoaq.a
 (HJ 663: daily values, period and monthly statistics); this module picks, labels and formats
 them. Every concentration column names its unit (from the standard's file: µg/m³, CO mg/m³),
 every AQI band is given as text (level, category, colour name) and not by colour alone, and
-a statistic that misses the validity rules is shown as 数据不足, never as a number.
+a statistic that misses the validity rules is shown as 数据不足, never as a number. Every
+heading and word comes from the locales (keys aq.*) through `geoaq.i18n.t`.
 """
 
 from __future__ import annotations
@@ -17,21 +18,41 @@ import pandas as pd
 
 from geoaq.aq import aqi, evaluation
 from geoaq.aq.standards import load_standard
+from geoaq.i18n import DEFAULT_LANGUAGE, LANGUAGES, join, pick, t, with_unit
 
 POLLUTANTS = ("pm25", "pm10", "so2", "no2", "o3", "co")
 NAMES = {"pm25": "PM2.5", "pm10": "PM10", "so2": "SO2", "no2": "NO2", "o3": "O3", "co": "CO"}
-#: The colour names of HJ 633-2012 Table 2, by the colour codes of the standards' files.
+#: The colours of HJ 633-2012 Table 2 by the colour codes of the standards' files (their
+#: names: aq.colour.<name>).
 COLOUR_NAMES = {
-    "#00e400": ("绿色", "green"), "#ffff00": ("黄色", "yellow"), "#ff7e00": ("橙色", "orange"),
-    "#ff0000": ("红色", "red"), "#99004c": ("紫色", "purple"), "#7e0023": ("褐红色", "maroon"),
+    "#00e400": "green", "#ffff00": "yellow", "#ff7e00": "orange",
+    "#ff0000": "red", "#99004c": "purple", "#7e0023": "maroon",
 }
-INSUFFICIENT = {"zh": "数据不足", "en": "insufficient data"}
-NO_DATA = {"zh": "无数据", "en": "no data"}
 MISSING_COLOUR = "#dddddd"
 
 
-def _zh(lang: str) -> bool:
-    return lang == "zh"
+def insufficient(lang: str = DEFAULT_LANGUAGE) -> str:
+    """What a statistic that misses the validity rules shows: 数据不足 / insufficient data."""
+    return t("aq.insufficient", lang)
+
+
+def column(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A column heading of the page's tables (aq.column.<name>)."""
+    return t(f"aq.column.{name}", lang)
+
+
+def category(row, lang: str = DEFAULT_LANGUAGE):
+    """The AQI category of a row or frame (columns category / category_en, from the standard)."""
+    return pick({"zh": row["category"], "en": row["category_en"]}, lang)
+
+
+def level_text(level: str | None, standard: str = "2012", lang: str = DEFAULT_LANGUAGE) -> str:
+    """An AQI level of the standard (its file names it 一级 …) in `lang`: 一级 / Level I
+    (aq.level.<n>, n its place in HJ 633 Table 2); a level the standard lacks as it is."""
+    if not isinstance(level, str) or not level:
+        return ""
+    numbers = {band.level: n for n, band in enumerate(load_standard(standard).levels, start=1)}
+    return t(f"aq.level.{numbers[level]}", lang) if level in numbers else level
 
 
 def unit(pollutant: str, standard: str = "2012") -> str:
@@ -43,16 +64,15 @@ def indicator_label(indicator: str, standard: str = "2012", lang: str = "zh") ->
     """"AQI" or e.g. "PM2.5（µg/m³）" / "PM2.5 (µg/m³)"."""
     if indicator == "aqi":
         return "AQI"
-    u = unit(indicator, standard)
-    return f"{NAMES[indicator]}（{u}）" if _zh(lang) else f"{NAMES[indicator]} ({u})"
+    return with_unit(NAMES[indicator], unit(indicator, standard), lang)
 
 
 def colour_name(colour: str | None, lang: str = "zh") -> str:
     """The colour's name in HJ 633 Table 2 (绿色 …), else its code; "" for none."""
     if not isinstance(colour, str) or not colour:
         return ""
-    names = COLOUR_NAMES.get(colour.lower())
-    return names[0 if _zh(lang) else 1] if names else colour
+    name = COLOUR_NAMES.get(colour.lower())
+    return t(f"aq.colour.{name}", lang) if name else colour
 
 
 def station_names(stations: pd.DataFrame) -> dict[str, str]:
@@ -63,9 +83,10 @@ def station_names(stations: pd.DataFrame) -> dict[str, str]:
             for c, n in zip(stations["code"], stations["name"], strict=True)}
 
 
-def station_label(code: str, names: Mapping[str, str]) -> str:
+def station_label(code: str, names: Mapping[str, str], lang: str = DEFAULT_LANGUAGE) -> str:
+    """"name（code）" for a station with a name, else the code."""
     name = names.get(code)
-    return f"{name}（{code}）" if name and name != code else code
+    return t("aq.station_label", lang, name=name, code=code) if name and name != code else code
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,18 +117,18 @@ def latest_hour_table(latest: pd.DataFrame, names: Mapping[str, str], standard: 
                       lang: str = "zh") -> pd.DataFrame:
     """The latest-hour table: station, hour, AQI, level, category, colour (as text), primary
     pollutant and the six concentrations with their units in the headers."""
-    zh = _zh(lang)
     has = latest["aqi"].notna()
+    no_data = t("aq.no_data", lang)
     table = pd.DataFrame({
-        "站点" if zh else "Station": latest["station_code"].map(lambda c: names.get(c, c)),
-        "站点编码" if zh else "Code": latest["station_code"],
-        "时间（北京时间）" if zh else "Hour (Beijing time)": [
-            t.strftime("%Y-%m-%d %H:%M") if pd.notna(t) else NO_DATA[lang] for t in latest["time_bjt"]],
+        column("station", lang): latest["station_code"].map(lambda c: names.get(c, c)),
+        column("code", lang): latest["station_code"],
+        column("hour", lang): [
+            h.strftime("%Y-%m-%d %H:%M") if pd.notna(h) else no_data for h in latest["time_bjt"]],
         "AQI": latest["aqi"].astype("Int64"),
-        "级别" if zh else "Level": latest["level"].where(has, ""),
-        "类别" if zh else "Category": (latest["category"] if zh else latest["category_en"]).where(has, NO_DATA[lang]),
-        "颜色" if zh else "Colour": latest["colour"].map(lambda c: colour_name(c, lang)),
-        "首要污染物" if zh else "Primary pollutant": [
+        column("level", lang): latest["level"].map(lambda v: level_text(v, standard, lang)).where(has, ""),
+        column("category", lang): category(latest, lang).where(has, no_data),
+        column("colour", lang): latest["colour"].map(lambda c: colour_name(c, lang)),
+        column("primary", lang): [
             (p if isinstance(p, str) else "—") if ok else "" for p, ok in zip(latest["primary_pollutant"], has, strict=True)],
     })
     for pollutant in POLLUTANTS:
@@ -145,17 +166,16 @@ def series_table(frame: pd.DataFrame, indicator: str, standard: str = "2012",
     wide = frame.pivot_table(index="time_bjt", columns="station", values="value", aggfunc="first")
     wide.columns = [f"{c} {label}" for c in wide.columns]
     wide.index = wide.index.strftime("%Y-%m-%d %H:%M")
-    return wide.rename_axis("时间（北京时间）" if _zh(lang) else "Hour (Beijing time)").reset_index()
+    return wide.rename_axis(column("hour", lang)).reset_index()
 
 
 def band_table(standard: str = "2012", lang: str = "zh") -> pd.DataFrame:
     """The AQI bands with a text label each ("0–50 一级 优 绿色"), for chart legends."""
     bands = aqi.aqi_level_table(standard)
-    zh = _zh(lang)
+    bands["name"] = category(bands, lang)
     bands["label"] = [
-        f"{b.band} {b.level} {b.category} {colour_name(b.colour, lang)}" if zh
-        else f"{b.band} {b.category_en} ({colour_name(b.colour, lang)})" for b in bands.itertuples()]
-    bands["name"] = bands["category"] if zh else bands["category_en"]
+        t("aq.band_label", lang, band=b.band, level=level_text(b.level, standard, lang), category=b.name,
+          colour=colour_name(b.colour, lang)) for b in bands.itertuples()]
     return bands
 
 
@@ -185,34 +205,29 @@ def daily_table(daily: pd.DataFrame, key: str, names: Mapping[str, str], standar
                 lang: str = "zh") -> pd.DataFrame:
     """One row per object and day: date, AQI (数据不足 unless all six pollutants are valid that
     day), level, category, colour name, primary pollutant and the daily values with units."""
-    zh = _zh(lang)
     ok = daily["aqi_valid_day"].astype(bool)
-    short = INSUFFICIENT[lang]
+    short = insufficient(lang)
     table = pd.DataFrame({
-        "日期" if zh else "Date": pd.to_datetime(daily["date"]).dt.strftime("%Y-%m-%d"),
-        ("站点" if key == "station_code" else "城市") if zh else ("Station" if key == "station_code" else "City"):
-            daily[key].map(lambda c: names.get(c, c)),
+        column("date", lang): pd.to_datetime(daily["date"]).dt.strftime("%Y-%m-%d"),
+        column("station" if key == "station_code" else "city", lang): daily[key].map(lambda c: names.get(c, c)),
         "AQI": [str(int(a)) if good and pd.notna(a) else short for a, good in zip(daily["aqi"], ok, strict=True)],
-        "级别" if zh else "Level": daily["level"].where(ok, ""),
-        "类别" if zh else "Category": (daily["category"] if zh else daily["category_en"]).where(ok, short),
-        "颜色" if zh else "Colour": [colour_name(c, lang) if good else "" for c, good in zip(daily["colour"], ok, strict=True)],
-        "首要污染物" if zh else "Primary pollutant": [
+        column("level", lang): daily["level"].map(lambda v: level_text(v, standard, lang)).where(ok, ""),
+        column("category", lang): category(daily, lang).where(ok, short),
+        column("colour", lang): [colour_name(c, lang) if good else "" for c, good in zip(daily["colour"], ok, strict=True)],
+        column("primary", lang): [
             (p if isinstance(p, str) else "—") if good else "" for p, good in zip(daily["primary_pollutant"], ok, strict=True)],
     })
-    for column, pollutant in DAILY_VALUES:
-        u = unit(pollutant, standard)
-        name = {"o3_8h_max": "O3 日最大8小时" if zh else "O3 max 8-h",
-                "o3_1h_max": "O3 日最大1小时" if zh else "O3 max 1-h"}.get(
-            column, f"{NAMES[pollutant]} 24小时平均" if zh else f"{NAMES[pollutant]} 24-h mean")
+    for name, pollutant in DAILY_VALUES:
+        heading = (t(f"aq.daily_value.{name}", lang) if name.startswith("o3_")
+                   else t("aq.daily_value.mean_24h", lang, pollutant=NAMES[pollutant]))
         digits = 2 if pollutant == "co" else 1
-        table[f"{name}（{u}）" if zh else f"{name} ({u})"] = _fmt(daily[column], digits, short)
+        table[with_unit(heading, unit(pollutant, standard), lang)] = _fmt(daily[name], digits, short)
     return table
 
 
 def calendar_frame(daily: pd.DataFrame, key: str, value: str, lang: str = "zh") -> pd.DataFrame:
     """One object's days for the calendar: date, month ("2025-04"), day, aqi (NaN unless a
     valid AQI day), category (text, 数据不足 for the others), colour, text (AQI or "—")."""
-    zh = _zh(lang)
     rows = daily[daily[key] == value]
     ok = rows["aqi_valid_day"].astype(bool).to_numpy()
     dates = pd.to_datetime(rows["date"])
@@ -222,8 +237,7 @@ def calendar_frame(daily: pd.DataFrame, key: str, value: str, lang: str = "zh") 
         "month": dates.dt.strftime("%Y-%m").to_numpy(),
         "day": dates.dt.day.to_numpy(),
         "aqi": aqi_values.to_numpy(dtype=float),
-        "category": np.where(ok, (rows["category"] if zh else rows["category_en"]).to_numpy(dtype=object),
-                             INSUFFICIENT[lang]),
+        "category": np.where(ok, category(rows, lang).to_numpy(dtype=object), insufficient(lang)),
         "colour": np.where(ok, rows["colour"].to_numpy(dtype=object), MISSING_COLOUR),
         "text": [str(int(a)) if pd.notna(a) else "—" for a in aqi_values],
     })
@@ -233,14 +247,9 @@ def calendar_frame(daily: pd.DataFrame, key: str, value: str, lang: str = "zh") 
 # HJ 663 evaluation
 # --------------------------------------------------------------------------------------------
 
-_STATISTICS = (
-    ("pm25_mean", "pm25", ("PM2.5 平均浓度", "PM2.5 mean")),
-    ("pm10_mean", "pm10", ("PM10 平均浓度", "PM10 mean")),
-    ("so2_mean", "so2", ("SO2 平均浓度", "SO2 mean")),
-    ("no2_mean", "no2", ("NO2 平均浓度", "NO2 mean")),
-    ("co_p95", "co", ("CO 日均值第95百分位", "CO 95th percentile of daily means")),
-    ("o3_8h_p90", "o3", ("O3 日最大8小时平均第90百分位", "O3 90th percentile of daily max 8-h means")),
-)
+#: statistic, pollutant (the headings: aq.statistic.<statistic>)
+_STATISTICS = (("pm25_mean", "pm25"), ("pm10_mean", "pm10"), ("so2_mean", "so2"), ("no2_mean", "no2"),
+               ("co_p95", "co"), ("o3_8h_p90", "o3"))
 
 
 def _fmt(values: pd.Series, digits: int, missing: str) -> list[str]:
@@ -252,53 +261,48 @@ def evaluation_table(table: pd.DataFrame, key: str, names: Mapping[str, str],
     """`evaluation.evaluate` (or `monthly`) as the page shows it: one row per station or city
     (and month), each statistic with its unit in the header, 数据不足 where a statistic misses
     the validity rules, exceedances as text, attainment, status and the reason."""
-    zh = _zh(lang)
-    short = INSUFFICIENT[lang]
+    short = insufficient(lang)
     if table.empty:
         return pd.DataFrame()
     out = pd.DataFrame(index=table.index)
     if "month" in table.columns:
-        out["月份" if zh else "Month"] = table["month"].astype(str)
+        out[column("month", lang)] = table["month"].astype(str)
     if key == "station_code":
-        out["站点" if zh else "Station"] = table[key].map(lambda c: names.get(c, c))
-        out["站点编码" if zh else "Code"] = table[key]
+        out[column("station", lang)] = table[key].map(lambda c: names.get(c, c))
+        out[column("code", lang)] = table[key]
     else:
-        out["城市" if zh else "City"] = table[key]
+        out[column("city", lang)] = table[key]
         if "n_stations" in table.columns:
-            out["评价站点数（个）" if zh else "Stations"] = table["n_stations"]
-    out["评价时段（北京时间）" if zh else "Period (Beijing time)"] = [
+            out[column("stations_count", lang)] = table["n_stations"]
+    out[column("period", lang)] = [
         f"{pd.Timestamp(s):%Y-%m-%d} – {pd.Timestamp(e):%Y-%m-%d}" for s, e in zip(table["start"], table["end"], strict=True)]
-    for stat, pollutant, (label_zh, label_en) in _STATISTICS:
-        u = unit(pollutant, standard)
-        header = f"{label_zh}（{u}）" if zh else f"{label_en} ({u})"
+    for stat, pollutant in _STATISTICS:
+        header = with_unit(t(f"aq.statistic.{stat}", lang), unit(pollutant, standard), lang)
         out[header] = _fmt(table[stat], 2 if pollutant == "co" else 1, short)
-    out["有效天数（天）" if zh else "Valid AQI days"] = table["aqi_days"]
-    out["优良天数（天）" if zh else "Good days"] = _fmt(table["good_days"], 0, short)
-    out["优良天数比率（%）" if zh else "Good-day ratio (%)"] = _fmt(table["good_day_ratio"], 1, short)
-    out["重污染天数（天）" if zh else "Heavy-pollution days"] = _fmt(table["heavy_days"], 0, short)
-    out["综合指数" if zh else "Composite index"] = _fmt(table["composite_index"], 2, short)
-    out["超标项目（超标倍数）" if zh else "Exceeded (times over the limit)"] = [
-        _exceedances(row, lang) for _, row in table.iterrows()]
-    out["达标情况" if zh else "Attainment"] = table["attainment"].map(
-        lambda a: a if zh else {"达标": "attained", "未达标": "not attained", "数据不足": short}.get(a, a))
-    out["数据状态" if zh else "Data"] = table["status"] if zh else table["status_en"]
-    out["说明" if zh else "Reason"] = table["reason"].fillna("")
+    out[column("valid_days", lang)] = table["aqi_days"]
+    out[column("good_days", lang)] = _fmt(table["good_days"], 0, short)
+    out[column("good_ratio", lang)] = _fmt(table["good_day_ratio"], 1, short)
+    out[column("heavy_days", lang)] = _fmt(table["heavy_days"], 0, short)
+    out[column("composite", lang)] = _fmt(table["composite_index"], 2, short)
+    out[column("exceeded", lang)] = [_exceedances(row, lang) for _, row in table.iterrows()]
+    out[column("attainment", lang)] = table["attainment"].map(lambda a: t(f"aq.attainment.{a}", lang))
+    out[column("data_status", lang)] = table["status"].map(lambda s: t(f"aq.data_status.{s}", lang))
+    out[column("reason", lang)] = table["reason"].fillna("")
     return out.reset_index(drop=True)
 
 
 def _exceedances(row: pd.Series, lang: str) -> str:
     parts = []
-    for stat, pollutant, _labels in _STATISTICS:
+    for stat, pollutant in _STATISTICS:
         value = row.get(f"{stat}_exceedance")
         if pd.notna(value) and value > 0:
             name = NAMES[pollutant] + ("-P95" if stat == "co_p95" else "-8h-P90" if stat == "o3_8h_p90" else "")
-            parts.append(f"{name} {value:.2f}" + (" 倍" if _zh(lang) else "×"))
-    return "、".join(parts) if _zh(lang) else ", ".join(parts)
+            parts.append(t("aq.exceedance", lang, name=name, times=value))
+    return join(parts, lang)
 
 
-#: Columns that name what a row is about; stacked tables put them first.
-KEY_COLUMNS = ("月份", "Month", "日期", "Date", "城市", "City", "评价站点数（个）", "Stations", "站点", "Station",
-               "站点编码", "Code")
+#: Columns that name what a row is about (aq.column.<name>); stacked tables put them first.
+KEY_COLUMNS = ("month", "date", "city", "stations_count", "station", "code")
 
 
 def as_text(*tables: pd.DataFrame | None) -> pd.DataFrame:
@@ -309,7 +313,8 @@ def as_text(*tables: pd.DataFrame | None) -> pd.DataFrame:
     if not present:
         return pd.DataFrame()
     stacked = pd.concat(present, ignore_index=True)
-    front = [c for c in KEY_COLUMNS if c in stacked.columns]
+    keys = [column(name, lang) for lang in LANGUAGES for name in KEY_COLUMNS]
+    front = [c for c in dict.fromkeys(keys) if c in stacked.columns]
     stacked = stacked[front + [c for c in stacked.columns if c not in front]]
 
     def text(value) -> str:
@@ -325,6 +330,4 @@ def as_text(*tables: pd.DataFrame | None) -> pd.DataFrame:
 def period_text(start: date, end: date, standard: str = "2012", lang: str = "zh") -> str:
     """"2025-04-01 至 2025-04-30（北京时间）· 标准 GB 3095-2012 / …（2012）"."""
     std = load_standard(standard)
-    if _zh(lang):
-        return f"{start} 至 {end}（北京时间）· 标准 {std.name}（{std.version}）"
-    return f"{start} to {end} (Beijing time) · standard {std.name} ({std.version})"
+    return t("aq.period_text", lang, start=start, end=end, standard=std.name, version=std.version)

@@ -1,4 +1,5 @@
-"""How fire-check results are shown: status colours, table labels, escaped popups; pure."""
+"""How fire-check results are shown: status colours, table labels, escaped popups; pure.
+Codes and messages become words here (`geoaq.i18n`, keys fires.*)."""
 
 from __future__ import annotations
 
@@ -7,30 +8,25 @@ from collections.abc import Callable, Collection
 
 import pandas as pd
 
-from geoaq.fires.events import CATEGORIES
-from geoaq.fires.notice import STATUS_LABELS
+from geoaq.fires.notice import category_text, status_text
+from geoaq.i18n import DEFAULT_LANGUAGE, join, say, t
 from geoaq.web.map import Overlay, point_collection
 from geoaq.web.map_layers.event_layer import EVENT_LAYER_THRESHOLD, EventLayer, pack_for_map
 
 STATUS_COLOURS = {"suspected": "#ff9900", "verified": "#cc0000", "dismissed": "#999999"}
-TABLE_COLUMNS = {  # column → (zh, en)
-    "event_id": ("事件编号", "Event"),
-    "first_detected_bjt": ("首次探测(北京时间)", "First detected (Beijing)"),
-    "county_name": ("区县", "County"),
-    "township_name": ("乡镇", "Township"),
-    "zones": ("所在管控区", "Control zones"),
-    "detections": ("探测次数", "Detections"),
-    "satellites": ("卫星", "Satellites"),
-    "max_confidence": ("最高置信度", "Best confidence"),
-    "nearest_enterprise": ("最近企业(米)", "Nearest enterprise (m)"),
-    "nearest_mine": ("最近矿山(米)", "Nearest mine (m)"),
-    "category": ("类别", "Category"),
-    "category_reason": ("判定依据", "Why"),
-    "status": ("状态", "Status"),
-    "penalty_yuan": ("扣减(元)", "Penalty (CNY)"),
-    "lon": ("经度", "Longitude"),
-    "lat": ("纬度", "Latitude"),
-}
+#: the table's columns (headings: fires.column.<column>)
+TABLE_COLUMNS = ("event_id", "first_detected_bjt", "county_name", "township_name", "zones", "detections",
+                 "satellites", "max_confidence", "nearest_enterprise", "nearest_mine", "category",
+                 "category_reason", "status", "penalty_yuan", "lon", "lat")
+
+
+def column_title(column: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    return t(f"fires.column.{column}", lang)
+
+
+def _worded(values: pd.Series, word) -> pd.Series:
+    """`values` worded once per distinct value (a season holds 100,000 events, few words)."""
+    return values.map({v: word(v) for v in values.dropna().unique()})
 
 
 def filter_events(checked: pd.DataFrame, *, categories: Collection[str] | None = None,
@@ -55,43 +51,41 @@ def _nearest(names: pd.Series, metres: pd.Series) -> pd.Series:
     return (names.astype("string") + " (" + distance + ")").fillna("—")
 
 
-def display_table(checked: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+def display_table(checked: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """The events as the page's table: readable labels and values, one column per fact."""
-    pick = 0 if lang == "zh" else 1
     table = pd.DataFrame({
         "event_id": checked["event_id"],
         "first_detected_bjt": pd.to_datetime(checked["first_detected_bjt"]).dt.strftime("%Y-%m-%d %H:%M"),
         "county_name": checked["county_name"].fillna("—"),
         "township_name": checked["township_name"].fillna("—"),
-        "zones": checked["zone_names"].map(lambda z: "、".join(z) if len(z) else "—"),
+        "zones": checked["zone_names"].map(lambda z: join(z, lang) if len(z) else "—"),
         "detections": checked["detections"],
         "satellites": checked["satellites"],
         "max_confidence": checked["max_confidence"].fillna("—"),
         "nearest_enterprise": _nearest(checked["nearest_enterprise_name"], checked["nearest_enterprise_m"]),
         "nearest_mine": _nearest(checked["nearest_mine_name"], checked["nearest_mine_m"]),
-        "category": checked["category"].map({c: words["zh" if lang == "zh" else "en"]
-                                             for c, words in CATEGORIES.items()}),
-        "category_reason": checked["category_reason"],
-        "status": checked["status"].map({s: words[lang] for s, words in STATUS_LABELS.items()}),
+        "category": _worded(checked["category"], lambda c: category_text(c, lang)),
+        "category_reason": checked["category_reason"].map(lambda r: say(r, lang)),
+        "status": _worded(checked["status"], lambda s: status_text(s, lang)),
         "penalty_yuan": checked["penalty_yuan"].fillna(0).astype("int64"),
         "lon": checked["lon"].round(5),
         "lat": checked["lat"].round(5),
     })
-    return table.rename(columns={k: v[pick] for k, v in TABLE_COLUMNS.items()}).reset_index(drop=True)
+    return table.rename(columns={c: column_title(c, lang) for c in TABLE_COLUMNS}).reset_index(drop=True)
 
 
-def event_popup_html(event: pd.Series, detections: pd.DataFrame, lang: str = "zh") -> str:
+def event_popup_html(event: pd.Series, detections: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> str:
     """The event's facts and its detections as an escaped HTML table."""
-    labels = {k: v[0 if lang == "zh" else 1] for k, v in TABLE_COLUMNS.items()}
+    labels = {c: column_title(c, lang) for c in TABLE_COLUMNS}
     facts = [
         (labels["event_id"], event["event_id"]),
         (labels["first_detected_bjt"], pd.Timestamp(event["first_detected_bjt"]).strftime("%Y-%m-%d %H:%M")),
         (labels["county_name"], event["county_name"] if pd.notna(event["county_name"]) else "—"),
         (labels["township_name"], event["township_name"] if pd.notna(event["township_name"]) else "—"),
-        (labels["zones"], "、".join(event["zone_names"]) or "—"),
-        (labels["category"], CATEGORIES[event["category"]]["zh" if lang == "zh" else "en"]),
-        (labels["category_reason"], event["category_reason"]),
-        (labels["status"], STATUS_LABELS[event["status"]][lang]),
+        (labels["zones"], join(event["zone_names"], lang) or "—"),
+        (labels["category"], category_text(event["category"], lang)),
+        (labels["category_reason"], say(event["category_reason"], lang)),
+        (labels["status"], status_text(event["status"], lang)),
         (labels["penalty_yuan"], f"{0 if pd.isna(event['penalty_yuan']) else int(event['penalty_yuan']):,}"),
     ]
     rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in facts)
@@ -99,20 +93,20 @@ def event_popup_html(event: pd.Series, detections: pd.DataFrame, lang: str = "zh
         f"<tr><td>{html.escape(pd.Timestamp(d.detected_bjt).strftime('%m-%d %H:%M'))}</td>"
         f"<td>{html.escape(str(d.satellite))}</td><td>{html.escape(str(d.confidence))}</td></tr>"
         for d in detections.itertuples())
-    heading = "探测记录（北京时间 / 卫星 / 置信度）" if lang == "zh" else "Detections (Beijing / satellite / confidence)"
+    heading = t("fires.popup_detections", lang)
     return (f'<div class="geoaq-popup"><table>{rows}</table>'
             f"<b>{html.escape(heading)}</b><table>{detail}</table></div>")
 
 
-def events_overlay(checked: pd.DataFrame, detections: pd.DataFrame, lang: str = "zh") -> Overlay:
+def events_overlay(checked: pd.DataFrame, detections: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> Overlay:
     """Fire events as a map overlay coloured by verification status."""
     by_event = dict(tuple(detections.groupby("event_id"))) if len(detections) else {}
     empty = detections.iloc[0:0]
     popups = [event_popup_html(row, by_event.get(row["event_id"], empty), lang) for _, row in checked.iterrows()]
-    tooltips = [html.escape(f"{row.event_id} · {STATUS_LABELS[row.status][lang]}") for row in checked.itertuples()]
+    tooltips = [html.escape(f"{row.event_id} · {status_text(row.status, lang)}") for row in checked.itertuples()]
     colours = [STATUS_COLOURS[s] for s in checked["status"]]
-    title = "火点事件" if lang == "zh" else "Fire events"
-    legend = tuple({"label": f"  {title}: {STATUS_LABELS[s][lang]}", "fill": c, "stroke": "#222222",
+    title = t("map.fire_events", lang)
+    legend = tuple({"label": f"  {title}: {status_text(s, lang)}", "fill": c, "stroke": "#222222",
                     "kind": "circle"} for s, c in STATUS_COLOURS.items())
     return Overlay(name=title, collection=point_collection(checked, popups, tooltips, colours),
                    legend=({"label": title, "fill": STATUS_COLOURS["suspected"], "stroke": "#222222",
@@ -127,7 +121,7 @@ def draws_compactly(events: int, threshold: int | None = None) -> bool:
     return events > (EVENT_LAYER_THRESHOLD if threshold is None else threshold)
 
 
-def events_on_map(checked: pd.DataFrame, detections: pd.DataFrame | None, lang: str = "zh",
+def events_on_map(checked: pd.DataFrame, detections: pd.DataFrame | None, lang: str = DEFAULT_LANGUAGE,
                   datum: str = "wgs84", threshold: int | None = None,
                   publish: Callable[[bytes], str | None] | None = None,
                   packed: dict | None = None,
@@ -145,14 +139,13 @@ def events_on_map(checked: pd.DataFrame, detections: pd.DataFrame | None, lang: 
         if detections is None:
             raise ValueError(f"{len(checked)} events are drawn with their detections; none given")
         return (events_overlay(checked, detections, lang),), ()
-    title = "火点事件" if lang == "zh" else "Fire events"
-    name = f"{title}（{len(checked):,}）" if lang == "zh" else f"{title} ({len(checked):,})"
+    name = t("format.with_count", lang, name=t("map.fire_events", lang), n=len(checked))
     layer = EventLayer(checked, name=name, lang=lang, datum=datum, status_labels=_status_labels(lang),
                        status_colours=STATUS_COLOURS, publish=publish, packed=packed)
     return (), (layer,)
 
 
-def layer_payload(checked: pd.DataFrame, lang: str = "zh", datum: str = "wgs84") -> dict:
+def layer_payload(checked: pd.DataFrame, lang: str = DEFAULT_LANGUAGE, datum: str = "wgs84") -> dict:
     """The compact layer's packed events for `checked` (what `events_on_map` would pack)."""
     return pack_for_map(checked, status_labels=_status_labels(lang), status_colours=STATUS_COLOURS,
                         datum=datum)
@@ -160,4 +153,19 @@ def layer_payload(checked: pd.DataFrame, lang: str = "zh", datum: str = "wgs84")
 
 def _status_labels(lang: str) -> dict[str, str]:
     """Each status's label in `lang`, in the layer's colour order."""
-    return {s: STATUS_LABELS[s][lang] for s in STATUS_COLOURS}
+    return {s: status_text(s, lang) for s in STATUS_COLOURS}
+
+
+def detections_table(detections: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """An event's detections (`check.event_detections` without event_id) with headings in `lang`."""
+    return detections.rename(columns={c: t(f"fires.detection.{c}", lang) for c in detections.columns})
+
+
+def history_table(history: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """An event's status history (`verification.history`): statuses and reasons in words,
+    headings in `lang`."""
+    shown = history.copy()
+    shown["status"] = shown["status"].map(lambda s: status_text(s, lang))
+    shown["dismiss_reason"] = shown["dismiss_reason"].map(
+        lambda r: t(f"fires.dismiss_reason.{r}", lang) if isinstance(r, str) and r else r)
+    return shown.rename(columns={c: t(f"fires.history.{c}", lang) for c in shown.columns})

@@ -16,6 +16,7 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from geoaq.i18n import DEFAULT_LANGUAGE, say, t
 from geoaq.layers import LayerSpec
 from geoaq.routes.export import team_colour
 from geoaq.routes.plan import RoutePlan
@@ -52,18 +53,23 @@ def _popup(lines: list[tuple[str, str]]) -> str:
     return f'<div class="geoaq-popup"><table>{rows}</table></div>'
 
 
-def targets_overlay(targets: pd.DataFrame, rules: RouteRules, lang: str = "zh", *,
+def reason_text(value: object, lang: str) -> str:
+    """A reason (a message, or text from a targets file) in words; "" for none."""
+    worded = say(value, lang)
+    return worded if isinstance(worded, str) else ""
+
+
+def targets_overlay(targets: pd.DataFrame, rules: RouteRules, lang: str = DEFAULT_LANGUAGE, *,
                     name: str | None = None, colour: str | None = None) -> Overlay:
     """Targets as circles coloured by kind (before solving), or all in one `colour` (left out)."""
-    zh = lang == "zh"
-    name = name or ("巡查目标" if zh else "Targets")
+    name = name or t("routes.map.targets", lang)
     frame = targets.reset_index(drop=True)
-    popups = [_popup([("编号" if zh else "ID", str(r.target_id)), ("名称" if zh else "Name", str(r.name)),
-                      ("类型" if zh else "Type", rules.label(r.kind, lang)),
-                      ("优先级" if zh else "Priority", f"{r.priority:g}"),
-                      ("事由" if zh else "Reason", str(r.reason or ""))]
-                     + ([("未排入原因" if zh else "Left out", str(r.drop_reason_text))]
-                        if "drop_reason_text" in frame.columns else []))
+    popups = [_popup([(t("routes.column.target_id", lang), str(r.target_id)), (t("routes.column.name", lang), str(r.name)),
+                      (t("routes.column.kind", lang), rules.label(r.kind, lang)),
+                      (t("routes.column.priority", lang), f"{r.priority:g}"),
+                      (t("routes.column.reason", lang), reason_text(r.reason, lang))]
+                     + ([(t("routes.map.left_out_why", lang), t(f"routes.drop.{r.drop_reason}", lang))]
+                        if "drop_reason" in frame.columns else []))
               for r in frame.itertuples()]
     tooltips = [html.escape(f"{r.name} · {rules.label(r.kind, lang)}") for r in frame.itertuples()]
     colours = [colour or KIND_COLOURS.get(k, KIND_COLOURS["other"]) for k in frame["kind"]]
@@ -108,19 +114,18 @@ def _layer_control_last(fmap: folium.Map) -> None:
 
 
 def route_map(plan: RoutePlan, background: list[tuple[LayerSpec, gpd.GeoDataFrame]] = (), *,
-              lang: str = "zh", tiles: TileSource | None = OSM, rules: RouteRules | None = None,
+              lang: str = DEFAULT_LANGUAGE, tiles: TileSource | None = OSM, rules: RouteRules | None = None,
               show_dropped: bool = True) -> folium.Map:
     """The plan on a map: per team a coloured path and numbered stops; left-out targets greyed."""
     rules = rules or load_route_rules()
-    zh = lang == "zh"
     names = plan.team_names()
-    team_legend = tuple({"label": f"{name}（{int(n)} 个点位）" if zh else f"{name} ({int(n)} stops)",
+    team_legend = tuple({"label": t("routes.map.team_stops", lang, team=name, n=int(n)),
                          "fill": team_colour(k), "stroke": team_colour(k), "kind": "circle"}
                         for k, (name, n) in enumerate(zip(names, plan.teams["stops"], strict=True)))
-    overlays = [Overlay(name="巡查路线" if zh else "Routes", collection={"type": "FeatureCollection", "features": []},
+    overlays = [Overlay(name=t("routes.map.routes", lang), collection={"type": "FeatureCollection", "features": []},
                         legend=team_legend)]
     if show_dropped and len(plan.dropped):
-        overlays.append(targets_overlay(plan.dropped, rules, lang, name="未排入目标" if zh else "Left out",
+        overlays.append(targets_overlay(plan.dropped, rules, lang, name=t("routes.map.left_out", lang),
                                         colour=LEFT_OUT_COLOUR))
     stops = plan.stops
     if len(stops):
@@ -141,16 +146,16 @@ def route_map(plan: RoutePlan, background: list[tuple[LayerSpec, gpd.GeoDataFram
             depot = row.kind in ("start", "end")
             if depot and row.kind == "end" and (row.lon, row.lat) == (team_stops.iloc[0]["lon"], team_stops.iloc[0]["lat"]):
                 continue  # back where it started: one depot marker
-            label = ("起" if zh else "S") if row.kind == "start" else ("终" if zh else "E") if depot else str(int(row.seq))
+            label = t(f"routes.map.{row.kind}_mark", lang) if depot else str(int(row.seq))
             when = row.departure if row.kind == "start" else row.arrival
             clock = "" if pd.isna(when) else pd.Timestamp(when).strftime("%H:%M")
-            lines = [("小组" if zh else "Team", name), ("序号" if zh else "No.", str(int(row.seq))),
-                     ("名称" if zh else "Name", str(row.name)),
-                     ("出发" if zh else "Leave", clock) if row.kind == "start" else ("预计到达" if zh else "ETA", clock)]
+            lines = [(t("routes.column.team", lang), name), (t("routes.column.seq", lang), str(int(row.seq))),
+                     (t("routes.column.name", lang), str(row.name)),
+                     (t("routes.column.departure" if row.kind == "start" else "routes.column.arrival", lang), clock)]
             if not depot:
-                lines += [("类型" if zh else "Type", rules.label(row.kind, lang)),
-                          ("事由" if zh else "Reason", str(row.reason or "")),
-                          ("距上站" if zh else "Leg", "" if pd.isna(row.leg_km) else f"{row.leg_km:.1f} km")]
+                lines += [(t("routes.column.kind", lang), rules.label(row.kind, lang)),
+                          (t("routes.column.reason", lang), reason_text(row.reason, lang)),
+                          (t("routes.map.leg", lang), "" if pd.isna(row.leg_km) else f"{row.leg_km:.1f} km")]
             markers.append(_stop(row.lat, row.lon, label, colour, f"{name} {label} · {row.name} · {clock}",
                                  _popup(lines), depot))
         StopMarkers(markers).add_to(group)
@@ -160,7 +165,7 @@ def route_map(plan: RoutePlan, background: list[tuple[LayerSpec, gpd.GeoDataFram
 
 
 def targets_map(targets: pd.DataFrame, background: list[tuple[LayerSpec, gpd.GeoDataFrame]] = (), *,
-                lang: str = "zh", tiles: TileSource | None = OSM, rules: RouteRules | None = None,
+                lang: str = DEFAULT_LANGUAGE, tiles: TileSource | None = OSM, rules: RouteRules | None = None,
                 depots: list[tuple[float, float]] = ()) -> folium.Map:
     """The candidate targets (before solving), with the teams' depots as squares."""
     rules = rules or load_route_rules()
@@ -173,7 +178,7 @@ def targets_map(targets: pd.DataFrame, background: list[tuple[LayerSpec, gpd.Geo
     fmap = build_map(list(background), lang=lang, tiles=tiles, bounds=bounds, overlays=overlays)
     fmap.get_root().header.add_child(folium.Element(_CSS))
     if depots:
-        label = "起" if lang == "zh" else "S"
-        StopMarkers([_stop(lat, lon, label, "#444444", "出发点" if lang == "zh" else "Start", depot=True)
+        label = t("routes.map.start_mark", lang)
+        StopMarkers([_stop(lat, lon, label, "#444444", t("routes.start_point", lang), depot=True)
                      for lon, lat in dict.fromkeys(depots)]).add_to(fmap)
     return localize_assets(fmap)

@@ -8,6 +8,7 @@ import math
 
 import pandas as pd
 
+from geoaq.i18n import pick, t
 from geoaq.web.map import Overlay, point_collection
 
 NO_DATA_COLOUR = "#bbbbbb"
@@ -44,25 +45,23 @@ def sparkline_svg(values: list[float | None], *, width: int = 220, height: int =
 
 def station_popup(station: pd.Series, hour: pd.Series | None, trend: pd.DataFrame, lang: str = "zh") -> str:
     """Name, the chosen hour's AQI and concentrations with units, and the 24-hour AQI trend."""
-    zh = lang == "zh"
-    title = f"{station['name']}（{station['code']}）"
+    title = t("aq.station_label", lang, name=station["name"], code=station["code"])
     rows = []
     if hour is not None:
-        rows.append(("时间（北京时间）" if zh else "Time (Beijing)", pd.Timestamp(hour["time_bjt"]).strftime("%Y-%m-%d %H:%M")))
-        rows.append(("AQI", f"{hour['aqi']:.0f} {hour['category'] if zh else hour['category_en']}"
-                     if pd.notna(hour["aqi"]) else "—"))
-        rows.append(("首要污染物" if zh else "Primary pollutant", hour.get("primary_pollutant") or "—"))
+        rows.append((t("aq.column.hour", lang), pd.Timestamp(hour["time_bjt"]).strftime("%Y-%m-%d %H:%M")))
+        category = pick({"zh": hour["category"], "en": hour["category_en"]}, lang)
+        rows.append(("AQI", f"{hour['aqi']:.0f} {category}" if pd.notna(hour["aqi"]) else "—"))
+        rows.append((t("aq.column.primary", lang), hour.get("primary_pollutant") or "—"))
         for column, label, unit in POLLUTANT_UNITS:
             value = hour.get(column)
             rows.append((label, f"{value:g} {unit}" if pd.notna(value) else "—"))
     else:
-        rows.append(("AQI", "无数据" if zh else "no data"))
+        rows.append(("AQI", t("aq.no_data", lang)))
     table = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
     chart = ""
     if len(trend):
         first, last = pd.Timestamp(trend["time_bjt"].min()), pd.Timestamp(trend["time_bjt"].max())
-        caption = (f"近24小时AQI（{first:%m-%d %H:%M} 至 {last:%m-%d %H:%M}，北京时间）" if zh
-                   else f"AQI over 24 hours ({first:%m-%d %H:%M} to {last:%m-%d %H:%M}, Beijing)")
+        caption = t("aq.popup_trend", lang, first=f"{first:%m-%d %H:%M}", last=f"{last:%m-%d %H:%M}")
         chart = f"<div>{html.escape(caption)}</div>" + sparkline_svg(trend["aqi"].tolist())
     return f'<div class="geoaq-popup"><b>{html.escape(title)}</b><table>{table}</table>{chart}</div>'
 
@@ -86,15 +85,14 @@ def stations_overlay(stations: pd.DataFrame, hourly: pd.DataFrame, at: pd.Timest
         colours.append(colour)
         tooltips.append(html.escape(f"{station['name']} AQI {text}"))
         labels.append((float(lon), float(lat), text, colour))
-    title = "监测站 AQI" if lang == "zh" else "Station AQI"
+    title = t("aq.stations_layer", lang)
     return Overlay(name=f"{title} {at:%Y-%m-%d %H:%M}", collection=point_collection(frame, popups, tooltips, colours),
                    radius=9, labels=tuple(labels))
 
 
 def aqi_legend(levels: pd.DataFrame, lang: str = "zh", title: str = "") -> tuple[dict[str, str], ...]:
     """Legend entries for the AQI bands (text as well as colour), headed by the layer title."""
-    name = "category" if lang == "zh" else "category_en"
-    head = {"label": f"{title} AQI（HJ 633-2012）".strip(), "fill": "#ffffff", "stroke": "#222222",
+    head = {"label": t("aq.legend_title", lang, title=title).strip(), "fill": "#ffffff", "stroke": "#222222",
             "kind": "circle"}
-    return (head, *({"label": f"  {row.band} {getattr(row, name)}", "fill": row.colour, "stroke": "#222222",
-                     "kind": "circle"} for row in levels.itertuples()))
+    return (head, *({"label": f"  {row.band} {pick({'zh': row.category, 'en': row.category_en}, lang)}",
+                     "fill": row.colour, "stroke": "#222222", "kind": "circle"} for row in levels.itertuples()))
