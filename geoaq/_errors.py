@@ -7,6 +7,8 @@ Messages name the file, row, column or key and say what was expected.
 
 from __future__ import annotations
 
+import duckdb
+
 
 class GeoaqError(Exception):
     """Base class of every error geoaq raises on purpose."""
@@ -64,8 +66,12 @@ class RouteRulesError(RulesError):
 
 # --- database -------------------------------------------------------------------------------
 
-class SpatialExtensionError(GeoaqError, RuntimeError):
-    """The DuckDB spatial extension could be neither loaded from the wheel nor installed."""
+class ExtensionError(GeoaqError, RuntimeError):
+    """A DuckDB extension cannot be loaded from its wheel; the message names the wheel."""
+
+
+class SpatialExtensionError(ExtensionError):
+    """The DuckDB spatial extension cannot be loaded from its wheel."""
 
 
 class LayerDataError(GeoaqError, ValueError):
@@ -73,8 +79,15 @@ class LayerDataError(GeoaqError, ValueError):
     column, a key that is not unique."""
 
 
-class QueryError(GeoaqError, RuntimeError):
-    """A named query failed; the message carries the query's name and its parameters."""
+class QueryError(GeoaqError, duckdb.Error):
+    """A named query failed; the message carries the query's name and its parameters (also
+    as ``name`` and ``params``), DuckDB's error is its cause. Also a ``duckdb.Error``, so code
+    that catches DuckDB's errors keeps catching it."""
+
+    def __init__(self, message: str, *, name: str | None = None, params: object = None) -> None:
+        super().__init__(message)
+        self.name = name
+        self.params = params
 
 
 class UnsafeIdentifierError(GeoaqError, ValueError):

@@ -14,7 +14,7 @@ import pandas as pd
 from geoaq.aq import aqi
 from geoaq.db import store
 from geoaq.db.connection import Connection
-from geoaq.db.named import query
+from geoaq.db.named import run
 from geoaq.layers import get_layer
 
 HOURLY_COLUMNS = ["station_code", "time_bjt", "aqi", "primary_pollutant", "level", "category",
@@ -29,14 +29,14 @@ def read_readings(con: Connection, start: date, end: date,
         return pd.DataFrame(columns=["station_code", "time_bjt", "pm25", "pm10", "so2", "no2", "o3",
                                      "co", "published_aqi", "synthetic"])
     chosen = list(stations) if stations else None
-    return con.execute(query("readings_range"), [start, end, chosen, chosen]).df()
+    return run(con, "readings_range", [start, end, chosen, chosen]).df()
 
 
 def readings_period(con: Connection) -> tuple[pd.Timestamp, pd.Timestamp, int] | None:
     """(first hour, last hour, stations) of the stored readings, or None when there are none."""
     if not store.table_exists(con, "readings"):
         return None
-    first, last, stations = con.execute(query("readings_period")).fetchone()
+    first, last, stations = run(con, "readings_period").fetchone()
     return None if first is None else (pd.Timestamp(first), pd.Timestamp(last), int(stations))
 
 
@@ -84,12 +84,12 @@ def reading_stations(con: Connection) -> list[str]:
     """The station codes that have readings."""
     if not store.table_exists(con, "readings"):
         return []
-    return [row[0] for row in con.execute(query("readings_stations")).fetchall()]
+    return [row[0] for row in run(con, "readings_stations").fetchall()]
 
 
 def readings_counts(con: Connection) -> tuple[int, int]:
     """(station-hours stored, synthetic station-hours)."""
     if not store.table_exists(con, "readings"):
         return 0, 0
-    rows, synthetic = con.execute(query("readings_counts")).fetchone()
+    rows, synthetic = run(con, "readings_counts").fetchone()
     return int(rows), int(synthetic)

@@ -59,7 +59,7 @@ import pandas as pd
 
 from geoaq._errors import LayerDataError
 from geoaq.db.connection import Connection, refresh_lock, transaction
-from geoaq.db.named import identifier, identifier_list, query
+from geoaq.db.named import identifier, identifier_list, query, run
 from geoaq.db.store import table_exists
 from geoaq.layers import get_layer
 
@@ -130,7 +130,7 @@ def _recorded(con: Connection, layer: str) -> tuple | None:
     """The `cell_covers` row of `layer` (see cell_cover_recorded.sql), or None."""
     if not table_exists(con, "cell_covers"):
         return None
-    return con.execute(query("cell_cover_recorded"), [layer]).fetchone()
+    return run(con, "cell_cover_recorded", [layer]).fetchone()
 
 
 def cell_cover_info(con: Connection, layer: str) -> CellCover | None:
@@ -147,7 +147,7 @@ def _key_columns(con: Connection, layer: str, key_columns: tuple[str, ...] | Non
     keys = tuple(key_columns) if key_columns else get_layer(layer).natural_key
     if not keys:
         raise ValueError("key_columns must name at least one column")
-    stored = {name for name, _ in con.execute(query("table_columns"), [layer]).fetchall()}
+    stored = {name for name, _ in run(con, "table_columns", [layer]).fetchall()}
     if not stored:
         raise LayerDataError(f"layer {layer!r} has no table in this database: load it first")
     for name in keys:
@@ -163,13 +163,11 @@ def _key_columns(con: Connection, layer: str, key_columns: tuple[str, ...] | Non
 
 def _source_state(con: Connection, layer: str, keys: tuple[str, ...]) -> tuple:
     """(rows, checksum of keys and geometries, max ingest_id, max loaded_at) of the layer."""
-    return con.execute(query("cell_cover_source_state", layer=layer,
-                             keys=identifier_list(keys))).fetchone()
+    return run(con, "cell_cover_source_state", layer=layer, keys=identifier_list(keys)).fetchone()
 
 
 def _check_unique(con: Connection, layer: str, keys: tuple[str, ...]) -> None:
-    duplicates = con.execute(query("cell_cover_duplicate_keys", layer=layer,
-                                   keys=identifier_list(keys))).fetchall()
+    duplicates = run(con, "cell_cover_duplicate_keys", layer=layer, keys=identifier_list(keys)).fetchall()
     if duplicates:
         shown = ", ".join(str(row[:-1]) for row in duplicates)
         raise LayerDataError(f"{layer}: key {list(keys)} is not unique (e.g. {shown}); "
@@ -190,25 +188,25 @@ def _is_current(con: Connection, recorded: tuple | None, table: str, keys: tuple
 def _build(con: Connection, layer: str, table: str, keys: tuple[str, ...], cell_deg: float) -> int:
     """Run the build steps (named queries, see each file) and return the cover's row count."""
     try:
-        con.execute(query("cell_cover_polygons", layer=layer, keys=identifier_list(keys)),
-                    [cell_deg, PIECE_LEVEL])
-        con.execute(query("cell_cover_edges"), [cell_deg])
-        con.execute(query("cell_cover_nodes"))
-        con.execute(query("cell_cover_pieces"), [cell_deg])
-        con.execute(query("cell_cover_interior"), [cell_deg])
-        con.execute(query("cell_cover_assemble", cover=table, keys=identifier_list(keys, "p.")))
+        run(con, "cell_cover_polygons", [cell_deg, PIECE_LEVEL], layer=layer,
+            keys=identifier_list(keys))
+        run(con, "cell_cover_edges", [cell_deg])
+        run(con, "cell_cover_nodes")
+        run(con, "cell_cover_pieces", [cell_deg])
+        run(con, "cell_cover_interior", [cell_deg])
+        run(con, "cell_cover_assemble", cover=table, keys=identifier_list(keys, "p."))
     except BaseException:
         with suppress(duckdb.Error):  # an aborted transaction drops them on rollback
-            con.execute(query("cell_cover_drop_work"))
+            run(con, "cell_cover_drop_work")
         raise
-    con.execute(query("cell_cover_drop_work"))
-    return con.execute(query("cell_cover_rows", cover=table)).fetchone()[0]
+    run(con, "cell_cover_drop_work")
+    return run(con, "cell_cover_rows", cover=table).fetchone()[0]
 
 
 def _in_transaction(con: Connection) -> bool:
     """Whether the caller has a transaction open on `con` (then the build joins it)."""
-    first = con.execute(query("cell_cover_transaction_id")).fetchone()[0]
-    return con.execute(query("cell_cover_transaction_id")).fetchone()[0] == first
+    first = run(con, "cell_cover_transaction_id").fetchone()[0]
+    return run(con, "cell_cover_transaction_id").fetchone()[0] == first
 
 
 def refresh_cell_cover(con: Connection, layer: str, *, key_columns: tuple[str, ...] | None = None,
@@ -232,17 +230,34 @@ def refresh_cell_cover(con: Connection, layer: str, *, key_columns: tuple[str, .
             return table
         _check_unique(con, layer, keys)
         if wanted_deg is None:
-            extent = con.execute(query("cell_cover_typical_extent", layer=layer)).fetchone()[0]
+            extent = run(con, "cell_cover_typical_extent", layer=layer).fetchone()[0]
             wanted_deg = choose_cell_deg(extent)
         started = time.perf_counter()
         with nullcontext() if _in_transaction(con) else transaction(con):
-            con.execute(query("cell_cover_bookkeeping"))
+            run(con, "cell_cover_bookkeeping")
             rows = _build(con, layer, table, keys, wanted_deg)
-            con.execute(query("cell_cover_record"), [
+            run(con, "cell_cover_record", [
                 layer, table, json.dumps(list(keys)), wanted_deg, BUILDER_VERSION, state[0],
                 state[1], state[2], state[3], rows, time.perf_counter() - started,
             ])
     return table
+
+
+def _join_parts(con: Connection, points_table: str, layer: str, *, point_id: str, lon: str,
+                lat: str) -> tuple[dict[str, str], list[float]]:
+    """(placeholder parts, parameters) of the named query `points_in_polygons`, after
+    refreshing the layer's cover."""
+    recorded = cell_cover_info(con, layer)
+    table = refresh_cell_cover(con, layer,
+                               key_columns=recorded.key_columns if recorded else None)
+    cover = cell_cover_info(con, layer)
+    for name in (point_id, lon, lat):
+        identifier(name)
+    if point_id in cover.key_columns:
+        raise ValueError(f"point_id column {point_id!r} has the name of a key column of {layer}")
+    parts = {"points": points_table, "cover": table, "point_id": point_id, "lon": lon, "lat": lat,
+             "cover_keys": identifier_list(cover.key_columns, "c.")}
+    return parts, [cover.cell_deg, cover.cell_deg]
 
 
 def points_in_polygons_sql(con: Connection, points_table: str, layer: str, *,
@@ -254,17 +269,8 @@ def points_in_polygons_sql(con: Connection, points_table: str, layer: str, *,
     subquery (`FROM (<sql>) AS hits`) and pass the parameters in its place. A cover built
     with other key columns keeps them; a changed layer gets the automatic cell size.
     """
-    recorded = cell_cover_info(con, layer)
-    table = refresh_cell_cover(con, layer,
-                               key_columns=recorded.key_columns if recorded else None)
-    cover = cell_cover_info(con, layer)
-    for name in (point_id, lon, lat):
-        identifier(name)
-    if point_id in cover.key_columns:
-        raise ValueError(f"point_id column {point_id!r} has the name of a key column of {layer}")
-    sql = query("points_in_polygons", points=points_table, cover=table, point_id=point_id,
-                lon=lon, lat=lat, cover_keys=identifier_list(cover.key_columns, "c."))
-    return sql, [cover.cell_deg, cover.cell_deg]
+    parts, params = _join_parts(con, points_table, layer, point_id=point_id, lon=lon, lat=lat)
+    return query("points_in_polygons", **parts), params
 
 
 def points_in_polygons(con: Connection, points_table: str, layer: str, *,
@@ -277,7 +283,6 @@ def points_in_polygons(con: Connection, points_table: str, layer: str, *,
     per pair: a point in no polygon has no row, a point on an edge shared by two polygons has
     two. The layer's cover is built or refreshed first (`refresh_cell_cover`).
     """
-    sql, params = points_in_polygons_sql(con, points_table, layer, point_id=point_id, lon=lon,
-                                         lat=lat)
-    return con.execute(sql, params).to_arrow_table().to_pandas()
+    parts, params = _join_parts(con, points_table, layer, point_id=point_id, lon=lon, lat=lat)
+    return run(con, "points_in_polygons", params, **parts).to_arrow_table().to_pandas()
 

@@ -1,12 +1,14 @@
-"""The DuckDB store: one file, the spatial extension loaded offline, forward migrations.
+"""The DuckDB connection: one file, extensions loaded offline, forward migrations,
+transactions, and the lock for refreshing derived tables.
 
-`load_spatial` is the only place that touches extension loading. The extension binary ships
-inside the `duckdb-extension-spatial` wheel (same version as `duckdb`), so no download is
-needed; `INSTALL spatial` is tried only when that wheel is missing.
+`load_extension` is the only place that loads a DuckDB extension. Each extension's binary
+ships inside its PyPI wheel (``duckdb-extension-spatial`` and the like, same version as
+``duckdb``), so nothing is downloaded: geoaq never runs ``INSTALL``.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from collections.abc import Iterator
@@ -16,49 +18,56 @@ from pathlib import Path
 import duckdb
 
 from geoaq import config
-from geoaq._errors import SpatialExtensionError
-from geoaq.db.named import migration_files, query
+from geoaq._errors import ExtensionError, SpatialExtensionError
+from geoaq.db.named import migrations, run
 
 Connection = duckdb.DuckDBPyConnection
 
 
-def spatial_extension_file() -> Path | None:
-    """Path of the spatial extension inside the installed wheel, or None when absent."""
+def extension_file(name: str) -> Path | None:
+    """The file of DuckDB extension `name` (``spatial``, ``ducklake``, ``postgres_scanner``…)
+    inside its PyPI wheel ``duckdb-extension-<name>``, or None when the wheel or the build for
+    this duckdb version is absent."""
     try:
-        import duckdb_extension_spatial
+        package = importlib.import_module(f"duckdb_extension_{name}")
     except ImportError:
         return None
-    package_dir = Path(duckdb_extension_spatial.__file__).parent
-    candidate = package_dir / "extensions" / f"v{duckdb.__version__}" / "spatial.duckdb_extension"
+    candidate = (Path(package.__file__).parent / "extensions" / f"v{duckdb.__version__}"
+                 / f"{name}.duckdb_extension")
     return candidate if candidate.is_file() else None
 
 
-def load_spatial(con: Connection) -> str:
-    """Load the spatial extension into `con`; return where it came from ("wheel" or "install").
+def spatial_extension_file() -> Path | None:
+    """Path of the spatial extension inside the installed wheel, or None when absent."""
+    return extension_file("spatial")
 
-    Raises SpatialExtensionError naming both attempts when neither works, e.g. when the wheel's
-    version differs from duckdb's and there is no network for `INSTALL spatial`.
+
+def load_extension(con: Connection, name: str) -> str:
+    """Load DuckDB extension `name` into `con` from its PyPI wheel; returns "wheel".
+
+    The one way geoaq loads an extension: never ``INSTALL`` (a download from
+    extensions.duckdb.org, which an intranet cannot reach and geoaq must not depend on).
+    Raises `ExtensionError` (`SpatialExtensionError` for spatial) saying which wheel to
+    install when it cannot.
     """
-    wheel_file = spatial_extension_file()
-    wheel_problem = (
-        f"no spatial.duckdb_extension for duckdb {duckdb.__version__} in the "
-        "duckdb-extension-spatial wheel (pin both packages to the same version)"
-    )
-    if wheel_file is not None:
-        try:
-            con.execute(f"LOAD '{wheel_file.as_posix()}'")
-            return "wheel"
-        except duckdb.Error as exc:
-            wheel_problem = f"LOAD '{wheel_file}' failed: {exc}"
+    error = SpatialExtensionError if name == "spatial" else ExtensionError
+    wheel = f"duckdb-extension-{name.replace('_', '-')}"
+    file = spatial_extension_file() if name == "spatial" else extension_file(name)
+    if file is None:
+        raise error(
+            f"Cannot load the DuckDB {name} extension. From the wheel: no {name}.duckdb_extension "
+            f"for duckdb {duckdb.__version__} in the {wheel} wheel: install {wheel}=={duckdb.__version__} "
+            f"(pin it to duckdb's version); geoaq never downloads extensions (no INSTALL {name})")
     try:
-        con.execute("INSTALL spatial")
-        con.execute("LOAD spatial")
-        return "install"
+        con.load_extension(file.as_posix())
     except duckdb.Error as exc:
-        raise SpatialExtensionError(
-            f"Cannot load the DuckDB spatial extension. From the wheel: {wheel_problem}. "
-            f"INSTALL spatial (needs a network): {exc}"
-        ) from exc
+        raise error(f"Cannot load the DuckDB {name} extension from {file}: {exc}") from exc
+    return "wheel"
+
+
+def load_spatial(con: Connection) -> str:
+    """Load the spatial extension into `con` (see `load_extension`)."""
+    return load_extension(con, "spatial")
 
 
 def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Connection:
@@ -84,38 +93,31 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
 @contextmanager
 def transaction(con: Connection) -> Iterator[Connection]:
     """Run a block in one transaction: commit on success, roll back on any exception."""
-    con.execute("BEGIN TRANSACTION")
+    con.begin()
     try:
         yield con
     except BaseException:
-        con.execute("ROLLBACK")
+        con.rollback()
         raise
-    con.execute("COMMIT")
+    con.commit()
 
 
 def schema_version(con: Connection) -> int:
     """The highest migration applied to this database (0 for a new file)."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchone()[0]
-    if not exists:
+    if not run(con, "schema_version_exists").fetchone()[0]:
         return 0
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    return run(con, "schema_version_current").fetchone()[0]
 
 
 def migrate(con: Connection) -> int:
     """Apply pending forward migrations in order, each in its own transaction."""
     current = schema_version(con)
-    for version, description, sql_text in migration_files():
+    for version, description, name in migrations():
         if version <= current:
             continue
         with transaction(con):
-            con.execute(sql_text)
-            con.execute(
-                "INSERT INTO schema_version (version, description, applied_at) "
-                "VALUES (?, ?, now())",
-                [version, description],
-            )
+            run(con, name)
+            run(con, "schema_version_record", [version, description])
         current = version
     return current
 
@@ -135,7 +137,7 @@ def refresh_lock(con: Connection) -> Iterator[None]:
     same table out of date at once: under this lock the second waits, then finds it current.
     (Other processes cannot write the file while this one has it open.)
     """
-    path = con.execute(query("database_path")).fetchone()[0] or ":memory:"
+    path = run(con, "database_path").fetchone()[0] or ":memory:"
     with _REFRESH_LOCKS_GUARD:
         lock = _REFRESH_LOCKS.setdefault(str(path), threading.RLock())
     with lock:

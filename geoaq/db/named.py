@@ -1,20 +1,32 @@
-"""Named SQL: one query per `.sql` file in this directory, migrations under `migrations/`.
+"""Named SQL: one query per file in ``geoaq/db/sql/``, migrations under ``sql/migrations/``.
 
-Values always travel as bound parameters (`?`). A few queries work on any layer table; their
-text holds `{table}`-style placeholders that only accept identifiers checked by `identifier`
-(table and column names come from the layer registry, never from user input).
+Every statement geoaq sends to the database goes through `run`: a query's name, its bound
+parameters (``?``; values never enter the SQL text) and, for the few queries that work on any
+layer table, identifiers and fragments for their ``{table}``-style placeholders. A failure
+raises `QueryError`, which names the query and shows its parameters. Identifiers are checked
+by `identifier` (table and column names come from the layer registry, never from user text);
+`identifier_list` and `all_equal` build the only fragments there are.
+
+    run(con, "readings_range", [start, end, codes, codes]).df()
+    run(con, "layer_count", table=spec.name).fetchone()
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+import duckdb
 
 from geoaq._errors import QueryError, UnsafeIdentifierError
 
 SQL_DIR = Path(__file__).parent / "sql"
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_NAME = re.compile(r"^(migrations/)?[a-z0-9][a-z0-9_]*$")
+_SHOWN = 300  # characters of the parameters a failure shows
 _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -28,7 +40,7 @@ def identifier(name: str) -> str:
 @cache
 def _text(name: str) -> str:
     path = SQL_DIR / f"{name}.sql"
-    if not path.is_file():
+    if not _NAME.match(name) or not path.is_file():
         known = sorted(p.stem for p in SQL_DIR.glob("*.sql"))
         raise QueryError(f"no named query {name!r}; known: {', '.join(known)}")
     return path.read_text(encoding="utf-8")
@@ -66,14 +78,42 @@ def query(name: str, **parts: str) -> str:
     return text.format(**filled)
 
 
-def migration_files() -> list[tuple[int, str, str]]:
-    """(version, description, sql) of every migration, in version order."""
+def run(con: duckdb.DuckDBPyConnection, name: str,
+        params: Sequence[Any] | Mapping[str, Any] | None = None,
+        **parts: str) -> duckdb.DuckDBPyConnection:
+    """Execute named query `name` on `con` with bound `params` and its placeholders filled
+    from `parts` (see `query`); returns `con` for ``fetchone()``, ``df()`` and the like.
+
+    A failure raises `QueryError` (also a ``duckdb.Error``) naming the query and its parameters,
+    with DuckDB's error as its cause.
+    """
+    sql = query(name, **parts)
+    try:
+        return con.execute(sql) if params is None else con.execute(sql, params)
+    except duckdb.Error as exc:
+        raise QueryError(f"query {name!r} failed with parameters {_shown(params)}: {exc}",
+                         name=name, params=params) from exc
+
+
+def _shown(params: Sequence[Any] | Mapping[str, Any] | None) -> str:
+    """`params` for a message: none, or their repr cut to a readable length."""
+    if params is None:
+        return "(none)"
+    text = repr(list(params) if isinstance(params, tuple) else params)
+    return text if len(text) <= _SHOWN else text[:_SHOWN - 3] + "..."
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, description, name for `run`) of every migration, in version order."""
+    return [(version, description, f"migrations/{stem}")
+            for version, description, stem in _migration_stems()]
+
+
+def _migration_stems() -> list[tuple[int, str, str]]:
     found = []
     for path in sorted((SQL_DIR / "migrations").glob("*.sql")):
         match = _MIGRATION.match(path.name)
         if not match:
             raise ValueError(f"migration file name must be NNNN_description.sql: {path.name}")
-        found.append(
-            (int(match.group(1)), match.group(2).replace("_", " "), path.read_text("utf-8"))
-        )
+        found.append((int(match.group(1)), match.group(2).replace("_", " "), path.stem))
     return found

@@ -18,7 +18,7 @@ import shapely
 
 from geoaq._errors import LayerDefinitionError
 from geoaq.db.connection import Connection
-from geoaq.db.named import Fragment, all_equal, identifier, identifier_list, query
+from geoaq.db.named import Fragment, all_equal, identifier, identifier_list, run
 from geoaq.layers import LayerSpec
 
 _SQL_TYPES = {"TEXT", "BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "JSON", "GEOMETRY"}
@@ -55,7 +55,7 @@ class LoadCounts:
 
 
 def table_exists(con: Connection, table: str) -> bool:
-    return bool(con.execute(query("table_columns"), [table]).fetchall())
+    return bool(run(con, "table_columns", [table]).fetchall())
 
 
 def ensure_layer_table(con: Connection, spec: LayerSpec) -> list[str]:
@@ -66,25 +66,24 @@ def ensure_layer_table(con: Connection, spec: LayerSpec) -> list[str]:
     """
     wanted = spec.table_columns()
     assert set(wanted.values()) <= _SQL_TYPES
-    existing = dict(con.execute(query("table_columns"), [spec.name]).fetchall())
+    existing = dict(run(con, "table_columns", [spec.name]).fetchall())
     added: list[str] = []
     if not existing:
         definitions = Fragment(", ".join(f"{identifier(n)} {t}" for n, t in wanted.items()))
-        con.execute(query("layer_create", table=spec.name, column_definitions=definitions))
+        run(con, "layer_create", table=spec.name, column_definitions=definitions)
     else:
         for name, sql_type in wanted.items():
             stored = existing.get(name)
             if stored is None:
-                con.execute(query("layer_add_column", table=spec.name, column=name,
-                                  sql_type=Fragment(sql_type)))
+                run(con, "layer_add_column", table=spec.name, column=name,
+                    sql_type=Fragment(sql_type))
                 added.append(name)
             elif stored != _DUCKDB_TYPE_NAMES.get(sql_type, sql_type):
                 raise LayerDefinitionError(
                     f"{spec.source}: column {name!r} is declared {sql_type} but the table "
                     f"{spec.name!r} stores it as {stored}; migrate the table deliberately"
                 )
-    con.execute(query("layer_table_record"),
-                [spec.name, spec.definition_hash, json.dumps(wanted)])
+    run(con, "layer_table_record", [spec.name, spec.definition_hash, json.dumps(wanted)])
     return added
 
 
@@ -119,26 +118,22 @@ def load_rows(con: Connection, spec: LayerSpec, rows: ValidatedRows, source_file
     extra = Fragment("to_json(extra_struct)" if rows.extra is not None else "NULL::JSON")
     con.register("incoming", incoming)
     try:
-        con.execute(query("layer_stage", columns=casts, geometry=geometry, extra=extra), [source_file])
+        run(con, "layer_stage", [source_file], columns=casts, geometry=geometry, extra=extra)
     finally:
         con.unregister("incoming")
     keys = spec.natural_key
     compared = [*spec.column_names, "synthetic", "extra"]
-    con.execute(query(
-        "layer_classify", table=spec.name, first_key=keys[0],
-        key_match=all_equal(keys, "s", "t"), same_values=all_equal(compared, "s", "t", null_safe=True),
-    ))
-    con.execute(query("layer_delete_changed", table=spec.name, key_match=all_equal(keys, "s", "t")))
+    run(con, "layer_classify", table=spec.name, first_key=keys[0],
+        key_match=all_equal(keys, "s", "t"),
+        same_values=all_equal(compared, "s", "t", null_safe=True))
+    run(con, "layer_delete_changed", table=spec.name, key_match=all_equal(keys, "s", "t"))
     stored = [*spec.column_names, "source_file", "source_row", "geom_repaired", "repair_note",
               "synthetic", "extra", "geom"]
-    con.execute(query(
-        "layer_insert", table=spec.name,
+    run(con, "layer_insert", [ingest_id], table=spec.name,
         all_columns=identifier_list([*stored, "ingest_id", "loaded_at"]),
-        all_columns_from_stage=identifier_list(stored),
-    ), [ingest_id])
-    counts = dict(con.execute(query("layer_load_counts")).fetchall())
-    con.execute("DROP TABLE IF EXISTS staging_status")
-    con.execute("DROP TABLE IF EXISTS staging")
+        all_columns_from_stage=identifier_list(stored))
+    counts = dict(run(con, "layer_load_counts").fetchall())
+    run(con, "staging_drop")
     return LoadCounts(counts.get("new", 0), counts.get("changed", 0), counts.get("same", 0))
 
 
@@ -168,7 +163,7 @@ def record_rejects(con: Connection, rejects: pd.DataFrame, ingest_id: int, layer
     })
     con.register("incoming_rejects", table)
     try:
-        con.execute(query("rejects_insert"), [ingest_id, layer, source_file])
+        run(con, "rejects_insert", [ingest_id, layer, source_file])
     finally:
         con.unregister("incoming_rejects")
 
@@ -179,7 +174,7 @@ def _nullable_text(values: pd.Series) -> list[str | None]:
 
 
 def next_ingest_id(con: Connection) -> int:
-    return int(con.execute(query("next_ingest_id")).fetchone()[0])
+    return int(run(con, "next_ingest_id").fetchone()[0])
 
 
 def list_rejects(con: Connection, layer: str | None = None) -> pd.DataFrame:
@@ -187,7 +182,7 @@ def list_rejects(con: Connection, layer: str | None = None) -> pd.DataFrame:
     if not table_exists(con, "rejects"):
         return pd.DataFrame(columns=["layer", "source_file", "row_number", "column_name",
                                      "value", "reason", "ingest_id", "rejected_at"])
-    return con.execute(query("rejects_list"), [layer, layer]).df()
+    return run(con, "rejects_list", [layer, layer]).df()
 
 
 def layer_counts(con: Connection, specs: list[LayerSpec]) -> dict[str, tuple[int, int]]:
@@ -195,7 +190,7 @@ def layer_counts(con: Connection, specs: list[LayerSpec]) -> dict[str, tuple[int
     counts = {}
     for spec in specs:
         if table_exists(con, spec.name):
-            counts[spec.name] = tuple(con.execute(query("layer_count", table=spec.name)).fetchone())
+            counts[spec.name] = tuple(run(con, "layer_count", table=spec.name).fetchone())
         else:
             counts[spec.name] = (0, 0)
     return counts
@@ -208,15 +203,14 @@ def read_layer(con: Connection, spec: LayerSpec,
     if not table_exists(con, spec.name):
         return gpd.GeoDataFrame({c: [] for c in [*columns, "synthetic"]}, geometry=[], crs=4326)
     params = [None, None, None, None, None] if bbox is None else [bbox[0], *bbox]
-    frame = con.execute(query("layer_features", table=spec.name,
-                              columns=identifier_list(columns)), params).df()
+    frame = run(con, "layer_features", params, table=spec.name, columns=identifier_list(columns)).df()
     geometry = shapely.from_wkb([bytes(b) for b in frame.pop("geom_wkb")])  # BLOB -> bytearray
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
 
 
 def record_run(con: Connection, report, file_sha256: str, started_at, options: dict) -> None:
     """Record a successful load in `ingest_runs` (inside the load's transaction)."""
-    con.execute(query("ingest_run_insert"), [
+    run(con, "ingest_run_insert", [
         report.ingest_id, report.layer, report.source_file, file_sha256, report.file_format,
         report.encoding, report.source_crs, report.rows_read, report.inserted, report.updated,
         report.unchanged, report.repaired, report.rejected_rows, started_at, report.seconds,
@@ -228,5 +222,5 @@ def layer_period(con: Connection, spec: LayerSpec) -> tuple[object, object] | No
     """(first, last) date of the layer's `time_column`, or None when it has none or no rows."""
     if spec.time_column is None or not table_exists(con, spec.name):
         return None
-    first, last = con.execute(query("layer_period", table=spec.name, column=spec.time_column)).fetchone()
+    first, last = run(con, "layer_period", table=spec.name, column=spec.time_column).fetchone()
     return None if first is None else (first, last)

@@ -17,6 +17,7 @@ from pathlib import Path
 from geoaq import config
 from geoaq._errors import IngestError
 from geoaq.db import connection as db
+from geoaq.db.named import run
 from geoaq.ingest.layer import IngestReport, Progress, ingest
 from geoaq.ingest.readings import ReadingsReport, load_readings
 
@@ -129,7 +130,7 @@ def build_demo(
             reports.append(readings)
             if on_report:
                 on_report(entry, readings)
-        con.execute("CHECKPOINT")
+        run(con, "checkpoint")
     except BaseException:
         con.close()
         building.unlink(missing_ok=True)

@@ -20,7 +20,7 @@ import pandas as pd
 from geoaq.db import cellcover as spatialjoin
 from geoaq.db import store
 from geoaq.db.connection import Connection
-from geoaq.db.named import query
+from geoaq.db.named import run
 from geoaq.fires import events as fires
 from geoaq.fires import penalties, verification
 from geoaq.fires.events import (
@@ -59,7 +59,7 @@ def events_in_period(con: Connection, start: date, end: date, min_confidence: st
         result = fires.refresh_events(con, start, end, rules)
         if result.renamed:
             verification.carry_over(con, result.renamed)
-    events = con.execute(query("fire_events_in_range"), [start, end]).df()
+    events = run(con, "fire_events_in_range", [start, end]).df()
     if min_confidence is not None:
         floor = CONFIDENCE_RANK[fires.parse_confidence(min_confidence)]
         rank = events["max_confidence"].map(CONFIDENCE_RANK)
@@ -75,7 +75,7 @@ def _register_points(con: Connection, events: pd.DataFrame) -> None:
         columns={"event_id": "point_id"}).assign(event_id=events["event_id"])
     con.register("fire_points_frame", points)
     try:
-        con.execute(query("temp_copy", target=POINTS_TABLE, source="fire_points_frame"))
+        run(con, "temp_copy", target=POINTS_TABLE, source="fire_points_frame")
     finally:
         con.unregister("fire_points_frame")
 
@@ -86,7 +86,7 @@ def admin_attribution(con: Connection) -> pd.DataFrame:
     if not store.table_exists(con, "admin_units"):
         return pd.DataFrame(columns=columns)
     hits = spatialjoin.points_in_polygons(con, POINTS_TABLE, "admin_units")
-    units = con.execute(query("admin_units_names")).df()
+    units = run(con, "admin_units_names").df()
     hits = hits.merge(units, on="adcode").sort_values(["point_id", "adcode"])
     county = hits[hits["level"] == "县"].drop_duplicates("point_id")
     township = hits[hits["level"] == "乡镇"].drop_duplicates("point_id")
@@ -109,7 +109,7 @@ def zone_attribution(con: Connection) -> pd.DataFrame:
     if not store.table_exists(con, "control_zones"):
         return pd.DataFrame(columns=columns)
     hits = spatialjoin.points_in_polygons(con, POINTS_TABLE, "control_zones")
-    zones = con.execute(query("control_zones_names")).df()
+    zones = run(con, "control_zones_names").df()
     hits = hits.merge(zones, on="zone_id").sort_values(["point_id", "zone_type", "zone_id"])
     point_ids = hits["point_id"].to_numpy()
     starts = np.flatnonzero(np.r_[True, point_ids[1:] != point_ids[:-1]]) if len(hits) else np.zeros(0, int)
@@ -133,11 +133,9 @@ def nearest(con: Connection, layer: str, kind_column: str, *, within_m: float,
     if not store.table_exists(con, layer):
         return pd.DataFrame(columns=columns)
     spec = get_layer(layer)
-    found = con.execute(
-        query("fire_nearest_feature", points=POINTS_TABLE, layer=layer, key=spec.natural_key[0],
-              kind=kind_column),
-        [list(kinds) if kinds else None, list(kinds) if kinds else None, within_m / _METRES_PER_DEGREE_MIN],
-    ).df()
+    found = run(con, "fire_nearest_feature",
+                [list(kinds) if kinds else None, list(kinds) if kinds else None, within_m / _METRES_PER_DEGREE_MIN],
+                points=POINTS_TABLE, layer=layer, key=spec.natural_key[0], kind=kind_column).df()
     found = found[found["distance_m"] <= within_m]
     return found.rename(columns={"point_id": "event_id"})[columns]
 
@@ -150,9 +148,8 @@ def persistent_events(con: Connection, events: pd.DataFrame, rules: FireRules) -
     if events.empty or not store.table_exists(con, "fire_points"):
         return set()
     reach = float(events["radius_m"].max())
-    rows = con.execute(query("fire_persistent_events", events=POINTS_TABLE),
-                       [reach / _METRES_PER_DEGREE_MIN, rules.persistence_window_days - 1,
-                        rules.persistence_min_days]).fetchall()
+    rows = run(con, "fire_persistent_events", [reach / _METRES_PER_DEGREE_MIN, rules.persistence_window_days - 1,
+                        rules.persistence_min_days], events=POINTS_TABLE).fetchall()
     return {event_id for (event_id,) in rows}
 
 
@@ -261,7 +258,7 @@ def attribution_key(con: Connection, rules: FireRules | None = None) -> tuple:
     """
     from geoaq.geo.raster import class_map_path
 
-    runs, latest = con.execute(query("ingest_runs_version")).fetchone()
+    runs, latest = run(con, "ingest_runs_version").fetchone()
     rules = rules or load_fire_rules()
     files = (FIRE_RULES_PATH or fire_rules_path(), class_map_path(), rules.landcover)
     stamps = tuple((str(f), f.stat().st_mtime_ns if f.exists() else None) for f in files if f is not None)
@@ -292,7 +289,7 @@ def attribute_events(con: Connection, start: date, end: date, *, min_confidence:
         checked = checked.merge(heat_sources(con, rules), on="event_id", how="left")
         persistent = persistent_events(con, events, rules)
     finally:
-        con.execute(query("temp_drop", table=POINTS_TABLE))
+        run(con, "temp_drop", table=POINTS_TABLE)
     for column in ("zone_ids", "zone_names", "zone_types"):
         checked[column] = checked[column].map(lambda v: v if isinstance(v, list) else [])
     checked["in_control_zone"] = checked["zone_ids"].map(bool)
@@ -326,7 +323,7 @@ def _apply_status(con: Connection, checked: pd.DataFrame) -> pd.DataFrame:
     corrected = out["corrected_county"].notna() | out["corrected_township"].notna()
     out["attribution_corrected"] = corrected
     if corrected.any():
-        names = con.execute(query("admin_units_names")).df().set_index("adcode")["name"]
+        names = run(con, "admin_units_names").df().set_index("adcode")["name"]
         for level in ("county", "township"):
             fix = out[f"corrected_{level}"].notna()
             out.loc[fix, f"{level}_adcode"] = out.loc[fix, f"corrected_{level}"]
@@ -340,7 +337,7 @@ def event_detections(con: Connection, event_ids: list[str]) -> pd.DataFrame:
     if not event_ids:
         return pd.DataFrame(columns=["event_id", "satellite", "instrument", "detected_bjt",
                                      "confidence", "confidence_class", "frp", "latitude", "longitude"])
-    frame = con.execute(query("fire_event_detections_of"), [list(event_ids)]).df()
+    frame = run(con, "fire_event_detections_of", [list(event_ids)]).df()
     frame["detected_bjt"] = pd.to_datetime(frame.pop("acquired_at_utc")) + BEIJING_OFFSET
     return frame.drop(columns=["acq_date", "acq_time"])
 

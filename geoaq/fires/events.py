@@ -30,7 +30,7 @@ import shapely
 from geoaq import config
 from geoaq._errors import FireInputError, FireRulesError
 from geoaq.db.connection import Connection, refresh_lock, transaction
-from geoaq.db.named import query
+from geoaq.db.named import run
 from geoaq.rules import array, boolean, integer, load_rules, number, table, text, with_defaults
 
 BEIJING_OFFSET = pd.Timedelta(hours=8)
@@ -401,7 +401,7 @@ def read_detections(con: Connection, start: date | None = None, end: date | None
         return pd.DataFrame(columns=[*DETECTION_KEY, "instrument", "confidence", "confidence_class",
                                      "scan", "track", "frp", "brightness", "acquired_at_utc"])
     low, high = (None, None) if start is None or end is None else beijing_day_bounds_utc(start, end)
-    frame = con.execute(query("fire_detections"), [low, low, high]).df()
+    frame = run(con, "fire_detections", [low, low, high]).df()
     if low is not None:  # the SQL pre-selects a day either side (rows without a time of day)
         frame = frame[(frame["acquired_at_utc"] >= low) & (frame["acquired_at_utc"] < high)]
     return frame.dropna(subset=["acquired_at_utc"]).reset_index(drop=True)
@@ -437,7 +437,7 @@ def detection_days(con: Connection, start: date | None = None, end: date | None 
                              "detections": pd.Series(dtype="int64"),
                              "detections_hash": pd.Series(dtype="uint64")})
     low, high = (None, None) if start is None or end is None else beijing_day_bounds_utc(start, end)
-    return con.execute(query("fire_detection_days"), [low, low, high]).df()
+    return run(con, "fire_detection_days", [low, low, high]).df()
 
 
 def events_are_current(current: pd.DataFrame, stored: pd.DataFrame, rules_hash: str) -> bool:
@@ -483,7 +483,7 @@ def _refresh_events(con: Connection, start: date | None, end: date | None, rules
     rules_hash = grouping_rules_hash(rules)
     current = detection_days(con, start, end)
     if by_day:
-        stored = con.execute(query("fire_event_days_stored"), selection).df()
+        stored = run(con, "fire_event_days_stored", selection).df()
         if events_are_current(current, stored, rules_hash):
             return RefreshResult(days, int(current["detections"].sum()), int(stored["events"].sum()), {})
     detections = read_detections(con, start, end)
@@ -493,24 +493,24 @@ def _refresh_events(con: Connection, start: date | None, end: date | None, rules
             (detections["acquired_at_utc"].max() + BEIJING_OFFSET + pd.Timedelta(hours=rules.window_hours)).date())
     grouped = group_detections(detections, rules)
     events = summarize_events(grouped)
-    previous = con.execute(query("fire_events_members"), selection).df()
+    previous = run(con, "fire_events_members", selection).df()
     computed_at = pd.Timestamp.now()
     records = day_records(current, events, rules_hash, computed_at) if by_day else None
     if _same_membership(previous, grouped) and _same_events(
-            con.execute(query("fire_events_of_days"), selection).df(), events):
+            run(con, "fire_events_of_days", selection).df(), events):
         if records is not None:  # the stored events stand; remember what they come from
             with transaction(con):
                 _record_days(con, selection, records)
         return RefreshResult(days, len(grouped), len(events), {})
     with transaction(con):
-        con.execute(query("fire_event_detections_delete_days"), selection)
-        con.execute(query("fire_events_delete_days"), selection)
+        run(con, "fire_event_detections_delete_days", selection)
+        run(con, "fire_events_delete_days", selection)
         if not events.empty:
             con.register("new_events", events.assign(computed_at=computed_at))
             con.register("new_members", grouped[["event_id", *DETECTION_KEY]])
             try:
-                con.execute(query("fire_events_insert"))
-                con.execute(query("fire_event_detections_insert"))
+                run(con, "fire_events_insert")
+                run(con, "fire_event_detections_insert")
             finally:
                 con.unregister("new_events")
                 con.unregister("new_members")
@@ -521,12 +521,12 @@ def _refresh_events(con: Connection, start: date | None, end: date | None, rules
 
 def _record_days(con: Connection, selection: list, records: pd.DataFrame | None) -> None:
     """Replace the `fire_event_days` rows of the selected days by `records` (none: forget them)."""
-    con.execute(query("fire_event_days_delete"), selection)
+    run(con, "fire_event_days_delete", selection)
     if records is None or records.empty:
         return
     con.register("new_days", records)
     try:
-        con.execute(query("fire_event_days_insert"))
+        run(con, "fire_event_days_insert")
     finally:
         con.unregister("new_days")
 

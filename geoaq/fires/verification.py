@@ -23,7 +23,7 @@ import pandas as pd
 
 from geoaq._errors import UnknownFireEventError, VerificationError
 from geoaq.db.connection import Connection, transaction
-from geoaq.db.named import query
+from geoaq.db.named import run
 from geoaq.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 BEIJING = timezone(timedelta(hours=8))
@@ -87,12 +87,12 @@ def _beijing(at: datetime | None) -> datetime:
 
 
 def _table_has(con: Connection, table: str, columns: set[str]) -> bool:
-    found = {name for name, _ in con.execute(query("table_columns"), [table]).fetchall()}
+    found = {name for name, _ in run(con, "table_columns", [table]).fetchall()}
     return columns <= found
 
 
 def _missing_events(con: Connection, event_ids: list[str]) -> list[str]:
-    return [row[0] for row in con.execute(query("fire_status_missing_events"), [event_ids])
+    return [row[0] for row in run(con, "fire_status_missing_events", [event_ids])
             .fetchall()]
 
 
@@ -124,7 +124,7 @@ def _check_attribution(con: Connection, county: str | None, township: str | None
                                (township, TOWNSHIP_LEVEL, township_given)):
         if code is None:
             continue
-        row = con.execute(query("fire_status_admin_unit"), [code]).fetchone()
+        row = run(con, "fire_status_admin_unit", [code]).fetchone()
         if row is None:
             raise VerificationError(f"adcode {code}{kept[given]} is not in {ADMIN_TABLE}")
         name, unit_level, parent = row
@@ -170,12 +170,12 @@ def set_status(con: Connection, event_id: str, status: str, *, changed_by: str,
     with transaction(con):
         if _missing_events(con, [event_key]):
             raise UnknownFireEventError(f"no fire event {event_id!r} in fire_events")
-        current = con.execute(query("fire_status_latest"), [event_key]).fetchone()
+        current = run(con, "fire_status_latest", [event_key]).fetchone()
         current_county, current_township = (current[2], current[3]) if current else (None, None)
         county, county_given = _correction(county_adcode, current_county)
         township, township_given = _correction(township_adcode, current_township)
         _check_attribution(con, county, township, county_given, township_given)
-        change_id = con.execute(query("fire_status_insert"), [
+        change_id = run(con, "fire_status_insert", [
             event_key, status_key, reason_key, county, township, who, when,
             note_text or None, None,
         ]).fetchone()[0]
@@ -190,7 +190,7 @@ def current_status(con: Connection, event_ids: list[str] | None = None) -> pd.Da
     changed_at, note. Ids not in fire_events are left out. Sorted by event_id.
     """
     ids = None if event_ids is None else [str(e) for e in event_ids]
-    frame = con.execute(query("fire_status_current"), [ids, ids]).df()
+    frame = run(con, "fire_status_current", [ids, ids]).df()
     return frame[list(CURRENT_COLUMNS)]
 
 
@@ -206,7 +206,7 @@ def history(con: Connection, event_id: str, *, follow_carried: bool = False) -> 
     current: str | None = str(event_id)
     while current is not None and current not in seen:
         seen.add(current)
-        rows = con.execute(query("fire_status_history"), [current]).df()
+        rows = run(con, "fire_status_history", [current]).df()
         frames.append(rows)
         carried = rows["carried_from"].dropna()
         current = str(carried.iloc[0]) if follow_carried and not carried.empty else None
@@ -238,6 +238,5 @@ def carry_over(con: Connection, renamed: dict[str, str], *, changed_by: str = "s
             raise UnknownFireEventError(
                 f"carry_over: new event id(s) {missing} are not in fire_events; insert the "
                 f"recomputed events first")
-        written = con.execute(query("fire_status_carry_over"),
-                              [who, _beijing(None), old_ids, new_ids]).fetchall()
+        written = run(con, "fire_status_carry_over", [who, _beijing(None), old_ids, new_ids]).fetchall()
     return len(written)

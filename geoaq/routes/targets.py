@@ -288,12 +288,12 @@ def random_draw(con: Connection, quotas: dict[str, int], seed: int, *, exclude: 
 
 def latest_findings_day(con: Connection) -> date | None:
     """The Beijing day of the latest fire detection (the planner's default day), or None."""
-    from geoaq.db.named import query
+    from geoaq.db.named import run
     from geoaq.fires.events import BEIJING_OFFSET
 
     if not store.table_exists(con, "fire_points"):
         return None
-    latest = con.execute(query("fire_latest_detection")).fetchone()[0]
+    latest = run(con, "fire_latest_detection").fetchone()[0]
     return None if latest is None else (pd.Timestamp(latest) + BEIJING_OFFSET).date()
 
 

@@ -8,11 +8,11 @@ import duckdb
 import pytest
 
 from geoaq import config
-from geoaq._errors import SpatialExtensionError
+from geoaq._errors import ExtensionError, SpatialExtensionError
 from geoaq.db import connection as db
-from geoaq.db.named import migration_files
+from geoaq.db.named import migrations
 
-LATEST = max(version for version, _, _ in migration_files())
+LATEST = max(version for version, _, _ in migrations())
 
 
 def test_spatial_extension_loads_from_the_wheel() -> None:
@@ -26,8 +26,8 @@ def test_spatial_extension_loads_from_the_wheel() -> None:
     assert wkt == "POINT (112.45 34.62)"
 
 
-def test_load_spatial_failure_names_both_attempts(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    """Without the wheel and without a reachable repository the error explains both."""
+def test_load_spatial_failure_names_the_wheel_and_downloads_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """Without the wheel the error says which wheel to install; no INSTALL is tried (offline)."""
     monkeypatch.setattr(db, "spatial_extension_file", lambda: None)
     con = duckdb.connect()
     try:
@@ -35,8 +35,19 @@ def test_load_spatial_failure_names_both_attempts(monkeypatch: pytest.MonkeyPatc
         con.execute(f"SET custom_extension_repository = '{tmp_path / 'no-repository'}'")
         with pytest.raises(SpatialExtensionError,
                            match=r"(?s)From the wheel: no spatial\.duckdb_extension for duckdb "
-                                 r".*INSTALL spatial \(needs a network\)"):
+                                 r".*duckdb-extension-spatial==.*never downloads extensions"):
             db.load_spatial(con)
+        assert not (tmp_path / "extensions").exists()  # nothing was installed
+    finally:
+        con.close()
+
+
+def test_every_extension_wheel_loads_through_the_one_function() -> None:
+    con = duckdb.connect()
+    try:
+        assert db.load_extension(con, "spatial") == "wheel"
+        with pytest.raises(ExtensionError, match="duckdb-extension-no-such==.*no INSTALL no_such"):
+            db.load_extension(con, "no_such")
     finally:
         con.close()
 
@@ -49,7 +60,7 @@ def test_connect_applies_migrations_once_and_records_them(db_path) -> None:
         rows = con.execute(
             "SELECT version, description, applied_at FROM schema_version ORDER BY version"
         ).fetchall()
-        assert [r[0] for r in rows] == [v for v, _, _ in migration_files()]
+        assert [r[0] for r in rows] == [v for v, _, _ in migrations()]
         assert rows[0][1] == "core"
         tables = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables").fetchall()}

@@ -9,7 +9,7 @@ import pytest
 from helpers import table_rows
 
 from geoaq.db import connection as db
-from geoaq.db import store
+from geoaq.db import named, store
 from geoaq.fires import verification
 from geoaq.fires.verification import (
     UnknownFireEventError,
@@ -172,13 +172,13 @@ def test_refused_changes_write_nothing(fires, event_id, status, kwargs, error, m
 
 def test_error_inside_the_transaction_leaves_no_row_and_no_open_transaction(fires, monkeypatch):
     """A failure after the checks (here: the insert itself) rolls back; the connection works on."""
-    real_query = verification.query
+    real_query = named.query
     failing_insert = "SELECT error('boom ' || ?), " + ", ".join(["?"] * 8)
 
     def broken(name, **parts):
         return failing_insert if name == "fire_status_insert" else real_query(name, **parts)
 
-    monkeypatch.setattr(verification, "query", broken)
+    monkeypatch.setattr(named, "query", broken)  # what every named query runs through
     with pytest.raises(Exception, match="boom E1"):
         set_status(fires, "E1", "verified", changed_by="张三")
     monkeypatch.undo()

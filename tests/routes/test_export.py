@@ -17,6 +17,7 @@ from geoaq.routes import export as route_export
 from geoaq.routes.plan import plan_routes
 from geoaq.routes.rules import Team
 from geoaq.web.assets import cdn_urls_in
+from geoaq.web.client_files import client_source
 from geoaq.web.views import routes as route_view
 
 HOSTILE = '<b>粗体</b><img src=x onerror="alert(1)"> & "引号" `${1}` C:\\u0041'
@@ -114,7 +115,8 @@ def test_route_map_draws_paths_and_numbered_markers_offline(plan):
     page = fmap.get_root().render()
     assert cdn_urls_in(page) == []
     assert page.count("L.polyline(") == len(plan.team_names())
-    assert "L.divIcon(" in page and '"label": "1"' in page and "geoaq-stop-icon" in page  # numbered markers
+    assert "geoaq.stopMarkers(" in page and '"label": "1"' in page  # numbered markers, drawn by
+    assert "L.divIcon(" in client_source("geoaq_map.js") and "geoaq-stop-icon" in client_source("geoaq_map.js")
     assert "L.Icon.Default" not in page and ".setIcon(" not in page  # no default marker image is ever asked for
     # the layer control names the team groups: they must be defined before its script runs
     control = page.index("L.control.layers(")

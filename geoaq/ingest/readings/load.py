@@ -46,7 +46,7 @@ import pyarrow.compute as pc
 
 from geoaq.db import connection as geoaq_db
 from geoaq.db import store
-from geoaq.db.named import query
+from geoaq.db.named import run
 from geoaq.ingest import encoding as enc
 from geoaq.ingest.csvtable import to_numpy
 from geoaq.ingest.readings.formats import Parsed, open_file, parse, reject_frame
@@ -284,19 +284,19 @@ def _merge(con: geoaq_db.Connection, incoming: pa.Table, present: set[str], sour
     try:
         unknown: list[str] = []
         if store.table_exists(con, "stations"):
-            unknown = [r[0] for r in con.execute(query("readings_unknown_stations")).fetchall()]
-        overlap = con.execute(query("readings_stored_in_range"),
-                              {"first": params["first"], "last": params["last"]}).fetchone()[0]
+            unknown = [r[0] for r in run(con, "readings_unknown_stations").fetchall()]
+        overlap = run(con, "readings_stored_in_range",
+                      {"first": params["first"], "last": params["last"]}).fetchone()[0]
         if not overlap:  # hours never loaded before (the usual case): all new, no merge
-            con.execute(query("readings_insert_all"), [source_file, ingest_id])
+            run(con, "readings_insert_all", [source_file, ingest_id])
             return incoming.num_rows, 0, 0, unknown
-        con.execute(query("readings_classify"), params)
+        run(con, "readings_classify", params)
     finally:
         con.unregister("incoming_readings")
-    con.execute(query("readings_delete_changed"))
-    con.execute(query("readings_insert"), [source_file, ingest_id])
-    counts = dict(con.execute(query("readings_load_counts")).fetchall())
-    con.execute(query("readings_drop_staging"))
+    run(con, "readings_delete_changed")
+    run(con, "readings_insert", [source_file, ingest_id])
+    counts = dict(run(con, "readings_load_counts").fetchall())
+    run(con, "readings_drop_staging")
     return counts.get("new", 0), counts.get("changed", 0), counts.get("same", 0), unknown
 
 

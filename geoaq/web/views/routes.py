@@ -8,6 +8,7 @@ image, nothing from a CDN); every tooltip and popup text is escaped here.
 from __future__ import annotations
 
 import html
+import json
 
 import folium
 import geopandas as gpd
@@ -24,7 +25,6 @@ from geoaq.routes.rules import RouteRules, load_route_rules
 from geoaq.web.assets import localize_assets
 from geoaq.web.client_files import CLIENT_URL
 from geoaq.web.map import OSM, Overlay, TileSource, build_map, point_collection
-from geoaq.web.map_layers.file_layer import script_json
 
 KIND_COLOURS = {"fire_event": "#e31a1c", "picked": "#6a3d9a", "coal_user": "#333333",
                 "mine_rectification": "#b15928", "near_station": "#ff7f00", "grade_c": "#1f78b4",
@@ -96,7 +96,7 @@ class StopMarkers(JSCSSMixin, MacroElement):
         super().__init__()
         self._name = "StopMarkers"
         # "<" never appears raw inside the <script>, so no value can close it
-        self.stops_json = script_json(stops)
+        self.stops_json = json.dumps(stops, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def _stop(lat: float, lon: float, label: str, colour: str, tooltip: str, popup: str = "",

@@ -1,0 +1,2 @@
+-- Record a migration as applied: version, description.
+INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, now())
