@@ -272,12 +272,14 @@ def _expected(schema: Schema) -> str:
     words = _TYPE_WORDS.get(kind, str(kind)) if isinstance(kind, str) else " or ".join(
         _TYPE_WORDS.get(k, k) for k in kind or [])
     bounds = []
-    if "minimum" in schema:
+    if "minimum" in schema and "maximum" in schema:
+        bounds.append(f"from {schema['minimum']} to {schema['maximum']}")
+    elif "minimum" in schema:
         bounds.append(f">= {schema['minimum']}")
+    elif "maximum" in schema:
+        bounds.append(f"<= {schema['maximum']}")
     if "exclusiveMinimum" in schema:
         bounds.append(f"> {schema['exclusiveMinimum']}")
-    if "maximum" in schema:
-        bounds.append(f"<= {schema['maximum']}")
     if "pattern" in schema:
         bounds.append(f"matching {schema['pattern']}")
     return " ".join([words or "a value", *bounds])
