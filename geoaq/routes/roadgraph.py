@@ -137,6 +137,10 @@ def _from_lines(path: Path, default_speed_kmh: float) -> nx.DiGraph:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises its own types for unreadable files
         raise RoutingInputError(f"road graph {path}: cannot read it ({exc})") from None
+    if not isinstance(frame, gpd.GeoDataFrame) or "geometry" not in frame.columns:
+        raise RoutingInputError(
+            f"road graph {path}: no geometry column (expected GraphML, or GeoJSON / GeoPackage / "
+            "Shapefile lines with speed_kmh and oneway)")
     if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
         frame = frame.to_crs(4326)
     graph = nx.DiGraph()

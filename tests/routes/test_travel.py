@@ -91,3 +91,12 @@ def test_matrix_of_the_wrong_size_or_with_bad_entries(tmp_path):
         plan_routes(targets, team, matrix=path)
     with pytest.raises(RoutingInputError, match="does not exist"):
         plan_routes(targets, team, matrix=tmp_path / "none.csv")
+
+
+def test_a_road_graph_file_without_geometry_is_one_clear_error(tmp_path):
+    from geoaq.routes import roadgraph
+
+    path = tmp_path / "roads.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(RoutingInputError, match=r"roads\.csv: no geometry column \(expected GraphML"):
+        roadgraph.load(path)
