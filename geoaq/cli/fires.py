@@ -42,6 +42,7 @@ def fires_check(start: date, end: date, min_confidence: str | None, figures: str
 
     with connected(db_path) as con:
         checked = check_fires(con, start, end, min_confidence=min_confidence, figures=figures)
+    checked["landcover_name"] = _landcover_names(checked, language())
     if output == "table":
         shown = checked[["event_id", "first_detected_bjt", "lon", "lat", "detections", "satellites",
                          "county_name", "township_name", "zone_types", "nearest_enterprise_name",
@@ -55,6 +56,16 @@ def fires_check(start: date, end: date, min_confidence: str | None, figures: str
         emit(shown, output)
     else:
         emit(checked, output)
+
+
+def _landcover_names(checked, lang: str):
+    """The land-cover class under each event in `lang` (the class map names both)."""
+    if checked.empty or checked["landcover_code"].isna().all():
+        return checked["landcover_name"]
+    from geoaq.geo import raster
+
+    class_map = raster.load_class_map()
+    return checked["landcover_code"].map(lambda code: class_map.name(code, lang), na_action="ignore")
 
 
 @fires.command("penalties")

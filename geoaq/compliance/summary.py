@@ -399,7 +399,7 @@ def _city_rows(data: _Data, evaluate: _Evaluations, targets: list[Target], start
         status, reasons = _overall([], results)
         city_fires = data.fires[data.fires["county_adcode"].notna() & (data.fires["status"] != "dismissed")]
         rows.append({
-            "scope_type": "city", "scope_id": city, "scope_name": city, "scope_kind": "市",
+            "scope_type": "city", "scope_id": city, "scope_name": city, "scope_kind": "",
             "start": start, "end": end, "standard": standard,
             "fire_events": int(len(city_fires)),
             "fire_events_verified": int((city_fires["status"] == "verified").sum()),
