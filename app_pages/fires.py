@@ -11,7 +11,6 @@ from streamlit_folium import st_folium
 from geoaq._errors import GeoaqError
 from geoaq.db import connection as db
 from geoaq.fires import verification
-from geoaq.fires.events import CATEGORIES
 from geoaq.fires.notice import (
     category_text,
     notice_table,
@@ -19,6 +18,7 @@ from geoaq.fires.notice import (
     notice_xlsx_bytes,
     status_text,
 )
+from geoaq.fires.rules import CATEGORIES
 from geoaq.i18n import t, yuan_text
 from geoaq.layers import load_registry
 from geoaq.web.cache import (

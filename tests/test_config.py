@@ -16,8 +16,8 @@ from geoaq import config, layers
 from geoaq._errors import ConfigError, GeoaqError
 from geoaq.aq.standards import available_versions, load_standard, load_standard_file
 from geoaq.compliance.targets import load_targets
-from geoaq.fires.events import load_fire_rules
 from geoaq.fires.penalties import load_rules as load_penalty_rules
+from geoaq.fires.rules import load_fire_rules
 
 PACKAGE = Path(config.__file__).resolve().parent
 

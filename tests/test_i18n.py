@@ -101,12 +101,12 @@ def _vocabularies():
     """Every code domain code returns, with the table its words live in."""
     from geoaq.aq import evaluation
     from geoaq.compliance import summary, targets
-    from geoaq.fires import events, penalties, verification
+    from geoaq.fires import penalties, rules, verification
     from geoaq.routes import plan
     from geoaq.web.views import air_quality, fires
 
     return {
-        "fires.category": events.CATEGORIES, "fires.penalty.category": penalties.CATEGORIES,
+        "fires.category": rules.CATEGORIES, "fires.penalty.category": penalties.CATEGORIES,
         "fires.status": verification.STATUSES, "fires.dismiss_reason": verification.DISMISS_REASONS,
         "fires.column": fires.TABLE_COLUMNS,
         "compliance.status": targets.STATUSES, "compliance.status_count": targets.STATUSES,

@@ -116,7 +116,7 @@ def test_the_wheel_carries_layers_rules_standards_targets_and_demo_data(installe
 def test_the_installed_geoaq_is_the_wheel_not_the_checkout(installed: Installed, tmp_path: Path) -> None:
     shown = _run([installed.python, "-c", (
         "import geoaq, geoaq.config as c\n"
-        "from geoaq.fires.events import load_fire_rules\n"
+        "from geoaq.fires.rules import load_fire_rules\n"
         "from geoaq.geo.raster import load_class_map\n"
         "rules = load_fire_rules()\n"
         "print(geoaq.__file__, c.CHECKOUT, c.PACKAGE_DATA.is_dir(), rules.landcover,"

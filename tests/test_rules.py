@@ -31,8 +31,8 @@ from geoaq._errors import (
 from geoaq.aq.standards import load_standard_file
 from geoaq.compliance.summary import ComplianceRules, load_compliance_rules
 from geoaq.compliance.targets import load_targets
-from geoaq.fires.events import FireRules, load_fire_rules
 from geoaq.fires.penalties import load_rules as load_penalty_rules
+from geoaq.fires.rules import FireRules, load_fire_rules
 from geoaq.geo.raster import load_class_map
 from geoaq.routes.rules import load_route_rules
 from geoaq.rules import (

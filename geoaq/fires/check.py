@@ -23,13 +23,8 @@ from geoaq.db.connection import Connection
 from geoaq.db.named import run
 from geoaq.fires import events as fires
 from geoaq.fires import penalties, verification
-from geoaq.fires.events import (
-    BEIJING_OFFSET,
-    CONFIDENCE_RANK,
-    FireRules,
-    fire_rules_path,
-    load_fire_rules,
-)
+from geoaq.fires.events import BEIJING_OFFSET, CONFIDENCE_RANK
+from geoaq.fires.rules import FireRules, fire_rules_path, load_fire_rules
 from geoaq.i18n import Message, localized, msg
 from geoaq.layers import get_layer
 

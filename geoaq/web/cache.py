@@ -280,7 +280,7 @@ def hourly_aqi(db_path: str, version: float, start: date, end: date) -> pd.DataF
 def _landcover_png(db_path: str) -> tuple[bytes, tuple[float, ...], bool] | None:
     """The land-cover raster of data/rules/fires.toml as a map image (png, bounds, whether it
     is demo data), or None."""
-    from geoaq.fires.events import load_fire_rules
+    from geoaq.fires.rules import load_fire_rules
     from geoaq.geo import raster
 
     rules = load_fire_rules()

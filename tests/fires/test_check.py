@@ -17,8 +17,8 @@ from geoaq.db import store
 from geoaq.db.named import query
 from geoaq.fires import verification
 from geoaq.fires.check import check_fires, event_detections, fires_per_cropland, is_persistent
-from geoaq.fires.events import FireRules
 from geoaq.fires.notice import notice_table, notice_title, write_notice
+from geoaq.fires.rules import FireRules, load_fire_rules
 from geoaq.i18n import say
 from geoaq.ingest.layer import ingest
 from geoaq.layers import get_layer
@@ -230,7 +230,7 @@ def test_real_firms_files_group_into_events(tmp_path):
     try:
         ingest("fire_points", DATA / "firms_viirs_snpp_china.csv", con=con)
         ingest("fire_points", DATA / "firms_modis_c61_china.csv", con=con)
-        result = fires.refresh_events(con, None, None, fires.load_fire_rules())
+        result = fires.refresh_events(con, None, None, load_fire_rules())
         detections = con.execute("SELECT count(*) FROM fire_points").fetchone()[0]
         assert result.detections == detections and 0 < result.events <= detections
         members = con.execute("SELECT d.event_id, d.latitude, d.longitude, e.radius_m FROM fire_event_detections d "

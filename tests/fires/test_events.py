@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 from helpers import at_once
 
+from geoaq._errors import FireRulesError
 from geoaq.db import connection as db
 from geoaq.fires import events as fires
-from geoaq.fires.events import FireRules, group_detections, summarize_events
+from geoaq.fires.events import group_detections, summarize_events
+from geoaq.fires.rules import FireRules, load_fire_rules
 from geoaq.ingest.layer import ingest
 
 RULES = FireRules(heat_industries=("钢铁",), heat_mine_minerals=("煤",))
@@ -174,13 +176,13 @@ def test_connections_regrouping_the_same_days_at_once_all_succeed(tmp_path):
 
 
 def test_rules_file_loads_and_bad_values_are_named(tmp_path):
-    rules = fires.load_fire_rules()
+    rules = load_fire_rules()
     assert rules.viirs_pixel_m == 375 and rules.modis_pixel_m == 1000
     assert "钢铁" in rules.heat_industries and rules.landcover is not None
     bad = tmp_path / "fires.toml"
     bad.write_text('[categories]\nwithout_landcover = "crops"\n', encoding="utf-8")
-    with pytest.raises(fires.FireRulesError, match="without_landcover"):
-        fires.load_fire_rules(bad)
+    with pytest.raises(FireRulesError, match="without_landcover"):
+        load_fire_rules(bad)
 
 
 # --- vectorised grouping and summaries -------------------------------------------------------
