@@ -106,6 +106,12 @@ RULE_FILES = {
         ("daily_min_hours = 20", 'daily_min_hours = "20"'),
         ("unknown key(s) ['effective_untill'] in the top level (did you mean 'effective_until'?)",
          "validity.daily_min_hours must be an integer >= 1, got '20' (text)")),
+    "standards 2026": RuleFile(
+        lambda: config.standards_file("2026"), load_standard_file, StandardError,
+        ('evaluation_method = "HJ 663-2013"', 'evaluation_metod = "HJ 663-2013"'),
+        ("publish_above = 100", 'publish_above = "100"'),
+        ("unknown key(s) ['evaluation_metod'] in the top level (did you mean 'evaluation_method'?)",
+         "aqi_rules.publish_above must be an integer >= 0, got '100' (text)")),
 }
 
 

@@ -107,6 +107,7 @@ import pandas as pd
 
 from geoaq._errors import EvaluationError
 from geoaq.aq import aqi as aqi_module
+from geoaq.aq.rounding import gbt8170
 from geoaq.aq.standards import Standard, load_standard
 
 #: Hourly pollutant columns of the readings table.
@@ -570,15 +571,16 @@ def _aqi_grid(grid: _DailyGrid, std: Standard,
 
 
 def _rounded(frame: pd.DataFrame, decimals: Mapping[str, int] | None) -> pd.DataFrame:
-    """Daily values rounded half-to-even (GB/T 8170) per pollutant, e.g. {"co": 1, "pm25": 0};
-    a key names a pollutant (o3 covers both ozone columns)."""
+    """Daily values rounded per GB/T 8170 (`geoaq.aq.rounding`) per pollutant, e.g.
+    {"co": 1, "pm25": 0}; a key names a pollutant (o3 covers both ozone columns). A standard
+    that rounds concentrations itself (HJ 633-2026) needs no `decimals`."""
     if not decimals:
         return frame
     out = frame.copy()
     for column in DAILY_COLUMNS:
         places = decimals.get(column, decimals.get(column.split("_")[0]))
         if places is not None:
-            out[column] = np.round(out[column].to_numpy(dtype=float), int(places))
+            out[column] = gbt8170(out[column].to_numpy(dtype=float), int(places))
     return out
 
 
@@ -635,12 +637,12 @@ def _period_rows(grid: _DailyGrid, aqi: np.ndarray, std: Standard, lo: int, hi: 
         out["heavy_day_ratio"] = np.where(ok, 100.0 * heavy / n, np.nan)
     note("good_day_ratio/heavy_days", ok, counts)
 
-    composite = np.zeros(k)
+    composite = np.zeros(k) if std.composite_index else np.full(k, np.nan)
     for series, divisor in std.composite_index.items():
         stat = _stat_for_series(std, series)
         out[f"{stat}_index"] = out[stat] / divisor
         composite = composite + out[f"{stat}_index"]
-    out["composite_index"] = composite
+    out["composite_index"] = composite  # NaN under a standard without divisors (its notes say why)
 
     stats = [s for s, _c in _mean_stats(std)] + [s for s, _c, _p in _percentile_stats(std)]
     exceeds = np.zeros(k, dtype=bool)
@@ -665,7 +667,8 @@ def _period_rows(grid: _DailyGrid, aqi: np.ndarray, std: Standard, lo: int, hi: 
     return out
 
 
-_ORDER_HEAD = ("start", "end", "standard", "standard_name")
+_ORDER_HEAD = ("start", "end", "standard", "standard_name", "limits_period", "evaluation_method",
+               "notes")
 
 
 def _period_frame(grid: _DailyGrid, aqi: np.ndarray, std: Standard, lo: int, hi: int,
@@ -678,6 +681,9 @@ def _period_frame(grid: _DailyGrid, aqi: np.ndarray, std: Standard, lo: int, hi:
     frame["start"], frame["end"] = rows.pop("start"), rows.pop("end")
     frame["standard"] = std.version
     frame["standard_name"] = std.name
+    frame["limits_period"] = std.limits_period
+    frame["evaluation_method"] = std.evaluation_method
+    frame["notes"] = ",".join(std.notes)
     frame.update(rows)
     return pd.DataFrame(frame)
 
@@ -717,22 +723,27 @@ def daily_values(hourly: pd.DataFrame, standard: str | Standard = "2012", *, by:
                  groups: Mapping[str, str] | None = None,
                  reference_stations: Collection[str] = (),
                  min_station_share: float | None = None,
-                 hour_label: HourLabel = "start") -> pd.DataFrame:
+                 hour_label: HourLabel = "start",
+                 start: date | str | pd.Timestamp | None = None,
+                 end: date | str | pd.Timestamp | None = None) -> pd.DataFrame:
     """Daily values with the validity rules of the standard, one row per key and day.
 
     `hourly`: station_code, time_bjt (Beijing time, whole hours), so2, no2, pm10, pm25, o3
     (µg/m³), co (mg/m³); NaN = no value; one row per station and hour. by="station" evaluates
     each station; by="city"/"district" each area of `groups` (station_code → area) from the
-    mean of its stations' hourly values (rule 12). Days run from the first to the last day of
-    the data, every key on every day.
+    mean of its stations' hourly values (rule 12). Days run from `start` to `end` (dates,
+    inclusive; default: the first and the last day of the data), every key on every day.
 
     Returns: <key> (station_code / city / district), date, so2, no2, pm10, pm25, co (24-hour
     means), o3_1h_max, o3_8h_max — NaN where not valid (rules 1–5) — hours_<pollutant> (hourly
     values in the day), o3_8h_windows (valid 8-hour windows ending 08:00 … 24:00), standard.
     """
     std = _standard(standard)
+    first = None if start is None else _as_day(start, "start")
+    last = None if end is None else _as_day(end, "end")
     grid = _daily_grid(hourly, std, by=by, groups=groups, reference_stations=reference_stations,
-                       min_station_share=min_station_share, hour_label=hour_label)
+                       min_station_share=min_station_share, hour_label=hour_label,
+                       first=first, last=last)
     return _grid_to_frame(grid, std)
 
 

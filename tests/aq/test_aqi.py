@@ -183,7 +183,8 @@ def test_hourly_columns_index_and_standard():
     result = hourly_aqi(frame)
     assert list(result.columns) == [
         "iaqi_so2", "iaqi_no2", "iaqi_pm10", "iaqi_pm25", "iaqi_co", "iaqi_o3", "aqi",
-        "primary_pollutant", "level", "category", "category_en", "colour", "standard"]
+        "aqi_present", "aqi_na", "missing", "primary_pollutant", "level", "category",
+        "category_en", "colour", "standard"]
     assert list(result.index) == ["a", "b"]
     assert result["standard"].tolist() == ["2012", "2012"]
     assert result.loc["a", "iaqi_so2"] == 4  # 10 µg/m³ on the 1-hour table: 50·10/150 → 3.33
