@@ -65,7 +65,7 @@ def display_table(checked: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.Dat
         "nearest_enterprise": _nearest(checked["nearest_enterprise_name"], checked["nearest_enterprise_m"]),
         "nearest_mine": _nearest(checked["nearest_mine_name"], checked["nearest_mine_m"]),
         "category": _worded(checked["category"], lambda c: category_text(c, lang)),
-        "category_reason": checked["category_reason"].map(lambda r: say(r, lang)),
+        "category_reason": _worded(checked["category_reason"], lambda r: say(r, lang)),
         "status": _worded(checked["status"], lambda s: status_text(s, lang)),
         "penalty_yuan": checked["penalty_yuan"].fillna(0).astype("int64"),
         "lon": checked["lon"].round(5),
