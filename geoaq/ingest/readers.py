@@ -3,12 +3,12 @@
 Formats: GeoJSON, GeoPackage, Shapefile (plain or zipped; `.cpg` honoured, DBF encoding
 detected otherwise), CSV with coordinate or WKT columns (FIRMS CSVs included), GeoParquet
 (and plain Parquet with coordinate columns). Every attribute arrives as text exactly as the
-file spells it, so validation can quote the original value in a reject.
+file spells it, so validation can quote the original value in a reject. Delimited text is
+read by `geoaq.ingest.csvtable`, the CSV reader hourly readings use too.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -21,17 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 import pyproj
 import shapely
 
 from geoaq._errors import EncodingError, IngestError, MissingColumnsError
+from geoaq.ingest import csvtable, firms
 from geoaq.ingest import encoding as enc
-from geoaq.ingest import firms
 
-#: values that mean "no value" in the files bureaus exchange
-NULL_TOKENS = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "-", "--", "—", "/"]
 LON_NAMES = ("longitude", "lon", "lng", "long", "经度", "东经", "x", "x坐标", "lon_wgs84", "经度(°)", "经度(e)")
 LAT_NAMES = ("latitude", "lat", "纬度", "北纬", "y", "y坐标", "lat_wgs84", "纬度(°)", "纬度(n)")
 WKT_NAMES = ("geometry", "geom", "wkt", "the_geom", "shape", "几何", "空间坐标")
@@ -108,15 +104,10 @@ def _to_text(series: pd.Series) -> pd.Series:
     return series.astype("string")
 
 
-def _trim_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Trim whitespace; values that are then empty or a null token become null."""
-    trimmed = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.is_in(trimmed, pa.array(NULL_TOKENS)), pa.scalar(None, pa.string()), trimmed)
-
-
 def _clean_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column trimmed, with null tokens null (`csvtable.clean`), as pandas strings."""
     return pd.DataFrame({
-        c: pd.Series(_trim_to_null(pa.chunked_array([pa.array(frame[c], pa.string(), from_pandas=True)])),
+        c: pd.Series(csvtable.clean(pa.array(frame[c], pa.string(), from_pandas=True)),
                      dtype=pd.ArrowDtype(pa.string())).astype("string")
         for c in frame.columns
     }, index=frame.index)
@@ -138,87 +129,29 @@ def _check_header(columns: list[str], source: Path) -> None:
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _sniff_delimiter(first_line: str, suffix: str) -> str:
-    if suffix == ".tsv":
-        return "\t"
-    counts = {d: first_line.count(d) for d in (",", "\t", ";", "|")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
-
-
-def _csv_slow(text: str, delimiter: str, header: list[str]) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, str]]]:
-    """Row-by-row parse that keeps exact row numbers and reports ragged rows.
-
-    Row numbers are spreadsheet rows (header = 1): every record counts, blank ones included,
-    and a quoted value spanning several lines is still one row (so not `reader.line_num`).
-    """
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    next(reader)
-    rows, numbers, ragged = [], [], []
-    for number, record in enumerate(reader, start=2):
-        if not record or all(not v.strip() for v in record):
-            continue
-        if len(record) != len(header):
-            ragged.append((number, f"expected {len(header)} fields, found {len(record)}"))
-            continue
-        rows.append(record)
-        numbers.append(number)
-    frame = pd.DataFrame(rows, columns=header, dtype="string")
-    return frame, np.asarray(numbers, dtype=np.int64), ragged
+def _csv_frame(path: Path, text: csvtable.CsvText, delimiter: str,
+               header: list[str]) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, str]]]:
+    """(text attributes, their spreadsheet row numbers, ragged rows) of a delimited file."""
+    rows = csvtable.read_table(text.body, header, path, delimiter=delimiter, quoted_newlines=True)
+    cleaned = pa.table([csvtable.clean(column) for column in rows.table.columns],
+                       names=rows.table.column_names)
+    # rows that only trimming empties (spaces, spaced null tokens) are blank too
+    cleaned, row_numbers = csvtable.drop_blank_rows(cleaned, rows.row_numbers)
+    frame = pd.DataFrame({
+        name: pd.Series(cleaned.column(i), dtype=pd.ArrowDtype(pa.string())).astype("string")
+        for i, name in enumerate(header)
+    })
+    return frame, row_numbers, rows.ragged
 
 
 def read_csv(path: Path, *, encoding: str = "auto", lon_col: str | None = None,
              lat_col: str | None = None) -> SourceTable:
     """Read a delimited text file (FIRMS files included) with every value as text."""
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise IngestError(f"{path}: the file is empty (no header, no rows)")
-    text, codec = enc.decode_bytes(raw, encoding, path)
-    text = text.lstrip("\ufeff")
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    delimiter = _sniff_delimiter(first_line, path.suffix.lower())
-    header = next(csv.reader([first_line], delimiter=delimiter))
-    header = [h.strip().strip("\ufeff") for h in header]
+    text = csvtable.decode_text(path.read_bytes(), encoding, path)
+    delimiter = csvtable.sniff_delimiter(text.first_line, path.suffix.lower())
+    header = csvtable.header_fields(text.first_line, delimiter)
     _check_header(header, path)
-    ragged_seen: list[int] = []
-
-    def _on_invalid(_row: pa_csv.InvalidRow) -> str:
-        ragged_seen.append(1)
-        return "skip"
-
-    body = raw[3:] if codec == "utf-8-sig" else raw if codec == "utf-8" else text.encode("utf-8")
-    try:
-        table = pa_csv.read_csv(
-            io.BytesIO(body),
-            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
-            # blank lines are kept (as all-null rows) so that row numbers stay spreadsheet rows
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, invalid_row_handler=_on_invalid,
-                                              newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=True,
-                null_values=NULL_TOKENS,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise IngestError(f"{path}: not a readable delimited text file: {exc}") from exc
-    ragged: list[tuple[int, str]] = []
-    if ragged_seen:
-        frame, row_numbers, ragged = _csv_slow(text, delimiter, header)
-        frame = _clean_text(frame)
-    else:
-        columns = [_trim_to_null(table.column(i)) for i in range(len(header))]
-        row_numbers = np.arange(2, table.num_rows + 2, dtype=np.int64)
-        blank = columns[0].is_null()
-        for column in columns[1:]:
-            blank = pc.and_(blank, column.is_null())
-        if pc.any(blank).as_py():  # blank lines (and rows of empty fields): skipped, as above
-            keep = pc.invert(blank)
-            columns = [column.filter(keep) for column in columns]
-            row_numbers = row_numbers[keep.to_numpy(zero_copy_only=False)]
-        frame = pd.DataFrame({
-            name: pd.Series(column, dtype=pd.ArrowDtype(pa.string())).astype("string")
-            for name, column in zip(header, columns, strict=True)
-        })
+    frame, row_numbers, ragged = _csv_frame(path, text, delimiter, header)
     if len(frame) == 0 and not ragged:
         raise IngestError(f"{path}: the file has a header but no data rows (header: {header})")
     instrument = firms.detect_instrument(header)
@@ -240,7 +173,7 @@ def read_csv(path: Path, *, encoding: str = "auto", lon_col: str | None = None,
         row_numbers=row_numbers,
         coordinate_columns=coordinates,
         wkt_column=wkt,
-        encoding=codec,
+        encoding=text.codec,
         instrument=instrument,
         ragged_rows=ragged,
     )

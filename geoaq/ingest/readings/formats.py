@@ -41,7 +41,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geoaq._errors import IngestError, MissingColumnsError
-from geoaq.ingest.csvtable import NULL_SET, clean, numbers, read_table, text_at, to_numpy, utf8_body
+from geoaq.ingest.csvtable import (
+    NULL_SET,
+    clean,
+    decode_text,
+    header_fields,
+    numbers,
+    read_table,
+    text_at,
+    to_numpy,
+)
 from geoaq.ingest.readers import header_key
 from geoaq.ingest.readings.spellings import LABELS, VALUE_COLUMNS, header_role
 from geoaq.ingest.readings.times import (
@@ -143,13 +152,11 @@ def _read_bytes(path: Path) -> tuple[bytes, bytes, bool]:
     return raw, raw, False
 
 
-def _header(data: bytes, path: Path) -> list[str]:
+def _header(first_line: str, path: Path) -> list[str]:
     """The column names of the first line; readings are comma-separated, names unique."""
-    end = data.find(b"\n")
-    first_line = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
     if first_line.count("\t") > first_line.count(","):
         raise IngestError(f"{path}: tab-separated readings are not supported; save as CSV")
-    header = [h.strip().strip('"').strip() for h in first_line.split(",")]
+    header = header_fields(first_line)
     if any(not h for h in header):
         raise IngestError(f"{path}: the header has an empty column name: {header[:12]}")
     duplicated = sorted(h for h, count in Counter(header).items() if count > 1)
@@ -202,12 +209,10 @@ def open_file(path: Path, fmt: str, station: str | None, encoding: str) -> Sourc
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
     raw, body, gzipped = _read_bytes(path)
-    if not body or body.isspace():
-        raise IngestError(f"{path}: the file is empty (no header, no rows)")
-    data, codec = utf8_body(body, encoding, path)
-    header = _header(data, path)
+    text = decode_text(body, encoding, path)
+    header = _header(text.first_line, path)
     fmt = _chosen_format(header, fmt, station, path)
-    return SourceFile(path, raw, data, codec, gzipped, header, fmt)
+    return SourceFile(path, raw, text.body, text.codec, gzipped, header, fmt)
 
 
 def parse(source: SourceFile, station: str | None) -> Parsed:
