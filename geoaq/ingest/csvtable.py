@@ -11,13 +11,14 @@ The one CSV reader of geoaq: layers (`readers.read_csv`) and hourly readings
 
 Row numbers are spreadsheet rows (the header is row 1): every record counts, blank lines
 included, and a quoted value spanning several lines (allowed where `quoted_newlines`) is
-still one row. Blank lines (and rows of nothing but empty cells and null tokens) are
-skipped; a row with the wrong number of fields is skipped and reported with its row number
-("expected 9 fields, found 10"). The cell helpers trim text (`clean`), read numbers
+still one row. Blank lines, lines of spaces and rows of nothing but empty cells and null
+tokens are skipped; a row with the wrong number of fields is skipped and reported with its
+row number ("expected 9 fields, found 10"). The cell helpers trim text (`clean`), read numbers
 (`numbers`) and quote cells (`text_at`).
 
-Speed: one pass over the bytes for the common case; only a file with bad rows is read a second
-time, single-threaded, because only then does pyarrow give the row number of a skipped row.
+Speed: pyarrow reads a file once in the common case; only a file with bad rows is read a
+second time, single-threaded, because only then does pyarrow give the row number of a skipped
+row.
 """
 
 from __future__ import annotations
