@@ -79,8 +79,8 @@ with st.container(border=True):
         seed = int(d3.number_input(t("routes.seed", language), 0, 2**31 - 1, 0, key="route_seed"))
     with st.expander(t("routes.advanced", language)):
         a1, a2, a3 = st.columns(3)
-        work_limit = int(a1.number_input(t("routes.work_limit", language), 1000, 50_000_000, rules.work_limit,
-                                         step=100_000, key="route_work_limit", help=t("routes.work_help", language)))
+        work_limit = int(a1.number_input(t("routes.work_limit", language), 100, 1_000_000, rules.work_limit,
+                                         step=1000, key="route_work_limit", help=t("routes.work_help", language)))
         time_limit = float(a2.number_input(t("routes.time_limit", language), 1.0, 600.0, float(rules.time_limit_s),
                                            key="route_time_limit"))
         coords = a3.selectbox(t("routes.coords", language), ["wgs84", "gcj02", "bd09"], key="route_coords",
@@ -135,8 +135,11 @@ b1, b2 = st.columns([1, 3])
 if b1.button(t("routes.solve", language), type="primary", key="route_solve"):
     try:
         teams = make_teams(team_count, start=start, hours=hours, speed_kmh=speed, rules=rules, lang=language)
-        with st.spinner(t("routes.solving", language, n=len(chosen), teams=team_count)):
-            plan = plan_routes(chosen, teams, rules=rules, day=day, work_limit=work_limit, time_limit_s=time_limit)
+        bar = st.progress(0.0, text=t("routes.solving", language, n=len(chosen), teams=team_count))
+        plan = plan_routes(chosen, teams, rules=rules, day=day, work_limit=work_limit, time_limit_s=time_limit,
+                           progress=lambda p: bar.progress(min(1.0, p.done), text=t(
+                               "routes.solving", language, n=len(chosen), teams=team_count)) and None)
+        bar.empty()
     except GeoaqError as exc:
         st.error(str(exc))
         st.session_state.pop("route_plan", None)

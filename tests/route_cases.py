@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 DEPOT = (112.4826, 34.6252)
-FAST = 60_000  # search steps: plenty for the small cases here, and quick
+FAST = 1000  # search iterations: plenty for the small cases here, and quick
 
 
 def random_targets(n: int, seed: int, spread: float = 0.15, **columns) -> pd.DataFrame:

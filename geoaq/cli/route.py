@@ -40,7 +40,7 @@ from geoaq.i18n import say, t
               help="File for csv/gpx/kml/html (default: standard output).")
 @click.option("--coords", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84", show_default=True,
               help="Coordinates written to files (gcj02 for AMap/Tencent-based phone apps, bd09 for Baidu).")
-@click.option("--work-limit", type=int, default=None, help="Search steps (deterministic stop; default routes.toml).")
+@click.option("--work-limit", type=int, default=None, help="Search iterations (deterministic stop; default routes.toml).")
 @click.option("--time-limit", type=float, default=None, help="Safety cap on search seconds (default routes.toml).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Language of the output and files (default: the run's language, Chinese unless told otherwise).")
@@ -51,7 +51,8 @@ def route(team_count: int, start: str | None, end: str | None, hours: float | No
           day_text: str | None, output: str, out_path: str | None, coords: str, work_limit: int | None,
           time_limit: float | None, lang: str | None, db_path: str | None) -> None:
     """Inspection routes: order the day's targets into one route per team within the working day
-    (OR-Tools), and print or export them (table, CSV, GPX, KML, printable HTML)."""
+    (PyVRP, HGS), and print or export them (table, CSV, GPX, KML, printable HTML). A progress
+    bar shows on stderr; Ctrl-C stops the search and keeps the best plan so far."""
     from pathlib import Path
 
     import pandas as pd
@@ -90,8 +91,10 @@ def route(team_count: int, start: str | None, end: str | None, hours: float | No
         team_count, start=parse_lonlat(start, "--start") if start else None,
         end=parse_lonlat(end, "--end") if end else None, hours=hours, speed_kmh=speed, rules=rules,
         lang=lang)
-    plan = plan_routes(targets, teams, rules=rules, day=day, matrix=matrix_path, matrix_unit=matrix_unit,
-                       road_graph=road_graph, work_limit=work_limit, time_limit_s=time_limit)
+    plan = _plan_with_progress(lambda control: plan_routes(
+        targets, teams, rules=rules, day=day, matrix=matrix_path, matrix_unit=matrix_unit,
+        road_graph=road_graph, work_limit=work_limit, time_limit_s=time_limit, control=control),
+        time_limit if time_limit is not None else rules.time_limit_s)
     for line in plan.warnings:
         click.echo(t("cli.route.warning", lang, warning=say(line, lang)), err=True)
     if output != "table":
@@ -115,3 +118,39 @@ def route(team_count: int, start: str | None, end: str | None, hours: float | No
         shown = plan.dropped[["target_id", "name", "kind", "priority", "drop_reason"]].assign(
             drop_reason=plan.dropped["drop_reason"].map(lambda c: t(f"routes.drop.{c}", lang)))
         click.echo(shown.to_string(index=False))
+
+
+def _plan_with_progress(plan, time_limit_s: float):
+    """Run `plan(control)` with a progress bar on stderr; Ctrl-C stops the search and keeps
+    the best plan so far (a second Ctrl-C interrupts as usual)."""
+    import signal
+    import sys
+
+    from tqdm import tqdm
+
+    from geoaq.routes.progress import Control
+
+    bar = tqdm(total=100, file=sys.stderr, unit="%", leave=False,
+               bar_format="{l_bar}{bar}| {elapsed}", disable=None)
+
+    def show(progress) -> None:
+        bar.set_description_str(progress.stage, refresh=False)
+        bar.update(max(0, round(progress.done * 100) - bar.n))
+
+    control = Control(show, time_limit_s)
+    previous = signal.getsignal(signal.SIGINT)
+
+    def interrupt(signum, frame) -> None:
+        control.stop()
+        signal.signal(signal.SIGINT, previous)
+
+    try:
+        signal.signal(signal.SIGINT, interrupt)
+    except ValueError:  # not the main thread: no Ctrl-C handling
+        previous = None
+    try:
+        return plan(control)
+    finally:
+        bar.close()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)

@@ -4,7 +4,8 @@
 (`geoaq.routes.inputs`), puts them in a fixed order (priority, then input order), builds the
 travel times (`geoaq.routes.travel`: great-circle × detour ÷ speed, a supplied matrix, or a
 road graph from `geoaq.routes.roadgraph`), the routing model and its search
-(`geoaq.routes.solver`: priority-ordered drops, deterministic work limit), and returns a
+(`geoaq.routes.search`: priority-ordered drops, deterministic iteration counts, progress
+and a user's stop through `geoaq.routes.progress`), and returns a
 `RoutePlan`: per team the ordered stops with ETA, leg distance and time and totals, the
 targets left out (and why), the solver's objective and how long it searched. A target that
 no team can reach even alone (time window, working day, no road path) is left out before
@@ -26,10 +27,12 @@ import pandas as pd
 
 from geoaq._errors import RoutingInputError
 from geoaq.i18n import DEFAULT_LANGUAGE, Joined, Message, msg, t
-from geoaq.routes import solver, travel
+from geoaq.routes import search, solver, travel
 from geoaq.routes.inputs import check_position, clock_seconds, hhmm, normalize_targets
+from geoaq.routes.progress import Callback, Control
 from geoaq.routes.rules import RouteRules, Team, load_route_rules, make_teams
-from geoaq.routes.solver import Model, Solution
+from geoaq.routes.search import Outcome
+from geoaq.routes.solver import Model
 from geoaq.routes.travel import Travel
 
 #: why a target is left out (words: routes.drop.<code>)
@@ -49,7 +52,9 @@ class RoutePlan:
     team, seq, kind, target_id, name, lon, lat, priority, arrival/start/departure (Beijing
     time), wait_min, service_min, leg_km, leg_min, cum_km, tw_start, tw_end, reason.
     `teams`: per team totals. `dropped`: targets not visited, with `drop_reason`.
-    `objective` is the solver's (travel seconds + penalties of dropped targets).
+    `objective` is travel seconds + penalties of dropped targets; `method` the search that
+    found the routes (hgs, pyvrp, ortools, insertion: `geoaq.routes.search`), `work_done`
+    its iterations; `warnings` include a solver library that could not be loaded.
     """
 
     day: date
@@ -68,6 +73,7 @@ class RoutePlan:
     work_done: int
     warnings: list[Message] = field(default_factory=list)
     repaired: int = 0
+    method: str = ""
 
     def team_names(self) -> list[str]:
         return list(self.teams["team"])
@@ -92,14 +98,18 @@ def plan_routes(targets: pd.DataFrame, teams: list[Team] | None = None, *,
                 rules: RouteRules | None = None, day: date | None = None,
                 matrix: Any = None, matrix_unit: str = "m", road_graph: Any = None,
                 work_limit: int | None = None, time_limit_s: float | None = None,
-                repair: bool = True) -> RoutePlan:
+                repair: bool = True, progress: Callback | None = None,
+                control: Control | None = None) -> RoutePlan:
     """Order `targets` into one route per team (see the module docstring).
 
     `targets`: lon, lat and optionally target_id, kind, name, priority, service_min,
     tw_start/tw_end ('HH:MM', Beijing time), reason. `teams` default to one team from the
     rules' depot. `matrix` (CSV path, DataFrame or array) in `matrix_unit` m|km|s|min;
     `road_graph` a path to a GraphML or GeoJSON/GeoPackage line file (or a loaded
-    `geoaq.routes.roadgraph.RoadGraph`).
+    `geoaq.routes.roadgraph.RoadGraph`). `work_limit`: search iterations (a count, so the
+    same input gives the same plan); `time_limit_s` a safety cap. `progress` is called while
+    the search runs (`geoaq.routes.progress.Progress`); returning "stop" ends it with the
+    best plan so far. A `control` made by the caller may be stopped from outside (Ctrl-C).
     """
     rules = rules or load_route_rules()
     day = day or date.today()
@@ -134,13 +144,11 @@ def plan_routes(targets: pd.DataFrame, teams: list[Team] | None = None, *,
     candidates = [i for i in range(model.n) if i not in unreachable]
 
     started = time.perf_counter()
-    if candidates:
-        solution, routes, repaired = solver.solve(model, candidates, work_limit, time_limit_s, repair)
-    else:
-        solution, routes, repaired = None, [[] for _ in teams], 0
+    control = control or Control(progress, time_limit_s)
+    outcome = search.run(model, candidates, work_limit, control, repair) if candidates else None
     seconds = time.perf_counter() - started
-    return _build_plan(frame, teams, model, model_travel, routes, unreachable, solution, day, seconds,
-                       work_limit, repaired, hours, speeds)
+    return _build_plan(frame, teams, model, model_travel, unreachable, outcome, day, seconds,
+                       work_limit, hours, speeds)
 
 
 # --- the model's inputs -------------------------------------------------------------------
@@ -226,10 +234,10 @@ def _model(frame: pd.DataFrame, teams: list[Team], depots: list[tuple[float, flo
 
 
 def _build_plan(frame: pd.DataFrame, teams: list[Team], model: Model, model_travel: Travel,
-                routes: list[list[int]], unreachable: dict[int, str], solution: Solution | None,
-                day: date, seconds: float, work_limit: int, repaired: int,
-                hours: list[float], speeds: list[float]) -> RoutePlan:
+                unreachable: dict[int, str], outcome: Outcome | None, day: date, seconds: float,
+                work_limit: int, hours: list[float], speeds: list[float]) -> RoutePlan:
     """The stop, team and left-out tables of the routes, with the search figures."""
+    routes = outcome.routes if outcome else [[] for _ in teams]
     midnight = pd.Timestamp(day)
     rows, totals = [], []
 
@@ -292,7 +300,7 @@ def _build_plan(frame: pd.DataFrame, teams: list[Team], model: Model, model_trav
     dropped = pd.DataFrame(dropped_rows, columns=[*frame.columns, "drop_reason"])
     travel_cost = sum(model.travel(route, v) for v, route in enumerate(routes))
     penalty_cost = sum(model.penalty[i] for i in range(model.n) if i not in kept and i not in unreachable)
-    warnings = []
+    warnings = list(outcome.notes) if outcome else []
     for i, reason in sorted(unreachable.items()):
         target = frame.iloc[i]
         window = (msg("routes.warning.window", start=hhmm(model.tw[i, 0]), end=hhmm(model.tw[i, 1]))
@@ -301,10 +309,10 @@ def _build_plan(frame: pd.DataFrame, teams: list[Team], model: Model, model_trav
                             reason=msg(f"routes.drop.{reason}"), window=window))
     return RoutePlan(
         day=day, stops=stops, teams=team_table, dropped=dropped, targets=frame,
-        objective=travel_cost + penalty_cost if solution is None else int(solution.objective),
+        objective=int(travel_cost + penalty_cost),
         travel_cost_s=int(travel_cost), penalty_cost=int(penalty_cost), search_seconds=seconds,
-        stopped_by=solution.stopped_by if solution else "nothing to search",
-        solver_status=solution.status if solution else "not solved", travel_model=model_travel.description,
-        work_limit=work_limit, work_done=solution.work_done if solution else 0, warnings=warnings,
-        repaired=repaired,
+        stopped_by=outcome.stopped_by if outcome else "nothing to search",
+        solver_status=outcome.status if outcome else "not solved", travel_model=model_travel.description,
+        work_limit=work_limit, work_done=outcome.iterations if outcome else 0, warnings=warnings,
+        repaired=outcome.repaired if outcome else 0, method=outcome.method if outcome else "",
     )

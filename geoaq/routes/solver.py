@@ -1,6 +1,10 @@
-"""The routing model and its search (OR-Tools `pywrapcp.RoutingModel`): node routes per team.
+"""The routing model, its priority penalties and checks, and OR-Tools' search of it.
 
-The model (`Model`, in node indices: targets 0..n-1, depots after)
+`geoaq.routes.search` decides which search runs (PyVRP first, OR-Tools when PyVRP cannot be
+loaded); this module holds what every search shares: the model, the lexicographic
+penalties, targets out of reach and the priority check `promote`.
+
+The model (`Model`, in node indices: targets 0..n-1, depots after), as OR-Tools states it
 * one vehicle per team, each with its own start and end (the bureau or a team base), its own
   working-time limit (end − start ≤ hours) and travel times;
 * a time dimension whose transit is service time at the stop left + travel time, with slack
@@ -14,27 +18,26 @@ with B larger than any possible total travel cost (Σ of the teams' working seco
 Dropping one target of level k therefore costs more than dropping *all* lower targets and
 driving any route, so the objective is lexicographic: as many top-priority targets as fit,
 then as many of the next level, …, then the shortest travel. After the search a check
-(`_promote`) tries to put each dropped target in by removing lower-priority stops (lowest
-first); any success is fed back to the solver as its starting solution. A target that no
-team can reach even alone (`unreachable_targets`: time window, working day, no road path)
-is left out before the search.
+(`promote`) tries to put each dropped target in by removing lower-priority stops (lowest
+first). A target that no team can reach even alone (`unreachable_targets`: time window,
+working day, no road path) is left out before the search.
 
-Determinism. The routing search (first solution + guided local search) is single-threaded
+Determinism. OR-Tools' search (first solution + guided local search) is single-threaded
 and has no random element; the same model gives the same sequence of moves. The search is
 stopped by a *work limit* — a count of the solver's limit checks (an OR-Tools `CustomLimit`)
 — not by the clock, so the stopping point and hence the routes are the same on a fast or a
-slow, idle or busy machine. The wall-clock limit is only a safety cap; a solution stopped by
-it says so in `stopped_by`.
+slow, idle or busy machine. The `Control`'s time cap is only a safety cap; a solution stopped
+by it (or by the user) says so in `stopped_by`.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from geoaq._errors import RoutingInputError
+from geoaq.routes.progress import BY_WORK, COMPLETED, Control, Progress
 from geoaq.routes.travel import UNREACHABLE_S
 
 #: objective values stay below this (OR-Tools objectives are signed 64-bit)
@@ -86,18 +89,26 @@ class Model:
 
 
 def penalties(priority: np.ndarray, base: int) -> list[int]:
-    """Per target: base + Σ penalties of all targets of strictly lower priority."""
+    """Per target: base + Σ penalties of all targets of strictly lower priority (Python
+    integers: many levels of many targets exceed 64 bits, which only OR-Tools needs)."""
     levels = sorted(set(priority.tolist()))
     level_penalty: dict[float, int] = {}
     below = 0
     for level in levels:
         level_penalty[level] = base + below
         below += level_penalty[level] * int((priority == level).sum())
-    if below + base >= _MAX_OBJECTIVE:
-        raise RoutingInputError(
-            f"{len(levels)} distinct priority scores among {len(priority)} targets need drop "
-            f"penalties beyond 64 bits; group the targets into fewer priority levels")
     return [level_penalty[p] for p in priority.tolist()]
+
+
+def check_ortools_penalties(model: Model, candidates: list[int]) -> None:
+    """Refuse penalties OR-Tools cannot hold (its objective is a signed 64-bit integer)."""
+    total = sum(model.penalty[i] for i in candidates)
+    if total >= _MAX_OBJECTIVE:
+        levels = len({float(model.priority[i]) for i in candidates})
+        raise RoutingInputError(
+            f"{levels} distinct priority scores among {len(candidates)} targets need drop "
+            f"penalties beyond 64 bits for OR-Tools (PyVRP could not be loaded); group the "
+            f"targets into fewer priority levels")
 
 
 # --- targets out of reach -----------------------------------------------------------------
@@ -135,7 +146,7 @@ def _worst_reason(reasons: list[str | None]) -> str:
     return "window" if "window" in reasons else "too_far"
 
 
-# --- the search ---------------------------------------------------------------------------
+# --- the search (OR-Tools) ----------------------------------------------------------------
 
 
 @dataclass
@@ -153,33 +164,14 @@ _STATUS = {0: "not solved", 1: "success", 2: "partial success (local optimum not
            3: "fail", 4: "fail (time out)", 5: "invalid", 6: "infeasible", 7: "optimal"}
 
 
-def solve(model: Model, candidates: list[int], work_limit: int, time_limit_s: float,
-          repair: bool = True) -> tuple[Solution, list[list[int]], int]:
-    """Search routes through `candidates` (non-empty); (solution, routes, repaired stops).
-
-    With `repair`, dropped targets that `_promote` can put in are fed back to a shorter
-    second search; the better of its and the repaired routes (lexicographic key) is kept.
-    """
-    solution = _solve(model, candidates, work_limit, time_limit_s)
-    routes = solution.routes
-    repaired = 0
-    if repair:
-        promoted, repaired = _promote(model, routes, set(candidates))
-        if repaired:
-            again = _solve(model, candidates, max(work_limit // 4, 1000), time_limit_s, promoted)
-            if _lexicographic_key(model, again.routes, candidates) <= _lexicographic_key(model, promoted, candidates):
-                solution, routes = again, again.routes
-            else:  # keep the repaired routes; their objective is computed, not the solver's
-                routes = promoted
-                solution = replace(solution, routes=promoted, objective=sum(_lexicographic_key(model, promoted, candidates)))
-    return solution, routes, repaired
-
-
-def _solve(model: Model, candidates: list[int], work_limit: int, time_limit_s: float,
-           initial: list[list[int]] | None = None) -> Solution:
-    """One OR-Tools search over the candidates (from `initial` routes when given)."""
+def solve_ortools(model: Model, candidates: list[int], work_limit: int, control: Control | None = None,
+                  initial: list[list[int]] | None = None) -> Solution:
+    """One OR-Tools search over the candidates (from `initial` routes when given), stopped
+    after `work_limit` limit checks or when `control` says so."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+    check_ortools_penalties(model, candidates)
+    control = control or Control()
     # only the candidates enter the model: node k of the model is candidates[k] (depots after)
     teams = len(model.starts)
     depot_nodes = sorted(set(model.starts) | set(model.ends))
@@ -213,16 +205,17 @@ def _solve(model: Model, candidates: list[int], work_limit: int, time_limit_s: f
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    params.time_limit.FromSeconds(24 * 3600)  # the Control's time cap ends it instead
     params.sat_parameters.num_workers = 1
     checks = [0]
 
     def _limit() -> bool:
         checks[0] += 1
-        return checks[0] >= work_limit
+        if checks[0] >= work_limit:
+            return True
+        return checks[0] % 1000 == 0 and control.tick(Progress(checks[0] / work_limit, "level"))
 
     routing.AddSearchMonitor(routing.solver().CustomLimit(_limit))
-    started = time.perf_counter()
     if initial is not None:
         start_routes = [[manager.NodeToIndex(local[node]) for node in route if node in local]
                         for route in initial]
@@ -232,7 +225,6 @@ def _solve(model: Model, candidates: list[int], work_limit: int, time_limit_s: f
             solution = assignment
     else:
         solution = routing.SolveWithParameters(params)
-    elapsed = time.perf_counter() - started
     status = _STATUS.get(routing.status(), str(routing.status()))
     if solution is None:
         return Solution([[] for _ in range(teams)], 0, status, "no solution found", checks[0])
@@ -244,19 +236,14 @@ def _solve(model: Model, candidates: list[int], work_limit: int, time_limit_s: f
             route.append(nodes[manager.IndexToNode(point)])
             point = solution.Value(routing.NextVar(point))
         routes.append(route)
-    if checks[0] >= work_limit:
-        stopped = "work limit"
-    elif elapsed >= time_limit_s * 0.98:
-        stopped = "time limit"
-    else:
-        stopped = "search completed"
+    stopped = control.stopped_by or (BY_WORK if checks[0] >= work_limit else COMPLETED)
     return Solution(routes, int(solution.ObjectiveValue()), status, stopped, checks[0])
 
 
 # --- priority check and repair ------------------------------------------------------------
 
 
-def _lexicographic_key(model: Model, routes: list[list[int]], candidates: list[int]) -> tuple[int, int]:
+def lexicographic_key(model: Model, routes: list[list[int]], candidates: list[int]) -> tuple[int, int]:
     """(penalties of dropped candidates, travel) — lower is better; penalties dominate."""
     kept = {node for route in routes for node in route}
     dropped = sum(model.penalty[i] for i in candidates if i not in kept)
@@ -276,17 +263,41 @@ def _best_insertion(model: Model, route: list[int], node: int, v: int) -> tuple[
     return best
 
 
-def _promote(model: Model, routes: list[list[int]], candidates: set[int]) -> tuple[list[list[int]], int]:
-    """Put dropped targets in where lower-priority stops can make room; (routes, changes)."""
+def _room(model: Model, route: list[int], v: int) -> int:
+    """Seconds team v could add to `route` at most: its spare end of day plus its waiting."""
+    schedule = model.schedule(route, v)
+    if schedule is None:
+        return -1
+    here = route[-1] if route else model.starts[v]
+    end = (schedule[-1][2] if schedule else model.start_s[v]) + int(model.seconds[v][here, model.ends[v]])
+    return model.limit_s[v] - end + sum(begin - arrival for arrival, begin, _ in schedule)
+
+
+def _detour(model: Model, route: list[int], node: int, v: int) -> int:
+    """The least extra time (travel + service) of putting `node` anywhere in team v's route."""
+    path = np.array([model.starts[v], *route, model.ends[v]])
+    matrix = model.seconds[v]
+    extra = matrix[path[:-1], node] + matrix[node, path[1:]] - matrix[path[:-1], path[1:]]
+    return int(extra.min()) + int(model.service_s[node])
+
+
+def promote(model: Model, routes: list[list[int]], candidates: set[int]) -> tuple[list[list[int]], int]:
+    """Put dropped targets in where they fit, removing lower-priority stops if needed (the
+    lowest first, never a higher one); (routes, changes). A target whose least detour exceeds
+    a route's spare time and waiting, with no lower stop to remove, is not tried there."""
     routes = [list(r) for r in routes]
     changes = 0
     for _round in range(model.n):
         kept = {node for route in routes for node in route}
         dropped = sorted((i for i in candidates if i not in kept), key=lambda i: (-model.priority[i], i))
+        room = [_room(model, route, v) for v, route in enumerate(routes)]
+        lowest = [min((model.priority[s] for s in route), default=np.inf) for route in routes]
         improved = False
         for node in dropped:
             best = None
             for v, route in enumerate(routes):
+                if lowest[v] >= model.priority[node] and _detour(model, route, node, v) > room[v]:
+                    continue
                 current, removed = list(route), []
                 while True:
                     found = _best_insertion(model, current, node, v)

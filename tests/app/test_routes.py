@@ -11,7 +11,7 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 def _routes_page(**state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
-    at.session_state["route_work_limit"] = 30_000  # a quick search for the test
+    at.session_state["route_work_limit"] = 1000  # a quick search for the test
     for key, value in state.items():
         at.session_state[key] = value
     at.run()

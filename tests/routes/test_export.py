@@ -35,7 +35,7 @@ def plan():
                             "kind": ["fire_event", "grade_c", "coal_user"] * 3, "reason": [HOSTILE] + [""] * 8,
                             "priority": [200 if i == 4 else None for i in range(9)]})
     teams = [Team("第1组", start=DEPOT, hours=3), Team("第2组", start=(112.40, 34.66), end=DEPOT, hours=3)]
-    return plan_routes(targets, teams, day=date(2025, 4, 23), work_limit=50_000)
+    return plan_routes(targets, teams, day=date(2025, 4, 23), work_limit=1000)
 
 
 def _visits(plan, team=None):

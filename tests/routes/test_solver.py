@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 from route_cases import DEPOT, FAST, random_targets
 
-from geoaq._errors import RoutingInputError
-from geoaq.routes import solver
+from geoaq.routes import search, solver
 from geoaq.routes.plan import RoutePlan, plan_routes
 from geoaq.routes.rules import Team, load_route_rules
 
@@ -104,17 +103,17 @@ def test_two_teams_with_windows_and_hours_equal_the_brute_force_optimum():
 def _rebuild(targets: pd.DataFrame, teams: list[Team]) -> solver.Model:
     """The planner's own model of the case (to evaluate orders exactly as it does)."""
     captured = {}
-    original = solver._solve
+    original = search.run
 
     def spy(model, *args, **kwargs):
         captured["model"] = model
         return original(model, *args, **kwargs)
 
-    solver._solve = spy
+    search.run = spy
     try:
-        plan_routes(targets, teams, work_limit=1000)
+        plan_routes(targets, teams, work_limit=100)
     finally:
-        solver._solve = original
+        search.run = original
     return captured["model"]
 
 
@@ -170,8 +169,8 @@ def test_penalties_dominate_every_lower_level():
         one = min(penalty[i] for i in range(6) if priority[i] == level)
         below = sum(penalty[i] for i in range(6) if priority[i] < level)
         assert one > below + base - 1
-    with pytest.raises(RoutingInputError, match="priority"):
-        solver.penalties(np.arange(80, dtype=float), base)
+    many = solver.penalties(np.arange(80, dtype=float), base)  # beyond 64 bits: Python integers
+    assert many[-1] > 2**64 and many == sorted(many)
 
 
 def test_same_input_gives_the_same_routes():
@@ -181,7 +180,7 @@ def test_same_input_gives_the_same_routes():
     second = plan_routes(targets, teams, work_limit=FAST)
     pd.testing.assert_frame_equal(first.stops, second.stops)
     assert first.objective == second.objective
-    assert first.stopped_by == "work limit"
+    assert first.method == "pyvrp" and first.work_done > 0
 
 
 def test_search_figures_are_reported():

@@ -113,7 +113,7 @@ def test_collect_targets_and_plan(con):
     kinds = set(targets["kind"])
     assert {"fire_event", "coal_user", "grade_c", "mine_rectification", "picked", "random_draw"} <= kinds
     assert list(targets.columns) == route_targets.COLUMNS
-    plan = plan_routes(targets, make_teams(2), day=DAY, work_limit=60_000)
+    plan = plan_routes(targets, make_teams(2), day=DAY, work_limit=1000)
     assert plan.visited > 5
     visited = plan.stops.loc[~plan.stops["kind"].isin(["start", "end"])]
     fires = visited[visited["kind"] == "fire_event"]

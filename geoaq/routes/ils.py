@@ -1,0 +1,167 @@
+"""The main route search: PyVRP's iterated local search, one priority level at a time.
+
+PyVRP (MIT licence) solves vehicle routing with time windows, several depots (each team its
+own start and end), shift windows (the working day) and optional clients with prizes; its
+search is deterministic for a seed and a count of iterations. `bench/routes.py` measured it
+against OR-Tools on Solomon VRPTW instances and generated Luoyang days (README).
+
+Priorities are lexicographic: never a higher priority dropped to make room for a lower one.
+Prizes large enough for that in one search (each level worth more than all below together)
+overflow PyVRP's penalty arithmetic, so the levels are searched in turn (`search`):
+
+1. for each priority level, highest first: the targets already chosen are required, the
+   level's targets are optional with prize B (more than any travel: the teams' working
+   seconds + 1), lower levels are left out: as many of the level as fit, then least travel;
+2. then a last search with every chosen target required: least travel.
+
+Each stage starts from the routes of the one before and stops after `MaxIterations` (its
+share of the `iterations` budget) or `NO_IMPROVEMENT` iterations without a better plan —
+counts, not times, so the routes do not depend on the machine. The `Control` may end a stage
+early (the user's stop, the safety time cap); the best routes so far are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+
+from geoaq.routes.progress import Control, Progress
+from geoaq.routes.solver import Model
+
+SEED = 1
+#: share of the iterations kept for the last stage (travel only)
+TRAVEL_SHARE = 0.25
+#: a stage ends after this share of its iterations without a better plan (at least MIN_STALL)
+STALL_SHARE = 0.5
+MIN_STALL = 300
+#: every stage gets at least this many iterations
+MIN_STAGE = 100
+#: neighbours per target in PyVRP's granular local search (its default is 50)
+NEIGHBOURS = 30
+
+
+@dataclass
+class Outcome:
+    """Routes (model nodes per team), iterations run, and whether the budget ran out."""
+
+    routes: list[list[int]]
+    iterations: int
+    budget_spent: bool
+
+
+def search(pyvrp: ModuleType, model: Model, candidates: list[int], iterations: int,
+           control: Control, initial: list[list[int]] | None = None) -> Outcome:
+    """Lexicographic search over `candidates` (see the module docstring)."""
+    levels = sorted({float(model.priority[i]) for i in candidates}, reverse=True)
+    by_level = {lv: [i for i in candidates if float(model.priority[i]) == lv] for lv in levels}
+    prize = int(sum(e - s for e, s in zip(model.limit_s, model.start_s, strict=True))) + 1
+    level_budget = iterations * (1 - TRAVEL_SHARE)
+    routes = [list(r) for r in initial] if initial else [[] for _ in model.starts]
+    chosen = [node for route in routes for node in route]
+    done, spent = 0, True
+    for lv in levels:
+        fresh = [i for i in by_level[lv] if i not in set(chosen)]
+        if not fresh:
+            continue
+        cap = max(MIN_STAGE, int(level_budget * len(by_level[lv]) / len(candidates)))
+        stage = _Stage(control, "level", lv, done, iterations, cap)
+        routes, used = _run(pyvrp, model, chosen + fresh, set(chosen), prize, routes, stage)
+        done += used
+        spent &= stage.hit_cap
+        chosen = [node for route in routes for node in route]
+        if control.stopped:
+            return Outcome(routes, done, False)
+    if chosen:
+        cap = max(MIN_STAGE, iterations - done)
+        stage = _Stage(control, "travel", None, done, iterations, cap)
+        routes, used = _run(pyvrp, model, chosen, set(chosen), 0, routes, stage)
+        done += used
+        spent &= stage.hit_cap
+    return Outcome(routes, done, spent)
+
+
+class _Stage:
+    """PyVRP's stopping criterion for one stage: its iteration cap, a stall count, the Control."""
+
+    def __init__(self, control: Control, name: str, level: float | None, before: int, total: int, cap: int):
+        self.control, self.name, self.level = control, name, level
+        self.before, self.total, self.cap = before, max(total, 1), cap
+        self.stall = max(MIN_STALL, int(cap * STALL_SHARE))
+        self.count = self.since = 0
+        self.best = None
+        self.hit_cap = False
+        self.visited: int | None = None
+
+    def __call__(self, best_cost: float) -> bool:
+        if self.best is None or best_cost < self.best:
+            self.best, self.since = best_cost, 0
+        else:
+            self.since += 1
+        self.count += 1
+        if self.count > self.cap:
+            self.hit_cap = True
+            return True
+        if self.since > self.stall:
+            return True
+        done = min(1.0, (self.before + self.count) / self.total)
+        return self.control.tick(Progress(done, self.name, self.level, self.visited))
+
+
+def _run(pyvrp: ModuleType, model: Model, nodes: list[int], required: set[int], prize: int,
+         routes: list[list[int]], stage: _Stage) -> tuple[list[list[int]], int]:
+    """One PyVRP search over `nodes` from `routes`; (best routes, iterations)."""
+    data, locations = _problem(pyvrp, model, nodes, required, prize)
+    start = _solution(pyvrp, data, locations, routes)
+    stage.visited = sum(len(r) for r in routes)
+    penalty = pyvrp.PenaltyParams(max_penalty=max(100_000.0, 100.0 * prize))
+    neighbourhood = pyvrp.search.NeighbourhoodParams(num_neighbours=min(NEIGHBOURS, max(1, len(nodes) - 1)))
+    params = pyvrp.SolveParams(penalty=penalty, neighbourhood=neighbourhood)
+    result = pyvrp.solve(data, stage, seed=SEED, collect_stats=False, params=params, initial_solution=start)
+    best = result.best
+    if not best.is_feasible():  # nothing feasible found: keep the routes it started from
+        return routes, stage.count
+    return _routes(data, locations, best, len(model.starts)), stage.count
+
+
+def _problem(pyvrp: ModuleType, model: Model, nodes: list[int], required: set[int],
+             prize: int) -> tuple[object, list[int]]:
+    """PyVRP's ProblemData: the teams' depots first, then `nodes`; one profile per matrix."""
+    depots = sorted(set(model.starts) | set(model.ends))
+    locations = depots + list(nodes)
+    index = np.array(locations)
+    profiles: dict[int, int] = {}
+    matrices = []
+    for seconds in model.seconds:
+        if id(seconds) not in profiles:
+            profiles[id(seconds)] = len(matrices)
+            matrices.append(np.ascontiguousarray(seconds[np.ix_(index, index)], dtype=np.int64))
+    clients = [pyvrp.Client(len(depots) + k, service_duration=int(model.service_s[node]),
+                            tw_early=int(model.tw[node, 0]), tw_late=int(model.tw[node, 1]),
+                            prize=0 if node in required else prize, required=node in required)
+               for k, node in enumerate(nodes)]
+    teams = [pyvrp.VehicleType(1, start_depot=depots.index(model.starts[v]), end_depot=depots.index(model.ends[v]),
+                               tw_early=int(model.start_s[v]), tw_late=int(model.limit_s[v]),
+                               start_late=int(model.start_s[v]), profile=profiles[id(model.seconds[v])])
+             for v in range(len(model.starts))]
+    data = pyvrp.ProblemData([pyvrp.Location(0, 0) for _ in locations], clients,
+                             [pyvrp.Depot(k) for k in range(len(depots))], teams, matrices, matrices)
+    return data, locations
+
+
+def _solution(pyvrp: ModuleType, data: object, locations: list[int], routes: list[list[int]]) -> object | None:
+    """`routes` (model nodes) as a PyVRP solution to start from; None when there are none."""
+    if not any(routes):
+        return None
+    client = {node: k - data.num_depots for k, node in enumerate(locations) if k >= data.num_depots}
+    return pyvrp.Solution(data, [pyvrp.Route(data, [client[n] for n in route], v)
+                                 for v, route in enumerate(routes) if route])
+
+
+def _routes(data: object, locations: list[int], solution: object, teams: int) -> list[list[int]]:
+    """A PyVRP solution as model nodes per team (one vehicle per team, in team order)."""
+    out: list[list[int]] = [[] for _ in range(teams)]
+    for route in solution.routes():
+        out[route.vehicle_type()] = [locations[data.client(a.idx).location] for a in route if a.is_client()]
+    return out
