@@ -1,8 +1,10 @@
-"""空气质量 Air quality: the latest hour, hourly and daily AQI, the HJ 633/663 evaluation of a period.
+"""空气质量 Air quality: the latest hour, hourly and daily AQI, the evaluation of a period (HJ 663-2013
+methods) and its year-on-year comparison, each hour and day by the standard in force at its time or
+by one standard chosen for the whole period (按原标准 / 按新标准回溯).
 
-Numbers come from `geoaq.aq.aqi` and `geoaq.aq.evaluation` through `geoaq.web.views.air_quality` (tables) and
-`geoaq.web.charts` (Vega-Lite on screen, matplotlib PNG for download); this page lays them out.
-The computation is cached per database version, period and standard.
+Numbers come from `geoaq.aq.aqi`, `geoaq.aq.evaluation` and `geoaq.aq.scoring` through
+`geoaq.web.views.air_quality` (tables) and `geoaq.web.charts` (Vega-Lite on screen, matplotlib PNG for
+download); this page lays them out. The computation is cached per database version, period and basis.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from geoaq.aq import evaluation
+from geoaq.aq import compare, evaluation, scoring
 from geoaq.aq import readings as aq
-from geoaq.aq.standards import available_versions, load_standard
+from geoaq.aq.basis import IN_FORCE
+from geoaq.aq.standards import available_versions
 from geoaq.db import connection as db
 from geoaq.db import store
 from geoaq.i18n import t
@@ -46,31 +49,39 @@ def _station_list(db_path: str, version: float) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _aq_data(db_path: str, version: float, start: date, end: date, standard: str) -> dict:
-    """Everything the page shows for a period and standard (all stations; the page filters)."""
+def _aq_data(db_path: str, version: float, start: date, end: date, basis: str) -> dict:
+    """Everything the page shows for a period and basis (all stations; the page filters)."""
+    previous = compare.previous_year(start, end)
     con = db.connect(db_path)
     try:
         readings = aq.read_readings(con, start, end)
+        earlier = aq.read_readings(con, *previous)
         stations = pd.DataFrame(store.read_layer(con, get_layer("stations")).drop(columns="geometry"))
     finally:
         con.close()
     groups = evaluation.station_groups(stations, "city") if len(stations) else {}
     groups = {c: g for c, g in groups.items() if isinstance(g, str) and g}
     in_city = readings[readings["station_code"].isin(list(groups))]
+    city = {"by": "city", "groups": groups}
     out = {
-        "hourly": aq_view.hourly_frame(readings, standard),
+        "hourly": aq_view.hourly_frame(readings, basis),
         "synthetic": int(readings["synthetic"].fillna(False).astype(bool).sum()) if len(readings) else 0,
-        "daily_station": aq_view.daily_aqi(readings, standard),
-        "daily_city": aq_view.daily_aqi(readings, standard, by="city", groups=groups),
+        "daily_station": aq_view.daily_aqi(readings, basis, start=start, end=end),
+        "daily_city": aq_view.daily_aqi(in_city, basis, start=start, end=end, **city),
         "eval_station": pd.DataFrame(), "eval_city": pd.DataFrame(),
         "monthly_station": pd.DataFrame(), "monthly_city": pd.DataFrame(),
+        "comparison": pd.DataFrame(), "previous": previous,
     }
     if len(readings):
-        out["eval_station"] = evaluation.evaluate(readings, start, end, standard=standard)
-        out["monthly_station"] = evaluation.monthly(readings, start, end, standard=standard)
+        out["eval_station"] = scoring.evaluate(readings, start, end, basis=basis)
+        out["monthly_station"] = scoring.evaluate(readings, start, end, basis=basis, per_month=True)
     if len(in_city):
-        out["eval_city"] = evaluation.evaluate(in_city, start, end, by="city", groups=groups, standard=standard)
-        out["monthly_city"] = evaluation.monthly(in_city, start, end, by="city", groups=groups, standard=standard)
+        out["eval_city"] = scoring.evaluate(in_city, start, end, basis=basis, **city)
+        out["monthly_city"] = scoring.evaluate(in_city, start, end, basis=basis, per_month=True, **city)
+        before = earlier[earlier["station_code"].isin(list(groups))]
+        if len(before):
+            out["comparison"] = compare.compare(pd.concat([before, in_city], ignore_index=True),
+                                                (start, end), previous, basis=basis, **city)
     return out
 
 
@@ -119,7 +130,8 @@ with st.container(border=True):
     codes = c2.multiselect(t("aq.stations", language), list(station_list["code"]), default=list(station_list["code"]),
                            format_func=lambda c: aq_view.station_label(c, names, language), key="aq_stations",
                            placeholder=t("aq.pick_station", language))
-    standard = c3.selectbox(t("compliance.standard", language), available_versions(), key="aq_standard")
+    standard = c3.selectbox(t("aq.basis_label", language), [IN_FORCE, *available_versions()], key="aq_basis",
+                            format_func=lambda b: aq_view.basis_text(b, language))
 st.caption(t("compliance.readings", language, first=period[0].strftime("%Y-%m-%d %H:%M"),
              last=period[1].strftime("%Y-%m-%d %H:%M"), n=period[2]))
 if not isinstance(chosen, tuple) or len(chosen) != 2:
@@ -132,8 +144,9 @@ if not codes:
 
 with st.spinner(t("aq.computing", language)):
     data = _aq_data(str(db_file), version, start, end, standard)
-std = load_standard(standard)
 span = aq_view.period_text(start, end, standard, language)
+st.caption(t("aq.parts_caption", language, parts=aq_view.parts_text(start, end, standard, language),
+             convention=t("aq.hour_convention", language)))
 if data["synthetic"]:
     st.info(t("aq.demo_note", language, n=f"{data['synthetic']:,}"))
 hourly = data["hourly"]
@@ -151,11 +164,12 @@ hour = aq_view.last_hour(hourly, codes)
 if hour is None:
     st.warning(t("aq.no_hours", language, period=span))
 else:
-    st.caption(t("aq.latest_note", language, hour=hour.strftime("%Y-%m-%d %H:%M"), standard=std.name))
+    used = " / ".join(dict.fromkeys(latest["standard_name"].dropna())) or "—"
+    st.caption(t("aq.latest_note", language, hour=hour.strftime("%Y-%m-%d %H:%M"), standard=used))
     st.dataframe(_styled(latest_table, list(latest["colour"]), aq_view.column("category", language)), hide_index=True, width="stretch",
                  key="aq_latest_table")
     _downloads(latest_table, f"aqi_latest_{hour:%Y%m%d%H}",
-               t("aq.latest_title", language, hour=hour.strftime("%Y-%m-%d %H:%M"), standard=std.name),
+               t("aq.latest_title", language, hour=hour.strftime("%Y-%m-%d %H:%M"), standard=used),
                "aq_latest", "AQI")
 
 # (b) 24-hour trend and hourly series --------------------------------------------------------
@@ -249,22 +263,27 @@ else:
 # (d) HJ 663 evaluation -------------------------------------------------------------------------
 st.subheader(t("aq.evaluation", language))
 st.caption(t("aq.evaluation_note", language, period=span))
+used_versions = [p.standard.version for p in scoring.parts(start, end, standard)]
+if aq_view.notes_text(used_versions, language):
+    st.info(aq_view.notes_text(used_versions, language))
 city = aq_view.evaluation_table(data["eval_city"], "city", names, standard, language)
 stations_eval = data["eval_station"]
 stations_eval = stations_eval[stations_eval["station_code"].isin(codes)] if len(stations_eval) else stations_eval
 station_table = aq_view.evaluation_table(stations_eval, "station_code", names, standard, language)
 if len(data["eval_city"]):
-    row = data["eval_city"].iloc[0]
+    # the metrics show the last part of the period (the whole period when nothing changes in it)
+    row = data["eval_city"].iloc[-1]
     short = aq_view.insufficient(language)
+    part = f"{row['start']:%Y-%m-%d} – {row['end']:%Y-%m-%d} · {aq_view.standard_text(row, language)}"
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(t("aq.good_ratio", language), short if pd.isna(row["good_day_ratio"]) else f"{row['good_day_ratio']:.1f}",
-              help=span)
+              help=part)
     m2.metric(t("aq.pm25_mean", language, unit=aq_view.unit("pm25", standard)),
-              short if pd.isna(row["pm25_mean"]) else f"{row['pm25_mean']:.1f}", help=span)
+              short if pd.isna(row["pm25_mean"]) else f"{row['pm25_mean']:.1f}", help=part)
     m3.metric(t("aq.composite", language), short if pd.isna(row["composite_index"]) else f"{row['composite_index']:.2f}",
-              help=span)
-    m4.metric(t("aq.city_attainment", language), city.iloc[0, city.columns.get_loc(aq_view.column("attainment", language))],
-              help=span)
+              help=part)
+    m4.metric(t("aq.city_attainment", language), city.iloc[-1, city.columns.get_loc(aq_view.column("attainment", language))],
+              help=part)
     st.markdown(f"**{t('aq.city_evaluation', language)}**")
     st.dataframe(city, hide_index=True, width="stretch", key="aq_eval_city")
     _downloads(city, f"evaluation_city_{start}_{end}", t("aq.evaluation_title", language, period=span),
@@ -289,3 +308,21 @@ else:
     st.dataframe(monthly, hide_index=True, width="stretch", key="aq_monthly")
     _downloads(monthly, f"evaluation_monthly_{start}_{end}", t("aq.monthly_title", language, period=span),
                "aq_monthly", "HJ663")
+
+# (e) year on year, on one basis ------------------------------------------------------------------
+st.markdown(f"**{t('aq.comparison', language)}**")
+compared = data["comparison"]
+if compared.empty:
+    st.caption(t("aq.no_hours", language, period=f"{data['previous'][0]} – {data['previous'][1]}"))
+else:
+    first = compared.iloc[0]
+    st.caption(t("aq.comparison_note", language, current=f"{start} – {end}",
+                 previous=f"{data['previous'][0]} – {data['previous'][1]}", standard=first["standard_name"],
+                 reason=t(f"aq.basis_reason.{first['basis_reason']}", language)))
+    notes = aq_view.notes_text([first["standard"]], language)
+    if notes:
+        st.caption(notes)
+    comparison = aq_view.comparison_table(compared, "city", names, language)
+    st.dataframe(comparison, hide_index=True, width="stretch", key="aq_comparison")
+    _downloads(comparison, f"comparison_{start}_{end}", t("aq.comparison_title", language, period=span),
+               "aq_comparison", "YoY")

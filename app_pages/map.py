@@ -107,8 +107,10 @@ if "stations" in visible and readings:
     with st.spinner(t("aq.computing", language)):
         hourly = hourly_aqi(str(db_file), version, start, end)
     overlay = stations_overlay(layers["stations"][0], hourly, at, language)
+    shown = hourly.loc[hourly["time_bjt"] == pd.Timestamp(at), "standard_name"].dropna()
     overlays.append(replace(overlay, legend=aqi_legend(aqi_level_table(), language,
-                                                       registry["stations"].title(language))))
+                                                       registry["stations"].title(language),
+                                                       " / ".join(dict.fromkeys(shown)))))
     visible.remove("stations")
 if show_fires and fires:
     with st.spinner(t("fires.computing", language)):

@@ -5,7 +5,7 @@ parameters (``?``; values never enter the SQL text) and, for the few queries tha
 layer table, identifiers and fragments for their ``{table}``-style placeholders. A failure
 raises `QueryError`, which names the query and shows its parameters. Identifiers are checked
 by `identifier` (table and column names come from the layer registry, never from user text);
-`identifier_list` and `all_equal` build the only fragments there are.
+`identifier_list`, `all_equal` and `assignments` build the only fragments there are.
 
     run(con, "readings_range", [start, end, codes, codes]).df()
     run(con, "layer_count", table=spec.name).fetchone()
@@ -64,6 +64,13 @@ def all_equal(names: list[str] | tuple[str, ...], left: str, right: str,
     return Fragment(" AND ".join(
         f"{left}.{identifier(n)} {operator} {right}.{identifier(n)}" for n in names
     ) or "TRUE")
+
+
+def assignments(names: list[str] | tuple[str, ...], source: str) -> Fragment:
+    """`"a" = t."a", "b" = t."b"` (an UPDATE's SET list from table alias `source`), each name
+    checked."""
+    identifier(source.lower())
+    return Fragment(", ".join(f"{identifier(n)} = {source}.{identifier(n)}" for n in names))
 
 
 def query(name: str, **parts: str) -> str:

@@ -18,7 +18,7 @@ import shapely
 
 from geoaq._errors import LayerDefinitionError
 from geoaq.db.connection import Connection
-from geoaq.db.named import Fragment, all_equal, identifier, identifier_list, run
+from geoaq.db.named import Fragment, all_equal, assignments, identifier, identifier_list, run
 from geoaq.layers import LayerSpec
 
 _SQL_TYPES = {"TEXT", "BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "JSON", "GEOMETRY"}
@@ -108,8 +108,12 @@ def _incoming_table(spec: LayerSpec, rows: ValidatedRows) -> pa.Table:
 
 
 def load_rows(con: Connection, spec: LayerSpec, rows: ValidatedRows, source_file: str,
-              ingest_id: int) -> LoadCounts:
-    """Merge validated rows into the layer table by natural key (inside the caller's transaction)."""
+              ingest_id: int, keep: tuple[str, ...] = ()) -> LoadCounts:
+    """Merge validated rows into the layer table by natural key (inside the caller's transaction).
+
+    `keep` names columns the load does not carry (declared columns, ``extra``): a row with a
+    stored twin keeps the twin's values there instead of NULL, so a source that knows a
+    station's name and position does not erase its level or district."""
     incoming = _incoming_table(spec, rows)
     casts = Fragment(", ".join(
         f"{identifier(c.name)}::{c.sql_type} AS {identifier(c.name)}" for c in spec.columns
@@ -122,6 +126,13 @@ def load_rows(con: Connection, spec: LayerSpec, rows: ValidatedRows, source_file
     finally:
         con.unregister("incoming")
     keys = spec.natural_key
+    unknown = [c for c in keep if c not in {*spec.column_names, "extra"} or c in keys]
+    if unknown:
+        raise LayerDefinitionError(f"layer {spec.name!r}: cannot keep {unknown}: not a column "
+                                   "of the layer (or part of its natural key)")
+    if keep:
+        run(con, "layer_keep_stored", table=spec.name, assignments=assignments(list(keep), "t"),
+            key_match=all_equal(keys, "s", "t"))
     compared = [*spec.column_names, "synthetic", "extra"]
     run(con, "layer_classify", table=spec.name, first_key=keys[0],
         key_match=all_equal(keys, "s", "t"),

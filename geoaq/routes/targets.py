@@ -107,6 +107,9 @@ def exceeding_stations(con: Connection, day: date, rules: RouteRules, comp) -> p
     table = table.assign(exceeded=table[over].apply(
         lambda row: tuple(c.removesuffix("_exceedance") for c in over if row[c] > 0), axis=1))
     table = table[table["exceeded"].map(len) > 0]
+    # a period spanning a change of standard has a row per part: a station exceeds in any of them
+    table = (table.groupby("station_code", sort=False)["exceeded"]
+             .agg(lambda parts: tuple(dict.fromkeys(c for p in parts for c in p))).reset_index())
     return stations.merge(table[["station_code", "exceeded"]], left_on="code", right_on="station_code")
 
 

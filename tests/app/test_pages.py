@@ -51,7 +51,7 @@ def _texts(elements) -> list[str]:
 def test_air_quality_page_latest_hour_charts_daily_and_evaluation(demo_db):
     at = _page(AQ_PAGE)
     assert at.title[0].value == "空气质量"
-    assert _texts(at.subheader) == ["最新小时 AQI", "24小时 AQI 趋势", "小时 AQI 与污染物浓度", "日 AQI", "HJ 663 评价"]
+    assert _texts(at.subheader) == ["最新小时 AQI", "24小时 AQI 趋势", "小时 AQI 与污染物浓度", "日 AQI", "环境空气质量评价"]
     latest = _table(at, LATEST)
     assert len(latest) == 13  # the demo's 13 stations, all chosen by default
     assert {"AQI", "级别", "类别", "颜色", "首要污染物", "PM2.5（µg/m³）", "CO（mg/m³）"} <= set(latest.columns)
@@ -62,6 +62,11 @@ def test_air_quality_page_latest_hour_charts_daily_and_evaluation(demo_db):
     assert any("2025-04-30 00:00 至 2025-04-30 23:00（北京时间，逐小时）；单位：AQI（无量纲）" in c for c in captions)
     assert any(c.startswith("评价时段 2025-04-01 至 2025-04-30（北京时间）") and "µg/m³" in c for c in captions)
     assert any("演示数据" in i.value for i in at.info)
+    # which standard scores which days, and how hours are labelled (the demo is all before 2026-03-01)
+    assert any(c.startswith("2025-04-01 至 2025-04-30 按 GB 3095-2012 / HJ 633-2012 / HJ 663-2013。小时以结束时刻标注")
+               for c in captions)
+    assert set(latest["所用标准"]) == {"GB 3095-2012 / HJ 633-2012 / HJ 663-2013"}
+    assert not any("HJ 663-2026" in i.value for i in at.info)
     assert len(at.get("vega_lite_chart")) == 3  # 24-hour trend, hourly series, calendar
     city = _table(at, ("城市", "评价站点数（个）"), ("月份",))
     assert list(city["城市"]) == ["洛阳"] and city.iloc[0]["评价时段（北京时间）"] == "2025-04-01 – 2025-04-30"

@@ -33,8 +33,11 @@ def test_hourly_aqi_for_chosen_stations(db):
     assert len(table) == 48 and set(table["station_code"]) == {"1811A", "1812A"}
     assert {"aqi", "primary_pollutant", "level", "iaqi_pm25", "iaqi_o3"} <= set(table.columns)
     assert (table["aqi"] == table[[c for c in table.columns if c.startswith("iaqi_")]].max(axis=1)).all()
-    header = run("aq", "hourly", "--start", "2025-01-15", "--end", "2025-01-15", "--db", db).output
-    assert "Beijing time" in header and "standard 2012" in header
+    assert set(table["standard"]) == {2012} and (table["standard_name"] == "GB 3095-2012 / HJ 633-2012 / HJ 663-2013").all()
+    header = run("--lang", "en", "aq", "hourly", "--start", "2025-01-15", "--end", "2025-01-15", "--db", db).output
+    assert "Beijing time, hours labelled by their end" in header
+    assert "standard GB 3095-2012 / HJ 633-2012 / HJ 663-2013" in header
+    assert "按施行标准" in run("aq", "hourly", "--start", "2025-01-15", "--end", "2025-01-15", "--db", db).output
 
 
 def test_evaluate_by_station_city_and_district(db):
@@ -50,8 +53,24 @@ def test_evaluate_by_station_city_and_district(db):
 
 
 def test_unknown_standard_is_one_line(db):
-    result = run("aq", "evaluate", *SEASON, "--standard", "2026", "--db", db)
-    assert result.exit_code == 1 and "'2026' is not available" in result.output
+    result = run("aq", "evaluate", *SEASON, "--standard", "2035", "--db", db)
+    assert result.exit_code == 2 and "'2035' is not available; use in_force or one of 2012, 2026" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_one_standard_for_the_whole_period(db):
+    """--standard 2026 scores the 2024-25 season by GB 3095-2026 (按新标准回溯) and says so."""
+    old = pd.read_csv(io.StringIO(run("aq", "evaluate", *SEASON, "--by", "city", "--format", "csv",
+                                      "--db", db).output))
+    new = pd.read_csv(io.StringIO(run("aq", "evaluate", *SEASON, "--by", "city", "--standard", "2026",
+                                      "--format", "csv", "--db", db).output))
+    assert list(old["standard"]) == [2012] and list(new["standard"]) == [2026]
+    assert new["pm25_mean"].iloc[0] == pytest.approx(old["pm25_mean"].iloc[0])  # the same air …
+    assert new["good_day_ratio"].iloc[0] < old["good_day_ratio"].iloc[0]  # … fewer good days
+    assert new["composite_index"].isna().all() and old["composite_index"].notna().all()
+    table = run("aq", "evaluate", *SEASON, "--by", "city", "--standard", "2026", "--db", db).output
+    assert "按新标准回溯（GB 3095-2026 / HJ 633-2026）" in table
+    assert "评价方法 HJ 663-2013；HJ 663-2026 的例外事件与三年滑动评价尚未实现" in table
 
 
 def test_report_table_csv_xlsx(db, tmp_path):

@@ -168,7 +168,7 @@ REVERSED = ["--start", "2025-04-24", "--end", "2025-04-22"]
 PERIOD_COMMANDS = {
     ("fires", "check"): [], ("fires", "penalties"): [], ("fires", "density"): [],
     ("fires", "notice"): ["--out", "notice.xlsx"], ("aq", "hourly"): [], ("aq", "evaluate"): [],
-    ("report",): [],
+    ("aq", "compare"): [], ("aq", "check-published"): [], ("report",): [],
 }
 
 

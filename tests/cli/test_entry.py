@@ -17,7 +17,7 @@ from geoaq.cli._common import GeoaqGroup
 COMMANDS = {
     "": {"ingest", "rejects", "layers", "demo", "fires", "aq", "report", "route"},
     "fires": {"check", "penalties", "density", "set-status", "history", "notice"},
-    "aq": {"load", "hourly", "evaluate"},
+    "aq": {"load", "hourly", "evaluate", "compare", "check-published"},
 }
 
 

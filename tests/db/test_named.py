@@ -11,7 +11,7 @@ import pytest
 
 from geoaq._errors import GeoaqError, QueryError, UnsafeIdentifierError
 from geoaq.db import named
-from geoaq.db.named import Fragment, all_equal, identifier, identifier_list, query, run
+from geoaq.db.named import Fragment, all_equal, assignments, identifier, identifier_list, query, run
 
 PACKAGE = Path(named.__file__).resolve().parents[1]
 
@@ -53,6 +53,20 @@ def test_identifier_list(names, prefix, sql):
 ])
 def test_all_equal(names, left, right, null_safe, sql):
     assert all_equal(names, left, right, null_safe=null_safe) == sql
+
+
+@pytest.mark.parametrize(("names", "source", "sql"), [
+    (["level"], "t", '"level" = t."level"'),
+    (["level", "extra"], "t", '"level" = t."level", "extra" = t."extra"'),
+    ([], "t", ""),
+])
+def test_assignments(names, source, sql):
+    fragment = assignments(names, source)
+    assert fragment == sql and isinstance(fragment, Fragment)
+    with pytest.raises(UnsafeIdentifierError):
+        assignments([*names, "a; --"], source)
+    with pytest.raises(UnsafeIdentifierError):
+        assignments(names, "t; DROP")
 
 
 @pytest.mark.parametrize(("names", "left", "right"), [

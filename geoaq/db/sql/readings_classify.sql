@@ -16,6 +16,9 @@ WITH stored AS (
         IF($has_o3, s.o3, t.o3) AS o3,
         IF($has_co, s.co, t.co) AS co,
         IF($has_published_aqi, s.published_aqi, t.published_aqi) AS published_aqi,
+        IF($has_published_primary, s.published_primary, t.published_primary) AS published_primary,
+        IF($has_published_na, s.published_na, t.published_na) AS published_na,
+        IF($has_unmeasured, s.unmeasured, t.unmeasured) AS unmeasured,
         s.synthetic,
         s.source_row,
         t.station_code IS NOT NULL AS is_stored,
@@ -26,12 +29,16 @@ WITH stored AS (
         t.o3 AS stored_o3,
         t.co AS stored_co,
         t.published_aqi AS stored_published_aqi,
+        t.published_primary AS stored_published_primary,
+        t.published_na AS stored_published_na,
+        t.unmeasured AS stored_unmeasured,
         t.synthetic AS stored_synthetic
     FROM incoming_readings AS s
     LEFT JOIN stored AS t ON s.station_code = t.station_code AND s.time_bjt = t.time_bjt
 )
 SELECT
-    station_code, time_bjt, pm25, pm10, so2, no2, o3, co, published_aqi, synthetic, source_row,
+    station_code, time_bjt, pm25, pm10, so2, no2, o3, co, published_aqi, published_primary,
+    published_na, unmeasured, synthetic, source_row,
     CASE
         WHEN NOT is_stored THEN 'new'
         WHEN pm25 IS NOT DISTINCT FROM stored_pm25
@@ -41,6 +48,9 @@ SELECT
          AND o3 IS NOT DISTINCT FROM stored_o3
          AND co IS NOT DISTINCT FROM stored_co
          AND published_aqi IS NOT DISTINCT FROM stored_published_aqi
+         AND published_primary IS NOT DISTINCT FROM stored_published_primary
+         AND published_na IS NOT DISTINCT FROM stored_published_na
+         AND unmeasured IS NOT DISTINCT FROM stored_unmeasured
          AND synthetic IS NOT DISTINCT FROM stored_synthetic THEN 'same'
         ELSE 'changed'
     END AS load_status

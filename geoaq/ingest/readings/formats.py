@@ -8,6 +8,8 @@
   ``published_aqi``; the derived ``*_24h`` and ``O3_8h*`` rows are ignored. The file is
   melted to one value per (hour, type, station) and pivoted to one row per station-hour.
   ``time_bjt`` = date + hour:00. A reject names the file row and the station code (column).
+* ``live``: the live national release (one hour of every station: ``timepoint,stationcode,…,
+  aqi,pm10,pm10_24h,pm2_5,…``), parsed by `live` (`load` dispatches to it).
 * ``station``: one row per station-hour: a time column (``datetime``, ``time``, 时间, 日期,
   监测时间, 日期时间, 数据时间 …) or a date column with an hour column, and pollutant
   columns (like CNEMC's per-station files). The station code comes from a code column
@@ -52,7 +54,7 @@ from geoaq.ingest.csvtable import (
     to_numpy,
 )
 from geoaq.ingest.readers import header_key
-from geoaq.ingest.readings.spellings import LABELS, VALUE_COLUMNS, header_role
+from geoaq.ingest.readings.spellings import LABELS, VALUE_COLUMNS, header_role, is_live_header
 from geoaq.ingest.readings.times import (
     date_hour_times,
     parse_dates,
@@ -61,7 +63,7 @@ from geoaq.ingest.readings.times import (
     ymdh_times,
 )
 
-FORMATS = ("national", "station", "ymdh")
+FORMATS = ("national", "live", "station", "ymdh")
 
 #: station codes as the stations layer accepts them (layers/stations.toml)
 STATION_CODE = re.compile(r"^[0-9A-Za-z_-]{1,20}$")
@@ -108,6 +110,11 @@ class Parsed:
     rejects: list[pd.DataFrame] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: per station-hour, what a release published beside the values (published_primary,
+    #: published_na, unmeasured; the live release, `live`)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    #: the stations the file describes (code, name, city, lon, lat, row), for the stations layer
+    stations: pd.DataFrame | None = None
 
 
 def reject_frame(rows, column, values, reason) -> pd.DataFrame:
@@ -170,9 +177,11 @@ def _is_national(header: list[str]) -> bool:
 
 
 def detect_format(header: list[str]) -> str | None:
-    """`national`, `ymdh` or `station` by the header; None when it fits none."""
+    """`national`, `live`, `ymdh` or `station` by the header; None when it fits none."""
     if _is_national(header):
         return "national"
+    if is_live_header(header):
+        return "live"
     roles = {header_role(h)[0] for h in header}
     if {"year", "month", "day", "hour"} <= roles:
         return "ymdh"
@@ -189,7 +198,8 @@ def _chosen_format(header: list[str], fmt: str, station: str | None, path: Path)
             more = " …" if len(header) > 12 else ""
             raise MissingColumnsError(
                 f"{path}: not a readings file I recognise. Expected the national release "
-                "(date,hour,type,<station codes>), a station file (a time column such as "
+                "(date,hour,type,<station codes>), the live release (timepoint,stationcode,"
+                "positionname,primarypollutant,aqi,pm2_5 …), a station file (a time column such as "
                 "datetime/时间/监测时间 and pollutant columns such as PM2.5/SO2/CO) or year,month,"
                 f"day,hour columns; columns found: {header[:12]}{more}")
         fmt = detected
@@ -198,9 +208,13 @@ def _chosen_format(header: list[str], fmt: str, station: str | None, path: Path)
     elif fmt == "national" and detected != "national":
         raise MissingColumnsError(f"{path}: --format national needs the header date,hour,type,"
                                   f"<station codes>; found {header[:6]}")
-    if fmt == "national" and station:
-        raise IngestError(f"{path}: --station does not apply to the national release "
-                          "(its header names the stations)")
+    elif fmt == "live" and detected != "live":
+        raise MissingColumnsError(f"{path}: --format live needs the live release's columns "
+                                  f"timepoint, stationcode, positionname, primarypollutant, aqi, "
+                                  f"pm2_5, pm10, o3, no2, so2, co; found {header[:12]}")
+    if fmt in ("national", "live") and station:
+        raise IngestError(f"{path}: --station does not apply to the {fmt} release "
+                          "(it names the stations itself)")
     return fmt
 
 

@@ -44,13 +44,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geoaq._errors import IngestError
 from geoaq.db import connection as geoaq_db
 from geoaq.db import store
 from geoaq.db.named import run
 from geoaq.ingest import encoding as enc
 from geoaq.ingest.csvtable import to_numpy
-from geoaq.ingest.readings.formats import Parsed, open_file, parse, reject_frame
+from geoaq.ingest.readings import formats, live
+from geoaq.ingest.readings.formats import Parsed, open_file, reject_frame
 from geoaq.ingest.readings.spellings import LABELS, VALUE_COLUMNS
+from geoaq.ingest.readings.stations import StationCounts, merge_stations
+from geoaq.ingest.readings.times import (
+    DEFAULT_HOUR_LABEL,
+    FORMAT_HOUR_LABELS,
+    HOUR_LABEL_CHOICES,
+    to_end_labels,
+)
 from geoaq.ingest.readings.units import (
     CANONICAL_UNITS,
     UNIT_DISPLAY,
@@ -65,6 +74,10 @@ from geoaq.ingest.readings.units import (
 Progress = Callable[[str, int, int], None]
 
 LAYER = "readings"
+
+#: what a release published beside the values, stored per station-hour (see `live`)
+EXTRA_COLUMNS = {"published_primary": pa.string(), "published_na": pa.bool_(),
+                 "unmeasured": pa.string()}
 
 #: Values above these (canonical units) are rejected as implausible. They sit far above
 #: anything ambient monitors report and at or above the top of the HJ 633-2012 scales
@@ -106,6 +119,11 @@ class ReadingsReport:
     notes: list[str] = field(default_factory=list)
     synthetic: int = 0  # station-hours of this file flagged synthetic (generated data)
     layer: str = LAYER
+    #: how the file labels its hours (end / start) and how that was decided
+    hour_label: str = DEFAULT_HOUR_LABEL
+    hour_label_source: str = ""
+    #: the stations the file described, merged into the stations layer (live release)
+    station_counts: StationCounts | None = None
 
     @property
     def loaded(self) -> int:
@@ -143,7 +161,11 @@ class ReadingsReport:
         ]
         if self.period:
             first, last = (f"{t:%Y-%m-%d %H:%M}" for t in self.period)
-            lines.append(f"  hours {first} – {last} (Beijing time)")
+            lines.append(f"  hours {first} – {last} (Beijing time, each labelled by the end of "
+                         "its hour)")
+        shifted = " (shifted by +1 h to end labels)" if self.hour_label == "start" else ""
+        lines.append(f"  hour labels in the file: {self.hour_label} of the hour "
+                     f"({self.hour_label_source}){shifted}")
         lines.append(f"  units in the file: {units or '-'}; stored as µg/m³, CO mg/m³")
         lines.extend(f"  {note}" for note in self.unit_notes)
         lines.append(
@@ -160,6 +182,12 @@ class ReadingsReport:
             lines.append(f"  warning: {len(self.unknown_stations):,} station codes are not in the "
                          f"stations layer ({shown}{more}); their readings are loaded but have "
                          "no place on the map")
+        if self.station_counts is not None:
+            c = self.station_counts
+            lines.append(f"  stations layer: {c.rows:,} stations in the file · new {c.inserted:,}, "
+                         f"updated {c.updated:,} (name, city or position), unchanged {c.unchanged:,}"
+                         f", rejected {c.rejected:,}"
+                         + (" (geoaq rejects --layer stations)" if c.rejected else ""))
         if self.ignored_columns:
             lines.append(f"  ignored columns: {', '.join(self.ignored_columns)}")
         lines.extend(f"  {note}" for note in self.notes)
@@ -258,6 +286,10 @@ def _validate(parsed: Parsed, declared: dict[str, str], path: Path):
                          else pa.nulls(count, pa.float64()))
     columns["synthetic"] = pa.array(parsed.synthetic[keep] if parsed.synthetic is not None
                                     else np.zeros(count, dtype=bool), pa.bool_())
+    for name, kind in EXTRA_COLUMNS.items():
+        given = parsed.extra.get(name)
+        columns[name] = (pa.array(given[keep], kind, from_pandas=True) if given is not None
+                         else pa.nulls(count, kind))
     columns["source_row"] = pa.array(parsed.row[keep], pa.int64())
     incoming = pa.table(columns)
     nonempty = [r for r in rejects if len(r)]
@@ -269,6 +301,40 @@ def _validate(parsed: Parsed, declared: dict[str, str], path: Path):
     return incoming, all_rejects, counts, units, notes
 
 
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def _parse(source: formats.SourceFile, station: str | None) -> Parsed:
+    """The file's candidate station-hours (the live release by `live`, the others by
+    `formats`); rows of the wrong width are rejects."""
+    if source.fmt != "live":
+        return formats.parse(source, station)
+    parsed, ragged = live.parse_live(source)
+    if ragged:
+        parsed.rejects.append(reject_frame([r for r, _ in ragged], None, [None] * len(ragged),
+                                           [reason for _, reason in ragged]))
+        parsed.rows_read += len(ragged)
+        parsed.unreadable_rows = len(ragged)
+    return parsed
+
+
+def _hour_label(source: formats.SourceFile, declared: str | None, path: Path) -> tuple[str, str]:
+    """(how the file labels its hours, how that was decided) — see `times.FORMAT_HOUR_LABELS`."""
+    stated = FORMAT_HOUR_LABELS.get(source.fmt)
+    if declared is not None and declared not in HOUR_LABEL_CHOICES:
+        raise IngestError(f"--hour-label {declared!r}: use {' or '.join(HOUR_LABEL_CHOICES)}")
+    if stated and declared and declared != stated:
+        raise IngestError(f"{path}: the {source.fmt} release labels each hour by its {stated} "
+                          f"(16:00 is the mean of 15:00–16:00); --hour-label {declared} does not "
+                          "apply to it")
+    if stated:
+        return stated, f"as the {source.fmt} release states"
+    if declared:
+        return declared, "declared"
+    return DEFAULT_HOUR_LABEL, ("the default, the national platform's convention; declare "
+                                "--hour-label start if 08:00 means 08:00–09:00")
+
+
 # --- loading ---------------------------------------------------------------------------------
 
 
@@ -278,7 +344,7 @@ def _merge(con: geoaq_db.Connection, incoming: pa.Table, present: set[str], sour
     if incoming.num_rows == 0:
         return 0, 0, 0, []
     times = incoming.column("time_bjt")
-    params = {f"has_{k}": k in present for k in VALUE_COLUMNS}
+    params = {f"has_{k}": k in present for k in (*VALUE_COLUMNS, *EXTRA_COLUMNS)}
     params |= {"first": pc.min(times).as_py(), "last": pc.max(times).as_py()}
     con.register("incoming_readings", incoming)
     try:
@@ -311,6 +377,7 @@ def load_readings(
     encoding: str = "auto",
     progress: Progress | None = None,
     source_name: str | None = None,
+    hour_label: str | None = None,
 ) -> ReadingsReport:
     """Load one readings file into `readings`; returns the report. Raises IngestError
     (or its UnitError, MissingColumnsError, EncodingError), changing nothing.
@@ -319,6 +386,10 @@ def load_readings(
     without a station code column. `units`: the file's units per pollutant, e.g.
     ``{"co": "ug/m3"}`` (converted to µg/m³, CO mg/m³). `encoding`: auto, utf-8 or gbk.
     `progress(stage, done, total)` is called with stages reading, validating, writing, done.
+    `hour_label`: how the file labels its hours, "end" (the national platform's convention,
+    the default: 16:00 is 15:00–16:00) or "start"; the national and live releases state theirs
+    (end). Readings are stored with end labels. The live release's stations are merged into the
+    stations layer in the same transaction.
     """
     started_at = datetime.now()
     t0 = time.perf_counter()
@@ -329,8 +400,10 @@ def load_readings(
     fmt = (fmt or "auto").strip().lower()
     station = station.strip() if station else None
     source = open_file(path, fmt, station, encoding)
+    label, label_source = _hour_label(source, hour_label, path)
     notify("reading", 0, 1)
-    parsed = parse(source, station)
+    parsed = _parse(source, station)
+    parsed.time = to_end_labels(parsed.time, label)
     total = len(parsed.time)
     notify("validating", 0, total)
     incoming, rejects, counts, file_units, unit_notes = _validate(parsed, declared, path)
@@ -343,7 +416,10 @@ def load_readings(
     try:
         with geoaq_db.transaction(con):
             ingest_id = store.next_ingest_id(con)
-            new, changed, same, unknown = _merge(con, incoming, set(parsed.values), shown, ingest_id)
+            station_counts = (merge_stations(con, parsed.stations, shown, ingest_id)
+                              if parsed.stations is not None else None)
+            present = set(parsed.values) | set(parsed.extra)
+            new, changed, same, unknown = _merge(con, incoming, present, shown, ingest_id)
             store.record_rejects(con, rejects, ingest_id, LAYER, shown)
             times = incoming.column("time_bjt")
             period = (pc.min(times).as_py(), pc.max(times).as_py()) if incoming.num_rows else None
@@ -357,9 +433,11 @@ def load_readings(
                 stations=pc.count_distinct(incoming.column("station_code")).as_py(),
                 unknown_stations=unknown, period=period, ignored_columns=parsed.ignored,
                 notes=parsed.notes, synthetic=int(pc.sum(incoming.column("synthetic")).as_py() or 0),
+                hour_label=label, hour_label_source=label_source, station_counts=station_counts,
             )
             store.record_run(con, report, hashlib.sha256(source.raw).hexdigest(), started_at, {
                 "format": fmt, "station": station, "units": units, "encoding": encoding,
+                "hour_label": hour_label,
             })
     finally:
         if con_owned:

@@ -98,3 +98,52 @@ def pollutant_key(name: str) -> str | None:
     """`pm25` … `co` (or `published_aqi`) for a pollutant spelling (PM2.5, 一氧化碳 …)."""
     role = header_role(name)[0]
     return role if role in VALUE_COLUMNS else None
+
+
+# --- the live national release ---------------------------------------------------------------
+
+#: the columns that make a file the live national release (header keys, any order); its
+#: pollutant columns are those of `LIVE_POLLUTANTS`
+LIVE_COLUMNS = ("timepoint", "stationcode", "positionname", "primarypollutant", "aqi")
+#: pollutant → its column in the live release (the x_24h columns are the 24-hour means)
+LIVE_POLLUTANTS = {"pm25": "pm2_5", "pm10": "pm10", "so2": "so2", "no2": "no2", "o3": "o3",
+                   "co": "co"}
+
+#: how the release names a primary pollutant (the bracketed code decides) → geoaq's name
+_PRIMARY_CODES = {"pm2.5": "PM2.5", "pm10": "PM10", "so2": "SO2", "no2": "NO2", "o3": "O3",
+                  "o3_1h": "O3", "o3-1h": "O3", "o3_8h": "O3_8h", "o3-8h": "O3_8h", "co": "CO"}
+_PRIMARY_WORDS = {"细颗粒物": "PM2.5", "颗粒物": "PM10", "可吸入颗粒物": "PM10", "二氧化硫": "SO2",
+                  "二氧化氮": "NO2", "臭氧": "O3", "臭氧1小时": "O3", "臭氧8小时": "O3_8h",
+                  "一氧化碳": "CO"}
+#: the order geoaq lists tied primary pollutants in (as `geoaq.aq.aqi`)
+PRIMARY_ORDER = ("PM2.5", "PM10", "SO2", "NO2", "O3", "O3_8h", "CO")
+
+
+def is_live_header(header: list[str]) -> bool:
+    """Whether a header is the live national release's (`LIVE_COLUMNS` and pollutant columns)."""
+    keys = {header_key(h) for h in header}
+    return set(LIVE_COLUMNS) <= keys and set(LIVE_POLLUTANTS.values()) <= keys
+
+
+def primary_name(text: str) -> str | None:
+    """geoaq's name of one primary pollutant as the release writes it (细颗粒物(PM2.5) → PM2.5,
+    臭氧1小时(O3_1h) → O3, 臭氧8小时 → O3_8h); None for a spelling not known."""
+    key = unicodedata.normalize("NFKC", text).strip().lower().replace(" ", "")
+    match = _BRACKETED.match(key)
+    if match and match.group(2) in _PRIMARY_CODES:
+        return _PRIMARY_CODES[match.group(2)]
+    word = match.group(1) if match else key
+    return _PRIMARY_CODES.get(word) or _PRIMARY_WORDS.get(word)
+
+
+def primary_names(text: str | None) -> tuple[str | None, list[str]]:
+    """(geoaq's names joined in its tie order, "" for none; the parts not recognised) of a
+    release's primary-pollutant cell ("颗粒物(PM10),细颗粒物(PM2.5)" → "PM2.5,PM10")."""
+    if text is None or not text.strip() or text.strip() in {"NA", "—", "-", "/"}:
+        return "", []
+    parts = [p for p in re.split(r"[,，、;；]", text) if p.strip()]
+    names = [primary_name(p) for p in parts]
+    unknown = [p.strip() for p, n in zip(parts, names, strict=True) if n is None]
+    if unknown:
+        return None, unknown
+    return ",".join(n for n in PRIMARY_ORDER if n in set(names)), []

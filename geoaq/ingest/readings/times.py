@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from geoaq.ingest.csvtable import NULL_SET, clean, numbers, to_numpy
 
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-                 "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H", "%Y/%m/%d %H",
+                 "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H%M", "%Y-%m-%d %H", "%Y/%m/%d %H",
                  "%Y%m%d %H:%M:%S", "%Y%m%d %H:%M", "%Y%m%d %H", "%Y%m%d%H",
                  "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%Y.%m.%d")
@@ -29,6 +29,17 @@ _OFFSET = re.compile(r"^(.*\d:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(Z|[+-]\d{2}:?\d{2})
 _DATE_ONLY = re.compile(r"^\d{4}(\D\d{1,2}\D\d{1,2}|\d{4})$")
 #: the accepted range of each part of a year/month/day/hour time
 _YMDH_LIMITS = {"year": (1900, 2200), "month": (1, 12), "day": (1, 31), "hour": (0, 23)}
+
+#: How an hourly value is labelled: "end" — by the end of its hour, as the national platform
+#: publishes it (the value of 16时 is the mean of 15:00–16:00; a natural day holds 01:00 …
+#: 24:00, i.e. 00:00 of the next date) — or "start" (08:00 = 08:00–09:00, as some exports do).
+#: Readings are stored with end labels; a start-labelled file is shifted by one hour on loading.
+HOUR_LABEL_CHOICES = ("end", "start")
+#: the convention each format states (the national release, quotsoft's archive of it and the
+#: live release label by the end); station and year/month/day/hour files are declared by their
+#: user, by default the national platform's
+FORMAT_HOUR_LABELS = {"national": "end", "live": "end"}
+DEFAULT_HOUR_LABEL = "end"
 
 
 def _chinese_time(value: str) -> str:
@@ -195,3 +206,12 @@ def ymdh_times(parts: Mapping[str, pa.ChunkedArray | pa.Array]) -> tuple[np.ndar
     times = days.astype("datetime64[s]") + whole_parts["hour"].astype("timedelta64[h]")
     times[bad_any] = np.datetime64("NaT")
     return times, reasons
+
+
+def to_end_labels(times: np.ndarray, hour_label: str) -> np.ndarray:
+    """Hour labels in the stored convention (the end of the hour): a start label + 1 h."""
+    if hour_label == "end":
+        return times
+    if hour_label != "start":
+        raise ValueError(f"hour_label must be one of {HOUR_LABEL_CHOICES}, got {hour_label!r}")
+    return times + np.timedelta64(1, "h")

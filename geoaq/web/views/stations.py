@@ -52,6 +52,10 @@ def station_popup(station: pd.Series, hour: pd.Series | None, trend: pd.DataFram
         category = pick({"zh": hour["category"], "en": hour["category_en"]}, lang)
         rows.append(("AQI", f"{hour['aqi']:.0f} {category}" if pd.notna(hour["aqi"]) else "—"))
         rows.append((t("aq.column.primary", lang), hour.get("primary_pollutant") or "—"))
+        if isinstance(hour.get("standard_name"), str):
+            rows.append((t("aq.column.standard", lang), hour["standard_name"]))
+        if pd.notna(hour.get("published_aqi")):
+            rows.append((t("aq.column.published_aqi", lang), f"{hour['published_aqi']:.0f}"))
         for column, label, unit in POLLUTANT_UNITS:
             value = hour.get(column)
             rows.append((label, f"{value:g} {unit}" if pd.notna(value) else "—"))
@@ -90,9 +94,11 @@ def stations_overlay(stations: pd.DataFrame, hourly: pd.DataFrame, at: pd.Timest
                    radius=9, labels=tuple(labels))
 
 
-def aqi_legend(levels: pd.DataFrame, lang: str = "zh", title: str = "") -> tuple[dict[str, str], ...]:
-    """Legend entries for the AQI bands (text as well as colour), headed by the layer title."""
-    head = {"label": t("aq.legend_title", lang, title=title).strip(), "fill": "#ffffff", "stroke": "#222222",
-            "kind": "circle"}
+def aqi_legend(levels: pd.DataFrame, lang: str = "zh", title: str = "",
+               standard: str = "") -> tuple[dict[str, str], ...]:
+    """Legend entries for the AQI bands (text as well as colour), headed by the layer title and
+    the standard the hour shown is scored by."""
+    head = {"label": t("aq.legend_title", lang, title=title, standard=standard or "—").strip(),
+            "fill": "#ffffff", "stroke": "#222222", "kind": "circle"}
     return (head, *({"label": f"  {row.band} {pick({'zh': row.category, 'en': row.category_en}, lang)}",
                      "fill": row.colour, "stroke": "#222222", "kind": "circle"} for row in levels.itertuples()))

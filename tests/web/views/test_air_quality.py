@@ -17,8 +17,9 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def readings() -> pd.DataFrame:
-    """Two stations, April 2025, every hour; station B loses 10 days (数据不足 in April)."""
-    hours = pd.date_range("2025-04-01", "2025-04-30 23:00", freq="h")
+    """Two stations, April 2025, every hour (labelled by its end, as stored: 04-01 01:00 … 05-01
+    00:00); station B loses 10 days (数据不足 in April)."""
+    hours = pd.date_range("2025-04-01 01:00", "2025-05-01 00:00", freq="h")
     rng = np.random.default_rng(7)
     frames = []
     for code in ("A", "B"):
@@ -29,7 +30,7 @@ def readings() -> pd.DataFrame:
             "o3": rng.uniform(10, 180, len(hours)), "co": rng.uniform(0.2, 1.5, len(hours)),
         })
         if code == "B":
-            frame = frame[(frame["time_bjt"] < "2025-04-10") | (frame["time_bjt"] >= "2025-04-20")]
+            frame = frame[(frame["time_bjt"] <= "2025-04-10") | (frame["time_bjt"] > "2025-04-20")]
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
@@ -41,7 +42,8 @@ def test_latest_hour_table_has_units_categories_as_text_and_missing_stations(rea
     assert list(table.columns[:8]) == ["站点", "站点编码", "时间（北京时间）", "AQI", "级别", "类别", "颜色", "首要污染物"]
     assert {"PM2.5（µg/m³）", "O3（µg/m³）", "CO（mg/m³）"} <= set(table.columns)
     first = table.iloc[0]
-    assert first["站点"] == "甲站" and first["时间（北京时间）"] == "2025-04-30 23:00"
+    assert first["站点"] == "甲站" and first["时间（北京时间）"] == "2025-05-01 00:00"
+    assert first["所用标准"] == "GB 3095-2012 / HJ 633-2012 / HJ 663-2013"
     assert first["颜色"] in {"绿色", "黄色", "橙色", "红色", "紫色", "褐红色"} and first["类别"]
     assert table.iloc[2]["类别"] == "无数据" and pd.isna(table.iloc[2]["AQI"])
     english = aq_view.latest_hour_table(latest, {}, "2012", "en")
@@ -49,13 +51,15 @@ def test_latest_hour_table_has_units_categories_as_text_and_missing_stations(rea
 
 
 def test_evaluation_table_shows_insufficient_data_as_such(readings) -> None:
-    result = evaluation.evaluate(readings, date(2025, 4, 1), date(2025, 4, 30))
+    result = evaluation.evaluate(readings, date(2025, 4, 1), date(2025, 4, 30), hour_label="end")
     table = aq_view.evaluation_table(result, "station_code", {"A": "甲站"}, "2012", "zh").set_index("站点编码")
     assert table.loc["A", "数据状态"] == "有效" and table.loc["A", "PM2.5 平均浓度（µg/m³）"] != "数据不足"
     assert table.loc["B", "PM2.5 平均浓度（µg/m³）"] == "数据不足" and table.loc["B", "数据状态"] == "数据不足"
     assert table.loc["B", "优良天数比率（%）"] == "数据不足" and "valid days" in table.loc["B", "说明"]
     assert table.loc["A", "评价时段（北京时间）"] == "2025-04-01 – 2025-04-30"
-    monthly = aq_view.evaluation_table(evaluation.monthly(readings, date(2025, 4, 1), date(2025, 4, 30)),
+    assert table.loc["A", "所用标准"] == "GB 3095-2012 / HJ 633-2012 / HJ 663-2013"
+    monthly = aq_view.evaluation_table(evaluation.monthly(readings, date(2025, 4, 1), date(2025, 4, 30),
+                                                          hour_label="end"),
                                        "station_code", {}, "2012", "en")
     assert list(monthly["Month"]) == ["2025-04", "2025-04"] and "CO 95th percentile of daily means (mg/m³)" in monthly
 

@@ -46,9 +46,10 @@ def test_stations_coloured_labelled_and_escaped():
 def test_aqi_legend_names_bands_in_words():
     from geoaq.aq.aqi import aqi_level_table
 
-    entries = aqi_legend(aqi_level_table(), "zh", "空气质量监测站")
+    entries = aqi_legend(aqi_level_table(), "zh", "空气质量监测站", "GB 3095-2026 / HJ 633-2026")
     labels = [e["label"] for e in entries]
-    assert labels[0] == "空气质量监测站 AQI（HJ 633-2012）" and "  0–50 优" in labels and "  >300 严重污染" in labels
+    assert labels[0] == "空气质量监测站 AQI（GB 3095-2026 / HJ 633-2026）" and "  0–50 优" in labels
+    assert "  >300 严重污染" in labels
 
 
 def test_features_inside_a_drawn_rectangle():
