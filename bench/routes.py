@@ -1,21 +1,34 @@
-"""Bench: inspection-route quality and search time (geoaq.routes.plan and geoaq.routes.solver, OR-Tools), one run.
+"""Bench: the route search's candidates on the same instances, in one run (README "Inspection routes").
 
-1. TSPLIB kroA100 (best known tour 21282, recomputed here from the published optimal tour):
-   city 1 is the depot, the other 99 cities the targets; geoaq's tour length, its gap to the
-   best known tour and the search time, beside a nearest-neighbour tour.
-2. Generated targets around Luoyang (seeded): 50, 100 and 200 targets, one team from the
-   bureau, and four teams from four bases (bureau and three county towns); default travel
-   model (great-circle × detour), no service time, 120 km/h and a 24-hour day so that every
-   target fits and the figures are pure tour lengths. Beside each: a nearest-neighbour tour of the same
-   targets (four teams: each target to the nearest base, then nearest neighbour per base).
+1. **TSPLIB, one team** (node 1 the start, the others targets, the instance's own EUC_2D
+   matrix; each published optimum checked in bench/data/README.md): geoaq's planner as
+   `geoaq route --targets … --matrix …` runs it, OR-Tools as the planner ran it before
+   (guided local search, 1.5 M limit checks), PyVRP alone (6000 iterations), and, when
+   installed (not dependencies: `pip install elkai fast-tsp`), LKH-3 through elkai (one run)
+   and fast-tsp (1 s).
+2. **Solomon VRPTW** (C1, R1, RC1: c101, r101, rc101; 25 vehicles of capacity 200, distances
+   ×10 truncated as in the exact optima of Kohl et al. 1999): PyVRP (10,000 iterations) and
+   OR-Tools (guided local search, 20 s) on the instance itself, against the published optima.
+3. **Generated Luoyang days** (seeded; kinds and priorities of data/rules/routes.toml, fire
+   events with a window from their detection, a quarter of the others with a 1–2 h window,
+   8-hour teams from county bases): geoaq's planner (default effort), OR-Tools as before, and
+   the reference: the best of long runs of PyVRP (lexicographic levels, 60,000 iterations)
+   and OR-Tools (20 M limit checks), computed once by `--reference` and stored in
+   bench/data/route_reference.json. Plans are compared on the lexicographic key: targets
+   visited per priority level (higher first), then travel.
 
-Run: `.venv/bin/python bench/routes.py` (default search effort of data/rules/routes.toml).
+Run: `.venv/bin/python bench/routes.py [--repeat 3] [--only tsp,solomon,days] [--reference]`
+(times are medians of the repeats; the machine is shared, so compare within one run).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -24,14 +37,28 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geoaq.routes.plan import plan_routes  # noqa: E402
+from geoaq.routes import engines, ils, search, solver  # noqa: E402
+from geoaq.routes.plan import plan_routes, route_model  # noqa: E402
+from geoaq.routes.progress import Control  # noqa: E402
 from geoaq.routes.rules import Team, load_route_rules  # noqa: E402
-from geoaq.routes.solver import nearest_neighbour_tour  # noqa: E402
-from geoaq.routes.travel import great_circle_matrix  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
-BUREAU = (112.4826, 34.6252)
-BASES = [BUREAU, (112.7800, 34.7270), (112.1300, 34.7300), (112.4700, 34.1600)]  # 偃师, 新安, 汝阳 (approx.)
+REFERENCE = DATA / "route_reference.json"
+#: TSPLIB instance → published optimal tour length (TSPLIB95, Reinelt)
+TSPLIB = {"eil51": 426, "berlin52": 7542, "st70": 675, "eil76": 538, "kroA100": 21282, "eil101": 629,
+          "pr124": 59030, "ch150": 6528, "kroB150": 26130, "pr152": 73682, "d198": 15780, "a280": 2579}
+#: Solomon instance → optimal distance (one decimal, truncated), vehicles: Kohl et al. (1999)
+SOLOMON = {"c101": (827.3, 10), "r101": (1637.7, 20), "rc101": (1619.8, 15)}
+BASES = [(112.4826, 34.6252), (112.7800, 34.7270), (112.1300, 34.7300), (112.4700, 34.1600),
+         (112.6000, 34.4000), (112.3000, 34.5000), (112.8500, 34.5000), (112.0500, 34.3500)]
+KINDS = {"fire_event": 0.25, "coal_user": 0.1, "mine_rectification": 0.1, "near_station": 0.15,
+         "grade_c": 0.15, "random_draw": 0.15, "other": 0.1}
+#: (name, targets, teams, seed, spread): spread 1 ≈ 100 × 80 km around Luoyang
+DAYS = [("day-200x4-wide", 200, 4, 3, 1.0), ("day-200x4-dense", 200, 4, 3, 0.35),
+        ("day-200x4-mid", 200, 4, 5, 0.5), ("day-500x8", 500, 8, 7, 1.0)]
+
+
+# --- instances ----------------------------------------------------------------------------
 
 
 def read_tsplib(path: Path) -> np.ndarray:
@@ -48,72 +75,286 @@ def tour_length(matrix: np.ndarray, tour: list[int]) -> int:
     return int(sum(matrix[a, b] for a, b in zip(tour, tour[1:] + tour[:1], strict=True)))
 
 
-def nearest_neighbour(matrix: np.ndarray, start: int, nodes: list[int]) -> list[int]:
-    return [start, *nearest_neighbour_tour(matrix, start, nodes)]
-
-
-def kroa100() -> dict:
-    points = read_tsplib(DATA / "kroA100.tsp")
-    distance = euc_2d(points)
-    optimal = [int(x) - 1 for x in (DATA / "kroA100.opt.tour").read_text().split("TOUR_SECTION")[1].split()
-               if x not in ("-1", "EOF")]
-    best = tour_length(distance, optimal)
-    assert best == 21282, f"the optimal tour measures {best}, not the published 21282"
-    order = [*range(1, 100), 0]  # targets = cities 2..100, then the depot (city 1)
+def tsp_targets(distance: np.ndarray) -> tuple[pd.DataFrame, Team, np.ndarray]:
+    """Node 1 the start, nodes 2… the targets, as `geoaq route --targets --matrix` reads them."""
+    n = len(distance)
+    order = [*range(1, n), 0]  # the targets in order, then the start (an (N+1)-square matrix)
     targets = pd.DataFrame({"target_id": [f"c{k + 1}" for k in order[:-1]], "lon": 112.4, "lat": 34.6,
                             "service_min": 0})
-    team = Team("A", start=(112.5, 34.7), hours=24, speed_kmh=3.6)  # 1 unit per second: cost = length
-    plan = plan_routes(targets, [team], matrix=distance[np.ix_(order, order)], matrix_unit="m")
-    nn = tour_length(distance, nearest_neighbour(distance, 0, list(range(1, 100))))
-    return {"case": "kroA100 (TSPLIB), 1 team", "targets": 99, "length": plan.travel_cost_s, "best": best,
-            "gap_pct": 100 * (plan.travel_cost_s - best) / best, "nn": nn, "seconds": plan.search_seconds,
-            "stopped_by": plan.stopped_by, "dropped": len(plan.dropped)}
+    team = Team("A", start=(112.5, 34.7), hours=24, speed_kmh=3.6)  # 1 unit per second: travel = length
+    return targets, team, distance[np.ix_(order, order)]
 
 
-def generated(n: int, teams: int, seed: int = 2025) -> dict:
-    rng = np.random.default_rng(seed + n)
-    targets = pd.DataFrame({"lon": rng.uniform(111.9, 112.95, n), "lat": rng.uniform(34.15, 34.85, n),
-                            "service_min": 0.0})
-    bases = BASES[:teams] if teams > 1 else [BUREAU]
-    crew = [Team(f"T{k + 1}", start=base, hours=24, speed_kmh=120) for k, base in enumerate(bases)]
-    plan = plan_routes(targets, crew)
+def luoyang_day(n: int, teams: int, seed: int, spread: float) -> tuple[pd.DataFrame, list[Team]]:
+    """A seeded day of `n` targets for `teams` 8-hour teams (see the module docstring)."""
+    rng = np.random.default_rng(seed)
     rules = load_route_rules()
-    lon = np.concatenate([targets["lon"], [b[0] for b in bases]])
-    lat = np.concatenate([targets["lat"], [b[1] for b in bases]])
-    metres = great_circle_matrix(lon, lat) * rules.detour_factor
-    nearest_base = metres[:n, n:].argmin(axis=1)
-    nn = 0.0
-    for k in range(len(bases)):
-        mine = [i for i in range(n) if nearest_base[i] == k]
-        if mine:
-            nn += tour_length(metres, nearest_neighbour(metres, n + k, mine))
-    length = float(plan.teams["distance_km"].sum())
-    return {"case": f"{n} targets, {teams} team{'s' if teams > 1 else ''}", "targets": n, "length": length,
-            "best": np.nan, "gap_pct": np.nan, "nn": nn / 1000, "seconds": plan.search_seconds,
-            "stopped_by": plan.stopped_by, "dropped": len(plan.dropped)}
+    kinds = rng.choice(list(KINDS), n, p=list(KINDS.values()))
+    lon = 112.45 + rng.uniform(-0.55, 0.5, n) * spread
+    lat = 34.5 + rng.uniform(-0.35, 0.35, n) * spread
+    tw_start, tw_end = [None] * n, [None] * n
+    for i in range(n):
+        if kinds[i] == "fire_event" and rng.random() < 0.6:
+            tw_start[i] = f"{rng.integers(9, 14):02d}:{rng.choice([0, 30]):02d}"
+        elif rng.random() < 0.25:
+            hour = int(rng.integers(9, 15))
+            tw_start[i], tw_end[i] = f"{hour:02d}:00", f"{hour + int(rng.integers(1, 3)):02d}:00"
+    bonus = np.where((kinds == "fire_event") & (rng.random(n) < 0.3), 5, 0)
+    priority = np.array([rules.type_of(k).priority for k in kinds]) + bonus
+    targets = pd.DataFrame({"target_id": [f"T{i:03d}" for i in range(n)], "kind": kinds, "lon": lon, "lat": lat,
+                            "priority": priority, "tw_start": tw_start, "tw_end": tw_end})
+    return targets, [Team(f"T{k + 1}", start=BASES[k % len(BASES)], hours=8) for k in range(teams)]
+
+
+def read_solomon(path: Path) -> pd.DataFrame:
+    rows = [line.split() for line in path.read_text().splitlines()[3:] if line.strip()]
+    return pd.DataFrame([[float(v) for v in r] for r in rows],
+                        columns=["id", "x", "y", "demand", "ready", "due", "service"])
+
+
+# --- candidates ---------------------------------------------------------------------------
+
+
+def timed(repeat: int, fn, *args, **kwargs):
+    """(result of the last of `repeat` runs of fn(*args, **kwargs), median seconds)."""
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn(*args, **kwargs)
+        times.append(time.perf_counter() - started)
+    return result, statistics.median(times)
+
+
+def level_counts(model: solver.Model, routes: list[list[int]]) -> tuple[int, ...]:
+    """Visits per priority level, highest level first (every level of the model)."""
+    levels = sorted({float(p) for p in model.priority}, reverse=True)
+    kept = [float(model.priority[i]) for route in routes for i in route]
+    return tuple(kept.count(level) for level in levels)
+
+
+def lex(model: solver.Model, routes: list[list[int]]) -> tuple:
+    """The lexicographic key: more visits at higher levels first (negated), then travel."""
+    travel = sum(model.travel(r, v) for v, r in enumerate(routes))
+    return tuple(-c for c in level_counts(model, routes)) + (travel,)
+
+
+def ortools_before(model: solver.Model, candidates: list[int], steps: int = 1_500_000) -> list[list[int]]:
+    """The planner's search before this bench: OR-Tools GLS, then the priority check."""
+    found = solver.solve_ortools(model, candidates, steps, Control())
+    return solver.promote(model, found.routes, set(candidates))[0]
+
+
+def pyvrp_alone(model: solver.Model, candidates: list[int], iterations: int) -> list[list[int]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ils.search(engines.load("pyvrp"), model, candidates, iterations, Control()).routes
+
+
+def tsp_rows(repeat: int) -> list[dict]:
+    rows = []
+    elkai = _optional("elkai")
+    fast_tsp = _optional("fast_tsp")
+    for name, best in TSPLIB.items():
+        distance = euc_2d(read_tsplib(DATA / f"{name}.tsp"))
+        targets, team, matrix = tsp_targets(distance)
+        case = route_model(targets, [team], matrix=matrix, matrix_unit="m")
+        plan, seconds = timed(repeat, plan_routes, targets, [team], matrix=matrix, matrix_unit="m")
+        row = {"instance": name, "n": len(distance), "best": best,
+               "geoaq": (plan.travel_cost_s, seconds, plan.method)}
+        routes, seconds = timed(1, ortools_before, case.model, case.candidates)
+        row["ortools"] = (case.model.travel(routes[0], 0), seconds)
+        routes, seconds = timed(1, pyvrp_alone, case.model, case.candidates, 6000)
+        row["pyvrp"] = (case.model.travel(routes[0], 0), seconds)
+        if elkai is not None:
+            tour, seconds = timed(repeat, _elkai, elkai, distance)
+            row["elkai"] = (tour_length(distance, tour), seconds)
+        if fast_tsp is not None:
+            tour, seconds = timed(1, fast_tsp.find_tour, distance, 1.0)
+            row["fast-tsp"] = (tour_length(distance, tour), seconds)
+        rows.append(row)
+        print(_tsp_line(row), flush=True)
+    return rows
+
+
+def _elkai(elkai, distance: np.ndarray) -> list[int]:
+    return elkai.DistanceMatrix(distance.tolist()).solve_tsp(runs=1)[:-1]
+
+
+def _optional(module: str):
+    try:
+        return __import__(module)
+    except ImportError:
+        return None
+
+
+def _gap(value: float, best: float) -> str:
+    return f"{100 * (value - best) / best:+.2f} %"
+
+
+def _tsp_line(row: dict) -> str:
+    cells = [row["instance"], str(row["n"] - 1), f"{row['best']:,}"]
+    for name in ("geoaq", "ortools", "pyvrp", "elkai", "fast-tsp"):
+        value = row.get(name)
+        cells.append("—" if value is None else f"{value[0]:,} ({_gap(value[0], row['best'])}, {value[1]:.2f} s)")
+    return "| " + " | ".join(cells) + " |"
+
+
+def solomon_rows(iterations: int = 10_000, ortools_s: float = 20.0) -> list[dict]:
+    rows = []
+    for name, (best, vehicles) in SOLOMON.items():
+        table = read_solomon(DATA / f"{name}.txt")
+        xy = table[["x", "y"]].to_numpy()
+        dist = np.floor(10 * np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(np.int64)
+        (pv, pv_routes), pv_s = timed(1, _solomon_pyvrp, table, dist, iterations)
+        (ot, ot_routes), ot_s = timed(1, _solomon_ortools, table, dist, ortools_s)
+        rows.append({"instance": name, "best": best, "vehicles": vehicles, "pyvrp": (pv / 10, pv_routes, pv_s),
+                     "ortools": (ot / 10, ot_routes, ot_s)})
+        print(f"| {name} | {best} ({vehicles}) | {pv / 10:.1f} ({_gap(pv / 10, best)}, {pv_routes} routes, "
+              f"{pv_s:.1f} s) | {ot / 10:.1f} ({_gap(ot / 10, best)}, {ot_routes} routes, {ot_s:.1f} s) |", flush=True)
+    return rows
+
+
+def _solomon_pyvrp(table: pd.DataFrame, dist: np.ndarray, iterations: int) -> tuple[int, int]:
+    import pyvrp
+    from pyvrp.stop import MaxIterations
+
+    horizon = int(table["due"].iloc[0])
+    clients = [pyvrp.Client(k, delivery=[int(r.demand)], service_duration=int(10 * r.service),
+                            tw_early=int(10 * r.ready), tw_late=int(10 * r.due))
+               for k, r in enumerate(table.itertuples()) if k]
+    data = pyvrp.ProblemData([pyvrp.Location(r.x, r.y) for r in table.itertuples()], clients, [pyvrp.Depot(0)],
+                             [pyvrp.VehicleType(25, capacity=[200], tw_early=0, tw_late=10 * horizon)], [dist], [dist])
+    result = pyvrp.solve(data, MaxIterations(iterations), seed=1, collect_stats=False)
+    return int(result.best.distance()), result.best.num_routes()
+
+
+def _solomon_ortools(table: pd.DataFrame, dist: np.ndarray, seconds: float) -> tuple[int, int]:
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    n = len(table)
+    manager = pywrapcp.RoutingIndexManager(n, 25, 0)
+    routing = pywrapcp.RoutingModel(manager)
+    service = (10 * table["service"].to_numpy()).astype(np.int64)
+    cost = routing.RegisterTransitMatrix(dist.tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(cost)
+    clock = routing.RegisterTransitMatrix((dist + service[:, None]).tolist())
+    horizon = int(10 * table["due"].iloc[0])
+    routing.AddDimension(clock, horizon, horizon, False, "time")
+    dimension = routing.GetDimensionOrDie("time")
+    for k, r in enumerate(table.itertuples()):
+        if k:
+            dimension.CumulVar(manager.NodeToIndex(k)).SetRange(int(10 * r.ready), int(10 * r.due))
+    demand = routing.RegisterUnaryTransitVector([int(d) for d in table["demand"]])
+    routing.AddDimensionWithVehicleCapacity(demand, 0, [200] * 25, True, "load")
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.time_limit.FromMilliseconds(int(seconds * 1000))
+    solution = routing.SolveWithParameters(params)
+    used = sum(1 for v in range(25) if not routing.IsEnd(solution.Value(routing.NextVar(routing.Start(v)))))
+    return int(solution.ObjectiveValue()), used
+
+
+def day_rows(repeat: int) -> list[dict]:
+    reference = json.loads(REFERENCE.read_text()) if REFERENCE.exists() else {}
+    rows = []
+    for name, n, teams, seed, spread in DAYS:
+        targets, crew = luoyang_day(n, teams, seed, spread)
+        case = route_model(targets, crew)
+        plan, seconds = timed(repeat, plan_routes, targets, crew)
+        routes = _plan_routes_as_nodes(plan, case)
+        row = {"instance": name, "n": n, "teams": teams, "geoaq": (lex(case.model, routes), seconds, plan.method),
+               "reference": reference.get(name)}
+        before, seconds = timed(1, ortools_before, case.model, case.candidates)
+        row["ortools"] = (lex(case.model, before), seconds)
+        rows.append(row)
+        print(_day_line(row), flush=True)
+    return rows
+
+
+def _plan_routes_as_nodes(plan, case) -> list[list[int]]:
+    """The plan's stops as model nodes (targets keep the planner's order in case.frame)."""
+    index = {tid: k for k, tid in enumerate(case.frame["target_id"])}
+    return [[index[t] for t in plan.team_stops(team.name)["target_id"] if t] for team in case.teams]
+
+
+def _day_line(row: dict) -> str:
+    ref = row["reference"]
+    cells = [row["instance"], f"{row['n']} / {row['teams']}"]
+    cells.append("—" if ref is None else f"{_visits(ref['key'])}, {ref['key'][-1]:,} s ({ref['method']})")
+    for name in ("geoaq", "ortools"):
+        key, seconds = row[name][0], row[name][1]
+        verdict = "" if ref is None else _versus(list(key), ref["key"])
+        cells.append(f"{_visits(key)}, {key[-1]:,} s {verdict} ({seconds:.1f} s)")
+    return "| " + " | ".join(cells) + " |"
+
+
+def _visits(key) -> str:
+    return "/".join(str(-c) for c in key[:-1])
+
+
+def _versus(key: list, ref: list) -> str:
+    """The plan against the reference: a better or worse level count, else the travel ratio."""
+    if key[:-1] != ref[:-1]:
+        return "better levels" if key[:-1] < ref[:-1] else "FEWER AT A HIGHER LEVEL"
+    return f"travel ×{key[-1] / ref[-1]:.4f}"
+
+
+def compute_reference(iterations: int = 60_000, steps: int = 20_000_000) -> None:
+    """The best of long PyVRP and OR-Tools runs per Luoyang day, stored in REFERENCE."""
+    stored = {}
+    for name, n, teams, seed, spread in DAYS:
+        targets, crew = luoyang_day(n, teams, seed, spread)
+        case = route_model(targets, crew)
+        model, candidates = case.model, case.candidates
+        tries = {}
+        routes = pyvrp_alone(model, candidates, iterations)
+        tries["pyvrp"] = search_polish(model, candidates, routes)
+        tries["ortools"] = search_polish(model, candidates, ortools_before(model, candidates, steps))
+        method, routes = min(tries.items(), key=lambda kv: lex(model, kv[1]))
+        stored[name] = {"key": list(lex(model, routes)), "method": method,
+                        "pyvrp_key": list(lex(model, tries["pyvrp"])), "ortools_key": list(lex(model, tries["ortools"])),
+                        "pyvrp_iterations": iterations, "ortools_steps": steps}
+        print(name, stored[name], flush=True)
+    REFERENCE.write_text(json.dumps(stored, indent=1) + "\n")
+
+
+def search_polish(model: solver.Model, candidates: list[int], routes: list[list[int]]) -> list[list[int]]:
+    """The priority check and the TSP polish the planner applies after its main search."""
+    from geoaq.routes import tsp
+
+    routes, _ = solver.promote(model, routes, set(candidates))
+    routes, _ = tsp.polish(model, routes)
+    return solver.promote(model, routes, set(candidates))[0]
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--only", default="tsp,solomon,days")
+    parser.add_argument("--reference", action="store_true", help="recompute bench/data/route_reference.json")
+    args = parser.parse_args()
+    if args.reference:
+        compute_reference()
+        return
     rules = load_route_rules()
-    print(f"geoaq routing bench: OR-Tools routing, guided local search, work limit {rules.work_limit:,} "
-          f"steps (deterministic), time cap {rules.time_limit_s:g} s\n")
-    started = time.perf_counter()
-    rows = [kroa100()]
-    for n in (50, 100, 200):
-        for teams in (1, 4):
-            rows.append(generated(n, teams))
-    table = pd.DataFrame(rows)
-    table["vs_nn_pct"] = 100 * (table["length"] - table["nn"]) / table["nn"]
-    lines = ["| case | length | nearest neighbour | vs NN | best known | gap | search s | stopped by | dropped |",
-             "|---|---:|---:|---:|---:|---:|---:|---|---:|"]
-    for row in table.itertuples():
-        unit = "" if row.case.startswith("kroA100") else " km"
-        best = "—" if np.isnan(row.best) else f"{row.best:,.0f}"
-        gap = "—" if np.isnan(row.gap_pct) else f"{row.gap_pct:.2f} %"
-        lines.append(f"| {row.case} | {row.length:,.1f}{unit} | {row.nn:,.1f}{unit} | {row.vs_nn_pct:+.1f} % | "
-                     f"{best} | {gap} | {row.seconds:.2f} | {row.stopped_by} | {row.dropped} |")
-    print("\n".join(lines))
-    print(f"\ntotal {time.perf_counter() - started:.1f} s")
+    print(f"geoaq routing bench: default effort {rules.work_limit:,} iterations, time cap {rules.time_limit_s:g} s; "
+          f"search steps in geoaq.routes.search ({search.__name__}); repeat {args.repeat} (median times)\n")
+    parts = set(args.only.split(","))
+    if "tsp" in parts:
+        print("| TSPLIB | targets | optimum | geoaq (plan_routes) | OR-Tools as before | PyVRP | elkai (LKH-3) | fast-tsp (1 s) |")
+        print("|---|---:|---:|---|---|---|---|---|")
+        tsp_rows(args.repeat)
+        print()
+    if "solomon" in parts:
+        print("| Solomon | optimum (vehicles) | PyVRP 10k iterations | OR-Tools 20 s |")
+        print("|---|---|---|---|")
+        solomon_rows()
+        print()
+    if "days" in parts:
+        print("| Luoyang day | targets / teams | reference: visits per level, travel | geoaq | OR-Tools as before |")
+        print("|---|---|---|---|---|")
+        day_rows(args.repeat)
 
 
 if __name__ == "__main__":

@@ -113,12 +113,44 @@ def plan_routes(targets: pd.DataFrame, teams: list[Team] | None = None, *,
     """
     rules = rules or load_route_rules()
     day = day or date.today()
-    frame = normalize_targets(targets, rules)
-    teams = list(teams) if teams else make_teams(1, rules=rules)
     work_limit = int(rules.work_limit if work_limit is None else work_limit)
     time_limit_s = float(rules.time_limit_s if time_limit_s is None else time_limit_s)
     if work_limit < 1 or time_limit_s <= 0:
         raise RoutingInputError("the work limit and the time limit must be positive")
+    case = route_model(targets, teams, rules=rules, matrix=matrix, matrix_unit=matrix_unit,
+                       road_graph=road_graph)
+    started = time.perf_counter()
+    control = control or Control(progress, time_limit_s)
+    outcome = search.run(case.model, case.candidates, work_limit, control, repair) if case.candidates else None
+    seconds = time.perf_counter() - started
+    return _build_plan(case, outcome, day, seconds, work_limit)
+
+
+@dataclass
+class RouteCase:
+    """What the search is given: the checked targets (in the planner's order), the teams,
+    the model, its travel, and the targets out of reach (left out before the search)."""
+
+    frame: pd.DataFrame
+    teams: list[Team]
+    model: Model
+    travel: Travel
+    hours: list[float]
+    speeds: list[float]
+    unreachable: dict[int, str]
+
+    @property
+    def candidates(self) -> list[int]:
+        return [i for i in range(self.model.n) if i not in self.unreachable]
+
+
+def route_model(targets: pd.DataFrame, teams: list[Team] | None = None, *, rules: RouteRules | None = None,
+                matrix: Any = None, matrix_unit: str = "m", road_graph: Any = None) -> RouteCase:
+    """The targets and teams read, checked and turned into the search's model (the bench
+    runs other solvers on exactly what the planner searches)."""
+    rules = rules or load_route_rules()
+    frame = normalize_targets(targets, rules)
+    teams = list(teams) if teams else make_teams(1, rules=rules)
     names = [t.name for t in teams]
     if len(set(names)) != len(names):
         raise RoutingInputError(f"team names must be unique: {names}")
@@ -138,17 +170,8 @@ def plan_routes(targets: pd.DataFrame, teams: list[Team] | None = None, *,
     model_travel = _travel(locations, len(frame), speeds, rules, matrix, matrix_unit, road_graph,
                            list(frame["target_id"]))
     model = _model(frame, teams, depots, model_travel, hours, start_s)
-
     # targets no team can reach even alone are left out before the search
-    unreachable = solver.unreachable_targets(model)
-    candidates = [i for i in range(model.n) if i not in unreachable]
-
-    started = time.perf_counter()
-    control = control or Control(progress, time_limit_s)
-    outcome = search.run(model, candidates, work_limit, control, repair) if candidates else None
-    seconds = time.perf_counter() - started
-    return _build_plan(frame, teams, model, model_travel, unreachable, outcome, day, seconds,
-                       work_limit, hours, speeds)
+    return RouteCase(frame, teams, model, model_travel, hours, speeds, solver.unreachable_targets(model))
 
 
 # --- the model's inputs -------------------------------------------------------------------
@@ -233,10 +256,11 @@ def _model(frame: pd.DataFrame, teams: list[Team], depots: list[tuple[float, flo
 # --- the result tables --------------------------------------------------------------------
 
 
-def _build_plan(frame: pd.DataFrame, teams: list[Team], model: Model, model_travel: Travel,
-                unreachable: dict[int, str], outcome: Outcome | None, day: date, seconds: float,
-                work_limit: int, hours: list[float], speeds: list[float]) -> RoutePlan:
+def _build_plan(case: RouteCase, outcome: Outcome | None, day: date, seconds: float,
+                work_limit: int) -> RoutePlan:
     """The stop, team and left-out tables of the routes, with the search figures."""
+    frame, teams, model, model_travel = case.frame, case.teams, case.model, case.travel
+    unreachable, hours, speeds = case.unreachable, case.hours, case.speeds
     routes = outcome.routes if outcome else [[] for _ in teams]
     midnight = pd.Timestamp(day)
     rows, totals = [], []
