@@ -3,7 +3,7 @@
 The planner takes an optional callback `progress(Progress) -> str | None`. It is called
 while the search runs (at most every `EVERY_S` seconds, and at every stage change); when it
 returns ``"stop"`` the search ends at its next step and the plan is built from the best
-routes found so far (`stopped_by` is then ``"stopped by user"``). The command line shows a
+routes found so far (`stopped_by` is then ``"the user"``). The command line shows a
 bar on stderr and stops on Ctrl-C; the app's page shows a progress bar.
 
 The callback only watches: how often it is called depends on the clock, but what the search
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 EVERY_S = 0.25
 STOP = "stop"
 #: why a search ended (RoutePlan.stopped_by)
-BY_USER, BY_TIME, BY_WORK, COMPLETED = "stopped by user", "time limit", "work limit", "search completed"
+BY_USER, BY_TIME, BY_WORK, COMPLETED = "the user", "time limit", "work limit", "search completed"
 
 
 @dataclass(frozen=True)
