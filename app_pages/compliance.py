@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geoaq.aq.basis import IN_FORCE
 from geoaq.aq.standards import available_versions
 from geoaq.compliance.summary import SCOPE_TYPES, flatten, worded
 from geoaq.compliance.targets import STATUSES, load_targets
@@ -25,6 +26,7 @@ from geoaq.web.cache import (
     sensitive_areas,
 )
 from geoaq.web.map import build_map, configured_tiles
+from geoaq.web.views.air_quality import basis_text
 from geoaq.web.views.compliance import (
     overview_table,
     scope_at,
@@ -55,7 +57,9 @@ with st.container(border=True):
     preset = c1.selectbox(t("compliance.preset", language), ["", *choices], key="comp_preset",
                           format_func=lambda k: k or t("compliance.custom", language))
     chosen = c2.date_input(t("fires.period", language), value=choices.get(preset, default), key=f"comp_dates_{preset}")
-    standard = c3.selectbox(t("compliance.standard", language), available_versions(), key="comp_standard")
+    standard = c3.selectbox(t("aq.basis_label", language), [IN_FORCE, *available_versions()], key="comp_basis",
+                            format_func=lambda b: basis_text(b, language),
+                            help=t("compliance.basis_help", language))
 if not isinstance(chosen, tuple) or len(chosen) != 2:
     st.info(t("fires.pick_end", language))
     st.stop()
@@ -72,7 +76,7 @@ kinds = st.multiselect(t("compliance.scope_types", language), list(SCOPE_TYPES),
                        format_func=lambda k: scope_text(k, language), key="comp_kinds")
 shown = summary[summary["scope_type"].isin(kinds)].reset_index(drop=True)
 m1, m2, m3, m4 = st.columns(4)
-note = t("fires.period_note", language, start=start, end=end) + f" · {t('compliance.standard', language)} {standard}"
+note = t("fires.period_note", language, start=start, end=end) + f" · {basis_text(standard, language)}"
 for column, status in zip((m1, m2, m3), STATUSES, strict=True):
     column.metric(t(f"compliance.status_count.{status}", language), int((shown["status"] == status).sum()), help=note)
 m4.metric(t("compliance.coal_users", language), len(set().union(*shown["coal_users"])), help=note)
@@ -102,7 +106,8 @@ d1, d2 = st.columns(2)
 d1.download_button(t("compliance.csv", language), flat.to_csv(index=False).encode("utf-8-sig"),
                    file_name=f"compliance_{start}_{end}.csv", mime="text/csv")
 d2.download_button(t("compliance.xlsx", language),
-                   xlsx_bytes(flat, t("compliance.title", language, start=start, end=end, standard=standard),
+                   xlsx_bytes(flat, t("compliance.title", language, start=start, end=end,
+                                      standard=basis_text(standard, language)),
                               t("compliance.sheet", language)),
     file_name=f"compliance_{start}_{end}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -170,6 +170,28 @@ def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...,
                         show_default=True)
 
 
+STANDARD_HELP = ("Basis: in-force (each hour and day by the standard in force at its time; a "
+                 "period spanning a change is split), or a version for the whole period: 2012 "
+                 "(按原标准) or 2026 (按新标准回溯).")
+
+
+def basis_callback(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """--standard in-force|in_force|<version>, checked against the standards files."""
+    from geoaq.aq.basis import IN_FORCE, check_basis
+
+    chosen = IN_FORCE if value.replace("-", "_") == IN_FORCE else value
+    try:
+        return check_basis(chosen)
+    except GeoaqError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def standard_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--standard` (see `STANDARD_HELP`), passed as `basis`."""
+    return click.option("--standard", "basis", default="in-force", show_default=True,
+                        callback=basis_callback, help=STANDARD_HELP)(command)
+
+
 def pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     """('a=1', 'b = 2') → {'a': '1', 'b': '2'}; an item without '=' is a usage error."""
     found = {}

@@ -26,6 +26,7 @@ from geoaq.cli._common import (
     pairs,
     parse_date,
     period,
+    standard_option,
 )
 from geoaq.db import connection as db
 from geoaq.i18n import say, t
@@ -34,28 +35,6 @@ from geoaq.i18n import say, t
 @click.group(cls=GeoaqGroup)
 def aq() -> None:
     """Air quality: hourly station readings (load), and what is computed from them."""
-
-
-STANDARD_HELP = ("Basis: in-force (each hour and day by the standard in force at its time; a "
-                 "period spanning a change is split), or a version for the whole period: 2012 "
-                 "(按原标准) or 2026 (按新标准回溯).")
-
-
-def _basis(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    """--standard in-force|in_force|<version>, checked against the standards files."""
-    from geoaq.aq.basis import IN_FORCE, check_basis
-
-    chosen = IN_FORCE if value.replace("-", "_") == IN_FORCE else value
-    try:
-        return check_basis(chosen)
-    except GeoaqError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def standard_option(command):
-    """`--standard` (see `STANDARD_HELP`), passed as `basis`."""
-    return click.option("--standard", "basis", default="in-force", show_default=True,
-                        callback=_basis, help=STANDARD_HELP)(command)
 
 
 @aq.command("load")

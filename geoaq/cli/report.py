@@ -6,35 +6,49 @@ from datetime import date
 
 import click
 
-from geoaq.cli._common import DB_OPTION, connected, format_option, language, period
-from geoaq.i18n import t
+from geoaq.cli._common import (
+    DB_OPTION,
+    basis_callback,
+    connected,
+    format_option,
+    language,
+    period,
+    standard_option,
+)
+from geoaq.i18n import say, t
 
 
 @click.command()
 @period
 @click.option("--zone", "zone_id", default=None, help="Only this control zone (zone_id).")
 @click.option("--district", default=None, help="Only this county (adcode).")
-@click.option("--standard", default="2012", show_default=True)
+@standard_option
+@click.option("--target-standard", default=None,
+              callback=lambda ctx, param, value: value and basis_callback(ctx, param, value),
+              help="Assess every plan target by this version (2012, 2026) instead of the one it was "
+                   "set under (data/targets.toml: standard).")
 @format_option("table", "csv", "xlsx")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
               help="File for csv/xlsx (default: compliance_START_END.<format>).")
 @DB_OPTION
-def report(start: date, end: date, zone_id: str | None, district: str | None, standard: str, output: str,
-           out_path: str | None, db_path: str | None) -> None:
+def report(start: date, end: date, zone_id: str | None, district: str | None, basis: str,
+           target_standard: str | None, output: str, out_path: str | None, db_path: str | None) -> None:
     """Zone compliance summary (达标评估): each city, county, control zone and enterprise cluster
     against the plans' targets, with every reason."""
     from pathlib import Path
 
+    from geoaq.aq.basis import basis_message
     from geoaq.compliance import summary as compliance
     from geoaq.tables import write_table
 
     lang = language()
     with connected(db_path) as con:
-        summary = compliance.summarize(con, start, end, zone_id=zone_id, district=district, standard=standard)
+        summary = compliance.summarize(con, start, end, zone_id=zone_id, district=district, standard=basis,
+                                       target_standard=target_standard)
     if summary.empty:
         raise click.ClickException(t("cli.report.nothing_in_scope", lang, zone=repr(zone_id), district=repr(district))
                                    if zone_id or district else t("cli.report.nothing", lang))
-    title = t("compliance.title", lang, start=start, end=end, standard=standard)
+    title = t("compliance.title", lang, start=start, end=end, standard=say(basis_message(basis), lang))
     if output == "table":
         click.echo(title)
         for row in compliance.worded(summary, lang).itertuples():

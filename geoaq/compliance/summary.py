@@ -4,8 +4,9 @@ against the plans' targets, with every reason listed.
 For a period: fire events (suspected / verified) and penalties; enterprises inside by
 industry, 绩效分级 and ultra-low-emission status; coal users inside coal-ban zones (each a
 violation); mines by status; stations inside (or the nearest) with their HJ 663 evaluation;
-the plan targets that apply (data/targets.toml) assessed absolute or year-on-year; and an
-overall status — non_compliant (未达标) when anything is violated or missed, insufficient
+the plan targets that apply (data/targets.toml) assessed absolute or year-on-year, each on one
+standard (the one it was set under, `Target.standard`, unless the caller chooses another; both
+periods of a relative target on the same one: 同口径) and saying which; and an overall status — non_compliant (未达标) when anything is violated or missed, insufficient
 (数据不足) when a target cannot be assessed, else compliant (达标). Also the sensitive areas
 around national stations (seed 000). Distances are measured in a UTM projection, never in
 degrees.
@@ -27,8 +28,19 @@ import shapely
 
 from geoaq import config
 from geoaq._errors import ComplianceRulesError
-from geoaq.aq import evaluation
 from geoaq.aq import readings as aq
+from geoaq.aq import scoring
+from geoaq.aq.basis import (
+    CHOSEN,
+    IN_FORCE,
+    IN_FORCE_AT_END,
+    TARGET,
+    basis_message,
+    check_basis,
+    in_force,
+    limits_message,
+)
+from geoaq.aq.standards import load_standard
 from geoaq.compliance.targets import (
     COMPLIANT,
     INSUFFICIENT,
@@ -50,6 +62,8 @@ SCOPE_TYPES = ("city", "county", "zone", "cluster")
 #: the key of a count of enterprises or mines whose attribute is not filled in
 UNFILLED = ""
 STATION_METRICS = ["pm25_mean", "pm10_mean", "good_day_ratio", "heavy_days", "composite_index", "attainment", "status"]
+#: what a station result says about the part of the period it covers
+PART_FIELDS = ["start", "end", "standard"]
 
 
 #: ``compliance.toml``: every key, its type and its default (the defaults of `ComplianceRules`)
@@ -189,8 +203,11 @@ def scopes(zones: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, clusters: gpd.Ge
                           "scope_name": clusters["cluster"], "scope_kind": clusters["industry"]},
                          geometry=clusters.geometry.to_numpy(), crs=4326),
     ]
-    frame = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326) if len(frame) else parts[0]
+    present = [p for p in parts if len(p)]
+    if not present:  # a database of stations and readings only: no area scopes (cities still are)
+        return parts[0]
+    frame = pd.concat(present, ignore_index=True)
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
 
 
 def scope_geometries(con: Connection, rules: ComplianceRules | None = None) -> gpd.GeoDataFrame:
@@ -215,27 +232,43 @@ def _station_groups(data: _Data) -> tuple[dict[str, str], dict[str, str], list[s
 
 
 class _Evaluations:
-    """HJ 663 evaluations computed once per (grouping, period) from one read of the readings."""
+    """Evaluations (HJ 663-2013 methods) computed once per (grouping, period, basis) from the
+    readings: by parts on the summary's basis (`__call__`), or whole on one version (`whole`,
+    for targets and comparisons)."""
 
-    def __init__(self, con: Connection, data: _Data, standard: str):
-        self.con, self.standard = con, standard
+    def __init__(self, con: Connection, data: _Data, basis: str):
+        self.con, self.basis = con, basis
         self.city, self.county, self.background = _station_groups(data)
         self.cache: dict[tuple, pd.DataFrame] = {}
 
+    def _options(self, by: str) -> dict:
+        if by == "station":
+            return {"by": "station"}
+        return {"by": by, "groups": self.city if by == "city" else self.county,
+                "reference_stations": self.background}
+
+    def _hourly(self, by: str, start: date, end: date) -> pd.DataFrame:
+        hourly = aq.read_readings(self.con, start, end)
+        if by != "station" and not hourly.empty:
+            hourly = hourly[hourly["station_code"].isin(self._options(by)["groups"])]
+        return hourly
+
     def __call__(self, by: str, start: date, end: date) -> pd.DataFrame:
-        key = (by, start, end)
+        key = (by, start, end, self.basis)
         if key not in self.cache:
-            hourly = aq.read_readings(self.con, start, end)
-            if hourly.empty:
-                self.cache[key] = pd.DataFrame()
-            elif by == "station":
-                self.cache[key] = evaluation.evaluate(hourly, start, end, by="station", standard=self.standard)
-            else:
-                groups = self.city if by == "city" else self.county
-                hourly = hourly[hourly["station_code"].isin(groups)]
-                self.cache[key] = pd.DataFrame() if hourly.empty else evaluation.evaluate(
-                    hourly, start, end, by=by, groups=groups, reference_stations=self.background,
-                    standard=self.standard)
+            hourly = self._hourly(by, start, end)
+            self.cache[key] = pd.DataFrame() if hourly.empty else scoring.evaluate(
+                hourly, start, end, basis=self.basis, hour_label=aq.HOUR_LABEL, **self._options(by))
+        return self.cache[key]
+
+    def whole(self, by: str, start: date, end: date, version: str) -> pd.DataFrame:
+        """The whole period by one version (no split)."""
+        key = (by, start, end, "whole", version)
+        if key not in self.cache:
+            hourly = self._hourly(by, start, end)
+            self.cache[key] = pd.DataFrame() if hourly.empty else scoring.evaluate_whole(
+                hourly, start, end, load_standard(version), hour_label=aq.HOUR_LABEL,
+                **self._options(by))
         return self.cache[key]
 
 
@@ -249,19 +282,35 @@ def _value(table: pd.DataFrame, key_column: str, key: str, metric: str) -> float
     return None if pd.isna(value) else float(value)
 
 
-def assess_targets(targets: list[Target], evaluate: _Evaluations, by: str, key: str) -> list[dict]:
-    """Each applicable target with its status and reason (relative ones against a year earlier)."""
+def target_basis(target: Target, chosen: str | None = None) -> tuple[str, str]:
+    """(version, how it was chosen) a target is assessed by: `chosen` (the user's), else the
+    version it was set under, else the one in force at its end — one version for both periods."""
+    if chosen and check_basis(chosen) != IN_FORCE:
+        return chosen, CHOSEN
+    if target.standard:
+        return target.standard, TARGET
+    return in_force(target.end).version, IN_FORCE_AT_END
+
+
+def assess_targets(targets: list[Target], evaluate: _Evaluations, by: str, key: str,
+                   chosen: str | None = None) -> list[dict]:
+    """Each applicable target with its status and reason (relative ones against a year earlier),
+    both periods by the target's basis (`target_basis`), which the reason names."""
     key_column = {"station": "station_code", "city": "city", "district": "district"}[by]
     results = []
     for target in targets:
-        current = _value(evaluate(by, target.start, target.end), key_column, key, target.metric)
+        version, why = target_basis(target, chosen)
+        current = _value(evaluate.whole(by, target.start, target.end, version), key_column, key,
+                         target.metric)
         previous = None
         if target.kind == "relative":
             before = target.previous_period()
-            previous = _value(evaluate(by, *before), key_column, key, target.metric)
+            previous = _value(evaluate.whole(by, *before, version), key_column, key, target.metric)
         status, reason = assess(target, current, previous)
+        reason = msg("compliance.reason.on_basis", reason=reason, standard=load_standard(version).name,
+                     why=msg(f"aq.basis_reason.{why}"))
         results.append({"target": target.id, "plan": target.plan, "rule": target.describe(),
-                        "status": status, "reason": reason, "demo": target.demo})
+                        "status": status, "reason": reason, "demo": target.demo, "standard": version})
     return results
 
 
@@ -284,12 +333,17 @@ def _overall(violations: list[Message], target_results: list[dict]) -> tuple[str
 
 
 def summarize(con: Connection, start: date, end: date, *, zone_id: str | None = None,
-              district: str | None = None, standard: str = "2012",
-              rules: ComplianceRules | None = None, targets: list[Target] | None = None) -> pd.DataFrame:
+              district: str | None = None, standard: str = IN_FORCE,
+              target_standard: str | None = None, rules: ComplianceRules | None = None,
+              targets: list[Target] | None = None) -> pd.DataFrame:
     """One row per city, county, control zone and enterprise cluster over start..end.
 
-    `zone_id` or `district` (a county adcode) restricts the result to that scope.
+    `zone_id` or `district` (a county adcode) restricts the result to that scope. `standard` is
+    the basis of the stations' evaluations ("in_force": each part of the period by its
+    standard; or a version); `target_standard` assesses every target by that version instead
+    of the one it was set under.
     """
+    standard = check_basis(standard)
     rules = rules or load_compliance_rules()
     targets = load_targets() if targets is None else targets
     data = _read(con, start, end, rules)
@@ -336,13 +390,14 @@ def summarize(con: Connection, start: date, end: date, *, zone_id: str | None = 
         stations_eval = _station_results(evaluate("station", start, end), codes)
         if scope["scope_type"] == "county":
             scope_targets = targets_for(targets, "district", scope["scope_name"], start, end)
-            target_results = assess_targets(scope_targets, evaluate, "district", scope["scope_id"])
+            target_results = assess_targets(scope_targets, evaluate, "district", scope["scope_id"],
+                                            target_standard)
         else:
             cities = sorted({evaluate.city.get(c, "") for c in codes} - {""})
             target_results = [dict(r, station=c) for city in cities
                               for t in [targets_for(targets, "city", city, start, end)]
                               for c in codes if evaluate.city.get(c) == city
-                              for r in assess_targets(t, evaluate, "station", c)]
+                              for r in assess_targets(t, evaluate, "station", c, target_standard)]
         status, reasons = _overall(violations, target_results)
         rows.append({
             "scope_type": scope["scope_type"], "scope_id": scope["scope_id"], "scope_name": scope["scope_name"],
@@ -363,7 +418,8 @@ def summarize(con: Connection, start: date, end: date, *, zone_id: str | None = 
             "targets": target_results, "status": status, "reasons": reasons,
             "sensitive_areas": [line for code in codes for line in sensitive.get(code, [])],
         })
-    rows += _city_rows(data, evaluate, targets, start, end, standard) if not (zone_id or district) else []
+    rows += (_city_rows(data, evaluate, targets, start, end, standard, target_standard)
+             if not (zone_id or district) else [])
     return pd.DataFrame(rows)
 
 
@@ -379,21 +435,33 @@ def _scope_fires(scope: pd.Series, fires: pd.DataFrame, points: gpd.GeoDataFrame
     return fires[np.asarray(mask, dtype=bool)]
 
 
+def _part_result(row: pd.Series, fields: list[str]) -> dict:
+    """A station's (or city's) evaluation of one part of the period: its metrics and the part."""
+    out = {m: row.get(m) for m in fields}
+    out.update({"start": f"{pd.Timestamp(row['start']):%Y-%m-%d}", "end": f"{pd.Timestamp(row['end']):%Y-%m-%d}",
+                "standard": row.get("standard")})
+    return out
+
+
 def _station_results(table: pd.DataFrame, codes: list[str]) -> list[dict]:
+    """Each station's evaluation, one entry per part of the period (a period spanning a change of
+    standard has two), in the order of `codes`."""
     if table.empty or not codes:
         return [{"station_code": c, "status": INSUFFICIENT} for c in codes]
     chosen = table[table["station_code"].isin(codes)]
-    found = {row["station_code"]: {m: row.get(m) for m in ["station_code", *STATION_METRICS]}
-             for _, row in chosen.iterrows()}
-    return [found.get(c, {"station_code": c, "status": INSUFFICIENT}) for c in codes]
+    found: dict[str, list[dict]] = {}
+    for _, row in chosen.iterrows():
+        found.setdefault(row["station_code"], []).append(
+            _part_result(row, ["station_code", *STATION_METRICS]))
+    return [r for c in codes for r in found.get(c, [{"station_code": c, "status": INSUFFICIENT}])]
 
 
 def _city_rows(data: _Data, evaluate: _Evaluations, targets: list[Target], start: date, end: date,
-               standard: str) -> list[dict]:
+               standard: str, target_standard: str | None) -> list[dict]:
     rows = []
     for city in sorted(set(evaluate.city.values()) - {""}):
         city_targets = targets_for(targets, "city", city, start, end)
-        results = assess_targets(city_targets, evaluate, "city", city)
+        results = assess_targets(city_targets, evaluate, "city", city, target_standard)
         table = evaluate("city", start, end)
         codes = [c for c, name in evaluate.city.items() if name == city and c not in evaluate.background]
         status, reasons = _overall([], results)
@@ -411,7 +479,8 @@ def _city_rows(data: _Data, evaluate: _Evaluations, targets: list[Target], start
             "enterprises_by_ule": _counts(data.enterprises["ultra_low_emission"]),
             "attention_enterprises": [], "coal_users": [], "mines": len(data.mines),
             "mines_by_status": _counts(data.mines["status"]), "stations": codes, "stations_source": "city",
-            "station_results": [{m: table.iloc[0].get(m) for m in STATION_METRICS}] if len(table) else [],
+            "station_results": ([_part_result(row, STATION_METRICS) for _, row in
+                                 table[table["city"] == city].iterrows()] if len(table) else []),
             "targets": results, "status": status, "reasons": reasons, "sensitive_areas": [],
         })
     return rows
@@ -463,17 +532,30 @@ def _worded_counts(counts: dict[str, int], lang: str) -> dict[str, int]:
     return {(t("compliance.unfilled", lang) if k == UNFILLED else k): v for k, v in counts.items()}
 
 
+def _standard_name(version: object, start: object = None, lang: str = DEFAULT_LANGUAGE) -> object:
+    """A version code as the standard's name (with its limits period on `start`), else as it is."""
+    if not isinstance(version, str) or not version:
+        return version
+    std = load_standard(version)
+    if isinstance(start, str) and start:
+        std = std.on(date.fromisoformat(start))
+    return std.name + say(limits_message(std), lang)
+
+
 def _worded_target(result: dict, lang: str) -> dict:
     return {**result, "rule": say(result["rule"], lang), "status": t(f"compliance.status.{result['status']}", lang),
-            "reason": say(result["reason"], lang)}
+            "reason": say(result["reason"], lang), "standard": _standard_name(result.get("standard"), lang=lang)}
 
 
 def _worded_station(result: dict, lang: str) -> dict:
-    """A station's HJ 663 result with its status and attainment codes as words."""
+    """A station's evaluation (HJ 663-2013 methods) with its status and attainment codes as
+    words and its standard by name."""
     out = dict(result)
     for name, group in (("status", "aq.data_status"), ("attainment", "aq.attainment")):
         if isinstance(out.get(name), str) and out[name]:
             out[name] = t(f"{group}.{out[name]}", lang)
+    if "standard" in out:
+        out["standard"] = _standard_name(out["standard"], out.get("start"), lang)
     return out
 
 
@@ -484,6 +566,7 @@ def worded(summary: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
         return summary.copy()
     out = summary.copy()
     out["status"] = out["status"].map(lambda s: t(f"compliance.status.{s}", lang))
+    out["standard"] = out["standard"].map(lambda b: say(basis_message(b), lang))
     out["reasons"] = out["reasons"].map(lambda rs: [say(r, lang) for r in rs])
     out["targets"] = out["targets"].map(lambda rs: [_worded_target(r, lang) for r in rs])
     out["station_results"] = out["station_results"].map(lambda rs: [_worded_station(r, lang) for r in rs])

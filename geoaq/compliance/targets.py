@@ -2,7 +2,10 @@
 
 Absolute targets compare a period's value with a number (PM2.5 ≤ 67 µg/m³); relative targets
 compare the change against the same period one year earlier (PM2.5 −3.0 %, one heavy day
-fewer). The result is a status code (compliant / non_compliant / insufficient: 达标 / 未达标 /
+fewer). A target names the standard it was set under (``standard``, e.g. "2012" for the plans of
+seeds 000, 001 and 004): its periods are evaluated on that basis by default — both periods of a
+relative target on the same one (同口径) — so that a target written against GB 3095-2012 is not
+judged by GB 3095-2026's breakpoints. The result is a status code (compliant / non_compliant / insufficient: 达标 / 未达标 /
 数据不足) with a `Message` saying why, worded by `geoaq.i18n.say` (keys compliance.reason.*).
 """
 
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from geoaq import config
 from geoaq._errors import TargetsError
+from geoaq.aq.standards import available_versions
 from geoaq.i18n import Message, msg
 from geoaq.rules import array, boolean, day, load_rules, number, one_of, table, text
 
@@ -44,6 +48,8 @@ _TARGET = table({
     "op": text(),
     "value": number(),
     "demo": boolean(default=False),
+    # the standards version the target was set under ("2012"); "" → the one in force at its end
+    "standard": text(default=""),
 }, required=("id", "plan", "scope", "start", "end", "metric", "kind", "op", "value"))
 #: ``targets.toml``: a list of ``[[target]]`` tables
 SCHEMA = table({"target": array(_TARGET, default=[])})
@@ -66,6 +72,7 @@ class Target:
     value: float
     unit: str = "absolute"  # for relative targets: percent | days | absolute
     demo: bool = False
+    standard: str = ""  # the version it was set under ("" → the one in force at its end)
 
     def previous_period(self) -> tuple[date, date]:
         """The same period one year earlier (29 February becomes 28 February)."""
@@ -137,6 +144,9 @@ def _target_problems(entry: dict, seen: set[str]) -> list[str]:
     unit = entry.get("unit")
     if kind == "relative" and isinstance(unit, str) and unit not in {"percent", "days", "absolute"}:
         problems.append(f"unit must be percent, days or absolute, got {unit!r}")
+    standard = entry.get("standard")
+    if isinstance(standard, str) and standard and standard not in available_versions():
+        problems.append(f"standard {standard!r} is not one of {available_versions()}")
     if entry.get("id") in seen:
         problems.append("id used twice")
     return problems
@@ -167,7 +177,7 @@ def load_targets(path: Path | None = None, *, include_demo: bool = True) -> list
         scope_level=entry["scope"]["level"], scope_name=entry["scope"]["name"],
         start=_day(entry["start"]), end=_day(entry["end"]), metric=entry["metric"],
         kind=entry["kind"], op=entry["op"], value=float(entry["value"]), unit=entry["unit"],
-        demo=entry["demo"],
+        demo=entry["demo"], standard=entry["standard"],
     ) for entry in raw["target"]]
     return [target for target in targets if include_demo or not target.demo]
 
