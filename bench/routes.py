@@ -251,6 +251,8 @@ def _solomon_ortools(table: pd.DataFrame, dist: np.ndarray, seconds: float) -> t
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(int(seconds * 1000))
     solution = routing.SolveWithParameters(params)
+    if solution is None:  # nothing feasible within the time
+        return -10, 0
     used = sum(1 for v in range(25) if not routing.IsEnd(solution.Value(routing.NextVar(routing.Start(v)))))
     return int(solution.ObjectiveValue()), used
 
