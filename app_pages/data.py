@@ -24,7 +24,9 @@ from geoaq.web.cache import lang, require_database
 
 CRS_CHOICES = ["", "EPSG:4326", "gcj02", "bd09", "other"]
 ENCODINGS = ["auto", "utf-8", "gbk"]
-READING_FORMATS = ["auto", "national", "station", "ymdh"]
+READING_FORMATS = ["auto", "national", "live", "station", "ymdh"]
+#: how a station or year/month/day/hour file labels its hours (None: the format's own / the default, end)
+HOUR_LABELS = [None, "end", "start"]
 SHOWN_REJECTS = 1000
 #: the columns of a rejects table (headings: data.reject_column.<column>)
 REJECT_COLUMNS = ("layer", "file", "row_number", "column_name", "value", "reason", "source_file", "ingest_id",
@@ -58,13 +60,15 @@ with st.container(border=True):
     st.caption(t("data.limit", language, limit=limit_mb))
     options: dict[str, object] = {}
     if target == READINGS:
-        c1, c2, c3, c4 = st.columns(4)
+        c1, c2, c3, c4, c5 = st.columns(5)
         options["fmt"] = c1.selectbox(t("data.format", language), READING_FORMATS, key="data_fmt",
                                       format_func=lambda f: t(f"data.format_{f}", language))
         options["station"] = c2.text_input(t("data.station", language), key="data_station").strip() or None
         options["encoding"] = c3.selectbox(t("data.encoding", language), ENCODINGS, key="data_encoding_r",
                                            format_func=lambda e: t("data.auto", language) if e == "auto" else e.upper())
         units_text = c4.text_input(t("data.units", language), key="data_units", placeholder="co=ug/m3")
+        options["hour_label"] = c5.selectbox(t("data.hour_label", language), HOUR_LABELS, key="data_hour_label",
+                                             format_func=lambda h: t(f"data.hour_label_{h or 'auto'}", language))
     else:
         c1, c2, c3, c4 = st.columns(4)
         crs = c1.selectbox(t("data.crs", language), CRS_CHOICES, key="data_crs",

@@ -1,4 +1,8 @@
-"""Ambient air-quality evaluation after HJ 663-2013, against a versioned standard (GB 3095-2012).
+"""Ambient air-quality evaluation with the methods of HJ 663-2013, against a versioned standard
+(GB 3095-2012, or GB 3095-2026 with its limits of the period: HJ 663-2026 was not obtained, so its
+exceptional events and three-year moving evaluation are not implemented, and every result of a
+standard that says so carries its ``notes``). Which standard evaluates which part of a period is
+`geoaq.aq.scoring`'s concern; this module evaluates a period by the one it is given.
 
 Pure, vectorised functions on DataFrames. Hourly readings (``geoaq.ingest.readings``: station_code,
 time_bjt, pm25, pm10, so2, no2, o3 in µg/m³, co in mg/m³) become daily values, the daily values
@@ -16,7 +20,11 @@ become period statistics:
 
 Every limit, validity count and composite-index divisor is read from the standard
 (``data/standards/<version>.toml`` via :func:`geoaq.aq.standards.load_standard`); every result has
-a ``standard`` column. What is written here are the *definitions*: an 8-hour mean spans 8 hours,
+``standard``, ``standard_name``, ``limits_period``, ``evaluation_method`` and ``notes`` columns.
+Under a standard without ``composite_index`` divisors (GB 3095-2026: not known here) 综合指数 is NaN.
+Stored readings are labelled by the end of their hour: pass ``hour_label="end"`` (the default
+"start" is kept for frames built that way). What is written here are the *definitions*: an
+8-hour mean spans 8 hours,
 a day has 24, and the daily maximum 8-hour mean looks at the windows ending 08:00 … 24:00.
 
 Rules implemented (HJ 663-2013 = 环境空气质量评价技术规范(试行); its §3 terms, §5 评价方法,
@@ -24,11 +32,12 @@ Rules implemented (HJ 663-2013 = 环境空气质量评价技术规范(试行); i
 
 1. **Which hours make a day.** A 24-hour mean is the mean of the 24 hourly values of one
    natural day (GB 3095-2012 §3; HJ 633-2012: the daily period is "当日零点前24小时", the 24
-   hours ending at midnight). Hourly values are labelled by ``hour_label``: ``"start"`` (default;
-   the label is the hour's first instant, so a day holds labels 00:00 … 23:00 — the storage of
-   the CNEMC files, date + hour 0..23) or ``"end"`` (the label is the hour's last instant, as in
-   "8时" = 07:00–08:00; a day holds labels 01:00 … 24:00, i.e. 00:00 of the next date belongs to
-   the previous day). Internally a day has 24 slots, slot *i* = the hour i:00–(i+1):00.
+   hours ending at midnight). Hourly values are labelled by ``hour_label``: ``"end"`` (the
+   label is the hour's last instant, as the national platform publishes them and readings are
+   stored: "8时" = 07:00–08:00; a day holds labels 01:00 … 24:00, i.e. 00:00 of the next date
+   belongs to the previous day) or ``"start"`` (the default of these functions: the label is the
+   hour's first instant, a day holds labels 00:00 … 23:00). Internally a day has 24 slots,
+   slot *i* = the hour i:00–(i+1):00.
 2. **24-hour mean** (SO2, NO2, PM10, PM2.5, CO): valid with ≥ ``daily_min_hours`` (20) hourly
    values (GB 3095-2012 Table 4; HJ 663-2013 §6), else NaN; the mean of the values present.
 3. **8-hour moving mean** (O3): the mean of 8 consecutive hourly values, valid with ≥

@@ -160,7 +160,7 @@ def load_uploads(target: str, uploads: Sequence[Uploaded], *, db: str | Path,
     part is too large is left out whole).
 
     `options` are the loader's keyword arguments: for a layer crs, encoding, lon_col, lat_col,
-    column_map, constants, source_layer; for readings fmt, station, units, encoding.
+    column_map, constants, source_layer; for readings fmt, station, units, encoding, hour_label.
     `progress(file name, overall fraction 0–1)` follows the loaders' progress callbacks.
     """
     by_name = {}
@@ -229,7 +229,7 @@ def _load(target: str, path: Path, *, db: str | Path, options: Mapping[str, obje
     if target == READINGS:
         from geoaq.ingest.readings import load_readings
 
-        allowed = {"fmt", "station", "units", "encoding"}
+        allowed = {"fmt", "station", "units", "encoding", "hour_label"}
         return load_readings(path, db=db, progress=progress, source_name=path.name, **_only(options, allowed))
     from geoaq.ingest.layer import ingest
 

@@ -3,6 +3,7 @@ the demo database (built once per module)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from helpers import DATA
@@ -120,6 +121,64 @@ def test_air_quality_page_without_readings(tmp_path, monkeypatch):
     monkeypatch.setenv("GEOAQ_DB", str(path))
     at = _page(AQ_PAGE)
     assert "没有监测小时数据" in at.info[0].value
+
+
+def _across_the_change(tmp_path) -> Path:
+    """A database with the live release of 2026-03-01 12:00 (its 1,597 stations) and every hour of
+    two Beijing stations from 2026-02-15 to 2026-03-31 and in March 2025, PM2.5 65 µg/m³ (良
+    under HJ 633-2012, 轻度污染 under HJ 633-2026), hours labelled by their end."""
+    import pandas as pd
+
+    from geoaq.ingest.readings import load_readings
+
+    path = tmp_path / "change.duckdb"
+    load_readings(DATA / "cnemc_live_2026-03-01T12.csv", db=path)
+    hours = [h for first, last in (("2025-03-01", "2025-04-01"), ("2026-02-15", "2026-04-01"))
+             for h in pd.date_range(pd.Timestamp(first) + pd.Timedelta(hours=1), last, freq="h")]
+    rows = [f"{code},{h:%Y-%m-%d %H:%M},65,70,5,20,60,0.5\n" for code in ("1001A", "1003A") for h in hours
+            if not (code == "1001A" and h == pd.Timestamp("2026-03-01 12:00"))]
+    csv = tmp_path / "beijing.csv"
+    csv.write_text("station_code,datetime,PM2.5,PM10,SO2,NO2,O3,CO\n" + "".join(rows), "utf-8")
+    load_readings(csv, db=path)
+    return path
+
+
+def test_air_quality_page_across_the_change_of_standard(tmp_path, monkeypatch):
+    """A period spanning 2026-03-01: two labelled parts, the HJ 663-2026 note, the standard of
+    each hour and row, and a year-on-year table on one basis; 按原标准 scores it all by 2012."""
+    monkeypatch.setenv("GEOAQ_DB", str(_across_the_change(tmp_path)))
+    at = _page(AQ_PAGE)
+    at.date_input(key="aq_dates").set_value((date(2026, 2, 15), date(2026, 3, 31))).run()
+    at.multiselect(key="aq_stations").set_value(["1001A", "1003A"]).run()
+    assert not at.exception, at.exception
+    captions = _texts(at.caption)
+    assert any(c.startswith("2026-02-15 至 2026-02-28 按 GB 3095-2012 / HJ 633-2012 / HJ 663-2013；"
+                            "2026-03-01 至 2026-03-31 按 GB 3095-2026 / HJ 633-2026（过渡期限值）。小时以结束时刻标注")
+               for c in captions)
+    assert any("评价方法 HJ 663-2013；HJ 663-2026 的例外事件与三年滑动评价尚未实现" in i.value for i in at.info)
+    latest = _table(at, LATEST)
+    assert set(latest["所用标准"]) == {"GB 3095-2026 / HJ 633-2026"} and set(latest["AQI"]) == {105}
+    stations = _table(at, STATION_EVAL, ("月份",))
+    assert len(stations) == 4
+    assert sorted(stations["所用标准"].unique()) == ["GB 3095-2012 / HJ 633-2012 / HJ 663-2013",
+                                                 "GB 3095-2026 / HJ 633-2026（过渡期限值）"]
+    by_part = stations.set_index(["站点编码", "评价时段（北京时间）"])
+    assert by_part.loc[("1003A", "2026-02-15 – 2026-02-28"), "优良天数比率（%）"] == "100.0"
+    assert by_part.loc[("1003A", "2026-03-01 – 2026-03-31"), "优良天数比率（%）"] == "0.0"
+    assert by_part.loc[("1003A", "2026-03-01 – 2026-03-31"), "综合指数"] == "数据不足"
+    at.selectbox(key="aq_daily_object").set_value("station_code|1003A").run()
+    daily = _table(at, ("日期", "AQI"))
+    assert set(daily.loc[daily["日期"] < "2026-03-01", "AQI"]) == {"88"}
+    assert set(daily.loc[daily["日期"] < "2026-03-01", "所用标准"]) == {"GB 3095-2012 / HJ 633-2012 / HJ 663-2013"}
+    assert set(daily.loc[daily["日期"] >= "2026-03-01", "AQI"]) == {"105"}
+    comparison = _table(at, ("指标", "本期", "上年同期"))
+    assert set(comparison["所用标准"]) == {"GB 3095-2026 / HJ 633-2026"}
+    assert any("两期均按 GB 3095-2026 / HJ 633-2026（后一时段末施行的标准）" in c for c in _texts(at.caption))
+    at.selectbox(key="aq_basis").set_value("2012").run()
+    assert not at.exception
+    stations = _table(at, STATION_EVAL, ("月份",))
+    assert len(stations) == 2 and set(stations["优良天数比率（%）"]) == {"100.0"}
+    assert not any("HJ 663-2026" in i.value for i in at.info)
 
 
 # 数据管理 ------------------------------------------------------------------------------------
