@@ -81,6 +81,8 @@ for column, status in zip((m1, m2, m3), STATUSES, strict=True):
     column.metric(t(f"compliance.status_count.{status}", language), int((shown["status"] == status).sum()), help=note)
 m4.metric(t("compliance.coal_users", language), len(set().union(*shown["coal_users"])), help=note)
 st.caption(note)
+for used in dict.fromkeys(n for ns in worded(shown, language)["notes"] for n in ns) if len(shown) else ():
+    st.info(used)
 
 registry = load_registry()
 layers = load_layers(str(db_file), version)

@@ -49,8 +49,11 @@ def report(start: date, end: date, zone_id: str | None, district: str | None, ba
         raise click.ClickException(t("cli.report.nothing_in_scope", lang, zone=repr(zone_id), district=repr(district))
                                    if zone_id or district else t("cli.report.nothing", lang))
     title = t("compliance.title", lang, start=start, end=end, standard=say(basis_message(basis), lang))
+    notes = list(dict.fromkeys(n for ns in compliance.worded(summary, lang)["notes"] for n in ns))
     if output == "table":
         click.echo(title)
+        for note in notes:
+            click.echo(t("cli.aq.note", lang, note=note))
         for row in compliance.worded(summary, lang).itertuples():
             click.echo(t("cli.report.scope", lang, status=row.status, name=row.scope_name, type=row.scope_type,
                          id=row.scope_id, kind=row.scope_kind))

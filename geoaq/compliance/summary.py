@@ -39,6 +39,7 @@ from geoaq.aq.basis import (
     check_basis,
     in_force,
     limits_message,
+    note_messages,
 )
 from geoaq.aq.standards import load_standard
 from geoaq.compliance.targets import (
@@ -416,11 +417,18 @@ def summarize(con: Connection, start: date, end: date, *, zone_id: str | None = 
             "mines": len(mines), "mines_by_status": _counts(mines["status"]),
             "stations": codes, "stations_source": source, "station_results": stations_eval,
             "targets": target_results, "status": status, "reasons": reasons,
+            "notes": _notes(stations_eval, target_results),
             "sensitive_areas": [line for code in codes for line in sensitive.get(code, [])],
         })
     rows += (_city_rows(data, evaluate, targets, start, end, standard, target_standard)
              if not (zone_id or district) else [])
     return pd.DataFrame(rows)
+
+
+def _notes(station_results: list[dict], target_results: list[dict]) -> list[Message]:
+    """What the standards a row used require it to state (评价方法 HJ 663-2013 …), each once."""
+    versions = [r.get("standard") for r in (*station_results, *target_results)]
+    return note_messages([v for v in versions if isinstance(v, str) and v])
 
 
 def _scope_fires(scope: pd.Series, fires: pd.DataFrame, points: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -465,6 +473,8 @@ def _city_rows(data: _Data, evaluate: _Evaluations, targets: list[Target], start
         table = evaluate("city", start, end)
         codes = [c for c, name in evaluate.city.items() if name == city and c not in evaluate.background]
         status, reasons = _overall([], results)
+        city_results = ([_part_result(row, STATION_METRICS) for _, row in
+                         table[table["city"] == city].iterrows()] if len(table) else [])
         city_fires = data.fires[data.fires["county_adcode"].notna() & (data.fires["status"] != "dismissed")]
         rows.append({
             "scope_type": "city", "scope_id": city, "scope_name": city, "scope_kind": "",
@@ -479,9 +489,9 @@ def _city_rows(data: _Data, evaluate: _Evaluations, targets: list[Target], start
             "enterprises_by_ule": _counts(data.enterprises["ultra_low_emission"]),
             "attention_enterprises": [], "coal_users": [], "mines": len(data.mines),
             "mines_by_status": _counts(data.mines["status"]), "stations": codes, "stations_source": "city",
-            "station_results": ([_part_result(row, STATION_METRICS) for _, row in
-                                 table[table["city"] == city].iterrows()] if len(table) else []),
+            "station_results": city_results,
             "targets": results, "status": status, "reasons": reasons, "sensitive_areas": [],
+            "notes": _notes(city_results, results),
         })
     return rows
 
@@ -571,6 +581,7 @@ def worded(summary: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     out["targets"] = out["targets"].map(lambda rs: [_worded_target(r, lang) for r in rs])
     out["station_results"] = out["station_results"].map(lambda rs: [_worded_station(r, lang) for r in rs])
     out["sensitive_areas"] = out["sensitive_areas"].map(lambda ls: [say(x, lang) for x in ls])
+    out["notes"] = out["notes"].map(lambda ls: [say(x, lang) for x in ls])
     for column in ("enterprises_by_industry", "enterprises_by_grade", "enterprises_by_ule", "mines_by_status"):
         out[column] = out[column].map(lambda c: _worded_counts(c, lang))
     return out

@@ -89,6 +89,27 @@ def test_a_period_spanning_the_change_is_evaluated_in_two_labelled_parts(con):
     assert [r["good_day_ratio"] for r in results] == [100.0, 0.0]
     worded = compliance.worded(summary)
     assert set(worded["standard"]) == {"按施行标准（各时段按当时施行的标准，跨标准分段）"}
+    city = worded.set_index(["scope_type", "scope_id"]).loc[("city", "测试市")]
+    assert city["notes"][0] == "评价方法 HJ 663-2013；HJ 663-2026 的例外事件与三年滑动评价尚未实现"
+    assert [r["standard"] for r in city["station_results"]] == [
+        "GB 3095-2012 / HJ 633-2012 / HJ 663-2013", "GB 3095-2026 / HJ 633-2026（过渡期限值）"]
+    before = compliance.worded(compliance.summarize(con, date(2026, 2, 15), date(2026, 2, 28), targets=[]))
+    assert before.set_index(["scope_type", "scope_id"]).loc[("city", "测试市"), "notes"] == []
+
+
+def test_the_report_command_states_the_basis_and_the_notes(con, tmp_path):
+    from click.testing import CliRunner
+
+    from geoaq.cli import main
+
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    copy = tmp_path / "copy.duckdb"
+    con.execute("CHECKPOINT")
+    copy.write_bytes(open(path, "rb").read())
+    result = CliRunner().invoke(main, ["report", "--start", "2026-02-15", "--end", "2026-03-31", "--db", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert "达标评估 2026-02-15 至 2026-03-31（北京时间，按施行标准（各时段按当时施行的标准，跨标准分段））" in result.output
+    assert "注：评价方法 HJ 663-2013；HJ 663-2026 的例外事件与三年滑动评价尚未实现" in result.output
 
 
 def test_the_shipped_plan_targets_name_the_2012_basis():
