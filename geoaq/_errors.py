@@ -181,3 +181,32 @@ class OfflineAssetError(GeoaqError, ValueError):
 
 class UnknownBundle(GeoaqError, ValueError):
     """Streamlit's bundle is not laid out as geoaq expects (a Streamlit upgrade)."""
+
+
+# --- scheduled feeds ------------------------------------------------------------------------
+
+class FeedsRulesError(RulesError):
+    """The feeds file (feeds.toml) is missing or malformed; the message names the file and key."""
+
+
+class FeedError(GeoaqError, RuntimeError):
+    """A feed cannot run or a request of it failed (no key, no area, a refused key, the rate
+    limit, a truncated answer); the message says which, never the key itself."""
+
+
+class FeedKeyError(FeedError):
+    """The FIRMS MAP_KEY is missing or refused ("Invalid MAP_KEY"); nothing more is asked."""
+
+
+class FeedRateLimitError(FeedError):
+    """The FIRMS transaction budget of the window is spent; the rest waits for the next run."""
+
+
+class FeedFetchError(FeedError):
+    """One request failed: network, HTTP status, a slow or truncated answer, not the expected
+    file. Nothing of it was loaded; ``status`` is the HTTP status when there was one."""
+
+    def __init__(self, message: str, *, status: int | None = None, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+        self.attempts = attempts

@@ -53,6 +53,8 @@ ENVIRONMENT = {
     "GEOAQ_TIANDITU_TOKEN": "a 天地图 key: offers the 天地图 base maps",
     "GEOAQ_DEBUG": "1: the command line shows the traceback of an internal error",
     "GEOAQ_LANG": "zh or en: the language of the command line's output and files (default zh)",
+    "GEOAQ_FIRMS_MAP_KEY": "the NASA FIRMS MAP_KEY of the fire feed (feeds.toml [firms]); never "
+                           "logged, stored or shown",
 }
 
 
@@ -214,3 +216,9 @@ def language() -> str:
     if value not in LANGUAGE_CODES:
         raise ConfigError(f"GEOAQ_LANG={value}: expected one of {', '.join(LANGUAGE_CODES)}")
     return value
+
+
+def firms_map_key() -> str | None:
+    """``GEOAQ_FIRMS_MAP_KEY``: the FIRMS key of the fire feed (`geoaq.feeds.firms`), None when
+    unset. Callers mask it in every message (`geoaq.feeds.http.mask`)."""
+    return _env("GEOAQ_FIRMS_MAP_KEY")

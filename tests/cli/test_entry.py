@@ -15,9 +15,10 @@ from geoaq.cli import main
 from geoaq.cli._common import GeoaqGroup
 
 COMMANDS = {
-    "": {"ingest", "rejects", "layers", "demo", "fires", "aq", "report", "route"},
+    "": {"ingest", "rejects", "layers", "demo", "fires", "aq", "report", "route", "feeds"},
     "fires": {"check", "penalties", "density", "set-status", "history", "notice"},
     "aq": {"load", "hourly", "evaluate", "compare", "check-published"},
+    "feeds": {"run", "status"},
 }
 
 
