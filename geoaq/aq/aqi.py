@@ -169,8 +169,11 @@ def _unmeasured_mask(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     mask = np.zeros((len(frame), len(columns)), dtype=bool)
     if "unmeasured" not in frame.columns:
         return mask
-    for i, value in enumerate(frame["unmeasured"].to_numpy(dtype=object)):
-        if isinstance(value, str) and value:
+    values = frame["unmeasured"].to_numpy(dtype=object)
+    given = np.flatnonzero(pd.notna(values) if values.dtype == object else np.zeros(0, bool))
+    for i in given:  # only the few rows that name any (the live release's "/")
+        value = values[i]
+        if isinstance(value, str):
             names = {v.strip() for v in value.split(",")}
         elif isinstance(value, list | tuple | set | np.ndarray):
             names = {str(v) for v in value}
@@ -180,6 +183,16 @@ def _unmeasured_mask(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
             if column.removesuffix("_max").split("_")[0] in names:
                 mask[i, j] = True
     return mask
+
+
+def _joined_names(flags: np.ndarray, names: Sequence[str], rows: np.ndarray) -> np.ndarray:
+    """Per row, the names whose flag is set joined with "," (None for none, or where `rows` is
+    false), vectorised like `_primary`."""
+    joined = np.full(len(flags), "", dtype=object)
+    for j, name in enumerate(names):
+        joined = joined + np.where(flags[:, j], "," + name, "")
+    return np.array([text[1:] or None if ok else None for text, ok in zip(joined, rows, strict=True)],
+                    dtype=object)
 
 
 def _score(frame: pd.DataFrame, indicators: dict[str, str], names: dict[str, str],
@@ -220,10 +233,8 @@ def _score(frame: pd.DataFrame, indicators: dict[str, str], names: dict[str, str
     result["aqi"] = aqi
     result["aqi_present"] = present_aqi
     result["aqi_na"] = withheld
-    result["missing"] = pd.Series(
-        [",".join(names[c] for c, gap in zip(used, row, strict=True) if gap) or None
-         if ok else None for row, ok in zip(gaps, any_valid, strict=True)],
-        index=frame.index, dtype=object)
+    result["missing"] = pd.Series(_joined_names(gaps, [names[c] for c in used], any_valid),
+                                  index=frame.index, dtype=object)
     result["primary_pollutant"] = pd.Series(
         _primary(stacked, aqi, [names[c] for c in used], std.levels[0].max),
         index=frame.index, dtype=object)

@@ -52,11 +52,12 @@ def compare(readings: pd.DataFrame, basis: str = IN_FORCE, hour_label: str = "en
     theirs = rows["published_aqi"].to_numpy(dtype=float)
     na_theirs = published_na[has].to_numpy() | np.isnan(theirs)
     na_ours = np.isnan(ours)
-    primary_given = rows.get("published_primary", pd.Series(None, index=rows.index)).notna().to_numpy()
-    same_primary = np.array([
-        _names(a) == _names(b) for a, b in zip(
-            rows.get("published_primary", pd.Series(None, index=rows.index)),
-            scored["primary_pollutant"], strict=True)])
+    theirs_primary = rows.get("published_primary", pd.Series(None, index=rows.index)).to_numpy(dtype=object)
+    primary_given = pd.notna(theirs_primary)
+    ours_primary = scored["primary_pollutant"].to_numpy(dtype=object)
+    same_primary = np.ones(len(rows), dtype=bool)
+    for i in np.flatnonzero(primary_given & (theirs_primary != ours_primary)):  # the few that differ as text
+        same_primary[i] = _names(theirs_primary[i]) == _names(ours_primary[i])
     with np.errstate(invalid="ignore"):
         kind = np.select(
             [~na_ours & ~na_theirs & (ours != theirs), na_ours & ~na_theirs, ~na_ours & na_theirs,
@@ -66,7 +67,7 @@ def compare(readings: pd.DataFrame, basis: str = IN_FORCE, hour_label: str = "en
         "station_code": rows["station_code"].to_numpy(), "time_bjt": rows["time_bjt"].to_numpy(),
         "standard": scored["standard"].to_numpy(), "kind": kind,
         "published_aqi": theirs, "aqi": ours, "aqi_present": scored["aqi_present"].to_numpy(),
-        "published_primary": rows.get("published_primary", pd.Series(None, index=rows.index)).to_numpy(),
+        "published_primary": theirs_primary,
         "primary_pollutant": scored["primary_pollutant"].to_numpy(),
         "missing": scored["missing"].to_numpy(),
         **{p: rows[p].to_numpy(dtype=float) for p in POLLUTANTS},

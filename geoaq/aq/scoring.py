@@ -21,12 +21,10 @@ from geoaq.aq import aqi, evaluation
 from geoaq.aq.basis import IN_FORCE, Part, check_basis, hour_days, hourly_versions, parts
 from geoaq.aq.standards import Standard, load_standard
 
-#: columns every scored row carries about its standard
-LABEL_COLUMNS = ("standard", "standard_name", "limits_period", "evaluation_method", "notes")
-
 
 def labels(std: Standard) -> dict[str, object]:
-    """The label columns of rows scored by `std`."""
+    """What every row scored by `std` carries about it: standard (version), standard_name,
+    limits_period, evaluation_method, notes (codes)."""
     return {"standard": std.version, "standard_name": std.name, "limits_period": std.limits_period,
             "evaluation_method": std.evaluation_method, "notes": ",".join(std.notes)}
 

@@ -149,7 +149,8 @@ def test_compliance_page_statuses_reasons_and_period(demo_db):
     at = _page("app_pages/compliance.py")
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["未达标（个）"]) >= 1 and int(metrics["禁煤区内燃煤企业（家）"]) == 5
-    assert any("统计时段：2024-10-01 至 2025-03-31（北京时间） · 评价标准 2012" in c.value for c in at.caption)
+    assert any("统计时段：2024-10-01 至 2025-03-31（北京时间） · 按施行标准（各时段按当时施行的标准，跨标准分段）" in c.value
+               for c in at.caption)
     assert "首要原因" in at.dataframe[0].value.columns
     at.selectbox(key="comp_scope").set_value("zone|LY-JMQ-01").run()
     assert not at.exception
