@@ -64,6 +64,11 @@ class RouteRulesError(RulesError):
     """The route rules file is missing or malformed; the message names the file and key."""
 
 
+class EmergencyRulesError(RulesError):
+    """The heavy-pollution emergency rules file (emergency.toml) is missing or malformed; the
+    message names the file and the key."""
+
+
 # --- database -------------------------------------------------------------------------------
 
 class ExtensionError(GeoaqError, RuntimeError):
@@ -77,6 +82,16 @@ class SpatialExtensionError(ExtensionError):
 class LayerDataError(GeoaqError, ValueError):
     """A layer's stored data cannot serve a step: no table yet (load it first), a missing
     column, a key that is not unique."""
+
+
+class DatabaseBusyError(GeoaqError, RuntimeError):
+    """The database file is held by another process and was not released in time; the message
+    names the process."""
+
+
+class DatabaseUnavailableError(GeoaqError, RuntimeError):
+    """The database cannot be opened (a DuckLake's catalog or data path unreachable); the
+    message names it, never its password."""
 
 
 class QueryError(GeoaqError, duckdb.Error):
@@ -167,6 +182,16 @@ class ComplianceInputError(GeoaqError, ValueError):
 
 class RoutingInputError(GeoaqError, ValueError):
     """Input the route planner cannot use (no targets, bad matrix, zero hours, …)."""
+
+
+class EmergencyInputError(GeoaqError, ValueError):
+    """A heavy-pollution emergency step cannot be done as asked (a warning that ends before it
+    starts, an unknown level or list version, a forecast with gaps); every problem is named and
+    nothing was written."""
+
+
+class UnknownWarningError(EmergencyInputError, LookupError):
+    """The warning id is not in `emergency_warnings`."""
 
 
 # --- the app --------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ in a checkout, else ``geoaq.duckdb`` in the working directory.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from geoaq._errors import ConfigError
@@ -43,7 +43,17 @@ SHIPPED_LAYOUT = {
 }
 
 ENVIRONMENT = {
-    "GEOAQ_DB": "the DuckDB file (default: data/geoaq.duckdb in a checkout, else ./geoaq.duckdb)",
+    "GEOAQ_DB": "the database: a DuckDB file (default: data/geoaq.duckdb in a checkout, else "
+                "./geoaq.duckdb), or ducklake:postgres:<libpq connection string> for a shared "
+                "DuckLake with a PostgreSQL catalog",
+    "GEOAQ_DATA_PATH": "a DuckLake's data files: a local directory, or s3://bucket/prefix/",
+    "GEOAQ_S3_ENDPOINT": "an S3-compatible store's host:port for the DuckLake's data files",
+    "GEOAQ_S3_KEY_ID": "its access key id",
+    "GEOAQ_S3_SECRET": "its secret key (never logged)",
+    "GEOAQ_S3_REGION": "its region (default us-east-1)",
+    "GEOAQ_S3_USE_SSL": "0 to reach the S3 endpoint over plain HTTP (an intranet store)",
+    "GEOAQ_LOCK_WAIT_S": "seconds a command waits for a database file another process holds "
+                         "(default 120)",
     "GEOAQ_SITE_DIR": "a directory of the site's own rules/, standards/, layers/ and targets.toml",
     "GEOAQ_LAYERS_DIR": "a directory of layer files used instead of the shipped and site ones",
     "GEOAQ_TILE_URL": "a base-map tile URL template, e.g. an intranet server's {z}/{x}/{y}.png",
@@ -168,12 +178,55 @@ APP_SCRIPT = PROJECT_ROOT / "app.py"
 STATIC_DIR = PROJECT_ROOT / "static"
 
 
-def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The DuckDB file to use: `explicit`, else ``GEOAQ_DB``, else `DEFAULT_DB_PATH`."""
+def database(explicit: str | os.PathLike[str] | None = None) -> str:
+    """The database's address: `explicit` (``--db``), else ``GEOAQ_DB``, else the default file.
+    A file path, or ``ducklake:postgres:…`` (see `geoaq.db.backend`)."""
     if explicit:
-        return Path(explicit)
+        return str(explicit)
     value = _env("GEOAQ_DB")
-    return Path(value).expanduser() if value else DEFAULT_DB_PATH
+    if value is None:
+        return str(DEFAULT_DB_PATH)
+    return value if value.startswith("ducklake:") else str(Path(value).expanduser())
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The DuckDB file to use: `explicit`, else ``GEOAQ_DB``, else `DEFAULT_DB_PATH` (for an
+    embedded database; see `database` for any address)."""
+    return Path(database(explicit))
+
+
+def data_path() -> str | None:
+    """``GEOAQ_DATA_PATH``: where a DuckLake keeps its data files."""
+    return _env("GEOAQ_DATA_PATH")
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    """An S3-compatible store for a DuckLake's data files (``GEOAQ_S3_*``)."""
+
+    endpoint: str | None
+    key_id: str | None
+    secret: str | None = field(repr=False, default=None)
+    region: str = "us-east-1"
+    use_ssl: bool = True
+
+
+def s3_settings() -> S3Settings:
+    return S3Settings(endpoint=_env("GEOAQ_S3_ENDPOINT"), key_id=_env("GEOAQ_S3_KEY_ID"),
+                      secret=_env("GEOAQ_S3_SECRET"), region=_env("GEOAQ_S3_REGION") or "us-east-1",
+                      use_ssl=(_env("GEOAQ_S3_USE_SSL") or "1") != "0")
+
+
+def lock_wait_s() -> float:
+    """``GEOAQ_LOCK_WAIT_S``: how long a command waits for a database file held elsewhere."""
+    value = _env("GEOAQ_LOCK_WAIT_S")
+    try:
+        seconds = float(value) if value is not None else 120.0
+    except ValueError:
+        raise ConfigError(f"GEOAQ_LOCK_WAIT_S={value}: expected a number of seconds") from None
+    if seconds < 0:
+        raise ConfigError(f"GEOAQ_LOCK_WAIT_S={value}: expected 0 or more seconds")
+    return seconds
 
 
 @dataclass(frozen=True)

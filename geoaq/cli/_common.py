@@ -209,7 +209,12 @@ def pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 def require_db(db_path: str | None) -> None:
     """Refuse a database file that does not exist (a misspelt `--db` would otherwise be created
     empty and answer "nothing found")."""
-    path = config.db_path(db_path)
+    from geoaq.db import backend
+
+    target = backend.database(db_path)
+    if not target.embedded:  # a DuckLake is checked by opening it
+        return
+    path = target.path
     if not path.exists():
         raise click.ClickException(f"database {path} not found (run `geoaq demo`, or load files with "
                                    "`geoaq ingest`)")
@@ -221,7 +226,7 @@ def connected(db_path: str | None, *, read_only: bool = False) -> Iterator[DuckD
     from geoaq.db import connection as db
 
     require_db(db_path)
-    con = db.connect(db_path, read_only=read_only)
+    con = db.connect(db_path, read_only=read_only, on_wait=lambda message: click.echo(message, err=True))
     try:
         yield con
     finally:

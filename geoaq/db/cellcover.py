@@ -51,14 +51,21 @@ from __future__ import annotations
 import json
 import math
 import time
-from contextlib import nullcontext, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 
 from geoaq._errors import LayerDataError
-from geoaq.db.connection import Connection, refresh_lock, transaction
+from geoaq.db.connection import (
+    Connection,
+    claim,
+    ensure_claims,
+    refresh_lock,
+    transaction,
+    write_attempts,
+)
 from geoaq.db.named import identifier, identifier_list, query, run
 from geoaq.db.store import table_exists
 from geoaq.layers import get_layer
@@ -203,12 +210,6 @@ def _build(con: Connection, layer: str, table: str, keys: tuple[str, ...], cell_
     return run(con, "cell_cover_rows", cover=table).fetchone()[0]
 
 
-def _in_transaction(con: Connection) -> bool:
-    """Whether the caller has a transaction open on `con` (then the build joins it)."""
-    first = run(con, "cell_cover_transaction_id").fetchone()[0]
-    return run(con, "cell_cover_transaction_id").fetchone()[0] == first
-
-
 def refresh_cell_cover(con: Connection, layer: str, *, key_columns: tuple[str, ...] | None = None,
                        cell_deg: float | None = None) -> str:
     """Build `cell_cover_<layer>`, or keep it when the layer has not changed; return its name.
@@ -233,13 +234,17 @@ def refresh_cell_cover(con: Connection, layer: str, *, key_columns: tuple[str, .
             extent = run(con, "cell_cover_typical_extent", layer=layer).fetchone()[0]
             wanted_deg = choose_cell_deg(extent)
         started = time.perf_counter()
-        with nullcontext() if _in_transaction(con) else transaction(con):
-            run(con, "cell_cover_bookkeeping")
-            rows = _build(con, layer, table, keys, wanted_deg)
-            run(con, "cell_cover_record", [
-                layer, table, json.dumps(list(keys)), wanted_deg, BUILDER_VERSION, state[0],
-                state[1], state[2], state[3], rows, time.perf_counter() - started,
-            ])
+        ensure_claims(con, "cell_covers")
+        for attempt in write_attempts(con):  # another process may build it at the same time
+            with attempt, transaction(con):  # the caller's, when one is open
+                claim(con, "cell_covers")
+                run(con, "cell_cover_bookkeeping")
+                rows = _build(con, layer, table, keys, wanted_deg)
+                run(con, "cell_cover_forget", [layer])
+                run(con, "cell_cover_record", [
+                    layer, table, json.dumps(list(keys)), wanted_deg, BUILDER_VERSION, state[0],
+                    state[1], state[2], state[3], rows, time.perf_counter() - started,
+                ])
     return table
 
 

@@ -1,25 +1,43 @@
-"""The DuckDB connection: one file, extensions loaded offline, forward migrations,
-transactions, and the lock for refreshing derived tables.
+"""Connections to the geoaq database (an embedded DuckDB file or a DuckLake, see
+`geoaq.db.backend`): extensions loaded offline, forward migrations, transactions that join an
+open one, writes retried on a conflict, and the lock for refreshing derived tables.
 
 `load_extension` is the only place that loads a DuckDB extension. Each extension's binary
 ships inside its PyPI wheel (``duckdb-extension-spatial`` and the like, same version as
 ``duckdb``), so nothing is downloaded: geoaq never runs ``INSTALL``.
+
+Waiting and retrying use tenacity: a command that finds the database file held by another
+process waits for it (``GEOAQ_LOCK_WAIT_S``, saying whom it waits for); a write that loses a
+conflict to a concurrent one is rolled back and run again (`write_attempts`).
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
+import tenacity
 
 from geoaq import config
-from geoaq._errors import ExtensionError, SpatialExtensionError
-from geoaq.db.named import migrations, run
+from geoaq._errors import (
+    DatabaseBusyError,
+    DatabaseUnavailableError,
+    ExtensionError,
+    QueryError,
+    SpatialExtensionError,
+)
+from geoaq.db import backend
+from geoaq.db.named import Fragment, literal, migrations, run
+
+LOG = logging.getLogger(__name__)
 
 Connection = duckdb.DuckDBPyConnection
 
@@ -70,36 +88,213 @@ def load_spatial(con: Connection) -> str:
     return load_extension(con, "spatial")
 
 
-def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Connection:
-    """Open the geoaq database (see `config.db_path`), load spatial and apply migrations.
+def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False,
+            on_wait: Callable[[str], None] | None = None) -> Connection:
+    """A connection to the geoaq database (`backend.database`: `db`, else ``GEOAQ_DB``),
+    with spatial loaded and migrations applied.
 
-    A read-only connection skips migrations; use it where only reads happen so that other
-    processes (the CLI) can still open the file.
+    Embedded: the file is opened (created when missing); when another process holds it, this
+    waits up to ``GEOAQ_LOCK_WAIT_S`` seconds, calling `on_wait` (default: a log warning)
+    with what it waits for, then raises `DatabaseBusyError`. A read-only connection skips
+    migrations. DuckLake: a cursor of this process's one DuckDB instance with the lake
+    attached (`read_only` is not needed there: readers never block writers).
     """
-    path = config.db_path(db)
+    target = backend.database(db)
+    if not target.embedded:
+        return _lake_cursor(target)
+    return _connect_file(target.path, read_only, on_wait or _log_wait)
+
+
+def _connect_file(path: Path, read_only: bool, on_wait: Callable[[str], None]) -> Connection:
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = _open_file(path, read_only, on_wait)
     try:
         load_spatial(con)
         if not read_only:
             migrate(con)
+            ensure_claims(con, *_claimed_tables())
     except BaseException:
         con.close()
         raise
     return con
 
 
+def _held_elsewhere(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def holder(exc: BaseException) -> str:
+    """Who holds the file, from DuckDB's lock error ("PID 1234" and its program)."""
+    found = _HOLDER.search(str(exc))
+    return f"{found['program']} (PID {found['pid']})" if found else "another process"
+
+
+_HOLDER = re.compile(r"held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
+
+
+def _open_file(path: Path, read_only: bool, on_wait: Callable[[str], None]) -> Connection:
+    """`duckdb.connect(path)`, waiting while another process holds the file."""
+    wait_s = config.lock_wait_s()
+
+    def waiting(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        if state.attempt_number == 1 or state.attempt_number % 20 == 0:
+            on_wait(f"{path}: held by {holder(exc)}; waiting (at most {wait_s:.0f} s)")
+
+    try:
+        for attempt in tenacity.Retrying(
+                retry=tenacity.retry_if_exception(_held_elsewhere),
+                stop=tenacity.stop_after_delay(wait_s), wait=tenacity.wait_fixed(0.25),
+                before_sleep=waiting, reraise=True):
+            with attempt:
+                return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if _held_elsewhere(exc):
+            raise DatabaseBusyError(
+                f"{path} is held by {holder(exc)} and was not released within {wait_s:.0f} s "
+                "(GEOAQ_LOCK_WAIT_S); on a machine where the app runs, the app's server owns "
+                "the database: run the command there again once it is up, or use a DuckLake "
+                "for several writers") from None
+        raise
+    raise AssertionError("unreachable")  # pragma: no cover (Retrying returns or raises)
+
+
+def _log_wait(message: str) -> None:
+    LOG.warning("geoaq: %s", message)
+
+
+def _lake_cursor(target: backend.Database) -> Connection:
+    cursor = backend.lake_root(target, _open_lake).cursor()
+    run(cursor, "use_catalog", catalog=backend.CATALOG_ALIAS)
+    return cursor
+
+
+def _open_lake(target: backend.Database) -> Connection:
+    """A DuckDB instance with `target`'s DuckLake attached as `backend.CATALOG_ALIAS`,
+    migrated."""
+    con = duckdb.connect()
+    try:
+        for name in ("spatial", "postgres_scanner", "ducklake"):
+            load_extension(con, name)
+        if backend.s3_needed(target):
+            settings = backend.check_s3(target)
+            load_extension(con, "httpfs")
+            run(con, "s3_secret", endpoint=literal(settings.endpoint or "s3.amazonaws.com"),
+                key_id=literal(settings.key_id), secret=literal(settings.secret),
+                region=literal(settings.region), use_ssl=Fragment("true" if settings.use_ssl else "false"))
+        try:
+            run(con, "ducklake_attach", catalog=literal(f"ducklake:{target.catalog}"),
+                alias=backend.CATALOG_ALIAS, data_path=literal(target.data_path))
+        except duckdb.Error as exc:
+            raise DatabaseUnavailableError(
+                f"cannot open the DuckLake {target.describe()} (data in {target.data_path}): "
+                f"{backend.mask(str(exc.__cause__ or exc))}") from None
+        run(con, "use_catalog", catalog=backend.CATALOG_ALIAS)
+        migrate(con)
+        ensure_claims(con, *_claimed_tables())
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _claimed_tables() -> list[str]:
+    """The tables merged on natural keys: every registry layer, and the readings."""
+    from geoaq.layers import load_registry  # the registry reads files: only when connecting
+
+    return [*load_registry(), "readings"]
+
+
+_OPEN: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+
 @contextmanager
 def transaction(con: Connection) -> Iterator[Connection]:
-    """Run a block in one transaction: commit on success, roll back on any exception."""
+    """Run a block in one transaction: commit on success, roll back on any exception. Inside
+    another `transaction` on the same connection, the block joins it (the outer one commits)."""
+    if con in _OPEN:
+        yield con
+        return
     con.begin()
+    _OPEN.add(con)
     try:
         yield con
     except BaseException:
-        con.rollback()
+        _OPEN.discard(con)
+        with suppress(duckdb.Error):
+            con.rollback()
         raise
+    _OPEN.discard(con)
     con.commit()
+
+
+def in_transaction(con: Connection) -> bool:
+    """Whether a `transaction` is open on `con`."""
+    return con in _OPEN
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether `exc` (or its cause) is a lost write-write conflict: the work may be run again
+    on a fresh snapshot. DuckDB reports conflicting updates of the same rows; DuckLake a commit
+    that conflicts with one committed meanwhile."""
+    while exc is not None:
+        if isinstance(exc, duckdb.TransactionException):
+            text = str(exc).lower()
+            if "conflict" in text or "failed to commit" in text:
+                return True
+        exc = exc.__cause__
+    return False
+
+
+def write_attempts(con: Connection, attempts: int = 12) -> tenacity.Retrying:
+    """Attempts of a write on `con` that a concurrent one may make conflict: retried (after a
+    short, jittered back-off) only for a conflict, at most `attempts` times; once when `con`
+    is inside a caller's transaction (a conflict aborts that, so the caller retries)::
+
+        for attempt in write_attempts(con):
+            with attempt, transaction(con):
+                ...
+    """
+    if in_transaction(con):
+        attempts = 1
+    return tenacity.Retrying(retry=tenacity.retry_if_exception(is_conflict),
+                             stop=tenacity.stop_after_attempt(attempts),
+                             wait=tenacity.wait_random_exponential(multiplier=0.05, max=2.0),
+                             reraise=True)
+
+
+def ensure_claims(con: Connection, *names: str) -> None:
+    """Make the claim rows of `names` exist; before (outside) the transaction that claims them:
+    two transactions both creating a missing row would not conflict."""
+    wanted = sorted({f"claim:{name}" for name in names})
+    present = {row[0] for row in run(con, "counters_present", [wanted]).fetchall()}
+    if in_transaction(con) or present >= set(wanted):
+        return
+    for attempt in write_attempts(con):
+        with attempt:
+            run(con, "counters_ensure", [wanted])
+
+
+def claim(con: Connection, *names: str) -> None:
+    """Inside a transaction: claim `names` (tables, or any name) for this writer, so that a
+    concurrent transaction claiming one of them conflicts (and `write_attempts` runs it again
+    on a fresh snapshot). What natural-key merges need where nothing (DuckLake) enforces keys;
+    call `ensure_claims` first."""
+    for name in sorted(set(names)):
+        run(con, "counter_add", [1, f"claim:{name}"])
+
+
+def next_ids(con: Connection, counter: str, count: int = 1) -> int:
+    """Inside a transaction: reserve `count` numbers of `counter` (``ingest``, ``reject``,
+    ``fire_status_change``…); returns the first. Concurrent reservations conflict, so numbers
+    are never given twice."""
+    run(con, "counter_add", [count, counter])
+    value = run(con, "counter_value", [counter]).fetchone()
+    if value is None:
+        raise QueryError(f"no counter {counter!r} in this database (migration 0006)", name="counter_value",
+                         params=[counter])
+    return int(value[0]) - count + 1
 
 
 def schema_version(con: Connection) -> int:
@@ -110,16 +305,19 @@ def schema_version(con: Connection) -> int:
 
 
 def migrate(con: Connection) -> int:
-    """Apply pending forward migrations in order, each in its own transaction."""
-    current = schema_version(con)
-    for version, description, name in migrations():
-        if version <= current:
-            continue
-        with transaction(con):
-            run(con, name)
-            run(con, "schema_version_record", [version, description])
-        current = version
-    return current
+    """Apply pending forward migrations in order, each in its own transaction (another process
+    migrating the same DuckLake at once makes one of them conflict: it runs again and finds the
+    migration applied)."""
+    pending = migrations()
+    if schema_version(con) >= pending[-1][0]:
+        return pending[-1][0]
+    for version, description, name in pending:
+        for attempt in write_attempts(con):
+            with attempt, transaction(con):
+                if version > schema_version(con):
+                    run(con, name)
+                    run(con, "schema_version_record", [version, description])
+    return schema_version(con)
 
 
 _REFRESH_LOCKS: dict[str, threading.RLock] = {}

@@ -50,6 +50,14 @@ class Fragment(str):
     """SQL text assembled only from checked identifiers (never from values or user text)."""
 
 
+def literal(value: str) -> Fragment:
+    """`value` as a SQL string literal, quotes doubled: for the few statements DuckDB cannot
+    bind parameters in (``ATTACH``, ``CREATE SECRET``), whose values come from configuration."""
+    if "\x00" in value:
+        raise UnsafeIdentifierError("a NUL character cannot be in a SQL literal")
+    return Fragment("'" + value.replace("'", "''") + "'")
+
+
 def identifier_list(names: list[str] | tuple[str, ...], prefix: str = "") -> Fragment:
     """`a, b, c` (or `s.a, s.b, s.c` with a prefix), each name checked."""
     return Fragment(", ".join(f"{prefix}{identifier(n)}" for n in names))

@@ -17,7 +17,7 @@ import pyarrow as pa
 import shapely
 
 from geoaq._errors import LayerDefinitionError
-from geoaq.db.connection import Connection
+from geoaq.db.connection import Connection, next_ids
 from geoaq.db.named import Fragment, all_equal, assignments, identifier, identifier_list, run
 from geoaq.layers import LayerSpec
 
@@ -83,6 +83,7 @@ def ensure_layer_table(con: Connection, spec: LayerSpec) -> list[str]:
                     f"{spec.source}: column {name!r} is declared {sql_type} but the table "
                     f"{spec.name!r} stores it as {stored}; migrate the table deliberately"
                 )
+    run(con, "layer_table_forget", [spec.name])
     run(con, "layer_table_record", [spec.name, spec.definition_hash, json.dumps(wanted)])
     return added
 
@@ -172,9 +173,10 @@ def record_rejects(con: Connection, rejects: pd.DataFrame, ingest_id: int, layer
         "value": pa.array(_nullable_text(rejects["value"]), pa.string()),
         "reason": pa.array(rejects["reason"].astype(str).tolist(), pa.string()),
     })
+    first = next_ids(con, "reject", len(rejects))
     con.register("incoming_rejects", table)
     try:
-        run(con, "rejects_insert", [ingest_id, layer, source_file])
+        run(con, "rejects_insert", [first, ingest_id, layer, source_file])
     finally:
         con.unregister("incoming_rejects")
 
@@ -185,7 +187,8 @@ def _nullable_text(values: pd.Series) -> list[str | None]:
 
 
 def next_ingest_id(con: Connection) -> int:
-    return int(run(con, "next_ingest_id").fetchone()[0])
+    """Inside the load's transaction: the load's number (from the ``ingest`` counter)."""
+    return next_ids(con, "ingest")
 
 
 def list_rejects(con: Connection, layer: str | None = None) -> pd.DataFrame:

@@ -25,7 +25,14 @@ import pyproj
 import shapely
 
 from geoaq._errors import FireInputError
-from geoaq.db.connection import Connection, refresh_lock, transaction
+from geoaq.db.connection import (
+    Connection,
+    claim,
+    ensure_claims,
+    refresh_lock,
+    transaction,
+    write_attempts,
+)
 from geoaq.db.named import run
 from geoaq.fires.rules import FireRules, load_fire_rules
 
@@ -386,7 +393,11 @@ def refresh_events(con: Connection, start: date | None = None, end: date | None 
     regroup one at a time (`refresh_lock`).
     """
     with refresh_lock(con):  # another connection of this process may be regrouping them now
-        return _refresh_events(con, start, end, rules or load_fire_rules())
+        ensure_claims(con, "fire_events")
+        for attempt in write_attempts(con):  # another process may regroup the same days
+            with attempt:
+                return _refresh_events(con, start, end, rules or load_fire_rules())
+    raise AssertionError("unreachable")  # pragma: no cover (write_attempts returns or raises)
 
 
 def _refresh_events(con: Connection, start: date | None, end: date | None, rules: FireRules) -> RefreshResult:
@@ -414,9 +425,11 @@ def _refresh_events(con: Connection, start: date | None, end: date | None, rules
             run(con, "fire_events_of_days", selection).df(), events):
         if records is not None:  # the stored events stand; remember what they come from
             with transaction(con):
+                claim(con, "fire_events")
                 _record_days(con, selection, records)
         return RefreshResult(days, len(grouped), len(events), {})
     with transaction(con):
+        claim(con, "fire_events")
         run(con, "fire_event_detections_delete_days", selection)
         run(con, "fire_events_delete_days", selection)
         if not events.empty:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 
 from geoaq._errors import UnknownFireEventError, VerificationError
-from geoaq.db.connection import Connection, transaction
+from geoaq.db.connection import Connection, next_ids, transaction, write_attempts
 from geoaq.db.named import run
 from geoaq.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
@@ -167,18 +167,20 @@ def set_status(con: Connection, event_id: str, status: str, *, changed_by: str,
     note_text = str(note).strip() if note is not None else ""
     event_key = str(event_id).strip()
     when = _beijing(at)
-    with transaction(con):
-        if _missing_events(con, [event_key]):
-            raise UnknownFireEventError(f"no fire event {event_id!r} in fire_events")
-        current = run(con, "fire_status_latest", [event_key]).fetchone()
-        current_county, current_township = (current[2], current[3]) if current else (None, None)
-        county, county_given = _correction(county_adcode, current_county)
-        township, township_given = _correction(township_adcode, current_township)
-        _check_attribution(con, county, township, county_given, township_given)
-        change_id = run(con, "fire_status_insert", [
-            event_key, status_key, reason_key, county, township, who, when,
-            note_text or None, None,
-        ]).fetchone()[0]
+    for attempt in write_attempts(con):  # a concurrent change may take the same number first
+        with attempt, transaction(con):
+            if _missing_events(con, [event_key]):
+                raise UnknownFireEventError(f"no fire event {event_id!r} in fire_events")
+            current = run(con, "fire_status_latest", [event_key]).fetchone()
+            current_county, current_township = (current[2], current[3]) if current else (None, None)
+            county, county_given = _correction(county_adcode, current_county)
+            township, township_given = _correction(township_adcode, current_township)
+            _check_attribution(con, county, township, county_given, township_given)
+            change_id = next_ids(con, "fire_status_change")
+            run(con, "fire_status_insert", [
+                change_id, event_key, status_key, reason_key, county, township, who, when,
+                note_text or None, None,
+            ])
     return int(change_id)
 
 
@@ -232,11 +234,14 @@ def carry_over(con: Connection, renamed: dict[str, str], *, changed_by: str = "s
         raise VerificationError("changed_by must name who made the change")
     old_ids = [old for old, _ in pairs]
     new_ids = [new for _, new in pairs]
-    with transaction(con):
-        missing = _missing_events(con, sorted(set(new_ids)))
-        if missing:
-            raise UnknownFireEventError(
-                f"carry_over: new event id(s) {missing} are not in fire_events; insert the "
-                f"recomputed events first")
-        written = run(con, "fire_status_carry_over", [who, _beijing(None), old_ids, new_ids]).fetchall()
-    return len(written)
+    for attempt in write_attempts(con):
+        with attempt, transaction(con):
+            missing = _missing_events(con, sorted(set(new_ids)))
+            if missing:
+                raise UnknownFireEventError(
+                    f"carry_over: new event id(s) {missing} are not in fire_events; insert the "
+                    f"recomputed events first")
+            first = next_ids(con, "fire_status_change", len(pairs))
+            written = run(con, "fire_status_carry_over",
+                          [first, who, _beijing(None), old_ids, new_ids]).fetchone()[0]
+    return int(written)

@@ -203,26 +203,29 @@ def ingest(
     con_owned = con is None
     con = con or geoaq_db.connect(db)
     try:
-        with geoaq_db.transaction(con):
-            store.ensure_layer_table(con, spec)
-            ingest_id = store.next_ingest_id(con)
-            counts = store.load_rows(con, spec, rows, str(table.path), ingest_id)
-            store.record_rejects(con, rows.rejects, ingest_id, spec.name, str(table.path))
-            seconds = time.perf_counter() - t0
-            used = set(mapping.values()) | set(table.coordinate_columns or ()) | {table.wkt_column}
-            extra_columns = [c for c in table.attributes.columns if c not in used]
-            report = IngestReport(
-                layer=spec.name, source_file=str(table.path), file_format=table.file_format,
-                encoding=table.encoding, source_crs=f"{source_crs.label} ({source_crs.decided_by})",
-                rows_read=rows.rows_read, inserted=counts.inserted, updated=counts.updated,
-                unchanged=counts.unchanged, repaired=int(rows.repaired.sum()),
-                rejected_rows=rows.rejected_rows, rejects=rows.rejects, seconds=seconds,
-                ingest_id=ingest_id, column_mapping=mapping, extra_columns=extra_columns,
-            )
-            store.record_run(con, report, _file_sha256(path), started_at, {
-                "crs": crs, "encoding": encoding, "lon_col": lon_col, "lat_col": lat_col,
-                "column_map": column_map, "constants": constants, "source_layer": source_layer,
-            })
+        geoaq_db.ensure_claims(con, spec.name)
+        for attempt in geoaq_db.write_attempts(con):  # a concurrent load of the layer may win
+            with attempt, geoaq_db.transaction(con):
+                geoaq_db.claim(con, spec.name)
+                store.ensure_layer_table(con, spec)
+                ingest_id = store.next_ingest_id(con)
+                counts = store.load_rows(con, spec, rows, str(table.path), ingest_id)
+                store.record_rejects(con, rows.rejects, ingest_id, spec.name, str(table.path))
+                seconds = time.perf_counter() - t0
+                used = set(mapping.values()) | set(table.coordinate_columns or ()) | {table.wkt_column}
+                extra_columns = [c for c in table.attributes.columns if c not in used]
+                report = IngestReport(
+                    layer=spec.name, source_file=str(table.path), file_format=table.file_format,
+                    encoding=table.encoding, source_crs=f"{source_crs.label} ({source_crs.decided_by})",
+                    rows_read=rows.rows_read, inserted=counts.inserted, updated=counts.updated,
+                    unchanged=counts.unchanged, repaired=int(rows.repaired.sum()),
+                    rejected_rows=rows.rejected_rows, rejects=rows.rejects, seconds=seconds,
+                    ingest_id=ingest_id, column_mapping=mapping, extra_columns=extra_columns,
+                )
+                store.record_run(con, report, _file_sha256(path), started_at, {
+                    "crs": crs, "encoding": encoding, "lon_col": lon_col, "lat_col": lat_col,
+                    "column_map": column_map, "constants": constants, "source_layer": source_layer,
+                })
     finally:
         if con_owned:
             con.close()

@@ -131,7 +131,8 @@ def test_a_file_that_is_not_a_database_is_one_line(tmp_path):
     assert "not a valid DuckDB database file" in result.output
 
 
-def test_a_database_locked_by_another_process_is_one_line(migrated_db):
+def test_a_database_locked_by_another_process_waits_then_is_one_line(migrated_db, monkeypatch):
+    monkeypatch.setenv("GEOAQ_LOCK_WAIT_S", "1")
     holder = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
                                "sys.stdin.read()", str(migrated_db)],
@@ -141,8 +142,10 @@ def test_a_database_locked_by_another_process_is_one_line(migrated_db):
         result = run("aq", "hourly", "--start", "2025-01-15", "--end", "2025-01-15", "--db", str(migrated_db))
     finally:
         holder.communicate("", timeout=60)
-    assert result.exit_code == 1 and result.output.count("\n") == 1
-    assert "Could not set lock" in result.output and "Traceback" not in result.output
+    waiting, error = result.output.splitlines()  # what it waits for, then one line
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"(PID {holder.pid}); waiting (at most 1 s)" in waiting
+    assert error.startswith("Error: ") and "was not released within 1 s" in error and "(PID " in error
 
 
 @pytest.mark.parametrize("args", [

@@ -20,6 +20,7 @@ from shapely import affinity
 from shapely.geometry import MultiPolygon, Polygon, box, mapping
 
 from geoaq.db import cellcover as spatialjoin
+from geoaq.db import connection as db
 from geoaq.db import store
 from geoaq.ingest.layer import ingest
 from geoaq.layers import get_layer
@@ -335,10 +336,10 @@ def test_cover_is_reused_until_the_layer_changes(con, tmp_path, township_shapes)
 def test_build_inside_the_callers_transaction(con, tmp_path, township_shapes) -> None:
     load_admin_units(con, tmp_path, township_shapes)
     xy = np.array([[*township_shapes["410300005"].representative_point().coords[0]]])
-    con.execute("BEGIN TRANSACTION")
-    ours, expected, _ = attribute(con, xy)
-    assert ours == expected == {(0, "410300005")}
-    con.execute("ROLLBACK")  # the cover and its record go with the caller's transaction
+    with pytest.raises(RuntimeError, match="the caller rolls back"), db.transaction(con):
+        ours, expected, _ = attribute(con, xy)
+        assert ours == expected == {(0, "410300005")}
+        raise RuntimeError("the caller rolls back")  # the cover and its record go with it
     assert spatialjoin.cell_cover_info(con, "admin_units") is None
     assert not store.table_exists(con, "cell_cover_admin_units")
     assert attribute(con, xy)[0] == {(0, "410300005")}

@@ -1,2 +1,2 @@
--- Remember a freshly built cover (replaces the layer's previous record).
-INSERT OR REPLACE INTO cell_covers VALUES (?, ?, ?::JSON, ?, ?, ?, ?, ?, ?, ?, ?, now())
+-- Remember a freshly built cover (after cell_cover_forget: one row per layer).
+INSERT INTO cell_covers VALUES (?, ?, ?::JSON, ?, ?, ?, ?, ?, ?, ?, ?, now())

@@ -1,4 +1,5 @@
--- Carry statuses over to recomputed event ids. Parameters: changed_by, changed_at, then the
+-- Carry statuses over to recomputed event ids. Parameters: the first reserved change_id (one
+-- is reserved per pair; gaps are fine), changed_by, changed_at, then the
 -- old ids and the new ids as two TEXT[] of equal length (zipped by position). A new id gets
 -- a copy of its old id's current row only when the old id has history and the new id none;
 -- when several old ids map to one new id, the most recent change among them is copied.
@@ -6,7 +7,7 @@ INSERT INTO fire_event_status_history (
     change_id, event_id, status, dismiss_reason, county_adcode, township_adcode,
     changed_by, changed_at, note, carried_from
 )
-SELECT nextval('fire_status_change_seq'), new_id, status, dismiss_reason, county_adcode,
+SELECT ?::BIGINT + row_number() OVER (ORDER BY new_id) - 1, new_id, status, dismiss_reason, county_adcode,
        township_adcode, changed_by, changed_at, note, old_id
 FROM (
     SELECT r.old_id, r.new_id, s.status, s.dismiss_reason, s.county_adcode,
@@ -17,4 +18,3 @@ FROM (
     QUALIFY row_number() OVER (PARTITION BY r.new_id ORDER BY s.change_id DESC) = 1
 )
 ORDER BY new_id
-RETURNING change_id

@@ -1,2 +1,3 @@
--- Remember which registry definition a layer table was last brought in line with.
-INSERT OR REPLACE INTO layer_tables VALUES (?, ?, ?::JSON, now())
+-- Remember which registry definition a layer table was last brought in line with (after
+-- layer_table_forget: one row per layer).
+INSERT INTO layer_tables VALUES (?, ?, ?::JSON, now())

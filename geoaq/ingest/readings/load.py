@@ -414,31 +414,34 @@ def load_readings(
     con_owned = con is None
     con = con or geoaq_db.connect(db)
     try:
-        with geoaq_db.transaction(con):
-            ingest_id = store.next_ingest_id(con)
-            station_counts = (merge_stations(con, parsed.stations, shown, ingest_id)
-                              if parsed.stations is not None else None)
-            present = set(parsed.values) | set(parsed.extra)
-            new, changed, same, unknown = _merge(con, incoming, present, shown, ingest_id)
-            store.record_rejects(con, rejects, ingest_id, LAYER, shown)
-            times = incoming.column("time_bjt")
-            period = (pc.min(times).as_py(), pc.max(times).as_py()) if incoming.num_rows else None
-            report = ReadingsReport(
-                source_file=shown, file_format=source.label, encoding=source.codec,
-                rows_read=parsed.rows_read, inserted=new, updated=changed, unchanged=same,
-                empty_station_hours=counts["empty"], dropped_station_hours=counts["station_hours"],
-                dropped_values=counts["values"], rejects=rejects,
-                seconds=time.perf_counter() - t0, ingest_id=ingest_id, units=file_units,
-                unit_notes=unit_notes, columns=parsed.columns, station_source=parsed.station_source,
-                stations=pc.count_distinct(incoming.column("station_code")).as_py(),
-                unknown_stations=unknown, period=period, ignored_columns=parsed.ignored,
-                notes=parsed.notes, synthetic=int(pc.sum(incoming.column("synthetic")).as_py() or 0),
-                hour_label=label, hour_label_source=label_source, station_counts=station_counts,
-            )
-            store.record_run(con, report, hashlib.sha256(source.raw).hexdigest(), started_at, {
-                "format": fmt, "station": station, "units": units, "encoding": encoding,
-                "hour_label": hour_label,
-            })
+        geoaq_db.ensure_claims(con, "readings", "stations")
+        for attempt in geoaq_db.write_attempts(con):  # a concurrent load may win
+            with attempt, geoaq_db.transaction(con):
+                geoaq_db.claim(con, "readings", "stations")
+                ingest_id = store.next_ingest_id(con)
+                station_counts = (merge_stations(con, parsed.stations, shown, ingest_id)
+                                  if parsed.stations is not None else None)
+                present = set(parsed.values) | set(parsed.extra)
+                new, changed, same, unknown = _merge(con, incoming, present, shown, ingest_id)
+                store.record_rejects(con, rejects, ingest_id, LAYER, shown)
+                times = incoming.column("time_bjt")
+                period = (pc.min(times).as_py(), pc.max(times).as_py()) if incoming.num_rows else None
+                report = ReadingsReport(
+                    source_file=shown, file_format=source.label, encoding=source.codec,
+                    rows_read=parsed.rows_read, inserted=new, updated=changed, unchanged=same,
+                    empty_station_hours=counts["empty"], dropped_station_hours=counts["station_hours"],
+                    dropped_values=counts["values"], rejects=rejects,
+                    seconds=time.perf_counter() - t0, ingest_id=ingest_id, units=file_units,
+                    unit_notes=unit_notes, columns=parsed.columns, station_source=parsed.station_source,
+                    stations=pc.count_distinct(incoming.column("station_code")).as_py(),
+                    unknown_stations=unknown, period=period, ignored_columns=parsed.ignored,
+                    notes=parsed.notes, synthetic=int(pc.sum(incoming.column("synthetic")).as_py() or 0),
+                    hour_label=label, hour_label_source=label_source, station_counts=station_counts,
+                )
+                store.record_run(con, report, hashlib.sha256(source.raw).hexdigest(), started_at, {
+                    "format": fmt, "station": station, "units": units, "encoding": encoding,
+                    "hour_label": hour_label,
+                })
     finally:
         if con_owned:
             con.close()

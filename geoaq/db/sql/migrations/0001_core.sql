@@ -1,16 +1,16 @@
 -- Core bookkeeping tables. Layer tables are created from the registry (layers/*.toml).
+-- Written for both backends (geoaq.db.backend): no PRIMARY KEY, UNIQUE, CHECK, SEQUENCE or
+-- INDEX, which DuckLake does not have; keys are kept by the code that writes (natural-key
+-- merges inside a transaction), numbers come from the counters table (0006).
 CREATE TABLE IF NOT EXISTS schema_version (
-    version     INTEGER PRIMARY KEY,
+    version     INTEGER NOT NULL,
     description TEXT NOT NULL,
     applied_at  TIMESTAMP NOT NULL
 );
 
-CREATE SEQUENCE IF NOT EXISTS ingest_id_seq START 1;
-CREATE SEQUENCE IF NOT EXISTS reject_id_seq START 1;
-
 -- One row per successful load (a failed load leaves no trace: it is rolled back).
 CREATE TABLE IF NOT EXISTS ingest_runs (
-    ingest_id     BIGINT PRIMARY KEY,
+    ingest_id     BIGINT NOT NULL,
     layer         TEXT NOT NULL,
     source_file   TEXT NOT NULL,
     file_sha256   TEXT NOT NULL,
@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS ingest_runs (
 
 -- Every rejected value with its reason; a row with several problems has several entries.
 CREATE TABLE IF NOT EXISTS rejects (
-    reject_id   BIGINT PRIMARY KEY,
+    reject_id   BIGINT NOT NULL,
     ingest_id   BIGINT NOT NULL,
     layer       TEXT NOT NULL,
     source_file TEXT NOT NULL,
@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS rejects (
 
 -- Which registry definition each layer table was last brought in line with.
 CREATE TABLE IF NOT EXISTS layer_tables (
-    layer           TEXT PRIMARY KEY,
+    layer           TEXT NOT NULL,
     definition_hash TEXT NOT NULL,
     columns         JSON NOT NULL,
     updated_at      TIMESTAMP NOT NULL

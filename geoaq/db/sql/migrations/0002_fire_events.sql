@@ -2,7 +2,7 @@
 -- (geoaq.fires). Recomputed per Beijing day from fire_points; the ids are stable (derived
 -- from the event's first detection), and statuses live in an append-only history.
 CREATE TABLE IF NOT EXISTS fire_events (
-    event_id       TEXT PRIMARY KEY,
+    event_id       TEXT NOT NULL,
     local_date     DATE NOT NULL,       -- Beijing (UTC+8) date of the detections
     first_utc      TIMESTAMP NOT NULL,
     last_utc       TIMESTAMP NOT NULL,
@@ -30,13 +30,11 @@ CREATE TABLE IF NOT EXISTS fire_event_detections (
 
 -- Verification: every change is a new row; nothing is overwritten. The current status of
 -- an event is its latest row (view fire_event_status); events without a row are 'suspected'.
-CREATE SEQUENCE IF NOT EXISTS fire_status_change_seq START 1;
 CREATE TABLE IF NOT EXISTS fire_event_status_history (
-    change_id       BIGINT PRIMARY KEY,
+    change_id       BIGINT NOT NULL,
     event_id        TEXT NOT NULL,
-    status          TEXT NOT NULL CHECK (status IN ('suspected', 'verified', 'dismissed')),
-    dismiss_reason  TEXT CHECK (dismiss_reason IS NULL OR dismiss_reason IN
-                    ('industrial_heat_source', 'not_a_fire', 'duplicate', 'outside_jurisdiction')),
+    status          TEXT NOT NULL,      -- suspected / verified / dismissed (geoaq.fires.verification)
+    dismiss_reason  TEXT,               -- industrial_heat_source / not_a_fire / duplicate / outside_jurisdiction
     county_adcode   TEXT,               -- a user's correction of the attribution, if any
     township_adcode TEXT,
     changed_by      TEXT NOT NULL,

@@ -5,7 +5,7 @@
 -- same transaction as the events; a day with events but no row (events stored before this
 -- table existed) is recomputed once.
 CREATE TABLE IF NOT EXISTS fire_event_days (
-    local_date       DATE PRIMARY KEY,   -- Beijing (UTC+8) day
+    local_date       DATE NOT NULL,      -- Beijing (UTC+8) day (one row each)
     rules_hash       TEXT NOT NULL,      -- geoaq.fires.grouping_rules_hash of the rules used
     detections       INTEGER NOT NULL,   -- detections of the day at that time
     detections_hash  UBIGINT NOT NULL,   -- sum of their row hashes modulo 2^64

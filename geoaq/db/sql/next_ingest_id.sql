@@ -1,1 +1,0 @@
-SELECT nextval('ingest_id_seq')

@@ -1,0 +1,2 @@
+-- Make {catalog} the connection's default database.
+USE {catalog}
