@@ -2,7 +2,9 @@
 
 * ``helpers.DATA``: the small real files in ``tests/data/`` (see its README);
 * ``db_path``: a DuckDB file in ``tmp_path`` (not created); ``migrated_db``: the same path
-  holding an empty migrated database; ``con``: a connection to that;
+  holding an empty migrated database; ``con``: a connection to that — or, for the tests of
+  the modules in `BOTH_BACKENDS`, run twice: on that file and on a DuckLake of its own
+  (``lake``: a PostgreSQL catalog on the run's own server, ``postgres``, started on loopback);
 * ``registry``: the project's six layers, read from ``layers/``;
 * ``demo_template``: the Luoyang demo database, built once per run (never written);
   ``demo_db``: a copy of it for one test, which the app opens through ``GEOAQ_DB``;
@@ -14,16 +16,45 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import postgres_server
 import pytest
 from helpers import LAYERS_DIR
 
 from geoaq import layers
+from geoaq.db import backend
 from geoaq.db import connection as db
+
+#: test modules whose tests taking ``con`` (and no database file of their own) run on both
+#: storage backends: the storage, ingest, fire-event, verification and concurrency tests
+BOTH_BACKENDS = {
+    "tests/db/test_cellcover.py", "tests/db/test_backends.py", "tests/ingest/test_layer.py",
+    "tests/ingest/test_firms.py", "tests/ingest/test_readings.py", "tests/ingest/test_live_release.py",
+    "tests/fires/test_events.py", "tests/fires/test_check.py", "tests/fires/test_verification.py",
+}
+FILE_FIXTURES = {"db_path", "migrated_db", "demo_db"}
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run `BOTH_BACKENDS`' tests of ``con`` on the embedded file and on a DuckLake."""
+    module = Path(str(metafunc.definition.path)).resolve().relative_to(ROOT).as_posix()
+    names = set(metafunc.fixturenames)
+    if module in BOTH_BACKENDS and "con" in names and not names & FILE_FIXTURES:
+        metafunc.parametrize("backend_kind", ["duckdb", "ducklake"], indirect=True)
+
+
+@pytest.fixture
+def backend_kind(request: pytest.FixtureRequest) -> str:
+    """The storage backend of ``con``: "duckdb" unless the test is parametrized."""
+    return getattr(request, "param", "duckdb")
 
 
 class NetworkBlocked(RuntimeError):
@@ -99,13 +130,71 @@ def migrated_db(db_path: Path, _migrated_template: Path) -> Path:
 
 
 @pytest.fixture
-def con(migrated_db: Path) -> Iterator[db.Connection]:
-    """A read-write connection to `migrated_db`."""
-    connection = db.connect(migrated_db)
+def con(request: pytest.FixtureRequest, backend_kind: str) -> Iterator[db.Connection]:
+    """A read-write connection to an empty migrated database: `migrated_db`, or `lake`."""
+    address = request.getfixturevalue("lake" if backend_kind == "ducklake" else "migrated_db")
+    connection = db.connect(address)
     try:
         yield connection
     finally:
         connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[postgres_server.PostgresServer]:
+    """This run's PostgreSQL server on loopback (skipped where PostgreSQL is missing, failed
+    under CI, where `make test` installs it). Its folder is outside pytest's (a root-only
+    folder) so that the ``postgres`` user can reach it when the tests run as root."""
+    directory = Path(tempfile.mkdtemp(prefix="geoaq-postgres-"))
+    try:
+        server = postgres_server.start(directory)
+    except RuntimeError as exc:
+        shutil.rmtree(directory, ignore_errors=True)
+        if os.environ.get("CI"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    yield server
+    backend.forget_lakes()
+    server.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+_LAKES = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def _lake_template(postgres, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty DuckLake catalog that each test's `lake` is copied from."""
+    data = tmp_path_factory.mktemp("lake-template")
+    postgres.sql("CREATE DATABASE lake_template")
+    address = f"ducklake:postgres:{postgres.dsn('lake_template')}"
+    previous = os.environ.get("GEOAQ_DATA_PATH")
+    os.environ["GEOAQ_DATA_PATH"] = str(data)
+    try:
+        db.connect(address).close()
+    finally:
+        backend.forget_lake(address)
+        if previous is None:
+            os.environ.pop("GEOAQ_DATA_PATH", None)
+        else:
+            os.environ["GEOAQ_DATA_PATH"] = previous
+    return "lake_template"
+
+
+@pytest.fixture
+def lake(postgres, _lake_template: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The address of an empty, migrated DuckLake of this test's own (its data in tmp_path);
+    ``GEOAQ_DATA_PATH`` points at the data."""
+    name = f"lake_{os.getpid()}_{next(_LAKES)}"
+    data = tmp_path / "lake-data"
+    data.mkdir()
+    postgres.sql(f"CREATE DATABASE {name} TEMPLATE {_lake_template}")
+    postgres.sql(f"UPDATE ducklake_metadata SET value = '{data}/' WHERE key = 'data_path'", name)  # noqa: S608
+    monkeypatch.setenv("GEOAQ_DATA_PATH", str(data))
+    address = f"ducklake:postgres:{postgres.dsn(name)}"
+    yield address
+    backend.forget_lake(address)
+    postgres.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ a second) and hands out cursors of that one DuckDB instance.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from contextlib import suppress
@@ -32,10 +33,9 @@ import duckdb
 
 from geoaq import config
 from geoaq._errors import ConfigError
+from geoaq.db.named import run
 
 DUCKLAKE = "ducklake:"
-#: the name the attached DuckLake has in every connection
-CATALOG_ALIAS = "geoaq"
 _PASSWORD = re.compile(r"(password\s*=\s*)(\S+)", re.IGNORECASE)
 
 
@@ -85,30 +85,65 @@ def database(address: str | Path | None = None) -> Database:
     return Database(text, "ducklake", catalog=catalog, data_path=data)
 
 
-# --- opening a DuckLake once per process ----------------------------------------------------
+# --- one DuckDB instance per process for every DuckLake it opens -----------------------------
 
-_LAKES: dict[str, duckdb.DuckDBPyConnection] = {}
-_LAKES_GUARD = threading.Lock()
+@dataclass
+class _Engine:
+    """This process's DuckDB instance for DuckLakes (extensions loaded once: ~0.8 s) and the
+    lakes attached to it, each under an alias of its own."""
+
+    root: duckdb.DuckDBPyConnection
+    aliases: dict[str, str]
 
 
-def lake_root(target: Database, open_lake) -> duckdb.DuckDBPyConnection:
-    """This process's DuckDB instance with `target` attached, opened by `open_lake(target)` the
-    first time (under a lock, so two threads never attach it twice)."""
-    with _LAKES_GUARD:
-        root = _LAKES.get(target.address)
-        if root is None:
-            root = open_lake(target)
-            _LAKES[target.address] = root
-        return root
+_ENGINE: _Engine | None = None
+_ENGINE_GUARD = threading.RLock()
+
+
+def alias_of(target: Database) -> str:
+    """The catalog name `target` is attached under in this process."""
+    return "lake_" + hashlib.sha256(target.address.encode("utf-8")).hexdigest()[:12]
+
+
+def lake_root(target: Database, start_engine, attach) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """(this process's DuckDB instance, the alias of `target` in it): the instance made by
+    `start_engine()` the first time, `target` attached by `attach(root, target, alias)` the first
+    time it is asked for (under a lock, so two threads never attach it twice)."""
+    global _ENGINE
+    with _ENGINE_GUARD:
+        if _ENGINE is None:
+            _ENGINE = _Engine(start_engine(), {})
+        alias = _ENGINE.aliases.get(target.address)
+        if alias is None:
+            alias = alias_of(target)
+            attach(_ENGINE.root, target, alias)
+            _ENGINE.aliases[target.address] = alias
+        return _ENGINE.root, alias
+
+
+def forget_lake(address: str) -> None:
+    """Detach one DuckLake from this process's instance (a test's lake, a server closing)."""
+    with _ENGINE_GUARD:
+        if _ENGINE is None or address not in _ENGINE.aliases:
+            return
+        detach(_ENGINE.root, _ENGINE.aliases.pop(address))
+
+
+def detach(root: duckdb.DuckDBPyConnection, alias: str) -> None:
+    """Detach `alias` from `root` (nothing if it is not attached)."""
+    with suppress(duckdb.Error):
+        run(root, "use_catalog", catalog="memory")
+        run(root, "detach_catalog", catalog=alias)
 
 
 def forget_lakes() -> None:
-    """Close every DuckLake this process opened (tests; a server shutting down)."""
-    with _LAKES_GUARD:
-        for root in _LAKES.values():
+    """Close this process's DuckLake instance (tests; a server shutting down)."""
+    global _ENGINE
+    with _ENGINE_GUARD:
+        if _ENGINE is not None:
             with suppress(duckdb.Error):
-                root.close()
-        _LAKES.clear()
+                _ENGINE.root.close()
+        _ENGINE = None
 
 
 def s3_needed(target: Database) -> bool:

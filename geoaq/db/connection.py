@@ -165,38 +165,50 @@ def _log_wait(message: str) -> None:
 
 
 def _lake_cursor(target: backend.Database) -> Connection:
-    cursor = backend.lake_root(target, _open_lake).cursor()
-    run(cursor, "use_catalog", catalog=backend.CATALOG_ALIAS)
+    root, alias = backend.lake_root(target, _start_engine, _attach_lake)
+    cursor = root.cursor()
+    run(cursor, "use_catalog", catalog=alias)
     return cursor
 
 
-def _open_lake(target: backend.Database) -> Connection:
-    """A DuckDB instance with `target`'s DuckLake attached as `backend.CATALOG_ALIAS`,
-    migrated."""
+def _start_engine() -> Connection:
+    """The DuckDB instance of this process's DuckLakes, with their extensions loaded."""
     con = duckdb.connect()
     try:
         for name in ("spatial", "postgres_scanner", "ducklake"):
             load_extension(con, name)
-        if backend.s3_needed(target):
-            settings = backend.check_s3(target)
-            load_extension(con, "httpfs")
-            run(con, "s3_secret", endpoint=literal(settings.endpoint or "s3.amazonaws.com"),
-                key_id=literal(settings.key_id), secret=literal(settings.secret),
-                region=literal(settings.region), use_ssl=Fragment("true" if settings.use_ssl else "false"))
-        try:
-            run(con, "ducklake_attach", catalog=literal(f"ducklake:{target.catalog}"),
-                alias=backend.CATALOG_ALIAS, data_path=literal(target.data_path))
-        except duckdb.Error as exc:
-            raise DatabaseUnavailableError(
-                f"cannot open the DuckLake {target.describe()} (data in {target.data_path}): "
-                f"{backend.mask(str(exc.__cause__ or exc))}") from None
-        run(con, "use_catalog", catalog=backend.CATALOG_ALIAS)
-        migrate(con)
-        ensure_claims(con, *_claimed_tables())
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _attach_lake(root: Connection, target: backend.Database, alias: str) -> None:
+    """Attach `target`'s DuckLake to `root` as `alias`, migrated; small writes (statuses,
+    feed runs, counters) are kept in the catalog, not as one Parquet file each."""
+    if backend.s3_needed(target):
+        settings = backend.check_s3(target)
+        load_extension(root, "httpfs")
+        run(root, "s3_secret", endpoint=literal(settings.endpoint or "s3.amazonaws.com"),
+            key_id=literal(settings.key_id), secret=literal(settings.secret),
+            region=literal(settings.region), use_ssl=Fragment("true" if settings.use_ssl else "false"))
+    try:
+        run(root, "ducklake_attach", catalog=literal(f"ducklake:{target.catalog}"), alias=alias,
+            data_path=literal(target.data_path))
+    except duckdb.Error as exc:
+        raise DatabaseUnavailableError(
+            f"cannot open the DuckLake {target.describe()} (data in {target.data_path}): "
+            f"{backend.mask(str(exc.__cause__ or exc))}") from None
+    con = root.cursor()
+    try:
+        run(con, "use_catalog", catalog=alias)
+        migrate(con)
+        ensure_claims(con, *_claimed_tables())
+    except BaseException:
+        con.close()
+        backend.detach(root, alias)
+        raise
+    con.close()
 
 
 def _claimed_tables() -> list[str]:

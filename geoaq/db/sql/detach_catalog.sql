@@ -1,0 +1,2 @@
+-- Detach a database (a DuckLake this process no longer needs).
+DETACH {catalog}
