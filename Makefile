@@ -8,7 +8,7 @@ DB     ?= data/geoaq.duckdb
 PORT   ?= 8501
 SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup setup-dev assets chromium demo lint bench clean
+.PHONY: run test setup setup-dev assets chromium postgresql demo lint bench clean
 
 # Headless, so Streamlit never stops to ask for an e-mail address; the browser is opened
 # here instead when there is a desktop to open it on.
@@ -18,7 +18,7 @@ run: setup assets $(DB)
 		(sleep 4; $(BIN)/python -m webbrowser -t http://localhost:$(PORT) >/dev/null 2>&1) & fi
 	$(BIN)/python -m geoaq.web.serve --server.port $(PORT) --server.headless true
 
-test: setup-dev assets chromium
+test: setup-dev assets chromium postgresql
 	$(BIN)/ruff check geoaq tests bench app.py app_pages
 	$(BIN)/lint-imports
 	$(BIN)/pytest
@@ -51,6 +51,13 @@ chromium:
 	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+
+# Debian's PostgreSQL for the DuckLake tests: the tests start their own server on a loopback
+# port in a temporary folder (never the system's service).
+postgresql:
+	@{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || { \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 # The demo database is built from data/demo/ when missing; `make demo` rebuilds it.
 $(DB): | $(VENV)/.runtime
