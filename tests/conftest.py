@@ -47,7 +47,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run `BOTH_BACKENDS`' tests of ``con`` on the embedded file and on a DuckLake."""
     module = Path(str(metafunc.definition.path)).resolve().relative_to(ROOT).as_posix()
     names = set(metafunc.fixturenames)
-    if module in BOTH_BACKENDS and "con" in names and not names & FILE_FIXTURES:
+    chosen = any("backend_kind" in str(mark.args[0]) for mark in metafunc.definition.iter_markers("parametrize"))
+    if module in BOTH_BACKENDS and names & {"con", "address"} and not names & FILE_FIXTURES and not chosen:
         metafunc.parametrize("backend_kind", ["duckdb", "ducklake"], indirect=True)
 
 
@@ -130,9 +131,14 @@ def migrated_db(db_path: Path, _migrated_template: Path) -> Path:
 
 
 @pytest.fixture
-def con(request: pytest.FixtureRequest, backend_kind: str) -> Iterator[db.Connection]:
-    """A read-write connection to an empty migrated database: `migrated_db`, or `lake`."""
-    address = request.getfixturevalue("lake" if backend_kind == "ducklake" else "migrated_db")
+def address(request: pytest.FixtureRequest, backend_kind: str) -> str:
+    """The address of an empty migrated database: `migrated_db`, or `lake`."""
+    return str(request.getfixturevalue("lake" if backend_kind == "ducklake" else "migrated_db"))
+
+
+@pytest.fixture
+def con(address: str) -> Iterator[db.Connection]:
+    """A read-write connection to `address`."""
     connection = db.connect(address)
     try:
         yield connection
