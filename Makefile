@@ -16,7 +16,7 @@ run: setup assets $(DB)
 	@echo "geoaq is starting at http://localhost:$(PORT)"
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
 		(sleep 4; $(BIN)/python -m webbrowser -t http://localhost:$(PORT) >/dev/null 2>&1) & fi
-	$(BIN)/python -m geoaq.web.serve --server.port $(PORT) --server.headless true
+	$(BIN)/python -m geoaq.service --server.port $(PORT) --server.headless true
 
 test: setup-dev assets chromium postgresql
 	$(BIN)/ruff check geoaq tests bench app.py app_pages

@@ -1,4 +1,4 @@
-"""geoaq — the Streamlit app. Run with `make run` (or `python -m geoaq.web.serve`, see `geoaq/web/serve.py`).
+"""geoaq — the Streamlit app. Run with `make run` (or `python -m geoaq.service`, see `geoaq/service/serve.py`).
 
 Thin on purpose: the language switch and the page list; each page in `app_pages/` reads
 through `geoaq` functions (cached in `geoaq/web/cache.py`) and lays out its widgets.

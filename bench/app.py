@@ -2,7 +2,7 @@
 
 One run, same data, same headless Debian chromium:
 
-* **geoaq**: ``python -m geoaq.web.serve`` (``streamlit run app.py`` as ``make run`` starts it) on the database of `bench/fixtures_events.py` (the
+* **geoaq**: ``python -m geoaq.service`` (``streamlit run app.py`` as ``make run`` starts it) on the database of `bench/fixtures_events.py` (the
   Luoyang demo plus a generated season of 100,000 fire events, loaded through ingest), the
   fires page opened for the whole season by its link (``?start=…&end=…``). *Usable* is when
   the map has drawn its first view of the events (clusters and points on canvas) and the
@@ -117,7 +117,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-GEOAQ_SERVE = [str(ROOT / ".venv" / "bin" / "python"), "-m", "geoaq.web.serve"]  # as `make run` starts it
+GEOAQ_SERVE = [str(ROOT / ".venv" / "bin" / "python"), "-m", "geoaq.service"]  # as `make run` starts it
 STREAMLIT_RUN = [str(ROOT / ".venv" / "bin" / "streamlit"), "run", str(ROOT / "app.py")]  # Nagle's algorithm on
 
 

@@ -1,9 +1,9 @@
-"""The app started by ``python -m geoaq.web.serve`` (`make run`) vs plain ``streamlit run``, one run.
+"""The app started by ``python -m geoaq.service`` (`make run`) vs plain ``streamlit run``, one run.
 
-`geoaq.web.serve` changes two things in Streamlit's server: Nagle's algorithm off on its
+`geoaq.service.serve` changes two things in Streamlit's server: Nagle's algorithm off on its
 connections (Streamlit leaves it on, so each response on a kept-alive connection waits for the
 client's delayed ACK), and the element scripts preloaded by the index page (`geoaq.preload`).
-Three servers run the app on `bench/app.py`'s 100,000-event database side by side: geoaq.web.serve,
+Three servers run the app on `bench/app.py`'s 100,000-event database side by side: geoaq.service.serve,
 the socket fix alone, and plain ``streamlit run``. This prints:
 
 * **HTTP**: milliseconds per request for 60 of Streamlit's script files fetched one after
@@ -11,7 +11,7 @@ the socket fix alone, and plain ``streamlit run``. This prints:
 * **browser**: seconds until the 火点核查 page's map is usable (as in `bench/app.py`) in a new
   headless-chromium profile, `--visits` visits to each server, in turn;
 
-with the ratios of geoaq.web.serve to plain streamlit run and to the socket fix alone.
+with the ratios of geoaq.service.serve to plain streamlit run and to the socket fix alone.
 
     .venv/bin/python bench/serve.py [--visits 7]
 """
@@ -38,7 +38,8 @@ from fixtures_events import events_db  # noqa: E402
 
 bench_app = timeline.bench_app  # bench/app.py, loaded once by the timeline
 SOCKET_FIX_ONLY = [bench_app.GEOAQ_SERVE[0], "-c", (
-    "import sys; from geoaq.web import serve, streamlit_internals; from streamlit.web import cli; "
+    "import sys; from geoaq.service import serve; from geoaq.web import streamlit_internals; "
+    "from streamlit.web import cli; "
     "streamlit_internals.install_socket_fix(); "
     "sys.argv = ['streamlit', *serve.run_arguments(sys.argv[1:])]; sys.exit(cli.main())")]
 STATIC_JS = Path(streamlit.__file__).parent / "static" / "static" / "js"  # the scripts a browser fetches
@@ -71,7 +72,7 @@ def main() -> None:
 
     fixture = events_db(bench_app.CACHE, 100_000)
     work = Path(tempfile.mkdtemp(prefix="geoaq-bench-serve-"))
-    launchers = {"geoaq.web.serve": bench_app.GEOAQ_SERVE, "socket fix only": SOCKET_FIX_ONLY,
+    launchers = {"geoaq.service.serve": bench_app.GEOAQ_SERVE, "socket fix only": SOCKET_FIX_ONLY,
                  "streamlit run": bench_app.STREAMLIT_RUN}
     servers = {}
     try:
@@ -100,18 +101,18 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=20)
 
-    ours, peer, socket_fix = "geoaq.web.serve", "streamlit run", "socket fix only"
+    ours, peer, socket_fix = "geoaq.service.serve", "streamlit run", "socket fix only"
     print(f"\nHTTP, {len(files)} script files on one kept-alive connection (ms per request, median of 3):")
     for label in servers:
         print(f"  {label:16s} {http_ms[label]:7.2f} ms")
-    print(f"  ratio geoaq.web.serve / streamlit run: {http_ms[ours] / http_ms[peer]:.3f}")
+    print(f"  ratio geoaq.service.serve / streamlit run: {http_ms[ours] / http_ms[peer]:.3f}")
     print(f"\nfires page, 100,000 events, new browser profile, {args.visits} visits each (map usable, s):")
     for label in servers:
         times = usable[label]
         print(f"  {label:16s} median {statistics.median(times):.2f} s, {min(times):.2f}–{max(times):.2f} s, "
               f"{sum(t < 2.0 for t in times)} of {len(times)} under 2 s")
     for other in (peer, socket_fix):
-        print(f"  ratio of medians geoaq.web.serve / {other}: "
+        print(f"  ratio of medians geoaq.service.serve / {other}: "
               f"{statistics.median(usable[ours]) / statistics.median(usable[other]):.2f}")
 
 

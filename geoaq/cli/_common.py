@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -105,29 +106,106 @@ def environment_error(exc: Exception) -> str | None:
     return None
 
 
-class GeoaqGroup(click.Group):
-    """A click group that applies geoaq's error policy (module docstring) to every command
-    under it: the root group's `invoke` runs every subcommand, so a new command or a new
-    subgroup cannot miss it. `fires` and `aq` are GeoaqGroups too, and so is any `@group.group()`."""
+@contextmanager
+def error_policy() -> Iterator[None]:
+    """geoaq's error policy (module docstring) around running a command: a `GeoaqError` is one
+    line and exit 1, a file or machine error one line, anything else one line and exit 2 (a
+    traceback with ``GEOAQ_DEBUG=1``)."""
+    try:
+        yield
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
+    except GeoaqError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+            raise  # `geoaq … | head`: click ends quietly
+        message = environment_error(exc)
+        if message is not None:
+            raise click.ClickException(message) from None
+        if debugging():
+            raise
+        raise InternalError(exc) from exc
 
-    group_class = type  # `@group.group()` makes a GeoaqGroup
+
+#: commands that must run where the database file is, never in its owner (they replace the file)
+NOT_HANDED_OVER = {("demo",)}
+
+
+class GeoaqCommand(click.Command):
+    """A command that, when the embedded database it names is held by another process (the
+    app's server, see `geoaq.db.handoff`), hands its work to that process — parsed options
+    (paths made absolute) and the group's language — and shows what it prints there, instead
+    of waiting for the file."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        owner = _database_owner(ctx)
+        if owner is None:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except GeoaqError as exc:
-            raise click.ClickException(str(exc)) from None
-        except Exception as exc:
-            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
-                raise  # `geoaq … | head`: click ends quietly
-            message = environment_error(exc)
-            if message is not None:
-                raise click.ClickException(message) from None
-            if debugging():
-                raise
-            raise InternalError(exc) from exc
+        path = tuple(ctx.command_path.split()[1:])
+        if path in NOT_HANDED_OVER:
+            raise click.ClickException(
+                f"the database is held by the app's server (PID {owner.pid}); stop it before "
+                f"`{ctx.command_path}` replaces the file")
+        return _hand_over(ctx, owner, path)
+
+
+def _database_owner(ctx: click.Context) -> Any:
+    """The process holding the embedded database `ctx`'s command names, or None."""
+    if "db_path" not in ctx.params:
+        return None
+    from geoaq.db import backend, handoff
+
+    target = backend.database(ctx.params["db_path"])
+    return handoff.owner_of(target.path.resolve()) if target.embedded else None
+
+
+def _absolute_params(ctx: click.Context) -> dict[str, Any]:
+    """`ctx.params` with every path option made absolute (the owner runs elsewhere)."""
+    kinds = {param.name: param.type for param in ctx.command.params}
+
+    def absolute(value: Any) -> Any:
+        if isinstance(value, str | os.PathLike):
+            return os.path.abspath(value)
+        if isinstance(value, tuple | list):
+            return type(value)(absolute(v) for v in value)
+        return value
+
+    return {name: absolute(value) if isinstance(kinds.get(name), click.Path) and value is not None else value
+            for name, value in ctx.params.items()}
+
+
+def _hand_over(ctx: click.Context, owner: Any, path: tuple[str, ...]) -> None:
+    from geoaq.db import handoff
+
+    click.echo(f"geoaq: the app's server (PID {owner.pid}) holds the database; it runs this",
+               err=True)
+    request = {"command": list(path), "params": _absolute_params(ctx),
+               "root": dict(ctx.find_root().params)}
+
+    def show(message: dict[str, Any]) -> None:
+        for stream in ("out", "err"):
+            if stream in message:
+                click.echo(message[stream], nl=False, err=stream == "err")
+
+    final = handoff.send(owner, request, show)
+    if final.get("error"):
+        raise click.ClickException(f"the app's server failed to run it: {final['error']}")
+    ctx.exit(int(final.get("exit_code", 0)))
+
+
+class GeoaqGroup(click.Group):
+    """A click group that applies geoaq's error policy (`error_policy`) to every command under
+    it: the root group's `invoke` runs every subcommand, so a new command or a new subgroup
+    cannot miss it. `fires` and `aq` are GeoaqGroups too, and so is any `@group.group()`;
+    `@group.command()` makes a `GeoaqCommand`."""
+
+    group_class = type  # `@group.group()` makes a GeoaqGroup
+    command_class = GeoaqCommand
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with error_policy():
+            return super().invoke(ctx)
 
 
 # --- options ------------------------------------------------------------------------------------

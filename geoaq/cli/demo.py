@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from geoaq import config
-from geoaq.cli._common import DB_OPTION, ProgressBar, language
+from geoaq.cli._common import DB_OPTION, GeoaqCommand, ProgressBar, language
 from geoaq.i18n import t
 
 
-@click.command()
+@click.command(cls=GeoaqCommand)
 @DB_OPTION
 def demo(db_path: str | None) -> None:
     """(Re)build the 洛阳市 demo database from data/demo/ (real files + 演示数据)."""

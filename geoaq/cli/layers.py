@@ -6,14 +6,22 @@ from __future__ import annotations
 import click
 
 from geoaq import config
-from geoaq.cli._common import DB_OPTION, ProgressBar, connected, format_option, language, pairs
+from geoaq.cli._common import (
+    DB_OPTION,
+    GeoaqCommand,
+    ProgressBar,
+    connected,
+    format_option,
+    language,
+    pairs,
+)
 from geoaq.db import connection as db
 from geoaq.db import store
 from geoaq.i18n import t
 from geoaq.layers import load_registry
 
 
-@click.command()
+@click.command(cls=GeoaqCommand)
 @click.argument("layer")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--crs", default=None, help="Source CRS: EPSG:xxxx, gcj02 or bd09 (default: the file's own, else the layer's).")
@@ -40,7 +48,7 @@ def ingest(layer: str, path: str, crs: str | None, encoding: str, lon_col: str |
     click.echo(report.summary())
 
 
-@click.command()
+@click.command(cls=GeoaqCommand)
 @click.option("--layer", default=None, help="Only this layer's rejects.")
 @format_option("table", "csv")
 @DB_OPTION
@@ -57,7 +65,7 @@ def rejects(layer: str | None, output: str, db_path: str | None) -> None:
         click.echo(frame.drop(columns=["rejected_at"]).to_string(index=False))
 
 
-@click.command()
+@click.command(cls=GeoaqCommand)
 @DB_OPTION
 def layers(db_path: str | None) -> None:
     """List the registered layers with their row counts."""

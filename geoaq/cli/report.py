@@ -8,6 +8,7 @@ import click
 
 from geoaq.cli._common import (
     DB_OPTION,
+    GeoaqCommand,
     basis_callback,
     connected,
     format_option,
@@ -18,7 +19,7 @@ from geoaq.cli._common import (
 from geoaq.i18n import say, t
 
 
-@click.command()
+@click.command(cls=GeoaqCommand)
 @period
 @click.option("--zone", "zone_id", default=None, help="Only this control zone (zone_id).")
 @click.option("--district", default=None, help="Only this county (adcode).")

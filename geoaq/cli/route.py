@@ -7,11 +7,18 @@ from datetime import date
 
 import click
 
-from geoaq.cli._common import DB_OPTION, connected, format_option, language, parse_date
+from geoaq.cli._common import (
+    DB_OPTION,
+    GeoaqCommand,
+    connected,
+    format_option,
+    language,
+    parse_date,
+)
 from geoaq.i18n import say, t
 
 
-@click.command("route")
+@click.command("route", cls=GeoaqCommand)
 @click.option("--teams", "team_count", type=int, default=1, show_default=True, help="Number of inspection teams.")
 @click.option("--start", default=None, metavar="LON,LAT",
               help="Where every team starts (WGS-84; default: the depot of data/rules/routes.toml).")

@@ -59,6 +59,16 @@ LOG = logging.getLogger(__name__)
 
 # --- the runtime -----------------------------------------------------------------------------
 
+def run_streamlit(arguments: list[str]) -> int:
+    """Streamlit's command line on `arguments` (``["run", "app.py", …]``), in this process."""
+    import sys
+
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", *arguments]
+    return cli.main()
+
+
 def runtime_started() -> bool:
     """Whether Streamlit's runtime is up (its caches are then the ones sessions will read)."""
     hook = _streamlit_hook("streamlit.runtime", "Runtime")

@@ -2,7 +2,7 @@
 
 The first visit after a start would otherwise wait for the fire check of the default period
 (seconds on a season of events: ~8.5 s for 100,000) before its map shows. `python -m
-geoaq.web.serve` calls `warm_in_background` for the app; the functions called are the pages' own
+geoaq.service.serve` calls `warm_in_background` for the app; the functions called are the pages' own
 cached ones with the pages' own defaults, so a first visit finds their results in the cache
 (or, arriving sooner, waits for the computation under way instead of starting another).
 """

@@ -2,7 +2,7 @@
 
 * ``chromium_path``: the system chromium (``apt-get install chromium``);
 * ``streamlit_app``: a factory starting ``streamlit run SCRIPT`` on a free port, through
-  ``python -m geoaq.web.serve`` as ``make run`` does;
+  ``python -m geoaq.service`` as ``make run`` does;
 * ``page`` (+ ``browser_log``): a Playwright page whose requests, failed responses and
   console errors are recorded, and which leaves a screenshot in
   ``test-output/screenshots/<test name>.png``.
@@ -155,7 +155,7 @@ def streamlit_app(
 ) -> Iterator[StreamlitFactory]:
     """Factory: ``streamlit_app(script, env=None, base_url_path="") -> base URL``.
 
-    Runs ``.venv/bin/python -m geoaq.web.serve SCRIPT`` (``streamlit run`` without Nagle's
+    Runs ``.venv/bin/python -m geoaq.service SCRIPT`` (``streamlit run`` without Nagle's
     algorithm, as ``make run`` starts the app) headless on a free port, with the repo root as
     working directory (so ``.streamlit/config.toml`` applies) and ``env`` added to the
     environment, after putting the vendored map assets into the ``static/`` Streamlit will
@@ -182,10 +182,10 @@ def streamlit_app(
             _unavailable(str(exc))
         port = _free_port()
         base_path = base_url_path.strip("/")
-        cmd = [  # as `make run` starts the app: geoaq.web.serve switches Nagle's algorithm off
+        cmd = [  # as `make run` starts the app: geoaq.service.serve switches Nagle's algorithm off
             str(python),
             "-m",
-            "geoaq.web.serve",
+            "geoaq.service",
             str(script),
             "--server.headless",
             "true",

@@ -1,4 +1,4 @@
-"""geoaq.web.warmup in the real server: `python -m geoaq.web.serve` computes the first views as
+"""geoaq.web.warmup in the real server: `python -m geoaq.service` computes the first views as
 it starts, and a first visit to the fires page then finds them."""
 
 from __future__ import annotations

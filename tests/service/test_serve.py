@@ -1,4 +1,4 @@
-"""geoaq.web.serve and the hooks of geoaq.web.streamlit_internals: Streamlit's listening
+"""geoaq.service.serve and the hooks of geoaq.web.streamlit_internals: Streamlit's listening
 socket, and so every connection, without Nagle's algorithm; Streamlit's index page served
 mended; the start asks the internet for nothing."""
 
@@ -15,7 +15,7 @@ import pytest
 from streamlit import file_util
 from streamlit.web.server.starlette import starlette_server, starlette_static_routes
 
-from geoaq.web import serve
+from geoaq.service import serve
 from geoaq.web import streamlit_internals as internals
 from geoaq.web.pages import PAGES
 

@@ -10,11 +10,17 @@ not wait for it.
 
 from __future__ import annotations
 
+import atexit
+import logging
 import sys
 from pathlib import Path
 
 from geoaq import config
-from geoaq.web.streamlit_internals import install
+from geoaq.db import backend, handoff
+from geoaq.db import connection as db
+from geoaq.web.streamlit_internals import install, run_streamlit
+
+LOG = logging.getLogger(__name__)
 
 APP = config.APP_SCRIPT
 
@@ -34,6 +40,20 @@ def app_page_elements(script: str) -> dict[str, tuple[str, ...]]:
     return page_elements()
 
 
+def own_database(address: str | None = None) -> handoff.Holder | None:
+    """Hold the configured embedded database (when it exists) for this process and answer the
+    commands handed over to it; None for a DuckLake or a database not made yet."""
+    target = backend.database(address)
+    if not target.embedded or not target.path.exists():
+        return None
+    from geoaq.service.commands import run_request
+
+    holder = handoff.Holder(target.path, db.connect(target.path), run_request)
+    atexit.register(holder.close)
+    LOG.warning("geoaq: this server owns %s; commands on it are run here", target.path)
+    return holder
+
+
 def run_arguments(argv: list[str]) -> list[str]:
     """``streamlit run``'s arguments for `argv`: the script it names first, else the app."""
     if argv and not argv[0].startswith("-"):
@@ -43,16 +63,14 @@ def run_arguments(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """``streamlit run`` on `argv` (see `run_arguments`), on the mended server (`install`)."""
-    from streamlit.web import cli
-
     arguments = run_arguments(sys.argv[1:] if argv is None else argv)
     install(app_page_elements(arguments[1]))
-    if is_app(arguments[1]):  # the first visit finds its default views computed
+    if is_app(arguments[1]):
+        own_database()
         from geoaq.web.warmup import warm_in_background
 
-        warm_in_background()
-    sys.argv = ["streamlit", *arguments]
-    sys.exit(cli.main())
+        warm_in_background()  # the first visit finds its default views computed
+    sys.exit(run_streamlit(arguments))
 
 
 if __name__ == "__main__":
