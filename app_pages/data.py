@@ -9,6 +9,7 @@ import streamlit as st
 from geoaq.aq import readings as aq
 from geoaq.db import connection as db
 from geoaq.db import store
+from geoaq.feeds import runs as feed_runs
 from geoaq.i18n import t
 from geoaq.ingest.uploads import (
     LAYER_SUFFIXES,
@@ -28,6 +29,7 @@ READING_FORMATS = ["auto", "national", "live", "station", "ymdh"]
 #: how a station or year/month/day/hour file labels its hours (None: the format's own / the default, end)
 HOUR_LABELS = [None, "end", "start"]
 SHOWN_REJECTS = 1000
+SHOWN_FEED_REQUESTS = 100
 #: the columns of a rejects table (headings: data.reject_column.<column>)
 REJECT_COLUMNS = ("layer", "file", "row_number", "column_name", "value", "reason", "source_file", "ingest_id",
                   "rejected_at")
@@ -37,6 +39,19 @@ def _reject_view(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "")
                             for c in ("value", "column_name") if c in frame.columns})
     return frame.rename(columns={c: t(f"data.reject_column.{c}", language) for c in REJECT_COLUMNS})
+
+
+def _feed_view(frame: pd.DataFrame, headings: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Feed rows with the feeds' names, the statuses and the headings worded."""
+    frame = frame.copy()
+    frame["feed"] = frame["feed"].map(lambda f: t(f"feeds.name.{f}", language))
+    for column in ("status", "last_status"):
+        if column in frame.columns:
+            frame[column] = frame[column].map(lambda s: t(f"feeds.status.{s}", language) if s else "")
+    for column in frame.columns:  # counts stay numbers (blank when none), the rest text
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        frame[column] = frame[column].astype("Int64") if numeric else frame[column].fillna("").astype(str)
+    return frame.rename(columns={c: t(f"{headings}.{c}", language) for c in columns})
 
 
 def _target_title(name: str) -> str:
@@ -156,3 +171,23 @@ if len(shown):
     st.download_button(t("common.download_csv", language), shown.to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"rejects_{chosen or 'all'}.csv", mime="text/csv", key="data_stored_rejects_csv",
                        on_click="ignore")
+
+# scheduled feeds: what they fetched and when each last succeeded -----------------------------
+st.subheader(t("feeds.title", language))
+st.caption(t("feeds.caption", language))
+con = db.connect(db_file)
+try:
+    feed_summary = feed_runs.summary(con)
+    feed_latest = feed_runs.recent(con, None, SHOWN_FEED_REQUESTS)
+finally:
+    con.close()
+if feed_summary.empty:
+    st.info(t("feeds.none", language))
+else:
+    st.dataframe(_feed_view(feed_runs.summary_view(feed_summary), "feeds.summary_column",
+                            feed_runs.SUMMARY_COLUMNS), hide_index=True, width="stretch",
+                 key="data_feed_summary")
+    st.markdown(f"**{t('feeds.latest', language)}**")
+    st.dataframe(_feed_view(feed_runs.requests_view(feed_latest), "feeds.column",
+                            feed_runs.VIEW_COLUMNS), hide_index=True, width="stretch",
+                 key="data_feed_requests")

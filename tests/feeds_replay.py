@@ -60,6 +60,7 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.server.replay.answer(self.path)
         if reply.delay:
             time.sleep(reply.delay)
+        self.server.replay.started.append(self.path)
         body = reply.body
         self.send_response(reply.status)
         for name, value in reply.headers.items():
@@ -239,3 +240,17 @@ def settings(tmp_path, replay: Replay | None = None, firms: dict | None = None,
     path = tmp_path / "feeds.toml"
     path.write_text(feeds_toml({**base, **(firms or {})}, cnemc, http), "utf-8")
     return load_feeds(path)
+
+
+def many_detections(n: int) -> bytes:
+    """A VIIRS answer of `n` distinct detections: the test file's rows again and again, each
+    round moved 0.0001° north (so every row has its own natural key)."""
+    header, rows = firms_rows("VIIRS_SNPP_NRT")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for i in range(n):
+        row = list(rows[i % len(rows)])
+        row[0] = f"{float(row[0]) + (i // len(rows)) * 0.0001:.5f}"
+        writer.writerow(row)
+    return out.getvalue().encode()

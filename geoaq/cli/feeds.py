@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-import threading
 
 import click
 import pandas as pd
@@ -68,11 +67,12 @@ def feeds_run(names: tuple[str, ...], once: bool, output: str, db_path: str | No
         raise FeedError(t("cli.feeds.none_enabled", lang, path=settings.path))
     _log_to_stderr()
     if not once:
-        stop = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
+        # SIGTERM and Ctrl-C are blocked in every thread (the scheduler's inherit it) and
+        # awaited here, so whichever thread the kernel picks, the main thread gets them
+        stops = {signal.SIGINT, signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
         click.echo(t("cli.feeds.serving", lang, feeds=", ".join(selected)), err=True)
-        serve_feeds(db_path, settings=settings, feeds=selected, stop=stop)
+        serve_feeds(db_path, settings=settings, feeds=selected, until=lambda: signal.sigwait(stops))
         return
     failed = 0
     for name in selected:

@@ -115,6 +115,8 @@ def _reason(exc: BaseException, settings: HttpSettings) -> str:
     """A network failure in words (masked)."""
     inner = exc.args[0] if exc.args else None
     reason = getattr(inner, "reason", inner)
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):  # a ConnectTimeoutError too
+        return f"cannot connect ({mask(reason)})"
     if isinstance(exc, requests.Timeout) or isinstance(
             reason, urllib3.exceptions.TimeoutError | TimeoutError) or "timed out" in str(exc):
         return (f"no answer in time (connect {settings.connect_timeout_s:g} s, read "

@@ -18,7 +18,6 @@ process of its own, and cron ``geoaq feeds run --once``.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC
 
@@ -111,11 +110,11 @@ def start_feeds(database: object = None, *, settings: FeedsSettings | None = Non
 
 
 def serve_feeds(database: object = None, *, settings: FeedsSettings | None = None,
-                feeds: Iterable[str] | None = None, stop: threading.Event) -> None:
-    """Run the feeds on their schedule until `stop` is set, then let a running request finish
-    and return (``geoaq feeds run``)."""
+                feeds: Iterable[str] | None = None, until: Callable[[], object]) -> None:
+    """Run the feeds on their schedule until `until()` returns, then let a running request
+    finish and return (``geoaq feeds run``: `until` waits for SIGTERM or Ctrl-C)."""
     scheduler = start_feeds(database, settings=settings, feeds=feeds)
     try:
-        stop.wait()
+        until()
     finally:
         scheduler.shutdown(wait=True)
