@@ -298,14 +298,18 @@ def run_firms(settings: FeedsSettings, database: object = None, *, clock: Clock 
         return run_.requests
     client = client or feeds_http.session(settings.http)
     status = key_status(client, settings, key) if firms.check_key_status else None
-    left = allowance(firms, window_used(history, run_.started_utc), status)
+    used_here = window_used(history, run_.started_utc)
+    left = allowance(firms, used_here, status)
     _log.info("firms: %d requests planned, %d transactions allowed", len(asks), left)
+    spent = (f"rate-limit budget spent: {firms.budget} transactions per {FIRMS_WINDOW_MINUTES} "
+             "minutes (feeds.toml [firms] budget)")
+    if status is not None and status[1] - status[0] < firms.budget - used_here:
+        spent = (f"FIRMS says the key has used {status[0]:,} of its {status[1]:,} transactions "
+                 f"of the last {FIRMS_WINDOW_MINUTES} minutes")
     with tempfile.TemporaryDirectory(prefix="geoaq-firms-") as folder:
         for index, ask in enumerate(asks):
             if ask.days > left:
-                _defer(firms, run_, asks[index:], f"rate-limit budget spent: {firms.budget} "
-                       f"transactions per {FIRMS_WINDOW_MINUTES} minutes (feeds.toml [firms] "
-                       "budget)", box)
+                _defer(firms, run_, asks[index:], spent, box)
                 break
             request, stop = _one(settings, database, client, key, ask, box, run_, Path(folder))
             left -= request.transactions

@@ -270,6 +270,7 @@ def test_what_firms_says_the_key_used_counts_too(tmp_path, replay, con, migrated
     feeds = settings(tmp_path, replay, {"backfill_days": 1, "check_key_status": True})
     done = run_firms(feeds, migrated_db, clock=at(NOON), key=VALID_KEY)
     assert [r.status for r in done] == ["ok", "empty", "deferred", "deferred"]
+    assert done[-1].error == "FIRMS says the key has used 4,998 of its 5,000 transactions of the last 10 minutes"
     assert replay.count(r"^/mapserver/mapkey_status/\?MAP_KEY=" + VALID_KEY) == 1
 
 
