@@ -161,7 +161,8 @@ def streamlit_app(
     environment, after putting the vendored map assets into the ``static/`` Streamlit will
     serve (see the module docstring). Returns e.g. ``http://127.0.0.1:PORT/`` (plus the
     base path) once ``/_stcore/health`` answers; every app started is terminated at
-    teardown, also when the test fails. The server's output goes to
+    teardown, also when the test fails (or by ``streamlit_app.stop_all()``: a running app owns
+    its database file, so a test reads the file itself after stopping it). The server's output goes to
     ``test-output/streamlit-<test name>-<n>.log`` (``streamlit_app.logs``, in start order).
     """
     started: list[subprocess.Popen[bytes]] = []
@@ -219,10 +220,8 @@ def streamlit_app(
         _wait_healthy(proc, f"{base_url}_stcore/health", log)
         return base_url
 
-    start.logs = []  # type: ignore[attr-defined]  # each app's server output, in start order
-    try:
-        yield start
-    finally:
+    def stop_all() -> None:
+        """Stop every app started (each owns its database file until it stops)."""
         for proc in started:
             proc.terminate()
         for proc in started:
@@ -231,6 +230,13 @@ def streamlit_app(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+    start.logs = []  # type: ignore[attr-defined]  # each app's server output, in start order
+    start.stop_all = stop_all  # type: ignore[attr-defined]
+    try:
+        yield start
+    finally:
+        stop_all()
 
 
 @pytest.fixture(scope="session")

@@ -66,6 +66,7 @@ def test_uploading_a_bad_file_shows_its_rejects(streamlit_app, page, browser_log
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT_DIR / "data_page_rejects.png"))
 
+    streamlit_app.stop_all()  # the app's server owns the file while it runs
     con = db.connect(demo_db, read_only=True)
     try:
         codes = {row[0] for row in con.execute("SELECT code FROM stations WHERE code LIKE 'UP%'").fetchall()}
