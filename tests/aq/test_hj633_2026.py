@@ -209,3 +209,15 @@ def test_a_missing_pollutant_withholds_the_aqi_up_to_100():
     assert result["iaqi_pm25"].tolist() == [100, 101, 15, 15]  # the IAQIs stand
     # 2012: the AQI of the others is published
     assert hourly_aqi(frame, OLD)["aqi"].notna().all()
+
+
+def test_gbt8170_fast_path_equals_rounding_the_decimal_digits():
+    """The vectorised path decides by the binary value only away from a tie; every value near one
+    (0.35, 2.675, 1.0005 …) is decided from its digits: both agree everywhere."""
+    from geoaq.aq.rounding import _decimal_round
+
+    rng = np.random.default_rng(8170)
+    values = np.concatenate([rng.uniform(-500, 500, 50_000), np.round(rng.uniform(0, 100, 20_000), 1),
+                             np.round(rng.uniform(0, 10, 20_000), 2) + 0.005, [2.675, 1.0005, -0.0365]])
+    for decimals in (-1, 0, 1, 2, 3):
+        assert np.array_equal(gbt8170(values, decimals), _decimal_round(values, decimals)), decimals
