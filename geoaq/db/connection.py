@@ -120,6 +120,24 @@ def _connect_file(path: Path, read_only: bool, on_wait: Callable[[str], None]) -
     return con
 
 
+def exists(db: str | os.PathLike[str] | None = None) -> bool:
+    """Whether the database exists yet: the file, or (a DuckLake) always — opening it makes it."""
+    target = backend.database(db)
+    return target.path.exists() if target.embedded else True
+
+
+def data_version(db: str | os.PathLike[str] | None = None) -> float:
+    """A number that changes whenever anything is written to the database (caches key on it):
+    the file's and its WAL's modification times, or a DuckLake's latest snapshot."""
+    target = backend.database(db)
+    if target.embedded:
+        path = target.path
+        wal = path.with_name(path.name + ".wal")
+        return path.stat().st_mtime + (wal.stat().st_mtime if wal.exists() else 0.0)
+    with _lake_cursor(target) as con:
+        return float(run(con, "lake_snapshot", [backend.alias_of(target)]).fetchone()[0])
+
+
 def _held_elsewhere(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
 

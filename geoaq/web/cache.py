@@ -23,6 +23,7 @@ import pandas as pd
 import streamlit as st
 
 from geoaq import config
+from geoaq._errors import GeoaqError
 from geoaq.db import connection as db
 from geoaq.db import store
 from geoaq.i18n import DEFAULT_LANGUAGE, t
@@ -114,8 +115,9 @@ def _prune(folder: Path, keep: int) -> None:
                 continue
 
 
-def database_path() -> Path:
-    return config.db_path()
+def database_path() -> str:
+    """The configured database's address (a file, or a DuckLake)."""
+    return config.database()
 
 
 def fires_default_period(period: tuple[date, date] | None, today: date | None = None) -> tuple[date, date]:
@@ -142,19 +144,25 @@ def fire_filters(state: Mapping[str, Any], counties_known: list[str]) -> tuple[t
             ("in_zone_only", bool(state.get("fire_in_zone", False))))
 
 
-def database_version(path: Path) -> float:
-    """Changes whenever the database file (or its WAL) is written, so caches refresh."""
-    wal = path.with_name(path.name + ".wal")
-    return path.stat().st_mtime + (wal.stat().st_mtime if wal.exists() else 0.0)
+def database_version(address: str | Path) -> float:
+    """Changes whenever the database is written (by anyone), so caches refresh."""
+    return db.data_version(address)
 
 
-def require_database() -> Path:
-    """The database path; stops the page with instructions when the file does not exist."""
-    path = database_path()
-    if not path.exists():
-        st.error(t("common.no_database", lang(), path=path))
+def require_database() -> str:
+    """The database's address; stops the page with instructions when it does not exist yet,
+    or with a message (never a traceback) when it cannot be opened."""
+    address = database_path()
+    try:
+        if db.exists(address):
+            database_version(address)  # a DuckLake that cannot be reached says so here
+            return address
+    except GeoaqError as exc:
+        st.error(str(exc))
         st.stop()
-    return path
+    st.error(t("common.no_database", lang(), path=address))
+    st.stop()
+    return address
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from geoaq import config
+from geoaq.db import connection as db
 from geoaq.i18n import DEFAULT_LANGUAGE
 from geoaq.web.map import configured_tiles
 from geoaq.web.streamlit_internals import runtime_started
@@ -71,7 +72,7 @@ def warm_when_started(db_path: Path, started: Callable[[], bool] = runtime_start
             LOG.warning("geoaq: Streamlit did not start in %.0f s; first views not computed ahead", wait_s)
             return []
         time.sleep(0.1)
-    if not db_path.exists():
+    if not db.exists(db_path):
         return []
     began = time.perf_counter()
     try:
@@ -92,7 +93,7 @@ def warm_in_background(db_path: Path | None = None) -> threading.Thread:
         console.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         LOG.addHandler(console)
         LOG.setLevel(logging.INFO)
-    thread = threading.Thread(target=warm_when_started, args=(db_path or config.db_path(),),
+    thread = threading.Thread(target=warm_when_started, args=(db_path or config.database(),),
                               name="geoaq-warm-up", daemon=True)
     thread.start()
     return thread
