@@ -14,13 +14,16 @@ from geoaq.db import store
 from geoaq.i18n import LANGUAGES, t
 from geoaq.layers import load_registry
 
+#: the emergency tables whose text is data (geoaq.emergency)
+EMERGENCY_TABLES = ("emergency_lists", "emergency_list_rows", "emergency_list_measures", "emergency_warnings",
+                    "emergency_inspections")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LANG = "en"
 
 
 def data_values(path: Path) -> list[str]:
-    """Every text the database holds in its layers, rejects and readings, and the plans'
-    names: what a page may show in Chinese whatever the language. Longest first."""
+    """Every text the database holds in its layers, rejects, readings and emergency tables, and
+    the plans' names: what a page may show in Chinese whatever the language. Longest first."""
     values: set[str] = set()
     con = db.connect(path, read_only=True)
     try:
@@ -32,6 +35,11 @@ def data_values(path: Path) -> list[str]:
         rejects = store.list_rejects(con, None)
         for column in rejects.columns:
             values |= {v for v in rejects[column].dropna().astype(str) if CJK.search(v)}
+        for table in EMERGENCY_TABLES:  # the list, warnings and findings: names, measures, areas …
+            if store.table_exists(con, table):
+                frame = con.execute(f"SELECT * FROM {table}").df()  # noqa: S608 (names above)
+                for column in frame.columns:
+                    values |= {v for v in frame[column].dropna().astype(str) if CJK.search(v)}
     finally:
         con.close()
     targets = tomllib.loads(config.targets_file().read_text("utf-8"))

@@ -101,6 +101,8 @@ def _vocabularies():
     """Every code domain code returns, with the table its words live in."""
     from geoaq.aq import evaluation
     from geoaq.compliance import summary, targets
+    from geoaq.emergency import alerts, assessment, checks, measures, response
+    from geoaq.emergency import rules as emergency_rules
     from geoaq.fires import penalties, rules, verification
     from geoaq.routes import plan
     from geoaq.web.views import air_quality, fires
@@ -116,6 +118,14 @@ def _vocabularies():
         "aq.attainment": (evaluation.ATTAINED, evaluation.NOT_ATTAINED, evaluation.INSUFFICIENT),
         "aq.colour": tuple(air_quality.COLOUR_NAMES.values()), "aq.column": air_quality.KEY_COLUMNS,
         "routes.drop": plan.DROP_REASONS,
+        "emergency.level": emergency_rules.LEVELS, "emergency.pollutant": emergency_rules.POLLUTANTS,
+        "emergency.grade_class": emergency_rules.GRADE_CLASSES,
+        "emergency.measure": (*emergency_rules.MEASURE_KINDS, measures.MISSING),
+        "emergency.result": emergency_rules.RESULTS, "emergency.cut_source": measures.CUT_SOURCES,
+        "emergency.rule": tuple(checks.RULES), "emergency.problem": tuple(checks.RULES),
+        "emergency.severity": tuple(set(checks.RULES.values())), "emergency.status": alerts.STATUSES,
+        "emergency.scope": (alerts.CITY, alerts.COUNTY), "emergency.air": (*assessment.AIR_METRICS, assessment.CITY),
+        "emergency.checklist": tuple(c for c in response.CHECKLIST_COLUMNS if not c.startswith("cut_")),
         "routes.export": ("start", "end"),
     }
 

@@ -1,15 +1,15 @@
 """The `geoaq` command: the group `main` and its commands, one module per command group.
 
 `_common` holds what the commands share (options, output, the error policy of `GeoaqGroup`);
-`layers` (ingest, rejects, layers), `demo`, `fires`, `aq`, `report`, `route` and `feeds` the
-commands.
+`layers` (ingest, rejects, layers), `demo`, `fires`, `aq`, `report`, `route`, `feeds` and
+`emergency` the commands.
 """
 
 from __future__ import annotations
 
 import click
 
-from geoaq.cli import aq, demo, feeds, fires, layers, report, route
+from geoaq.cli import aq, demo, emergency, feeds, fires, layers, report, route
 from geoaq.cli._common import CONTEXT_SETTINGS, LANG_OPTION, GeoaqGroup
 
 
@@ -29,3 +29,4 @@ main.add_command(aq.aq)
 main.add_command(report.report)
 main.add_command(route.route)
 main.add_command(feeds.feeds)
+main.add_command(emergency.emergency)

@@ -1,7 +1,9 @@
 """The shipped 洛阳市 demo: `data/demo/manifest.toml` lists the loads that build it.
 
-Every layer load (`[[load]]`) goes through the same `ingest()` a user's file does, and every
-readings load (`[[readings]]`, after the layers) through the same `load_readings()`. The
+Every layer load (`[[load]]`) goes through the same `ingest()` a user's file does, every
+readings load (`[[readings]]`, after the layers) through the same `load_readings()`, and the
+emergency data (`[[emergency_list]]`, `[[emergency_warnings]]`, `[[emergency_inspections]]`,
+last) through the loaders of `geoaq.emergency`. The
 database is built in a temporary file and moved into place only when every load succeeded,
 so a failed rebuild leaves the previous demo database untouched.
 """
@@ -18,11 +20,14 @@ from geoaq import config
 from geoaq._errors import IngestError
 from geoaq.db import connection as db
 from geoaq.db.named import run
-from geoaq.ingest.layer import IngestReport, Progress, ingest
-from geoaq.ingest.readings import ReadingsReport, load_readings
+from geoaq.ingest.layer import Progress, ingest
+from geoaq.ingest.readings import load_readings
 
 _LOAD_KEYS = {"layer", "file", "crs", "encoding", "map", "set", "synthetic", "source_layer"}
 _READINGS_KEYS = {"file", "format", "station", "units", "encoding", "synthetic"}
+_EMERGENCY_KEYS = {"file", "synthetic", "recorded_by"}
+#: the emergency tables of the manifest, in the order they load (warnings before their findings)
+EMERGENCY_KINDS = ("emergency_list", "emergency_warnings", "emergency_inspections")
 
 
 @dataclass(frozen=True)
@@ -92,13 +97,59 @@ def read_readings_manifest(demo_dir: Path | None = None) -> list[DemoReadings]:
     return loads
 
 
+@dataclass(frozen=True)
+class DemoEmergency:
+    """One emergency entry of the demo manifest: its kind (`EMERGENCY_KINDS`) and file."""
+
+    kind: str
+    file: Path
+    synthetic: bool = False
+    recorded_by: str = "geoaq demo"
+
+    @property
+    def layer(self) -> str:
+        return self.kind
+
+
+def read_emergency_manifest(demo_dir: Path | None = None) -> list[DemoEmergency]:
+    """The emergency loads listed in `demo_dir/manifest.toml`, in `EMERGENCY_KINDS` order."""
+    demo_dir = demo_dir or config.demo_dir()
+    path = demo_dir / "manifest.toml"
+    raw = tomllib.loads(path.read_text("utf-8"))
+    loads = []
+    for kind in EMERGENCY_KINDS:
+        for index, entry in enumerate(raw.get(kind, [])):
+            unknown = sorted(set(entry) - _EMERGENCY_KEYS)
+            if unknown or "file" not in entry:
+                raise IngestError(f"{path}: {kind} #{index + 1} needs file; unknown keys: {unknown}")
+            loads.append(DemoEmergency(kind, demo_dir / entry["file"], bool(entry.get("synthetic", False)),
+                                       str(entry.get("recorded_by", "geoaq demo"))))
+    return loads
+
+
+def _load_emergency(entry: DemoEmergency, con: db.Connection):
+    """Load one emergency entry through its loader; a synthetic entry must load synthetic rows only."""
+    from geoaq.emergency.alerts import load_warnings
+    from geoaq.emergency.inspections import load_inspections
+    from geoaq.emergency.reduction_list import load_list
+
+    if entry.kind == "emergency_list":
+        report = load_list(entry.file, con=con)
+        if entry.synthetic and report.synthetic != report.loaded:
+            raise IngestError(f"{entry.file}: the manifest marks it synthetic, but only {report.synthetic:,} of "
+                              f"{report.loaded:,} rows carry synthetic = true")
+        return report
+    loader = load_warnings if entry.kind == "emergency_warnings" else load_inspections
+    return loader(entry.file, con=con, recorded_by=entry.recorded_by)
+
+
 def build_demo(
     db_path: str | Path | None = None,
     demo_dir: Path | None = None,
     *,
-    on_report: Callable[[DemoLoad | DemoReadings, IngestReport | ReadingsReport], None] | None = None,
+    on_report: Callable[[DemoLoad | DemoReadings | DemoEmergency, object], None] | None = None,
     progress: Progress | None = None,
-) -> list[IngestReport | ReadingsReport]:
+) -> list:
     """(Re)build the demo database at `db_path` (default: `config.db_path()`) from `demo_dir`
     (default: the shipped demo data, `config.demo_dir()`).
 
@@ -109,7 +160,7 @@ def build_demo(
     building = target.with_name(target.name + ".building")
     for leftover in (building, building.with_name(building.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    reports: list[IngestReport | ReadingsReport] = []
+    reports: list = []
     con = db.connect(building)
     try:
         for load in read_manifest(demo_dir):
@@ -130,6 +181,11 @@ def build_demo(
             reports.append(readings)
             if on_report:
                 on_report(entry, readings)
+        for item in read_emergency_manifest(demo_dir):
+            report = _load_emergency(item, con)
+            reports.append(report)
+            if on_report:
+                on_report(item, report)
         run(con, "checkpoint")
     except BaseException:
         con.close()

@@ -37,6 +37,7 @@ from rasterio.transform import from_origin
 from shapely.geometry import Point, mapping
 
 from geoaq import config
+from geoaq.demo import emergency as emergency_demo
 from geoaq.geo.coords import convert_geometries
 
 DEFAULT_SEED = 20250422
@@ -795,7 +796,7 @@ def readings_csv_gz(frame: pd.DataFrame) -> bytes:
 
 
 OUTPUTS = ("townships.geojson", "control_zones.geojson", "enterprises.csv", "station_readings_hourly.csv.gz",
-           LANDCOVER_FILE)
+           LANDCOVER_FILE, *emergency_demo.OUTPUTS)
 
 
 def write_all(out_dir: str | Path | None = None, seed: int = DEFAULT_SEED, *,
@@ -818,6 +819,7 @@ def write_all(out_dir: str | Path | None = None, seed: int = DEFAULT_SEED, *,
         "enterprises.csv": enterprises_csv(enterprises).encode("utf-8"),
         "station_readings_hourly.csv.gz": readings_csv_gz(readings),
         LANDCOVER_FILE: landcover_tif(landcover, corner),
+        **emergency_demo.outputs(enterprises, rng_for(seed, "emergency_list"), rng_for(seed, "emergency_inspections")),
     }
     written = []
     for name in OUTPUTS:

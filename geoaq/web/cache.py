@@ -312,3 +312,78 @@ def landcover_image(db_path: str, lang: str = DEFAULT_LANGUAGE):
               *({"label": f"  {c.name(lang)}", "fill": c.color, "stroke": c.color, "kind": "area"}
                 for _, c in sorted(raster.load_class_map().classes.items())))
     return ImageLayer(name=name, png=png, bounds=bounds, opacity=0.7, legend=legend)
+
+
+# --- 重污染应急 (geoaq.emergency) ---------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def emergency_versions(db_path: str, version: float) -> pd.DataFrame:
+    """The stored versions of the emission-reduction list, the newest first."""
+    from geoaq.emergency import reduction_list
+
+    with db.connect(db_path) as con:
+        return reduction_list.versions(con)
+
+
+@st.cache_data(show_spinner=False)
+def emergency_actions(db_path: str, version: float, list_version: str) -> pd.DataFrame:
+    """Every line of a list version at every level, with its measure's kind and cuts."""
+    from geoaq.emergency import reduction_list
+    from geoaq.emergency.checks import match_enterprises
+    from geoaq.emergency.measures import actions
+    from geoaq.emergency.rules import load_emergency_rules
+    from geoaq.layers import get_layer
+
+    with db.connect(db_path) as con:
+        rows, measures = reduction_list.read_list(con, reduction_list.resolve_version(con, list_version))
+        joined = match_enterprises(rows, store.read_layer(con, get_layer("enterprises")))
+    return actions(joined, measures, load_emergency_rules())
+
+
+@st.cache_data(show_spinner=False)
+def emergency_check(db_path: str, version: float, list_version: str, totals: tuple[tuple[str, float], ...]):
+    """`check_list` of a version with the whole society's totals given (pollutant, t/a)."""
+    from geoaq.emergency.checks import check_list
+
+    with db.connect(db_path) as con:
+        return check_list(con, list_version, totals=dict(totals))
+
+
+@st.cache_data(show_spinner=False)
+def emergency_warnings(db_path: str, version: float) -> pd.DataFrame:
+    """Every warning's latest revision, the latest start first."""
+    from geoaq.emergency import alerts
+
+    with db.connect(db_path) as con:
+        return alerts.current_warnings(con)
+
+
+@st.cache_data(show_spinner=False)
+def emergency_areas(db_path: str, version: float) -> list[str]:
+    """The areas a warning may name: the city first, then the counties."""
+    from geoaq.emergency import alerts
+
+    with db.connect(db_path) as con:
+        known = alerts.areas(con)
+    cities = sorted(k for k, (kind, _) in known.items() if kind == alerts.CITY and k.endswith("市"))
+    counties = sorted({county for kind, county in known.values() if kind == alerts.COUNTY})
+    return cities + counties
+
+
+@st.cache_data(show_spinner=False)
+def emergency_response(db_path: str, version: float, warning_id: str):
+    """`warning_response` of a warning (who must act, fires and stations meanwhile)."""
+    from geoaq.emergency.response import warning_response
+
+    with db.connect(db_path) as con:
+        return warning_response(con, warning_id)
+
+
+@st.cache_data(show_spinner=False)
+def emergency_assessment(db_path: str, version: float, warning_id: str, basis: str):
+    """`assess_warning` of a warning on a basis (in force, or a version for both periods)."""
+    from geoaq.emergency.assessment import assess_warning
+
+    with db.connect(db_path) as con:
+        return assess_warning(con, warning_id, basis=basis)

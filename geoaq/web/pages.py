@@ -41,6 +41,9 @@ PAGES = (
     PageEntry("app_pages/routes.py", "app.page.routes", "🚗", "routes",
               ("ComponentInstance", "Button", "Checkbox", "DataFrame", "DateInput", "NumberInput", "Selectbox",
                "Spinner", "TextArea", "TextInput")),
+    PageEntry("app_pages/emergency.py", "app.page.emergency", "🚨", "emergency",
+              ("ComponentInstance", "Button", "DataFrame", "DateTimeInput", "DownloadButton", "FileUploader",
+               "Metric", "NumberInput", "Selectbox", "TextInput")),
 )
 
 

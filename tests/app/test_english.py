@@ -215,6 +215,14 @@ def test_routes_page_in_english_with_routes_planned(demo_db, data):
     check_english(texts, data)
 
 
+def test_emergency_page_in_english_with_a_warning_open(demo_db, data):
+    at = _english("app_pages/emergency.py")
+    texts = page_texts(at)
+    assert {"Reduction list", "Response", "Assessment"} <= set(texts)
+    assert any(x.startswith("Whole city mean hourly AQI") for x in texts)
+    check_english(texts, data)
+
+
 # --- the map without a browser -----------------------------------------------------------------
 
 
@@ -223,6 +231,27 @@ def _map_texts(fmap) -> list[str]:
     page = fmap.get_root().render()
     page = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
     return [html_text for html_text in re.split(r"<[^>]*>|[\"\n]", page) if html_text.strip()]
+
+
+def test_the_emergency_map_in_english(demo_db, data):
+    """The 重污染应急 page's map: enterprises by measure, stations by their AQI during the warning."""
+    from geoaq.emergency.response import warning_response
+    from geoaq.web.map import build_map
+    from geoaq.web.views.emergency import enterprises_overlay, stations_overlay
+
+    registry = load_registry()
+    con = db.connect(demo_db)
+    try:
+        response = warning_response(con, "LY-YJ-2025-001")
+        stations = store.read_layer(con, registry["stations"])
+    finally:
+        con.close()
+    fmap = build_map([(registry["stations"], stations)], lang=LANG,
+                     overlays=(enterprises_overlay(response.enterprises, LANG),
+                               stations_overlay(stations, response.stations, LANG)))
+    texts = _map_texts(fmap)
+    assert "Stop production" in " ".join(texts) and "Mean hourly AQI" in " ".join(texts)
+    check_english(texts, data)
 
 
 def test_the_maps_legends_popups_and_tooltips_in_english(demo_db, data):
@@ -304,6 +333,32 @@ def test_route_sheets_and_files_in_english(demo_db, data):
     assert "Inspection route · Team 1" in " ".join(texts) and "Signature" in texts
     chinese = export(plan, "csv", rules=rules).decode("utf-8-sig")
     assert "序号" in chinese and "预计到达" in chinese  # the inspectors' default stays Chinese
+    check_english(texts, data)
+
+
+def test_emergency_checklist_check_and_assessment_in_english(demo_db, data):
+    from geoaq.emergency import present
+    from geoaq.emergency.assessment import assess_warning, one_page
+    from geoaq.emergency.checks import check_list
+    from geoaq.emergency.response import checklist, checklist_title
+    from geoaq.tables import xlsx_blocks, xlsx_sheets
+
+    con = db.connect(demo_db)
+    try:
+        result = check_list(con)
+        assessed = assess_warning(con, "LY-YJ-2025-001")
+    finally:
+        con.close()
+    sheets = checklist(assessed.response, LANG)
+    workbook = pd.read_excel(io.BytesIO(xlsx_sheets(sheets, checklist_title(assessed.response, LANG))),
+                             sheet_name=None, header=None)
+    blocks = one_page(assessed, LANG)
+    report = pd.read_excel(io.BytesIO(xlsx_blocks(blocks, "Assessment", "Assessment")), header=None)
+    texts = [*(x for frame in workbook.values() for x in _frame_strings(frame)), *_frame_strings(report),
+             *_frame_strings(present.shares_table(result.shares, LANG)),
+             *_frame_strings(present.problems_table(result.problems, LANG)), *(h for h, _ in blocks)]
+    assert "Measure required" in texts and "Result (in place / not in place / could not be inspected)" in texts
+    assert list(checklist(assessed.response)[next(iter(sheets))].columns)[:3] == ["序号", "预警编号", "区县"]
     check_english(texts, data)
 
 

@@ -15,10 +15,14 @@ from geoaq.cli import main
 from geoaq.cli._common import GeoaqGroup
 
 COMMANDS = {
-    "": {"ingest", "rejects", "layers", "demo", "fires", "aq", "report", "route", "feeds"},
+    "": {"ingest", "rejects", "layers", "demo", "fires", "aq", "report", "route", "feeds", "emergency"},
     "fires": {"check", "penalties", "density", "set-status", "history", "notice"},
     "aq": {"load", "hourly", "evaluate", "compare", "check-published"},
     "feeds": {"run", "status"},
+    "emergency": {"list", "check", "warning", "suggest", "response", "inspection", "assess"},
+    "list": {"load", "versions", "show"},
+    "warning": {"add", "load", "list", "end", "cancel", "history"},
+    "inspection": {"add", "load"},
 }
 
 

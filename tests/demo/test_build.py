@@ -12,7 +12,12 @@ from geoaq._errors import IngestError
 from geoaq.cli import main
 from geoaq.db import connection as db
 from geoaq.db import store
-from geoaq.demo.build import build_demo, read_manifest, read_readings_manifest
+from geoaq.demo.build import (
+    build_demo,
+    read_emergency_manifest,
+    read_manifest,
+    read_readings_manifest,
+)
 from geoaq.layers import load_registry
 
 EXPECTED = {  # layer: (rows, synthetic rows)
@@ -46,6 +51,11 @@ def test_manifest_lists_existing_files():
     for entry in readings:
         assert entry.file.is_file(), entry.file
         assert entry.synthetic == ("synthetic/" in entry.file.as_posix())
+    emergency = read_emergency_manifest()
+    assert [(e.kind, e.file.name) for e in emergency] == [
+        ("emergency_list", "emergency_reduction_list.xlsx"), ("emergency_warnings", "emergency_warnings.csv"),
+        ("emergency_inspections", "emergency_inspections.csv")]
+    assert all(e.file.is_file() and e.synthetic for e in emergency)
 
 
 def test_demo_has_all_layers_and_labels_synthetic_rows(demo_db):
@@ -60,6 +70,25 @@ def test_demo_has_all_layers_and_labels_synthetic_rows(demo_db):
     # (the generated readings have none)
     assert len(rejects) == 4
     assert set(rejects["reason"]) == {"duplicate of row 2 (same enterprise_id)"}
+
+
+def test_demo_loads_the_generated_emergency_data(demo_db):
+    from geoaq.emergency import alerts, inspections, reduction_list
+
+    con = db.connect(demo_db, read_only=True)
+    try:
+        versions = reduction_list.versions(con)
+        rows, measures = reduction_list.read_list(con, reduction_list.resolve_version(con))
+        warnings = alerts.current_warnings(con)
+        found = inspections.findings(con, "LY-YJ-2025-001")
+    finally:
+        con.close()
+    assert versions[["list_year", "rows", "synthetic"]].values.tolist() == [["2024—2025年秋冬季", 152, True]]
+    assert str(versions["effective_from"].iloc[0]) == "2024-10-01"
+    assert rows["synthetic"].all() and len(measures) == 3 * len(rows)
+    assert warnings[["warning_id", "area", "level", "status"]].values.tolist() == [
+        ["LY-YJ-2025-001", "洛阳市", "II", "issued"]]
+    assert warnings["synthetic"].all() and len(found) == 60 and found["synthetic"].all()
 
 
 def test_demo_loads_the_generated_readings(demo_db):
@@ -111,5 +140,5 @@ def test_failed_rebuild_leaves_previous_database(tmp_path, demo_db):
 def test_cli_demo_reports_each_load(tmp_path):
     result = CliRunner().invoke(main, ["demo", "--db", str(tmp_path / "cli_demo.duckdb")])
     assert result.exit_code == 0, result.output
-    assert "[演示数据]" in result.output and "done: 9 files" in result.output
+    assert "[演示数据]" in result.output and "done: 12 files" in result.output
     assert "station_readings_hourly.csv.gz [演示数据]: loaded 179,088" in result.output

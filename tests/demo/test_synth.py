@@ -18,6 +18,7 @@ import shapely
 
 from geoaq import config
 from geoaq.demo import build as demo
+from geoaq.demo import emergency as demo_emergency
 from geoaq.demo import synth as demo_synth
 from geoaq.geo import raster
 
@@ -117,6 +118,31 @@ def test_generator_reproduces_committed_landcover(generated: Path) -> None:
         assert np.array_equal(new.read(1), committed.read(1)), f"{name}: the generated pixels differ"
     assert (generated / name).read_bytes() == (SYNTH_DIR / name).read_bytes(), (
         f"{name} has the same pixels but other bytes (another GDAL/zlib build?)")
+
+
+@pytest.mark.parametrize("name", demo_emergency.OUTPUTS)
+def test_generator_reproduces_committed_emergency_file(generated: Path, name: str) -> None:
+    # the workbook is stored uncompressed with fixed times, so its bytes depend on nothing else
+    assert (generated / name).read_bytes() == (SYNTH_DIR / name).read_bytes(), (
+        f"{name} differs from the committed file: rerun `python -m geoaq.demo.synth` and commit")
+
+
+def test_emergency_demo_is_labelled_and_lies_in_the_readings(enterprises, readings) -> None:
+    reduction = pd.read_excel(SYNTH_DIR / "emergency_reduction_list.xlsx", header=None, dtype=str)
+    assert "演示数据" in reduction.iloc[0, 0]
+    table = reduction.iloc[3:]
+    assert set(table.iloc[:, -1]) == {"true"}  # the synthetic column
+    names = set(table.iloc[:, 2].dropna())
+    assert all("（演示）" in n for n in names)
+    keys = set(table.iloc[:, 3].dropna())
+    assert keys - set(enterprises["企业编号"]) == {"DEMO-ENT-9001"}  # one unmatched row, on purpose
+    for name in ("emergency_warnings.csv", "emergency_inspections.csv"):
+        frame = pd.read_csv(SYNTH_DIR / name, dtype=str)
+        assert set(frame["synthetic"]) == {"true"}
+    warning = pd.read_csv(SYNTH_DIR / "emergency_warnings.csv", dtype=str).iloc[0]
+    hours = pd.to_datetime(readings["datetime"])
+    assert hours.min() < pd.Timestamp(warning["开始时间"]) < pd.Timestamp(warning["结束时间"]) < hours.max()
+    assert "演示" in warning["发布单位"] and "演示" in warning["备注"]
 
 
 def test_random_streams_depend_on_seed_and_output() -> None:
@@ -340,7 +366,8 @@ def test_manifest_loads_with_only_the_expected_rejects(tmp_path: Path) -> None:
     rejected = {(r.layer, Path(r.source_file).name): r.rejected_rows for r in reports}
     assert rejected.pop(("enterprises", "gem_steel_plants_luoyang.csv")) == 4  # GEM phase rows
     assert set(rejected.values()) == {0}
-    layer_reports = [r for r in reports if r.layer != "readings"]  # readings: [[readings]] entries
+    # readings: [[readings]] entries; the emergency data: their own entries
+    layer_reports = [r for r in reports if r.layer not in ("readings", *demo.EMERGENCY_KINDS)]
     assert all(r.loaded == r.rows_read for r, load in zip(layer_reports, loads, strict=True) if load.synthetic)
     (readings,) = [r for r in reports if r.layer == "readings"]
     # every generated reading is stored; hours without any value are counted, not stored
