@@ -35,7 +35,7 @@ from geoaq.db import connection as db
 #: test modules whose tests taking ``con`` (and no database file of their own) run on both
 #: storage backends: the storage, ingest, fire-event, verification and concurrency tests
 BOTH_BACKENDS = {
-    "tests/db/test_cellcover.py", "tests/db/test_backends.py", "tests/ingest/test_layer.py",
+    "tests/db/test_cellcover.py", "tests/db/test_backends.py", "tests/db/test_kill.py", "tests/ingest/test_layer.py",
     "tests/ingest/test_firms.py", "tests/ingest/test_readings.py", "tests/ingest/test_live_release.py",
     "tests/fires/test_events.py", "tests/fires/test_check.py", "tests/fires/test_verification.py",
 }
