@@ -20,6 +20,7 @@ from geoaq import config, rules
 from geoaq._errors import (
     ClassMapError,
     ComplianceRulesError,
+    EmergencyRulesError,
     FireRulesError,
     GeoaqError,
     PenaltyRulesError,
@@ -31,6 +32,7 @@ from geoaq._errors import (
 from geoaq.aq.standards import load_standard_file
 from geoaq.compliance.summary import ComplianceRules, load_compliance_rules
 from geoaq.compliance.targets import load_targets
+from geoaq.emergency.rules import load_emergency_rules
 from geoaq.fires.penalties import load_rules as load_penalty_rules
 from geoaq.fires.rules import FireRules, load_fire_rules
 from geoaq.geo.raster import load_class_map
@@ -88,6 +90,12 @@ RULE_FILES = {
         ("team_hours = 8.0", 'team_hours = "8h"'),
         ("unknown key(s) ['fire_day'] in [findings] (did you mean 'fire_days'?)",
          "team_hours must be a number > 0, got '8h' (text)")),
+    "emergency": RuleFile(
+        lambda: config.rules_file("emergency.toml"), load_emergency_rules, EmergencyRulesError,
+        ("before_days = 3", "before_day = 3"),
+        ("rank = 2\n", 'rank = "2"\n'),
+        ("unknown key(s) ['before_day'] in [assessment] (did you mean 'before_days'?)",
+         "levels.II.rank must be an integer >= 1, got '2' (text)")),
     "landcover": RuleFile(
         lambda: config.rules_file("landcover.toml"), load_class_map, ClassMapError,
         ("nodata = [0]", "no_data = [0]"),
@@ -181,7 +189,7 @@ def test_route_rules_fill_every_findings_and_solver_key(tmp_path) -> None:
     loaded = load_route_rules(path)
     assert loaded.findings == {"fire_days": 1, "include_suspected_industrial": True,
                                "fire_window_from_detection": True, "fire_in_zone_bonus": 0,
-                               "station_days": 7}
+                               "station_days": 7, "emergency_measures": ["stop"], "emergency_full_bonus": 0}
     assert loaded.draw == {"excluded_enterprise_status": [], "excluded_mine_status": []}
     assert (loaded.day_start, loaded.work_limit, loaded.time_limit_s) == ("08:30", 600_000, 30.0)
     assert loaded.types["fire_event"].label_en == "火点" and loaded.types["other"].priority == 0

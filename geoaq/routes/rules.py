@@ -15,6 +15,7 @@ from typing import Any
 
 from geoaq import config
 from geoaq._errors import RouteRulesError, RoutingInputError
+from geoaq.emergency.rules import MEASURE_KINDS
 from geoaq.i18n import pick, t
 from geoaq.rules import (
     array,
@@ -29,6 +30,9 @@ from geoaq.rules import (
 )
 
 # --- configuration ------------------------------------------------------------------------
+
+#: measures whose enterprises become 应急检查 targets (geoaq.emergency's kinds but 无需减排)
+EMERGENCY_MEASURES = tuple(k for k in MEASURE_KINDS if k != "none")
 
 #: a kind of target (``[types.<kind>]``); label_en defaults to label_zh
 _TYPE = table({
@@ -57,6 +61,8 @@ SCHEMA = table({
         "fire_window_from_detection": boolean(default=True),
         "fire_in_zone_bonus": number(default=0),
         "station_days": integer(minimum=1, default=7),
+        "emergency_measures": array(text(choices=EMERGENCY_MEASURES), default=["stop"]),
+        "emergency_full_bonus": number(default=0),
     }),
     "draw": table({
         "excluded_enterprise_status": array(text(), default=[]),

@@ -9,6 +9,10 @@
   sensitive radius of a national station whose HJ 663 evaluation over the `station_days`
   days ending on the day exceeds a limit. An enterprise with several flags is one target
   with the highest of their priorities and every reason.
+* **应急检查**: on a day a heavy-pollution warning is in force (`geoaq.emergency`), the
+  enterprises its level requires to take a measure of `emergency_measures` (停产 by default),
+  C-grade and lowered ones `emergency_full_bonus` more priority; on the warning's first and
+  last day only its hours can be inspected.
 * **Mines under rectification**: status in `mine_attention_statuses` (停产整治).
 * **Points picked on the map** (lon, lat, name).
 * **双随机 draw**: `random_draw` picks, reproducibly from a seed, a quota of enterprises or
@@ -91,6 +95,35 @@ def fire_targets(con: Connection, day: date, rules: RouteRules | None = None,
             row["tw_start"] = first.strftime("%H:%M")  # it cannot be verified before it was seen
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS) if rows else _empty()
+
+
+def emergency_targets(con: Connection, day: date, rules: RouteRules | None = None) -> pd.DataFrame:
+    """应急检查: the enterprises a warning in force on `day` requires to stop (or take another of
+    `emergency_measures`), C-grade ones first (`geoaq.emergency.response.stop_targets`)."""
+    from geoaq.emergency import alerts
+    from geoaq.emergency.response import stop_targets
+
+    rules = rules or load_route_rules()
+    found = stop_targets(con, day, kinds=tuple(rules.findings["emergency_measures"]))
+    if found.empty:
+        return _empty()
+    bonus = float(rules.findings["emergency_full_bonus"])
+    warnings = alerts.current_warnings(con).set_index("warning_id")
+    rows = []
+    for ent in found.itertuples():
+        warning = warnings.loc[ent.warning_id]
+        reason = msg("emergency.route_reason", warning=ent.warning_id, level=msg(f"emergency.level.{ent.level}"),
+                     measures=tuple(ent.measures), grade=ent.grade if isinstance(ent.grade, str) else "—")
+        row = _target(rules, "emergency_stop", f"ENT-{ent.enterprise_key}", str(ent.enterprise_name), ent.lon,
+                      ent.lat, reason, "emergency", ent.county, bonus if ent.grade_class == "full" else 0.0)
+        start, end = pd.Timestamp(warning["start_at"]), pd.Timestamp(warning["end_at"])
+        if start.date() == day:
+            row["tw_start"] = start.strftime("%H:%M")
+        if end.date() == day:
+            row["tw_end"] = end.strftime("%H:%M")
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame.sort_values(["priority", "target_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def exceeding_stations(con: Connection, day: date, rules: RouteRules, comp) -> pd.DataFrame:
@@ -301,10 +334,10 @@ def latest_findings_day(con: Connection) -> date | None:
 
 
 def collect_targets(con: Connection, day: date, *, rules: RouteRules | None = None,
-                    fires: bool = True, enterprises: bool = True, mines: bool = True,
+                    fires: bool = True, emergency: bool = True, enterprises: bool = True, mines: bool = True,
                     picked: list[tuple] | None = None, draw: dict[str, int] | None = None,
                     seed: int = 0, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Every target of the day: fires, flagged enterprises, mines, picked points, drawn ones.
+    """Every target of the day: fires, 应急检查, flagged enterprises, mines, picked points, drawn ones.
 
     A feature found by several sources is kept once (the first: the order above). Reasons are
     messages; the names made up for fires and unnamed picks are in `lang`.
@@ -313,6 +346,8 @@ def collect_targets(con: Connection, day: date, *, rules: RouteRules | None = No
     parts = []
     if fires:
         parts.append(fire_targets(con, day, rules, lang))
+    if emergency:
+        parts.append(emergency_targets(con, day, rules))
     if enterprises:
         parts.append(enterprise_targets(con, day, rules))
     if mines:
