@@ -194,7 +194,7 @@ def _upload(at: AppTest, target: str, *files: tuple[str, bytes]) -> AppTest:
 def test_data_page_counts_and_stored_rejects(demo_db):
     at = _page(DATA_PAGE)
     assert at.title[0].value == "数据管理"
-    assert _texts(at.subheader) == ["上传文件", "各图层数据量", "已记录的拒收数据"]
+    assert _texts(at.subheader) == ["上传文件", "各图层数据量", "已记录的拒收数据", "定时数据接入"]
     counts = _table(at, COUNTS).set_index("图层")
     assert counts.loc["空气质量监测站", "行数（条）"] == 13 and counts.loc["监测小时数据", "行数（条）"] > 100_000
     assert any("每个文件不超过 200 MB" in c.value for c in at.caption)
