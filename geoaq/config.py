@@ -52,6 +52,8 @@ ENVIRONMENT = {
     "GEOAQ_S3_SECRET": "its secret key (never logged)",
     "GEOAQ_S3_REGION": "its region (default us-east-1)",
     "GEOAQ_S3_USE_SSL": "0 to reach the S3 endpoint over plain HTTP (an intranet store)",
+    "GEOAQ_SERVICE_FEEDS": "0: the service does not run the scheduled feeds (several app "
+                           "processes on one DuckLake: run them in one, or one `geoaq feeds run`)",
     "GEOAQ_LOCK_WAIT_S": "seconds a command waits for a database file another process holds "
                          "(default 120)",
     "GEOAQ_SITE_DIR": "a directory of the site's own rules/, standards/, layers/ and targets.toml",
@@ -215,6 +217,11 @@ def s3_settings() -> S3Settings:
     return S3Settings(endpoint=_env("GEOAQ_S3_ENDPOINT"), key_id=_env("GEOAQ_S3_KEY_ID"),
                       secret=_env("GEOAQ_S3_SECRET"), region=_env("GEOAQ_S3_REGION") or "us-east-1",
                       use_ssl=(_env("GEOAQ_S3_USE_SSL") or "1") != "0")
+
+
+def service_feeds() -> bool:
+    """``GEOAQ_SERVICE_FEEDS``: whether the app's service runs the scheduled feeds (default yes)."""
+    return (_env("GEOAQ_SERVICE_FEEDS") or "1") != "0"
 
 
 def lock_wait_s() -> float:

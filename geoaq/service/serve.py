@@ -54,6 +54,29 @@ def own_database(address: str | None = None) -> handoff.Holder | None:
     return holder
 
 
+def start_service_feeds() -> object | None:
+    """The scheduled feeds of `feeds.toml` in this process (unless ``GEOAQ_SERVICE_FEEDS=0``);
+    a malformed site feeds file is logged, and the app starts without feeds."""
+    if not config.service_feeds():
+        return None
+    from geoaq._errors import GeoaqError
+    from geoaq.feeds.scheduler import start_feeds
+
+    try:
+        scheduler = start_feeds(config.database())
+    except GeoaqError as exc:
+        LOG.error("geoaq: the scheduled feeds are not running: %s", exc)
+        return None
+    atexit.register(_stop_feeds, scheduler)
+    return scheduler
+
+
+def _stop_feeds(scheduler: object) -> None:
+    """Stop the feeds' scheduler at exit, unless it was stopped already."""
+    if getattr(scheduler, "running", False):
+        scheduler.shutdown(wait=False)
+
+
 def run_arguments(argv: list[str]) -> list[str]:
     """``streamlit run``'s arguments for `argv`: the script it names first, else the app."""
     if argv and not argv[0].startswith("-"):
@@ -70,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         from geoaq.web.warmup import warm_in_background
 
         warm_in_background()  # the first visit finds its default views computed
+        start_service_feeds()
     sys.exit(run_streamlit(arguments))
 
 

@@ -9,6 +9,7 @@ basis, and a mixed comparison would invent a fall of 100 points in the good-day 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -105,7 +106,7 @@ def test_the_report_command_states_the_basis_and_the_notes(con, tmp_path):
     path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
     copy = tmp_path / "copy.duckdb"
     con.execute("CHECKPOINT")
-    copy.write_bytes(open(path, "rb").read())
+    copy.write_bytes(Path(path).read_bytes())
     result = CliRunner().invoke(main, ["report", "--start", "2026-02-15", "--end", "2026-03-31", "--db", str(copy)])
     assert result.exit_code == 0, result.output
     assert "达标评估 2026-02-15 至 2026-03-31（北京时间，按施行标准（各时段按当时施行的标准，跨标准分段））" in result.output

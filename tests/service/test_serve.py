@@ -252,3 +252,20 @@ def test_a_change_whose_hook_is_gone_is_left_out_with_a_warning(monkeypatch, cap
     with caplog.at_level(logging.WARNING, logger="geoaq.web.streamlit_internals"):
         assert not internals.install()
     assert "Nagle" in caplog.text and "_bind_socket" in caplog.text and "running without it" in caplog.text
+
+
+def test_the_service_runs_the_feeds_unless_told_not_to(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("GEOAQ_SERVICE_FEEDS", "0")
+    assert serve.start_service_feeds() is None
+    monkeypatch.delenv("GEOAQ_SERVICE_FEEDS")
+    scheduler = serve.start_service_feeds()  # the shipped feeds.toml: every feed disabled
+    try:
+        assert scheduler is not None and scheduler.running and scheduler.get_jobs() == []
+    finally:
+        scheduler.shutdown(wait=False)
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "feeds.toml").write_text("[firms]\nenabeld = true\n", encoding="utf-8")
+    monkeypatch.setenv("GEOAQ_SITE_DIR", str(tmp_path))
+    with caplog.at_level(logging.ERROR, logger="geoaq.service.serve"):
+        assert serve.start_service_feeds() is None  # the app starts without them, and says why
+    assert "feeds are not running" in caplog.text and "enabeld" in caplog.text
