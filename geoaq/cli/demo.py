@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from geoaq import config
 from geoaq.cli._common import DB_OPTION, GeoaqCommand, ProgressBar, language
+from geoaq.db.backend import database
 from geoaq.i18n import t
 
 
@@ -16,7 +16,7 @@ def demo(db_path: str | None) -> None:
     from geoaq.demo.build import build_demo
 
     lang = language()
-    target = config.db_path(db_path)
+    target = database(db_path).describe()  # a catalog's password masked
     click.echo(t("cli.demo.building", lang, path=target))
 
     def _show(load, report) -> None:

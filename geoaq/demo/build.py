@@ -3,9 +3,10 @@
 Every layer load (`[[load]]`) goes through the same `ingest()` a user's file does, every
 readings load (`[[readings]]`, after the layers) through the same `load_readings()`, and the
 emergency data (`[[emergency_list]]`, `[[emergency_warnings]]`, `[[emergency_inspections]]`,
-last) through the loaders of `geoaq.emergency`. The
-database is built in a temporary file and moved into place only when every load succeeded,
-so a failed rebuild leaves the previous demo database untouched.
+last) through the loaders of `geoaq.emergency`. An embedded database is built in a temporary
+file and moved into place only when every load succeeded, so a failed rebuild leaves the
+previous demo database untouched. A DuckLake (a shared service's catalog) is built in place,
+and only when it holds no data yet: a demo never mixes with a bureau's own loads.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geoaq import config
-from geoaq._errors import IngestError
+from geoaq._errors import ConfigError, IngestError
+from geoaq.db import backend, store
 from geoaq.db import connection as db
 from geoaq.db.named import run
 from geoaq.ingest.layer import Progress, ingest
@@ -150,42 +152,27 @@ def build_demo(
     on_report: Callable[[DemoLoad | DemoReadings | DemoEmergency, object], None] | None = None,
     progress: Progress | None = None,
 ) -> list:
-    """(Re)build the demo database at `db_path` (default: `config.db_path()`) from `demo_dir`
-    (default: the shipped demo data, `config.demo_dir()`).
+    """(Re)build the demo database at `db_path` (default: the configured database) from
+    `demo_dir` (default: the shipped demo data, `config.demo_dir()`): an embedded file is
+    replaced, an empty DuckLake filled (`ConfigError` when it holds data).
 
     A `[[readings]]` entry marked synthetic must load only rows its file flags as synthetic.
     """
+    if not backend.database(db_path).embedded:
+        con = db.connect(db_path)
+        try:
+            refuse_if_loaded(con, backend.database(db_path).describe())
+            return _load_all(con, demo_dir, on_report, progress)
+        finally:
+            con.close()
     target = config.db_path(db_path)
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(target.name + ".building")
     for leftover in (building, building.with_name(building.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    reports: list = []
     con = db.connect(building)
     try:
-        for load in read_manifest(demo_dir):
-            report = ingest(load.layer, load.file, con=con, crs=load.crs, encoding=load.encoding,
-                            column_map=load.column_map or None, constants=load.constants or None,
-                            source_layer=load.source_layer, progress=progress)
-            reports.append(report)
-            if on_report:
-                on_report(load, report)
-        for entry in read_readings_manifest(demo_dir):
-            readings = load_readings(entry.file, con=con, fmt=entry.format, station=entry.station,
-                                     units=entry.units or None, encoding=entry.encoding,
-                                     progress=progress)
-            if entry.synthetic and readings.synthetic != readings.loaded:
-                raise IngestError(f"{entry.file}: the manifest marks it synthetic, but only "
-                                  f"{readings.synthetic:,} of {readings.loaded:,} station-hours "
-                                  "carry synthetic = true")
-            reports.append(readings)
-            if on_report:
-                on_report(entry, readings)
-        for item in read_emergency_manifest(demo_dir):
-            report = _load_emergency(item, con)
-            reports.append(report)
-            if on_report:
-                on_report(item, report)
+        reports = _load_all(con, demo_dir, on_report, progress)
         run(con, "checkpoint")
     except BaseException:
         con.close()
@@ -194,4 +181,42 @@ def build_demo(
     con.close()
     target.with_name(target.name + ".wal").unlink(missing_ok=True)
     os.replace(building, target)
+    return reports
+
+
+def refuse_if_loaded(con: db.Connection, shown: str) -> None:
+    """Raise `ConfigError` when the database at `con` has recorded any load."""
+    if store.table_exists(con, "ingest_runs") and run(con, "ingest_runs_count").fetchone()[0]:
+        raise ConfigError(f"{shown} already holds data: the demo is only built into an empty "
+                          "DuckLake (or an embedded file, which it replaces)")
+
+
+def _load_all(con: db.Connection, demo_dir: Path | None,
+              on_report: Callable[[DemoLoad | DemoReadings | DemoEmergency, object], None] | None,
+              progress: Progress | None) -> list:
+    """Every load of the manifest into `con`, in order; their reports."""
+    reports: list = []
+    for load in read_manifest(demo_dir):
+        report = ingest(load.layer, load.file, con=con, crs=load.crs, encoding=load.encoding,
+                        column_map=load.column_map or None, constants=load.constants or None,
+                        source_layer=load.source_layer, progress=progress)
+        reports.append(report)
+        if on_report:
+            on_report(load, report)
+    for entry in read_readings_manifest(demo_dir):
+        readings = load_readings(entry.file, con=con, fmt=entry.format, station=entry.station,
+                                 units=entry.units or None, encoding=entry.encoding,
+                                 progress=progress)
+        if entry.synthetic and readings.synthetic != readings.loaded:
+            raise IngestError(f"{entry.file}: the manifest marks it synthetic, but only "
+                              f"{readings.synthetic:,} of {readings.loaded:,} station-hours "
+                              "carry synthetic = true")
+        reports.append(readings)
+        if on_report:
+            on_report(entry, readings)
+    for item in read_emergency_manifest(demo_dir):
+        report = _load_emergency(item, con)
+        reports.append(report)
+        if on_report:
+            on_report(item, report)
     return reports

@@ -142,3 +142,16 @@ def test_cli_demo_reports_each_load(tmp_path):
     assert result.exit_code == 0, result.output
     assert "[演示数据]" in result.output and "done: 12 files" in result.output
     assert "station_readings_hourly.csv.gz [演示数据]: loaded 179,088" in result.output
+
+
+def test_the_demo_builds_into_an_empty_ducklake_and_never_into_one_holding_data(lake):
+    build_demo(lake)
+    con = db.connect(lake, read_only=True)
+    try:
+        assert store.layer_counts(con, list(load_registry().values())) == EXPECTED
+    finally:
+        con.close()
+    result = CliRunner().invoke(main, ["demo", "--db", lake])
+    assert result.exit_code != 0
+    assert "already holds data" in result.output and "password" not in result.output
+    assert "Traceback" not in result.output
