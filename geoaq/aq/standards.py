@@ -72,6 +72,9 @@ _LIMIT_SETS = {
     "hourly": {**_LIMITS, "default": {}},
     # named <series>_p<percent> (co_p95), checked by geoaq.aq.evaluation
     "annual_percentile": tables(number(exclusive_minimum=0), default={}),
+    # grade I (一级) annual and percentile limits, for targets of 一级 attainment (seed 003)
+    "annual_grade1": {**_LIMITS, "default": {}},
+    "annual_percentile_grade1": tables(number(exclusive_minimum=0), default={}),
 }
 _OVERFLOW = one_of(table({"table": _TABLE_NAME}, required=("table",)),
                    table({"iaqi": integer(minimum=0)}, required=("iaqi",)),
@@ -143,6 +146,8 @@ class LimitPeriod:
     daily: dict[str, float]
     hourly: dict[str, float]
     annual_percentile: dict[str, float]
+    annual_grade1: dict[str, float] = dataclasses.field(default_factory=dict)
+    annual_percentile_grade1: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def covers(self, day_: date) -> bool:
         return (self.start is None or day_ >= self.start) and (self.end is None or day_ <= self.end)
@@ -187,6 +192,9 @@ class Standard:
     daily_indicators: dict[str, str] = dataclasses.field(default_factory=lambda: dict(DAILY_2012))
     limit_periods: tuple[LimitPeriod, ...] = ()
     limits_period: str | None = None
+    #: grade I (一级) limits of the period: annual means and percentiles ({} when not given)
+    grade1_annual_limits: dict[str, float] = dataclasses.field(default_factory=dict)
+    grade1_annual_percentile_limits: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def level_for(self, aqi: float) -> AqiLevel:
         """The AQI band containing `aqi`."""
@@ -222,7 +230,8 @@ class Standard:
         return dataclasses.replace(
             self, annual_limits=period.annual, daily_limits=period.daily,
             hourly_limits=period.hourly, annual_percentile_limits=period.annual_percentile,
-            limits_period=period.name)
+            grade1_annual_limits=period.annual_grade1,
+            grade1_annual_percentile_limits=period.annual_percentile_grade1, limits_period=period.name)
 
     def period_changes(self) -> list[date]:
         """The days on which a new limit period starts (after the first)."""
@@ -312,10 +321,12 @@ def _limit_periods(raw: dict[str, Any]) -> tuple[LimitPeriod, ...]:
         return (LimitPeriod(None, _as_date(raw.get("effective_from")),
                             _as_date(raw.get("effective_until")), _floats(limits["annual"]),
                             _floats(limits["daily"]), _floats(limits["hourly"]),
-                            _floats(limits["annual_percentile"])),)
+                            _floats(limits["annual_percentile"]), _floats(limits["annual_grade1"]),
+                            _floats(limits["annual_percentile_grade1"])),)
     return tuple(LimitPeriod(p["name"], p["from"], p.get("until"), _floats(p["annual"]),
                              _floats(p["daily"]), _floats(p["hourly"]),
-                             _floats(p["annual_percentile"])) for p in limits["periods"])
+                             _floats(p["annual_percentile"]), _floats(p["annual_grade1"]),
+                             _floats(p["annual_percentile_grade1"])) for p in limits["periods"])
 
 
 def load_standard_file(path: Path) -> Standard:
@@ -353,6 +364,8 @@ def load_standard_file(path: Path) -> Standard:
         daily_indicators=dict(rules["daily"]),
         limit_periods=periods,
         limits_period=first.name,
+        grade1_annual_limits=first.annual_grade1,
+        grade1_annual_percentile_limits=first.annual_percentile_grade1,
     )
 
 

@@ -46,8 +46,9 @@ from geoaq.compliance.targets import (
     COMPLIANT,
     INSUFFICIENT,
     NON_COMPLIANT,
+    VALUE_KINDS,
     Target,
-    assess,
+    assess_row,
     load_targets,
     targets_for,
 )
@@ -273,14 +274,12 @@ class _Evaluations:
         return self.cache[key]
 
 
-def _value(table: pd.DataFrame, key_column: str, key: str, metric: str) -> float | None:
+def _row(table: pd.DataFrame, key_column: str, key: str) -> dict | None:
+    """One key's evaluation (its statistics), or None when it has none."""
     if table.empty or key_column not in table.columns:
         return None
     row = table[table[key_column] == key]
-    if row.empty:
-        return None
-    value = row.iloc[0][metric]
-    return None if pd.isna(value) else float(value)
+    return None if row.empty else row.iloc[0].to_dict()
 
 
 def target_basis(target: Target, chosen: str | None = None) -> tuple[str, str]:
@@ -300,14 +299,15 @@ def assess_targets(targets: list[Target], evaluate: _Evaluations, by: str, key: 
     key_column = {"station": "station_code", "city": "city", "district": "district"}[by]
     results = []
     for target in targets:
+        if target.kind not in VALUE_KINDS:  # rank targets: geoaq.rankings (peer tables)
+            continue
         version, why = target_basis(target, chosen)
-        current = _value(evaluate.whole(by, target.start, target.end, version), key_column, key,
-                         target.metric)
+        current = _row(evaluate.whole(by, target.start, target.end, version), key_column, key)
         previous = None
-        if target.kind == "relative":
+        if target.kind in {"relative", "improving"}:
             before = target.previous_period()
-            previous = _value(evaluate.whole(by, *before, version), key_column, key, target.metric)
-        status, reason = assess(target, current, previous)
+            previous = _row(evaluate.whole(by, *before, version), key_column, key)
+        status, reason = assess_row(target, current, previous, load_standard(version).on(target.end))
         reason = msg("compliance.reason.on_basis", reason=reason, standard=load_standard(version).name,
                      why=msg(f"aq.basis_reason.{why}"))
         results.append({"target": target.id, "plan": target.plan, "rule": target.describe(),

@@ -79,3 +79,89 @@ def test_bad_file_names_target_and_key(tmp_path):
                    'op = "=<"\nvalue = 1\n', "utf-8")
     with pytest.raises(TargetsError, match=r"target #1 \(x\).*metric 'pm2.5'.*op must be"):
         load_targets(bad)
+
+
+# --- the kinds of issue #18: improving (持续改善), attainment (达标), rank ------------------------
+
+def test_every_target_row_of_the_seeds_is_in_the_file():
+    targets = {t.id: t for t in load_targets(include_demo=False)}
+    # seed 000: the relative 7 % and 9 % declines beside the absolute values
+    assert (targets["sjz-2019-pm25-decline"].kind, targets["sjz-2019-pm25-decline"].value) == ("relative", -7.0)
+    assert targets["sjz-2019-composite-decline"].value == -9.0
+    # seed 004 附件1: PM2.5 and heavy days for all fourteen areas, 持续改善 as its own kind
+    autumn = [t for t in targets.values() if t.source == "seed 004"]
+    assert len(autumn) == 28 and len({t.scope_name for t in autumn}) == 14
+    assert {t.metric for t in autumn} == {"pm25_mean", "heavy_days"}
+    assert targets["ll-2019aw-pm25"].kind == "improving" and targets["jz-2019aw-heavy"].kind == "improving"
+    assert targets["xy-2019aw-pm25"].value == -4.0 and targets["xy-2019aw-heavy"].value == -2
+    # seed 003: NO2 二级, SO2 一级, the rank among 119 counties moving forward
+    assert (targets["tl-2021-no2-grade2"].kind, targets["tl-2021-no2-grade2"].grade) == ("attainment", 2)
+    assert targets["tl-2021-so2-grade1"].grade == 1
+    assert (targets["tl-2021-rank119"].position, targets["tl-2021-rank119"].peers) == ("better", "山西省119个县（区）")
+    # seed 001: per-county attainment, the 168-city rank; seed 002: leaving the bottom three
+    assert {t.scope_name for t in targets.values() if t.kind == "attainment" and t.source == "seed 001"} == {
+        "泌阳县", "平舆县", "西平县", "汝南县", "新蔡县", "确山县"}
+    assert targets["zmd-2024-rank168"].value == 105 and targets["zmd-2024-rank168"].position == "top"
+    assert targets["xt-2024q1-composite"].position == "not_bottom" and targets["xt-2024q1-composite"].value == 3
+    assert all(t.plan and t.source for t in targets.values())
+
+
+def test_improving_targets_need_any_improvement_and_hold_at_zero():
+    heavy = _t(metric="heavy_days", kind="improving", op="", value=float("nan"))
+    assert assess(heavy, 4, 5)[0] == COMPLIANT and assess(heavy, 5, 5)[0] == NON_COMPLIANT
+    status, reason = assess(heavy, 0, 0)
+    assert status == COMPLIANT and "保持" in say(reason)
+    good = _t(metric="good_day_ratio", kind="improving", op="", value=float("nan"))
+    assert assess(good, 70.1, 70.0)[0] == COMPLIANT and assess(good, 69.9, 70.0)[0] == NON_COMPLIANT
+    assert assess(good, 70.0, None)[0] == INSUFFICIENT
+
+
+def test_attainment_by_grade_and_of_all_six():
+    from geoaq.aq.standards import load_standard
+    from geoaq.compliance.targets import assess_row, grade_limit
+
+    std = load_standard("2012")
+    assert grade_limit(std, "so2_mean", 1) == 20 and grade_limit(std, "so2_mean", 2) == 60
+    assert grade_limit(std, "o3_8h_p90", 1) == 100 and grade_limit(std, "pm25_mean", 2) == 35
+    so2 = _t(metric="so2_mean", kind="attainment", op="", grade=1, value=float("nan"))
+    assert assess_row(so2, {"so2_mean": 20.0}, None, std)[0] == COMPLIANT
+    status, reason = assess_row(so2, {"so2_mean": 21.0}, None, std)
+    assert status == NON_COMPLIANT and "一级限值 20" in say(reason)
+    six = _t(metric="all_pollutants", kind="attainment", op="", value=float("nan"))
+    row = {"so2_mean": 10.0, "no2_mean": 30.0, "pm10_mean": 70.0, "pm25_mean": 35.0, "co_p95": 1.2,
+           "o3_8h_p90": 160.0}
+    assert assess_row(six, row, None, std)[0] == COMPLIANT
+    status, reason = assess_row(six, row | {"pm25_mean": 36.0, "co_p95": float("nan")}, None, std)
+    assert status == NON_COMPLIANT and "PM2.5平均浓度 36" in say(reason)  # one over decides even with a gap
+    assert assess_row(six, row | {"co_p95": float("nan")}, None, std)[0] == INSUFFICIENT
+
+
+def test_rank_targets_top_bottom_and_moves():
+    from geoaq.compliance.targets import assess_rank
+
+    top = _t(kind="rank", op="", value=105, peers="全国168个重点城市", position="top", metric="composite_index")
+    assert assess_rank(top, 105, 168)[0] == COMPLIANT and assess_rank(top, 106, 168)[0] == NON_COMPLIANT
+    bottom = _t(kind="rank", op="", value=3, peers="湖南省市州", position="not_bottom", metric="composite_index")
+    assert assess_rank(bottom, 11, 14)[0] == COMPLIANT and assess_rank(bottom, 12, 14)[0] == NON_COMPLIANT
+    assert "倒数第3" in say(assess_rank(bottom, 12, 14)[1])
+    forward = _t(kind="rank", op="", peers="山西省119个县（区）", position="better", metric="composite_index",
+                 start=date(2021, 1, 1), end=date(2021, 12, 31))
+    assert forward.baseline_period() == (date(2020, 1, 1), date(2020, 12, 31))
+    assert assess_rank(forward, 40, 119, 41)[0] == COMPLIANT and assess_rank(forward, 41, 119, 41)[0] == NON_COMPLIANT
+    assert assess_rank(forward, 40, 119)[0] == INSUFFICIENT
+    by5 = _t(kind="rank", op="", value=5, peers="x", position="improve_by", metric="composite_index")
+    assert assess_rank(by5, 10, 100, 15)[0] == COMPLIANT and assess_rank(by5, 11, 100, 15)[0] == NON_COMPLIANT
+    quarter = _t(kind="rank", op="", value=3, peers="x", position="better", start=date(2024, 4, 1),
+                 end=date(2024, 6, 30))
+    assert quarter.period_before() == (date(2024, 1, 1), date(2024, 3, 31))
+
+
+def test_each_kind_is_checked_for_its_keys(tmp_path):
+    bad = tmp_path / "targets.toml"
+    head = '[[target]]\nid = "{id}"\nplan = "p"\nscope = {{ level = "city", name = "a" }}\n' \
+           'start = "2025-01-01"\nend = "2025-12-31"\n'
+    bad.write_text(head.format(id="r") + 'metric = "composite_index"\nkind = "rank"\nposition = "top"\n'
+                   + head.format(id="i") + 'metric = "pm25_mean"\nkind = "improving"\nvalue = 3\n', "utf-8")
+    with pytest.raises(TargetsError, match=r"(?s)target #1 \(r\).*needs peers.*whole number.*"
+                                           r"target #2 \(i\).*has no value"):
+        load_targets(bad)
