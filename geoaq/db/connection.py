@@ -339,15 +339,22 @@ def migrate(con: Connection) -> int:
     migrating the same DuckLake at once makes one of them conflict: it runs again and finds the
     migration applied)."""
     pending = migrations()
-    if schema_version(con) >= pending[-1][0]:
-        return pending[-1][0]
+    if _applied(con) >= {version for version, _, _ in pending}:
+        return schema_version(con)
     for version, description, name in pending:
         for attempt in write_attempts(con):
             with attempt, transaction(con):
-                if version > schema_version(con):
+                if version not in _applied(con):  # also one numbered below a later one applied
                     run(con, name)
                     run(con, "schema_version_record", [version, description])
     return schema_version(con)
+
+
+def _applied(con: Connection) -> set[int]:
+    """The versions of the migrations applied to this database."""
+    if not run(con, "schema_version_exists").fetchone()[0]:
+        return set()
+    return {row[0] for row in run(con, "schema_version_applied").fetchall()}
 
 
 _REFRESH_LOCKS: dict[str, threading.RLock] = {}

@@ -143,3 +143,39 @@ def test_refresh_lock_is_one_per_database_file(tmp_path):
     finally:
         for con in (first, other, same_file):
             con.close()
+
+
+def test_a_migration_numbered_below_one_applied_is_applied_when_it_arrives(db_path, monkeypatch,
+                                                                          tmp_path) -> None:
+    """Migrations are written in parallel: 0011 may land before 0010. A database migrated
+    without 0010 gets it once it ships, though its highest version is already above it."""
+    from geoaq.db import named
+
+    shipped = named._migration_stems()
+    without = [stem for stem in shipped if stem[0] != 10] if any(s[0] == 10 for s in shipped) else shipped
+    late = (10, "late arrival", "late_arrival")
+    monkeypatch.setattr(named, "_migration_stems", lambda: [s for s in without])
+    con = db.connect(db_path)
+    try:
+        before = {r[0] for r in con.execute("SELECT version FROM schema_version").fetchall()}
+        assert 10 not in before and max(before) > 10
+        sql_dir = tmp_path / "sql"
+        (sql_dir / "migrations").mkdir(parents=True)
+        (sql_dir / "migrations" / "0010_late_arrival.sql").write_text(
+            "CREATE TABLE IF NOT EXISTS late_arrival (x INTEGER);", encoding="utf-8")
+        monkeypatch.setattr(named, "_migration_stems",
+                            lambda: sorted([*without, (late[0], late[1], "../../late/0010_late_arrival")]))
+        real_text = named._text
+
+        def text(name: str) -> str:
+            if name.endswith("0010_late_arrival"):
+                return (sql_dir / "migrations" / "0010_late_arrival.sql").read_text(encoding="utf-8")
+            return real_text(name)
+
+        monkeypatch.setattr(named, "_text", text)
+        db.migrate(con)
+        after = {r[0] for r in con.execute("SELECT version FROM schema_version").fetchall()}
+        assert after == before | {10}
+        assert con.execute("SELECT count(*) FROM late_arrival").fetchone()[0] == 0
+    finally:
+        con.close()
