@@ -69,6 +69,11 @@ class EmergencyRulesError(RulesError):
     message names the file and the key."""
 
 
+class RankingRulesError(RulesError):
+    """The rankings rules file (rankings.toml) is missing or malformed; the message names the
+    file and the key."""
+
+
 # --- database -------------------------------------------------------------------------------
 
 class ExtensionError(GeoaqError, RuntimeError):
@@ -192,6 +197,16 @@ class EmergencyInputError(GeoaqError, ValueError):
 
 class UnknownWarningError(EmergencyInputError, LookupError):
     """The warning id is not in `emergency_warnings`."""
+
+
+class RankingInputError(GeoaqError, ValueError):
+    """A ranking, peer placement, progress or bulletin cannot be made as asked (a period that
+    is not one of its kind, an unknown level, metric or peer table); the message says which
+    and what is allowed."""
+
+
+class UnknownPeerTableError(RankingInputError, LookupError):
+    """No peer table of that name (and period) is loaded; the message lists those that are."""
 
 
 # --- the app --------------------------------------------------------------------------------

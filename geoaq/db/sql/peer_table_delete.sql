@@ -1,0 +1,2 @@
+-- Forget a peer table's period: table_name, period_start, period_end.
+DELETE FROM peer_tables WHERE table_name = ? AND period_start = ? AND period_end = ?
