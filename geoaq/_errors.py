@@ -155,6 +155,33 @@ class RasterFormatError(RasterError, ValueError):
     """The raster is readable but not categorical: one band of integer codes, with a CRS."""
 
 
+# --- accounts -------------------------------------------------------------------------------
+
+class AccountError(GeoaqError, ValueError):
+    """An account cannot be made or changed as asked (a name taken or malformed, an unknown
+    role, a county user without a county, a password too weak); the message says which."""
+
+
+class UnknownAccountError(AccountError, LookupError):
+    """No account of that name or id."""
+
+
+class SignInError(GeoaqError, PermissionError):
+    """Signing in failed: a wrong name or password (never saying which), a locked or disabled
+    account, or a session that ended or expired. `code` says which (wrong, locked, disabled,
+    ended, expired) for the sign-in page's words; `until` is when a lock ends (UTC)."""
+
+    def __init__(self, message: str, code: str = "wrong", until: object = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.until = until
+
+
+class AccessDeniedError(GeoaqError, PermissionError):
+    """The signed-in account may not do this (its role), or not here (its jurisdiction); the
+    message names the account, its role and what was refused. Nothing was changed."""
+
+
 # --- capabilities ---------------------------------------------------------------------------
 
 class AqiInputError(GeoaqError, ValueError):

@@ -65,6 +65,14 @@ ENVIRONMENT = {
     "GEOAQ_TIANDITU_TOKEN": "a 天地图 key: offers the 天地图 base maps",
     "GEOAQ_DEBUG": "1: the command line shows the traceback of an internal error",
     "GEOAQ_LANG": "zh or en: the language of the command line's output and files (default zh)",
+    "GEOAQ_ACCOUNT": "the account a `geoaq` command runs as (default: the --as option; commands "
+                     "that change data refuse to run without one)",
+    "GEOAQ_SESSION_HOURS": "hours a signed-in session lasts at most (default 12)",
+    "GEOAQ_SESSION_IDLE_MINUTES": "minutes without use after which a session ends (default 120)",
+    "GEOAQ_LOCKOUT_FAILURES": "failed sign-ins in a row that lock an account (default 5)",
+    "GEOAQ_LOCKOUT_MINUTES": "minutes a locked account stays locked (default 15)",
+    "GEOAQ_DEMO_PASSWORD": "the password `geoaq demo` gives the demo's accounts (default: a new "
+                           "random one, printed once); never stored or logged",
     "GEOAQ_FIRMS_MAP_KEY": "the NASA FIRMS MAP_KEY of the fire feed (feeds.toml [firms]); never "
                            "logged, stored or shown",
 }
@@ -222,6 +230,46 @@ def s3_settings() -> S3Settings:
 def service_feeds() -> bool:
     """``GEOAQ_SERVICE_FEEDS``: whether the app's service runs the scheduled feeds (default yes)."""
     return (_env("GEOAQ_SERVICE_FEEDS") or "1") != "0"
+
+
+def _number(name: str, default: float, minimum: float, what: str) -> float:
+    value = _env(name)
+    try:
+        number = float(value) if value is not None else default
+    except ValueError:
+        raise ConfigError(f"{name}={value}: expected {what}") from None
+    if number < minimum:
+        raise ConfigError(f"{name}={value}: expected {what} of at least {minimum:g}")
+    return number
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """How long sessions last and when failed sign-ins lock an account (``GEOAQ_SESSION_*``,
+    ``GEOAQ_LOCKOUT_*``)."""
+
+    session_hours: float = 12.0
+    idle_minutes: float = 120.0
+    lockout_failures: int = 5
+    lockout_minutes: float = 15.0
+
+
+def account_settings() -> AccountSettings:
+    return AccountSettings(
+        session_hours=_number("GEOAQ_SESSION_HOURS", 12.0, 0.1, "a number of hours"),
+        idle_minutes=_number("GEOAQ_SESSION_IDLE_MINUTES", 120.0, 1.0, "a number of minutes"),
+        lockout_failures=int(_number("GEOAQ_LOCKOUT_FAILURES", 5, 1, "a whole number")),
+        lockout_minutes=_number("GEOAQ_LOCKOUT_MINUTES", 15.0, 1.0, "a number of minutes"))
+
+
+def account() -> str | None:
+    """``GEOAQ_ACCOUNT``: the account the command line runs as."""
+    return _env("GEOAQ_ACCOUNT")
+
+
+def demo_password() -> str | None:
+    """``GEOAQ_DEMO_PASSWORD``: the demo accounts' password, when one is given."""
+    return _env("GEOAQ_DEMO_PASSWORD")
 
 
 def lock_wait_s() -> float:

@@ -38,6 +38,7 @@ BOTH_BACKENDS = {
     "tests/db/test_cellcover.py", "tests/db/test_backends.py", "tests/db/test_kill.py", "tests/ingest/test_layer.py",
     "tests/ingest/test_firms.py", "tests/ingest/test_readings.py", "tests/ingest/test_live_release.py",
     "tests/fires/test_events.py", "tests/fires/test_check.py", "tests/fires/test_verification.py",
+    "tests/accounts/test_store.py",
 }
 FILE_FIXTURES = {"db_path", "migrated_db", "demo_db"}
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,6 +109,17 @@ def _isolated_environment(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
     monkeypatch.delenv("GEOAQ_LAYERS_DIR", raising=False)
     monkeypatch.delenv("GEOAQ_SITE_DIR", raising=False)
     monkeypatch.setenv("GEOAQ_DB", str(tmp_path_factory.mktemp("default-db") / "geoaq.duckdb"))
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 with its smallest costs: the tests make hundreds of hashes (the app and the
+    command line keep argon2-cffi's recommended parameters)."""
+    from argon2 import PasswordHasher
+
+    from geoaq.accounts import passwords
+
+    monkeypatch.setattr(passwords, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

@@ -1,21 +1,22 @@
 """The `geoaq` command: the group `main` and its commands, one module per command group.
 
 `_common` holds what the commands share (options, output, the error policy of `GeoaqGroup`);
-`layers` (ingest, rejects, layers), `demo`, `fires`, `aq`, `report`, `route`, `feeds` and
-`emergency` the commands.
+`layers` (ingest, rejects, layers), `demo`, `fires`, `aq`, `report`, `route`, `feeds`,
+`emergency` and `users` the commands.
 """
 
 from __future__ import annotations
 
 import click
 
-from geoaq.cli import aq, demo, emergency, feeds, fires, layers, report, route
-from geoaq.cli._common import CONTEXT_SETTINGS, LANG_OPTION, GeoaqGroup
+from geoaq.cli import aq, demo, emergency, feeds, fires, layers, report, route, users
+from geoaq.cli._common import AS_OPTION, CONTEXT_SETTINGS, LANG_OPTION, GeoaqGroup
 
 
 @click.group(cls=GeoaqGroup, context_settings=CONTEXT_SETTINGS)
 @LANG_OPTION
-def main(lang: str | None) -> None:
+@AS_OPTION
+def main(lang: str | None, as_account: str | None) -> None:
     """geoaq: air-pollution governance on a map (stations, mines, control zones,
     enterprises, satellite fire points) in one DuckDB file."""
 
@@ -30,3 +31,4 @@ main.add_command(report.report)
 main.add_command(route.route)
 main.add_command(feeds.feeds)
 main.add_command(emergency.emergency)
+main.add_command(users.users)

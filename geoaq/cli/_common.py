@@ -55,6 +55,13 @@ LANG_OPTION = click.option(
 )
 
 
+AS_OPTION = click.option(
+    "--as", "as_account", default=None, metavar="ACCOUNT",
+    help="The account this command acts as (default: $GEOAQ_ACCOUNT); what it may do and see "
+         "follows that account's role and counties. Commands that change data need one.",
+)
+
+
 def language(chosen: str | None = None) -> str:
     """The language of this run: `chosen` (a command's own --lang), else the group's --lang,
     else ``GEOAQ_LANG``, else zh."""
@@ -309,6 +316,41 @@ def connected(db_path: str | None, *, read_only: bool = False) -> Iterator[DuckD
         yield con
     finally:
         con.close()
+
+
+def cli_origin() -> str:
+    """Where a command runs from, for the records it writes: ``cli:<user>@<host>``."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "?"
+    return f"cli:{user}@{socket.gethostname()}"
+
+
+def account_name() -> str | None:
+    """The account named by the group's ``--as``, else ``GEOAQ_ACCOUNT``."""
+    ctx = click.get_current_context(silent=True)
+    named = ctx.find_root().params.get("as_account") if ctx is not None else None
+    return named or config.account()
+
+
+def acting(con: DuckDBPyConnection, *, required: bool = True) -> Any:
+    """The `Actor` of the account this command acts as (``--as``/``GEOAQ_ACCOUNT``); None
+    when none is named and `required` is false (a read of the whole city by the file's owner)."""
+    from geoaq._errors import AccessDeniedError
+    from geoaq.accounts.store import actor_for
+
+    name = account_name()
+    if not name:
+        if required:
+            raise AccessDeniedError(
+                "this command changes data: name the account it acts as with `geoaq --as NAME …` "
+                "(or GEOAQ_ACCOUNT=NAME)")
+        return None
+    return actor_for(con, name, origin=cli_origin())
 
 
 # --- output -------------------------------------------------------------------------------------
