@@ -24,6 +24,7 @@ from geoaq._errors import (
     FireRulesError,
     GeoaqError,
     PenaltyRulesError,
+    RankingRulesError,
     RouteRulesError,
     RulesError,
     StandardError,
@@ -36,6 +37,7 @@ from geoaq.emergency.rules import load_emergency_rules
 from geoaq.fires.penalties import load_rules as load_penalty_rules
 from geoaq.fires.rules import FireRules, load_fire_rules
 from geoaq.geo.raster import load_class_map
+from geoaq.rankings.rules import load_ranking_rules
 from geoaq.routes.rules import load_route_rules
 from geoaq.rules import (
     array,
@@ -96,6 +98,12 @@ RULE_FILES = {
         ("rank = 2\n", 'rank = "2"\n'),
         ("unknown key(s) ['before_day'] in [assessment] (did you mean 'before_days'?)",
          "levels.II.rank must be an integer >= 1, got '2' (text)")),
+    "rankings": RuleFile(
+        lambda: config.rules_file("rankings.toml"), load_ranking_rules, RankingRulesError,
+        ("risk_days = 10", "risk_day = 10"),
+        ("named_last = 3", 'named_last = "3"'),
+        ("unknown key(s) ['risk_day'] in [progress] (did you mean 'risk_days'?)",
+         "bulletin.named_last must be an integer >= 0, got '3' (text)")),
     "landcover": RuleFile(
         lambda: config.rules_file("landcover.toml"), load_class_map, ClassMapError,
         ("nodata = [0]", "no_data = [0]"),

@@ -2,14 +2,29 @@
 
 `_common` holds what the commands share (options, output, the error policy of `GeoaqGroup`);
 `layers` (ingest, rejects, layers), `demo`, `fires`, `aq`, `report`, `route`, `feeds`,
-`emergency` and `users` the commands.
+`emergency`, `users`, `rank`, `peers`, `progress` and
+`bulletin` the commands.
 """
 
 from __future__ import annotations
 
 import click
 
-from geoaq.cli import aq, demo, emergency, feeds, fires, layers, report, route, users
+from geoaq.cli import (
+    aq,
+    bulletin,
+    demo,
+    emergency,
+    feeds,
+    fires,
+    layers,
+    peers,
+    progress,
+    rank,
+    report,
+    route,
+    users,
+)
 from geoaq.cli._common import AS_OPTION, CONTEXT_SETTINGS, LANG_OPTION, GeoaqGroup
 
 
@@ -32,3 +47,7 @@ main.add_command(route.route)
 main.add_command(feeds.feeds)
 main.add_command(emergency.emergency)
 main.add_command(users.users)
+main.add_command(rank.rank)
+main.add_command(peers.peers)
+main.add_command(progress.progress)
+main.add_command(bulletin.bulletin)

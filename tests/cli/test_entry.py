@@ -15,7 +15,8 @@ from geoaq.cli import main
 from geoaq.cli._common import GeoaqGroup
 
 COMMANDS = {
-    "": {"ingest", "rejects", "layers", "demo", "fires", "aq", "report", "route", "feeds", "emergency", "users"},
+    "": {"ingest", "rejects", "layers", "demo", "fires", "aq", "report", "route", "feeds", "emergency", "users",
+         "rank", "peers", "progress", "bulletin"},
     "fires": {"check", "penalties", "density", "set-status", "history", "notice"},
     "aq": {"load", "hourly", "evaluate", "compare", "check-published"},
     "feeds": {"run", "status"},
@@ -23,6 +24,7 @@ COMMANDS = {
     "list": {"load", "versions", "show"},
     "warning": {"add", "load", "list", "end", "cancel", "history"},
     "inspection": {"add", "load"},
+    "peers": {"load", "list", "place"},
     "users": {"add", "list", "disable", "enable", "reset-password", "set-role", "history"},
 }
 
