@@ -14,10 +14,16 @@ overflow PyVRP's penalty arithmetic, so the levels are searched in turn (`search
    seconds + 1), lower levels are left out: as many of the level as fit, then least travel;
 2. then a last search with every chosen target required: least travel.
 
-Each stage starts from the routes of the one before and stops after `MaxIterations` (its
-share of the `iterations` budget) or `NO_IMPROVEMENT` iterations without a better plan —
-counts, not times, so the routes do not depend on the machine. The `Control` may end a stage
-early (the user's stop, the safety time cap); the best routes so far are kept.
+Each level's search is `RESTARTS` short runs (seeds SEED, SEED + 1, …) from the routes of
+the stage before, the best kept (most of the level in, then least travel; no more runs once
+every target of the level is in); one run on days of more than `RESTART_UP_TO` targets. The
+level's share of the iterations is its size among the levels still to search, so what a
+level that fits at once does not use goes to the levels below. PyVRP perturbs 1–8 targets
+per iteration (`PERTURBATIONS`; its default of up to 25 made each iteration about 3× slower
+here for no better plans). `bench/routes.py` measured these settings (README). A run stops
+after its share of the `iterations` budget or after half of it without a better plan —
+counts, not times, so the routes do not depend on the machine. The `Control` may end a
+stage early (the user's stop, the safety time cap); the best routes so far are kept.
 """
 
 from __future__ import annotations
@@ -40,6 +46,12 @@ MIN_STALL = 300
 MIN_STAGE = 100
 #: neighbours per target in PyVRP's granular local search (its default is 50)
 NEIGHBOURS = 30
+#: PyVRP's perturbation sizes per iteration (its default is 1 to 25)
+PERTURBATIONS = (1, 8)
+#: independent runs (seeds SEED, SEED + 1, …) of each level's search, the best kept
+RESTARTS = 5
+#: …on days of at most this many targets (bench/routes.py: on 500 targets one longer run did better)
+RESTART_UP_TO = 300
 
 
 @dataclass
@@ -60,26 +72,58 @@ def search(pyvrp: ModuleType, model: Model, candidates: list[int], iterations: i
     level_budget = iterations * (1 - TRAVEL_SHARE)
     routes = [list(r) for r in initial] if initial else [[] for _ in model.starts]
     chosen = [node for route in routes for node in route]
-    done, spent = 0, True
+    work = _Work(control, iterations)
+    restarts = RESTARTS if len(candidates) <= RESTART_UP_TO else 1
     for lv in levels:
         fresh = [i for i in by_level[lv] if i not in set(chosen)]
         if not fresh:
             continue
-        cap = max(MIN_STAGE, int(level_budget * len(by_level[lv]) / len(candidates)))
-        stage = _Stage(control, "level", lv, done, iterations, cap)
-        routes, used = _run(pyvrp, model, chosen + fresh, set(chosen), prize, routes, stage)
-        done += used
-        spent &= stage.hit_cap
+        # this level's share of what is left, by its size among the levels not yet searched
+        share = len(by_level[lv]) / sum(len(by_level[x]) for x in levels if x <= lv)
+        cap = max(MIN_STAGE, int((level_budget - work.done) * share) // restarts)
+        routes = _best_of(pyvrp, model, chosen + fresh, set(chosen), dict.fromkeys(fresh, prize), routes,
+                          work, "level", lv, cap, restarts)
         chosen = [node for route in routes for node in route]
         if control.stopped:
-            return Outcome(routes, done, False)
+            return Outcome(routes, work.done, False)
     if chosen:
-        cap = max(MIN_STAGE, iterations - done)
-        stage = _Stage(control, "travel", None, done, iterations, cap)
-        routes, used = _run(pyvrp, model, chosen, set(chosen), 0, routes, stage)
-        done += used
-        spent &= stage.hit_cap
-    return Outcome(routes, done, spent)
+        cap = max(MIN_STAGE, iterations - work.done)
+        stage = _Stage(control, "travel", None, work.done, iterations, cap)
+        routes, used = _run(pyvrp, model, chosen, set(chosen), {}, routes, stage)
+        work.add(stage, used)
+    return Outcome(routes, work.done, work.spent)
+
+
+class _Work:
+    """The iterations run so far, and whether every stage ran to its cap."""
+
+    def __init__(self, control: Control, total: int):
+        self.control, self.total = control, total
+        self.done, self.spent = 0, True
+
+    def add(self, stage: _Stage, used: int) -> None:
+        self.done += used
+        self.spent &= stage.hit_cap
+
+
+def _best_of(pyvrp: ModuleType, model: Model, nodes: list[int], required: set[int], prizes: dict[int, int],
+             routes: list[list[int]], work: _Work, name: str, level: float | None,
+             cap: int, restarts: int) -> list[list[int]]:
+    """`restarts` independent searches (seeds SEED, SEED + 1, …) from `routes`, each of at most
+    `cap` iterations; the routes of the best: most prize collected, then least travel."""
+    best = None
+    for restart in range(restarts):
+        stage = _Stage(work.control, name, level, work.done, work.total, cap)
+        found, used = _run(pyvrp, model, nodes, required, prizes, routes, stage, SEED + restart)
+        work.add(stage, used)
+        kept = {node for route in found for node in route}
+        key = (-sum(p for node, p in prizes.items() if node in kept),
+               sum(model.travel(r, v) for v, r in enumerate(found)))
+        if best is None or key < best[0]:
+            best = (key, found)
+        if work.control.stopped or len(kept & prizes.keys()) == len(prizes):
+            break  # stopped, or every optional target in: more restarts cannot add one
+    return best[1]
 
 
 class _Stage:
@@ -109,16 +153,17 @@ class _Stage:
         return self.control.tick(Progress(done, self.name, self.level, self.visited))
 
 
-def _run(pyvrp: ModuleType, model: Model, nodes: list[int], required: set[int], prize: int,
-         routes: list[list[int]], stage: _Stage) -> tuple[list[list[int]], int]:
+def _run(pyvrp: ModuleType, model: Model, nodes: list[int], required: set[int], prizes: dict[int, int],
+         routes: list[list[int]], stage: _Stage, seed: int = SEED) -> tuple[list[list[int]], int]:
     """One PyVRP search over `nodes` from `routes`; (best routes, iterations)."""
-    data, locations = _problem(pyvrp, model, nodes, required, prize)
+    data, locations = _problem(pyvrp, model, nodes, required, prizes)
     start = _solution(pyvrp, data, locations, routes)
     stage.visited = sum(len(r) for r in routes)
-    penalty = pyvrp.PenaltyParams(max_penalty=max(100_000.0, 100.0 * prize))
+    penalty = pyvrp.PenaltyParams(max_penalty=max(100_000.0, 100.0 * max(prizes.values(), default=0)))
     neighbourhood = pyvrp.search.NeighbourhoodParams(num_neighbours=min(NEIGHBOURS, max(1, len(nodes) - 1)))
-    params = pyvrp.SolveParams(penalty=penalty, neighbourhood=neighbourhood)
-    result = pyvrp.solve(data, stage, seed=SEED, collect_stats=False, params=params, initial_solution=start)
+    params = pyvrp.SolveParams(penalty=penalty, neighbourhood=neighbourhood,
+                               perturbation=pyvrp.search.PerturbationParams(*PERTURBATIONS))
+    result = pyvrp.solve(data, stage, seed=seed, collect_stats=False, params=params, initial_solution=start)
     best = result.best
     if not best.is_feasible():  # nothing feasible found: keep the routes it started from
         return routes, stage.count
@@ -126,7 +171,7 @@ def _run(pyvrp: ModuleType, model: Model, nodes: list[int], required: set[int], 
 
 
 def _problem(pyvrp: ModuleType, model: Model, nodes: list[int], required: set[int],
-             prize: int) -> tuple[object, list[int]]:
+             prizes: dict[int, int]) -> tuple[object, list[int]]:
     """PyVRP's ProblemData: the teams' depots first, then `nodes`; one profile per matrix."""
     depots = sorted(set(model.starts) | set(model.ends))
     locations = depots + list(nodes)
@@ -139,7 +184,7 @@ def _problem(pyvrp: ModuleType, model: Model, nodes: list[int], required: set[in
             matrices.append(np.ascontiguousarray(seconds[np.ix_(index, index)], dtype=np.int64))
     clients = [pyvrp.Client(len(depots) + k, service_duration=int(model.service_s[node]),
                             tw_early=int(model.tw[node, 0]), tw_late=int(model.tw[node, 1]),
-                            prize=0 if node in required else prize, required=node in required)
+                            prize=0 if node in required else prizes[node], required=node in required)
                for k, node in enumerate(nodes)]
     teams = [pyvrp.VehicleType(1, start_depot=depots.index(model.starts[v]), end_depot=depots.index(model.ends[v]),
                                tw_early=int(model.start_s[v]), tw_late=int(model.limit_s[v]),

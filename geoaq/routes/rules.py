@@ -69,7 +69,7 @@ SCHEMA = table({
         "excluded_mine_status": array(text(), default=[]),
     }),
     "solver": table({
-        "work_limit": integer(minimum=1, default=6000),
+        "work_limit": integer(minimum=1, default=12000),
         "time_limit_s": number(exclusive_minimum=0, default=30),
     }),
 }, required=("speed_kmh", "detour_factor", "team_hours", "depot", "types"))

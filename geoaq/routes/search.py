@@ -29,7 +29,7 @@ from geoaq.routes.progress import BY_WORK, COMPLETED, Control, Progress
 from geoaq.routes.solver import Model
 
 #: OR-Tools limit checks per iteration of the budget when OR-Tools does the main search
-ORTOOLS_STEPS_PER_ITERATION = 250
+ORTOOLS_STEPS_PER_ITERATION = 125
 
 
 @dataclass
