@@ -10,6 +10,7 @@ import click
 from geoaq.cli._common import (
     DB_OPTION,
     GeoaqGroup,
+    acting,
     connected,
     emit,
     format_option,
@@ -41,7 +42,8 @@ def fires_check(start: date, end: date, min_confidence: str | None, figures: str
     from geoaq.fires.check import check_fires
 
     with connected(db_path) as con:
-        checked = check_fires(con, start, end, min_confidence=min_confidence, figures=figures)
+        checked = check_fires(con, start, end, min_confidence=min_confidence, figures=figures,
+                              actor=acting(con, required=False))
     checked["landcover_name"] = _landcover_names(checked, language())
     if output == "table":
         shown = checked[["event_id", "first_detected_bjt", "lon", "lat", "detections", "satellites",
@@ -80,7 +82,7 @@ def fires_penalties(start: date, end: date, figures: str, by: str, output: str, 
     from geoaq.fires.check import check_fires
 
     with connected(db_path) as con:
-        checked = check_fires(con, start, end, figures=figures)
+        checked = check_fires(con, start, end, figures=figures, actor=acting(con, required=False))
     levels = ("county",) if by == "county" else ("county", "township")
     totals = penalties.totals(checked, by=levels)
     if output == "table":
@@ -97,7 +99,7 @@ def fires_density(start: date, end: date, output: str, db_path: str | None) -> N
     from geoaq.fires.check import check_fires, fires_per_cropland
 
     with connected(db_path) as con:
-        table = fires_per_cropland(con, check_fires(con, start, end))
+        table = fires_per_cropland(con, check_fires(con, start, end, actor=acting(con, required=False)))
     if output == "table":
         click.echo(t("cli.fires.density", language(), start=start, end=end))
     emit(table, output)
@@ -106,23 +108,24 @@ def fires_density(start: date, end: date, output: str, db_path: str | None) -> N
 @fires.command("set-status")
 @click.argument("event_id")
 @click.argument("status")
-@click.option("--by", "changed_by", required=True, help="Who decides (name or account).")
 @click.option("--reason", default=None, help="For dismissed: industrial_heat_source, not_a_fire, duplicate, outside_jurisdiction (or 工业热源/非火点/重复/非本辖区).")
 @click.option("--note", default=None)
 @click.option("--county", default=None, help="Corrected county adcode.")
 @click.option("--township", default=None, help="Corrected township adcode.")
 @DB_OPTION
-def fires_set_status(event_id: str, status: str, changed_by: str, reason: str | None, note: str | None,
+def fires_set_status(event_id: str, status: str, reason: str | None, note: str | None,
                      county: str | None, township: str | None, db_path: str | None) -> None:
-    """Mark EVENT_ID suspected|verified|dismissed (疑似/核定/排除); history is kept."""
+    """Mark EVENT_ID suspected|verified|dismissed (疑似/核定/排除) as the account named by
+    `geoaq --as NAME` (a city user or administrator); history is kept."""
     from geoaq.fires import verification
 
     with connected(db_path) as con:
-        change = verification.set_status(con, event_id, status, changed_by=changed_by, reason=reason,
+        actor = acting(con)
+        change = verification.set_status(con, event_id, status, actor=actor, reason=reason,
                                          note=note, county_adcode=county, township_adcode=township)
         current = verification.current_status(con, [event_id]).iloc[0]
     click.echo(t("cli.fires.set_status", language(), event=event_id, status=current["status"], change=change,
-                 by=changed_by))
+                 by=actor.label))
 
 
 @fires.command("history")
@@ -133,7 +136,7 @@ def fires_history(event_id: str, db_path: str | None) -> None:
     from geoaq.fires import verification
 
     with connected(db_path) as con:
-        emit(verification.history(con, event_id), "table")
+        emit(verification.history(con, event_id, actor=acting(con, required=False)), "table")
 
 
 @fires.command("notice")
@@ -155,7 +158,10 @@ def fires_notice(start: date, end: date, out_path: str, county: str | None, figu
     from geoaq.fires.notice import notice_table, notice_title, write_notice
 
     with connected(db_path) as con:
-        checked = check_fires(con, start, end, figures=figures)
+        actor = acting(con, required=False)
+        if county and actor is not None:
+            actor.require_county(county, "write the notice of county")
+        checked = check_fires(con, start, end, figures=figures, actor=actor)
     if county:
         checked = checked[checked["county_adcode"] == county]
     lang = language(lang)

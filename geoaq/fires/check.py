@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geoaq.accounts.roles import Actor
 from geoaq.db import cellcover as spatialjoin
 from geoaq.db import store
 from geoaq.db.connection import Connection
@@ -233,15 +234,24 @@ def heat_sources(con: Connection, rules: FireRules) -> pd.DataFrame:
 
 def check_fires(con: Connection, start: date, end: date, *, min_confidence: str | None = None,
                 figures: str = "suspected", rules: FireRules | None = None,
-                search_m: float = 20_000.0) -> pd.DataFrame:
+                search_m: float = 20_000.0, actor: Actor | None = None) -> pd.DataFrame:
     """One row per fire event of Beijing days start..end: attribution, category, status, penalty.
 
     `figures` chooses which events are penalised: "suspected" (all not dismissed) or
-    "verified" (only verified ones).
+    "verified" (only verified ones). With `actor`, only the events of its jurisdiction (a
+    county user's counties, after corrections) — so counts, penalties and notices made from
+    the result hold only those.
     """
     attributed = attribute_events(con, start, end, min_confidence=min_confidence, rules=rules,
                                   search_m=search_m)
-    return assess_events(con, attributed, figures=figures)
+    return assess_events(con, attributed, figures=figures, actor=actor)
+
+
+def in_jurisdiction(frame: pd.DataFrame, actor: Actor | None) -> pd.DataFrame:
+    """The rows of `frame` (with a county_adcode column) that `actor` sees; all without one."""
+    if actor is None or actor.city_wide or frame.empty:
+        return frame
+    return frame[frame["county_adcode"].isin(sorted(actor.counties))].reset_index(drop=True)
 
 
 def attribution_key(con: Connection, rules: FireRules | None = None) -> tuple:
@@ -295,12 +305,16 @@ def attribute_events(con: Connection, start: date, end: date, *, min_confidence:
     return checked
 
 
-def assess_events(con: Connection, attributed: pd.DataFrame, *, figures: str = "suspected") -> pd.DataFrame:
+def assess_events(con: Connection, attributed: pd.DataFrame, *, figures: str = "suspected",
+                  actor: Actor | None = None) -> pd.DataFrame:
     """:func:`attribute_events`' rows with their current status (a reviewer's county/township
-    correction wins) and penalties: :func:`check_fires`' result. Leaves `attributed` as it is."""
+    correction wins) and penalties: :func:`check_fires`' result, only `actor`'s jurisdiction
+    when given. Leaves `attributed` as it is."""
     if attributed.empty:
         return pd.DataFrame(columns=CHECK_COLUMNS)
-    checked = _apply_status(con, attributed)
+    checked = in_jurisdiction(_apply_status(con, attributed), actor)
+    if checked.empty:
+        return pd.DataFrame(columns=CHECK_COLUMNS)
     assessed = penalties.assess(checked, penalties.load_rules(), figures=figures)
     checked = assessed.rename(columns={"rule": "penalty_rule"})
     return checked[CHECK_COLUMNS].sort_values(["first_detected_bjt", "event_id"]).reset_index(drop=True)

@@ -21,7 +21,8 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 
-from geoaq._errors import UnknownFireEventError, VerificationError
+from geoaq._errors import AccessDeniedError, UnknownFireEventError, VerificationError
+from geoaq.accounts.roles import DECIDE, Actor
 from geoaq.db.connection import Connection, next_ids, transaction, write_attempts
 from geoaq.db.named import run
 from geoaq.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -40,7 +41,8 @@ _TOWNSHIP_CODE = re.compile(r"^[0-9]{9}([0-9]{3})?$")
 CURRENT_COLUMNS = ("event_id", "status", "dismiss_reason", "county_adcode", "township_adcode",
                    "changed_by", "changed_at", "note")
 HISTORY_COLUMNS = ("change_id", "event_id", "status", "dismiss_reason", "county_adcode",
-                   "township_adcode", "changed_by", "changed_at", "note", "carried_from")
+                   "township_adcode", "changed_by", "changed_at", "note", "carried_from",
+                   "changed_by_account", "changed_by_role", "changed_from")
 
 
 def label(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -140,11 +142,38 @@ def _check_attribution(con: Connection, county: str | None, township: str | None
             f"county_adcode and township_adcode (\"\" drops a correction)")
 
 
-def set_status(con: Connection, event_id: str, status: str, *, changed_by: str,
+def event_county(con: Connection, event_id: str) -> str | None:
+    """The county an event counts for: a correction in force, else the county it lies in."""
+    current = run(con, "fire_status_latest", [str(event_id)]).fetchone()
+    if current is not None and current[2]:
+        return current[2]
+    if not _table_has(con, ADMIN_TABLE, {"adcode", "level", "geom"}):
+        return None
+    row = run(con, "fire_event_county", [str(event_id)]).fetchone()
+    return row[0] if row else None
+
+
+def require_event(con: Connection, actor: Actor | None, event_id: str, what: str) -> None:
+    """Refuse (AccessDeniedError) when `actor` does not cover the county `event_id` counts for;
+    an event that does not exist is refused the same way to an account that is not city-wide
+    (it learns nothing of other counties' ids)."""
+    if actor is None or actor.city_wide:
+        return
+    county = event_county(con, event_id) if not _missing_events(con, [str(event_id)]) else None
+    actor.require_county(county, f"{what} {event_id}")
+
+
+def set_status(con: Connection, event_id: str, status: str, *, changed_by: str | None = None,
+               actor: Actor | None = None,
                reason: str | None = None, note: str | None = None,
                county_adcode: str | None = None, township_adcode: str | None = None,
                at: datetime | None = None) -> int:
     """Record a review of one event as a new history row; return its change_id.
+
+    `actor` is the signed-in account deciding (the app and the command line always pass one):
+    its role must decide verifications (市级用户, 系统管理员) and its jurisdiction cover the
+    event and any county it corrects to; the row names it, its role and where it acted from.
+    Without an actor (a library call, the system) `changed_by` names who.
 
     `status` and `reason` take the English key or the Chinese label. Dismissing needs a reason,
     other statuses take none. `county_adcode`/`township_adcode` correct the attribution:
@@ -161,7 +190,12 @@ def set_status(con: Connection, event_id: str, status: str, *, changed_by: str,
             f"a reason is given only when dismissing; event {event_id!r} is being set to "
             f"{status_key} ({label(status_key)}) with reason {reason!r}")
     reason_key = normalise_reason(reason) if has_reason else None
-    who = str(changed_by).strip() if changed_by is not None else ""
+    if actor is not None:
+        actor.require(DECIDE, f"set the status of fire event {event_id} (核定/排除/疑似); the city "
+                              "decides, a county submits its field-check result")
+        who = actor.label
+    else:
+        who = str(changed_by).strip() if changed_by is not None else ""
     if not who:
         raise VerificationError("changed_by must name who made the change (a user name)")
     note_text = str(note).strip() if note is not None else ""
@@ -169,6 +203,7 @@ def set_status(con: Connection, event_id: str, status: str, *, changed_by: str,
     when = _beijing(at)
     for attempt in write_attempts(con):  # a concurrent change may take the same number first
         with attempt, transaction(con):
+            require_event(con, actor, event_key, "change fire event")
             if _missing_events(con, [event_key]):
                 raise UnknownFireEventError(f"no fire event {event_id!r} in fire_events")
             current = run(con, "fire_status_latest", [event_key]).fetchone()
@@ -176,10 +211,16 @@ def set_status(con: Connection, event_id: str, status: str, *, changed_by: str,
             county, county_given = _correction(county_adcode, current_county)
             township, township_given = _correction(township_adcode, current_township)
             _check_attribution(con, county, township, county_given, township_given)
+            if actor is not None and county_given and not actor.covers(county):
+                raise AccessDeniedError(
+                    f"account {actor.name!r} may not move event {event_key} to county {county}: "
+                    "outside its jurisdiction")
             change_id = next_ids(con, "fire_status_change")
             run(con, "fire_status_insert", [
                 change_id, event_key, status_key, reason_key, county, township, who, when,
                 note_text or None, None,
+                actor.account_id if actor else None, actor.role if actor else None,
+                actor.origin if actor else None,
             ])
     return int(change_id)
 
@@ -196,13 +237,15 @@ def current_status(con: Connection, event_ids: list[str] | None = None) -> pd.Da
     return frame[list(CURRENT_COLUMNS)]
 
 
-def history(con: Connection, event_id: str, *, follow_carried: bool = False) -> pd.DataFrame:
+def history(con: Connection, event_id: str, *, follow_carried: bool = False,
+            actor: Actor | None = None) -> pd.DataFrame:
     """Every status change of one event, oldest first (empty when it was never reviewed).
 
     Columns: change_id, event_id, status, dismiss_reason, county_adcode, township_adcode,
     changed_by, changed_at, note, carried_from. With `follow_carried`, the rows of the ids the
     status was carried from (on recomputation) come first, so the whole trail shows.
     """
+    require_event(con, actor, str(event_id), "read the history of fire event")
     frames = []
     seen: set[str] = set()
     current: str | None = str(event_id)

@@ -23,6 +23,25 @@ def db(tmp_path, demo_template):
     return str(path)
 
 
+@pytest.fixture
+def reviewers(db):
+    """Two city users who decide (张三, 李四) and a county user of 洛龙区 (410311)."""
+    from geoaq.accounts import store
+    from geoaq.db import connection
+
+    con = connection.connect(db)
+    try:
+        if store.find(con, "root") is None:
+            store.add_account(con, "root", "admin", "correct horse 42", by=None)
+        admin = store.actor_for(con, "root")
+        store.add_account(con, "张三", "city", "correct horse 42", by=admin)
+        store.add_account(con, "李四", "city", "correct horse 42", by=admin)
+        store.add_account(con, "luolong", "county", "correct horse 42", by=admin, counties=["410311"])
+    finally:
+        con.close()
+    return db
+
+
 def run(*args: str):
     result = CliRunner().invoke(main, list(args))
     return result
@@ -48,22 +67,23 @@ def test_bad_dates_and_confidence_are_one_line_errors(db):
     assert bad.exit_code != 0 and "confidence" in bad.output and "Traceback" not in bad.output
 
 
-def test_status_changes_move_the_penalties(db):
+def test_status_changes_move_the_penalties(reviewers):
+    db = reviewers
     records = json.loads(run("fires", "check", *PERIOD, "--format", "json", "--db", db).output)
     charged = next(r for r in records if r["penalty_yuan"] == 500_000)
     before = sum(r["penalty_yuan"] for r in records)
-    assert run("fires", "set-status", charged["event_id"], "排除", "--by", "张三", "--reason", "非火点",
+    assert run("--as", "张三", "fires", "set-status", charged["event_id"], "排除", "--reason", "非火点",
                "--db", db).exit_code == 0
     after = json.loads(run("fires", "check", *PERIOD, "--format", "json", "--db", db).output)
     assert sum(r["penalty_yuan"] for r in after) == before - 500_000
-    refused = run("fires", "set-status", charged["event_id"], "verified", "--by", "张三", "--reason", "非火点", "--db", db)
+    refused = run("--as", "张三", "fires", "set-status", charged["event_id"], "verified", "--reason", "非火点", "--db", db)
     assert refused.exit_code == 1 and "only when dismissing" in refused.output
-    assert run("fires", "set-status", charged["event_id"], "核定", "--by", "李四", "--db", db).exit_code == 0
+    assert run("--as", "李四", "fires", "set-status", charged["event_id"], "核定", "--db", db).exit_code == 0
     history = run("fires", "history", charged["event_id"], "--db", db).output
     assert "dismissed" in history and "verified" in history and "张三" in history and "李四" in history
     verified = json.loads(run("fires", "check", *PERIOD, "--figures", "verified", "--format", "json", "--db", db).output)
     assert sum(r["penalty_yuan"] for r in verified) == 500_000
-    unknown = run("fires", "set-status", "FE-19990101-deadbeef", "核定", "--by", "x", "--db", db)
+    unknown = run("--as", "李四", "fires", "set-status", "FE-19990101-deadbeef", "核定", "--db", db)
     assert unknown.exit_code == 1 and "FE-19990101-deadbeef" in unknown.output
 
 
@@ -89,3 +109,30 @@ def test_notice_files(db, tmp_path):
     assert set(table["区县"]) == {"洛龙区"}
     wrong = run("fires", "notice", *PERIOD, "--out", str(tmp_path / "n.pdf"), "--db", db)
     assert wrong.exit_code == 1 and ".csv or .xlsx" in wrong.output
+
+
+def test_set_status_names_a_signed_account_and_a_county_user_only_sees_its_county(reviewers):
+    db = reviewers
+    records = json.loads(run("fires", "check", *PERIOD, "--format", "json", "--db", db).output)
+    event = records[0]["event_id"]
+    nobody = run("fires", "set-status", event, "核定", "--db", db)
+    assert nobody.exit_code == 1 and "--as NAME" in nobody.output
+    county = run("--as", "luolong", "fires", "set-status", event, "核定", "--db", db)
+    assert county.exit_code == 1 and "may not set the status" in county.output
+    assert "(none)" in run("fires", "history", event, "--db", db).output  # nothing was written
+    mine = json.loads(run("--as", "luolong", "fires", "check", *PERIOD, "--format", "json", "--db", db).output)
+    assert {r["county_adcode"] for r in mine} <= {"410311"}
+    assert len(mine) < len(records)
+    totals = pd.read_csv(io.StringIO(run("--as", "luolong", "fires", "penalties", *PERIOD, "--by", "county",
+                                         "--format", "csv", "--db", db).output), dtype={"county_adcode": str})
+    assert set(totals["county_adcode"].dropna()) <= {"410311"}
+    other = next(r for r in records if r["county_adcode"] != "410311")
+    peek = run("--as", "luolong", "fires", "history", other["event_id"], "--db", db)
+    assert peek.exit_code == 1 and "outside its jurisdiction" in peek.output
+    notice = run("--as", "luolong", "fires", "notice", *PERIOD, "--county", "410322", "--out", db + ".xlsx",
+                 "--db", db)
+    assert notice.exit_code == 1 and "outside its jurisdiction" in notice.output
+    done = run("--as", "张三", "fires", "set-status", event, "核定", "--db", db)
+    assert done.exit_code == 0, done.output
+    history = run("fires", "history", event, "--db", db).output
+    assert "张三" in history and "city" in history and "cli:" in history

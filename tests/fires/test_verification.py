@@ -173,7 +173,7 @@ def test_refused_changes_write_nothing(fires, event_id, status, kwargs, error, m
 def test_error_inside_the_transaction_leaves_no_row_and_no_open_transaction(fires, monkeypatch):
     """A failure after the checks (here: the insert itself) rolls back; the connection works on."""
     real_query = named.query
-    failing_insert = "SELECT ?, error('boom ' || ?), " + ", ".join(["?"] * 8)
+    failing_insert = "SELECT ?, error('boom ' || ?), " + ", ".join(["?"] * 11)
 
     def broken(name, **parts):
         return failing_insert if name == "fire_status_insert" else real_query(name, **parts)
