@@ -44,6 +44,9 @@ PAGES = (
     PageEntry("app_pages/emergency.py", "app.page.emergency", "🚨", "emergency",
               ("ComponentInstance", "Button", "DataFrame", "DateTimeInput", "DownloadButton", "FileUploader",
                "Metric", "NumberInput", "Selectbox", "TextInput")),
+    PageEntry("app_pages/rankings.py", "app.page.rankings", "🏆", "rankings",
+              ("Button", "ComponentInstance", "DataFrame", "DateInput", "DownloadButton", "FileUploader", "Metric",
+               "Radio", "Selectbox", "Spinner", "TextInput")),
 )
 
 
