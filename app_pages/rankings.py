@@ -193,6 +193,11 @@ with tab_peers:
         for note in placed.notes:
             st.caption(say(note, language))
         st.dataframe(present.placement_table(placed, language), hide_index=True, width="stretch")
+    with db.connect(str(db_file), read_only=True) as con:
+        rank_targets = peers.assess_rank_targets(con)
+    if len(rank_targets):
+        st.markdown(f"**{page_text('rank_targets')}**")
+        st.dataframe(present.rank_targets_table(rank_targets, language), hide_index=True, width="stretch")
 
 with tab_progress:
     g1, g2 = st.columns(2)

@@ -97,3 +97,18 @@ def place(table_name: str, start: str, end: str, unit: str, level: str, metric: 
             click.echo(t("cli.peers.gap", lang, place=k, needed="—" if needed is None else f"{needed:g}",
                          gap="—" if gap is None else f"{gap:g}"))
     emit(present.placement_table(placed, lang) if output == "table" else placed.table, output)
+
+
+@peers.command("targets")
+@click.option("--standard", "basis", default=None, help=BASIS_HELP)
+@format_option("table", "csv", "json")
+@DB_OPTION
+def targets(basis: str | None, output: str, db_path: str | None) -> None:
+    """The rank targets of data/targets.toml for the stored city and counties, each against the
+    loaded peer table of its period (and of its baseline): status, place, gap."""
+    from geoaq.rankings import present
+    from geoaq.rankings.peers import assess_rank_targets
+
+    with connected(db_path) as con:
+        table = assess_rank_targets(con, basis=basis)
+    emit(present.rank_targets_table(table, language()) if output == "table" else table, output)

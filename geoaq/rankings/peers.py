@@ -482,3 +482,30 @@ def assess_rank_target(con: geoaq_db.Connection, target, basis: str | None = Non
         place_asked = n if target.position == "top" else current.size - n
         needed, gap = current.needed_for(place_asked), current.gap_for(place_asked)
     return RankTargetResult(target.id, status, reason, current, baseline, needed, gap, std.name)
+
+
+def assess_rank_targets(con: geoaq_db.Connection, targets: list | None = None, basis: str | None = None,
+                        rules: RankingRules | None = None) -> pd.DataFrame:
+    """Every rank target (of `targets`, default the targets file's) whose scope is one of the
+    stored units, assessed against its peer tables: target, plan, unit, period, status, reason,
+    rank, size, baseline_rank, needed, gap, standard, note (the target's reading of the plan)."""
+    from geoaq.compliance.targets import load_targets
+    from geoaq.rankings.ranking import read_units
+
+    rules = rules or load_ranking_rules()
+    chosen = [t for t in (targets if targets is not None else load_targets()) if t.kind == "rank"]
+    names = {level: read_units(con, level).areas["unit_name"].astype(str).tolist() for level in ("city", "district")}
+    rows = []
+    for target in chosen:
+        level = "city" if target.scope_level == "city" else "district"
+        if match(target.scope_name, names[level], rules)[0] is None:
+            continue  # another city's or county's target
+        result = assess_rank_target(con, target, basis, rules)
+        rows.append({"target": target.id, "plan": target.plan, "unit": target.scope_name, "peers": target.peers,
+                     "start": target.start, "end": target.end, "status": result.status, "reason": result.reason,
+                     "rank": None if result.placement is None else result.placement.rank,
+                     "size": None if result.placement is None else result.placement.size,
+                     "baseline_rank": None if result.baseline is None else result.baseline.rank,
+                     "needed": result.needed, "gap": result.gap, "standard": result.standard, "note": target.note})
+    return pd.DataFrame(rows, columns=["target", "plan", "unit", "peers", "start", "end", "status", "reason", "rank",
+                                       "size", "baseline_rank", "needed", "gap", "standard", "note"])

@@ -118,3 +118,16 @@ def progress_table(table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.Data
         col("risk_days"): table["risk_days"].map(risk),
         col("standard"): table["standard"],
     })
+
+
+def rank_targets_table(table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Rank targets assessed (`geoaq.rankings.peers.assess_rank_targets`) as people read them."""
+    col = lambda key: t(f"rankings.target_column.{key}", lang)  # noqa: E731
+    return pd.DataFrame({
+        col("target"): table["target"], col("unit"): table["unit"], col("peers"): table["peers"],
+        col("period"): [f"{s} – {e}" for s, e in zip(table["start"], table["end"], strict=True)],
+        col("status"): table["status"].map(lambda s: t(f"compliance.status.{s}", lang)),
+        col("reason"): table["reason"].map(lambda r: say(r, lang)),
+        col("gap"): table["gap"].map(lambda v: "—" if v is None or pd.isna(v) else f"{v:g}"),
+        col("note"): table["note"],
+    })

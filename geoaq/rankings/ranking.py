@@ -183,8 +183,9 @@ def _contributors(table: pd.DataFrame, unit_ids: list[str]) -> pd.DataFrame:
         out = pd.DataFrame(np.nan, index=unit_ids, columns=columns)
         out["primary_statistic"], out["primary_share"] = None, np.nan
         return out
-    out = table.reindex(unit_ids)[columns].astype(float)
-    indices = table.reindex(unit_ids)[[f"{s}_index" for s in INDEX_STATISTICS]].astype(float)
+    out = table.reindex(unit_ids).reindex(columns=columns).astype(float)
+    # no single indices under a standard without composite-index divisors (GB 3095-2026)
+    indices = table.reindex(unit_ids).reindex(columns=[f"{s}_index" for s in INDEX_STATISTICS]).astype(float)
     indices.columns = list(INDEX_STATISTICS)
     has = indices.notna().any(axis=1)
     out["primary_statistic"] = indices.where(has, 0).fillna(-1).idxmax(axis=1).where(has, None)
@@ -228,6 +229,9 @@ def rank_units(units: Units, evaluate: Callable[[date, date], pd.DataFrame], met
     table["status"] = np.where(table["n_stations"] == 0, NO_STATION,
                                np.where(table["published"].isna(), INSUFFICIENT, RANKED))
     table["reason"] = [_reason(s, d) for s, d in zip(table["status"], current["reason"], strict=True)]
+    if metric.statistic == "composite_index" and not std.composite_index:  # GB 3095-2026: no divisors known
+        table["reason"] = [msg("rankings.reason.no_divisors", standard=std.name) if s == INSUFFICIENT else r
+                           for s, r in zip(table["status"], table["reason"], strict=True)]
     for name in ("previous", "year_before"):
         table[f"{name}_value"] = moves[f"{name}_value"]
         table[f"{name}_rank"] = pd.array(moves[f"{name}_rank"], dtype="Int64")

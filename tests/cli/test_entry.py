@@ -24,7 +24,7 @@ COMMANDS = {
     "list": {"load", "versions", "show"},
     "warning": {"add", "load", "list", "end", "cancel", "history"},
     "inspection": {"add", "load"},
-    "peers": {"load", "list", "place"},
+    "peers": {"load", "list", "place", "targets"},
     "users": {"add", "list", "disable", "enable", "reset-password", "set-role", "history"},
 }
 

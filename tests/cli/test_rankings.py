@@ -58,6 +58,8 @@ def test_peers_load_list_and_place(database, tmp_path):
     assert placed.exit_code == 0, placed.output
     assert "排第3名（共5个" in placed.output and "按表中名称「测试」" in placed.output
     assert "进入第2名需不劣于 3.6" in placed.output and "★ 测试市" in placed.output
+    assessed = _run("peers", "targets", "--db", str(database), "--format", "csv")
+    assert assessed.exit_code == 0 and assessed.output.startswith("target,plan,unit,peers")
 
 
 def test_progress_and_bulletin(database, tmp_path):

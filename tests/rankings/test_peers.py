@@ -108,3 +108,16 @@ def test_rank_targets_from_the_loaded_table(loaded):
     better = assess_rank_target(con, Target(id="better", position="better", **base))
     assert better.status == INSUFFICIENT and better.baseline is None  # no table of December 2024
     assert composite(35) < own
+
+
+def test_the_rank_targets_of_the_stored_units(loaded):
+    from geoaq.rankings.peers import assess_rank_targets
+
+    base = dict(plan="p", source="test", start=date(2025, 1, 1), end=date(2025, 1, 31), metric="composite_index",
+                kind="rank", peers="全省城市", standard="2012")
+    targets = [Target(id="ours", scope_level="city", scope_name="测试市", value=3, position="top", **base),
+               Target(id="theirs", scope_level="city", scope_name="别的市", value=3, position="top", **base)]
+    table = assess_rank_targets(loaded["con"], targets)
+    assert table["target"].tolist() == ["ours"]  # another city's target is not assessed here
+    row = table.iloc[0]
+    assert (row["status"], row["rank"], row["size"], row["gap"]) == (COMPLIANT, 3, 5, 0.0)

@@ -85,3 +85,11 @@ def test_a_wrong_metric_or_level_is_refused(con):
         rank(con, "month", date(2025, 1, 1), metric="aqi")
     with pytest.raises(RankingInputError, match="--by must be one of"):
         rank(con, "month", date(2025, 1, 1), by="province")
+
+
+def test_a_basis_without_composite_divisors_says_so(con):
+    ranking = rank(con, "month", date(2025, 1, 1), by="district", basis="2026")
+    assert ranking.standard.version == "2026" and ranking.ranked == 0
+    reason = say(ranking.table.set_index("unit_name").loc["甲县", "reason"])
+    assert "未给出综合指数的分母" in reason
+    assert rank(con, "month", date(2025, 1, 1), by="district", basis="2026", metric="pm25").ranked == 3
