@@ -15,9 +15,20 @@ from geoaq.layers import load_registry
 from geoaq.routes.export import export, stop_table
 from geoaq.routes.inputs import parse_lonlat
 from geoaq.routes.plan import plan_routes
+from geoaq.routes.progress import BY_USER
 from geoaq.routes.rules import load_route_rules, make_teams
-from geoaq.web.cache import database_version, lang, load_layers, require_database
+from geoaq.web.cache import (
+    EMERGENCY,
+    FIRES,
+    STATUS,
+    database_version,
+    lang,
+    load_layers,
+    reads,
+    require_database,
+)
 from geoaq.web.map import configured_tiles
+from geoaq.web.search_progress import SearchProgress
 from geoaq.web.views.routes import reason_text, route_map, targets_map
 
 language = lang()
@@ -27,6 +38,7 @@ db_file = require_database()
 version = database_version(db_file)
 
 
+@reads("layers", *FIRES, *STATUS, *EMERGENCY)
 @st.cache_data(show_spinner=False)
 def day_targets(db_path: str, version: float, day: date, fires: bool, enterprises: bool, mines: bool,
                 picked: tuple, draw: tuple, seed: int, language: str) -> pd.DataFrame:
@@ -41,6 +53,7 @@ def day_targets(db_path: str, version: float, day: date, fires: bool, enterprise
         con.close()
 
 
+@reads("layers", *FIRES, *STATUS, *EMERGENCY)
 @st.cache_data(show_spinner=False)
 def findings_day(db_path: str, version: float) -> date | None:
     from geoaq.routes.targets import latest_findings_day
@@ -136,15 +149,19 @@ if b1.button(t("routes.solve", language), type="primary", key="route_solve"):
     try:
         teams = make_teams(team_count, start=start, hours=hours, speed_kmh=speed, rules=rules, lang=language)
         bar = st.progress(0.0, text=t("routes.solving", language, n=len(chosen), teams=team_count))
+        # any click while it runs (this button, any widget) ends the search with the best plan so far
+        b2.button(t("routes.stop_search", language), key="route_stop")
+        watch = SearchProgress(lambda p: bar.progress(min(1.0, p.done), text=t(
+            "routes.solving", language, n=len(chosen), teams=team_count)))
         plan = plan_routes(chosen, teams, rules=rules, day=day, work_limit=work_limit, time_limit_s=time_limit,
-                           progress=lambda p: bar.progress(min(1.0, p.done), text=t(
-                               "routes.solving", language, n=len(chosen), teams=team_count)) and None)
-        bar.empty()
+                           progress=watch)
     except GeoaqError as exc:
         st.error(str(exc))
         st.session_state.pop("route_plan", None)
     else:
         st.session_state["route_plan"] = (signature, plan)
+        watch.resume()  # the user's click: Streamlit reruns now, showing the stored plan
+        bar.empty()
 if st.session_state.get("route_map_picks") and b2.button(t("routes.clear_picks", language), key="route_clear_picks"):
     st.session_state["route_map_picks"] = []
     st.rerun()
@@ -171,6 +188,8 @@ else:
     st.caption(t("routes.solver_note", language, objective=f"{plan.objective:,}", travel=f"{plan.travel_cost_s:,}",
                  penalty=f"{plan.penalty_cost:,}", seconds=f"{plan.search_seconds:.2f}", stopped=plan.stopped_by,
                  done=f"{plan.work_done:,}", limit=f"{plan.work_limit:,}", model=plan.travel_model))
+    if plan.stopped_by == BY_USER:
+        st.info(t("routes.stopped_note", language))
     for warning in plan.warnings:
         st.warning(say(warning, language))
     fmap = route_map(plan, background, lang=language, tiles=configured_tiles(), rules=rules)

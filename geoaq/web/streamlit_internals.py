@@ -296,3 +296,12 @@ def mended_pages(static_dir: Path, page_elements: Mapping[str, Iterable[str]]) -
              for path, elements in page_elements.items()}
     pages[""] = next(iter(pages.values()), index_html)
     return pages
+
+
+def script_control_exception() -> type[BaseException]:
+    """Streamlit's exception for a rerun or a stop asked for while the script runs (a click on
+    the page, the app's own Stop): raised in the script at its next Streamlit call
+    (`geoaq.web.search_progress` ends a route search on it, keeping the best plan)."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+
+    return ScriptControlException
