@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from geoaq._errors import EmergencyInputError, MissingColumnsError, UnknownWarningError
@@ -89,18 +90,44 @@ def warning_id_for(area: str, level: str, start: datetime) -> str:
 # --- areas ------------------------------------------------------------------------------------
 
 
+def _spellings(city: str) -> set[str]:
+    """A city's name as a warning may write it: with and without 市."""
+    bare = city.removesuffix("市")
+    return {city, bare, f"{bare}市"} if bare else {city}
+
+
+def _station_cities(con: geoaq_db.Connection, counties: pd.DataFrame) -> set[str]:
+    """The city named by the stations that lie inside the counties (a national feed stores
+    every city's stations: those elsewhere name no area of this database)."""
+    spec = get_layer("stations")
+    if counties.empty or not store.table_exists(con, spec.name):
+        return set()
+    stations = store.read_layer(con, spec)
+    stations = stations[stations["city"].notna() & stations.geometry.notna() & ~stations.geometry.is_empty]
+    if stations.empty:
+        return set()
+    inside = gpd.sjoin(stations[["city", "geometry"]], counties[["geometry"]], predicate="intersects")
+    return {str(v) for v in inside["city"]}
+
+
 def areas(con: geoaq_db.Connection) -> dict[str, tuple[str, str | None]]:
     """Every name a warning's area may have → (city or county, the county's name): each county
-    of admin_units by name and adcode, and the city's name (with and without 市)."""
+    of admin_units (level 县) by name and adcode; the city by the name and adcode of a unit of
+    level 市, by the counties' city and parent_adcode, and by the city of the stations inside
+    the counties — a name with and without 市. Empty when admin_units is not loaded."""
     spec = get_layer("admin_units")
     if not store.table_exists(con, spec.name):
         return {}
     units = store.read_layer(con, spec)
     counties = units[units["level"] == "县"]
+    city_units = units[units["level"] == "市"]
+    names = {str(v) for v in counties["city"].dropna()} | {str(v) for v in city_units["name"].dropna()}
+    names |= _station_cities(con, counties)
+    codes = {str(v) for v in counties["parent_adcode"].dropna()} | {str(v) for v in city_units["adcode"].dropna()}
     found: dict[str, tuple[str, str | None]] = {}
-    for city in counties["city"].dropna().unique():
-        for name in {str(city), str(city).removesuffix("市")}:
-            found[name] = (CITY, None)
+    for name in names:
+        found |= dict.fromkeys(_spellings(name.strip()), (CITY, None))
+    found |= dict.fromkeys(codes, (CITY, None))
     for row in counties.itertuples():
         found[str(row.name)] = (COUNTY, str(row.name))
         found[str(row.adcode)] = (COUNTY, str(row.name))
@@ -109,8 +136,21 @@ def areas(con: geoaq_db.Connection) -> dict[str, tuple[str, str | None]]:
 
 def area_scope(area: str, known: dict[str, tuple[str, str | None]]) -> tuple[str, str | None]:
     """(city or county, county name) of a warning's area; city-wide when the database knows no
-    areas at all (no admin_units)."""
-    return known.get(area.strip(), (CITY, None)) if known else (CITY, None)
+    areas at all (no admin_units). An area it does not know (admin_units loaded or replaced
+    after the warning was entered) is an EmergencyInputError: the whole list is not applied to
+    a place that may be elsewhere."""
+    if not known:
+        return CITY, None
+    try:
+        return known[area.strip()]
+    except KeyError:
+        raise EmergencyInputError(f"the warning's area {area.strip()!r} is neither the city nor a county of "
+                                  f"admin_units (known: {', '.join(_known_names(known))}); correct the "
+                                  "warning or load the area's boundaries") from None
+
+
+def _known_names(known: dict[str, tuple[str, str | None]]) -> list[str]:
+    return sorted(k for k in known if not k.isdigit())
 
 
 # --- one warning ------------------------------------------------------------------------------
@@ -126,8 +166,8 @@ def check_warning(values: dict, rules: EmergencyRules, known: dict[str, tuple[st
             problems.append(f"{key} is empty")
     area = str(values.get("area") or "").strip()
     if area and known and area not in known:
-        names = sorted(k for k, v in known.items() if not k.isdigit())
-        problems.append(f"area {area!r} is neither the city nor a county of admin_units; known: {', '.join(names)}")
+        problems.append(f"area {area!r} is neither the city nor a county of admin_units; "
+                        f"known: {', '.join(_known_names(known))}")
     out["area"] = area
     level = rules.level_of(values.get("level")) if values.get("level") is not None else None
     if values.get("level") is not None and str(values.get("level")).strip() and level is None:
@@ -270,9 +310,11 @@ def in_force(con: geoaq_db.Connection, start: datetime, end: datetime | None = N
 
 
 def on_day(con: geoaq_db.Connection, day: date) -> pd.DataFrame:
-    """The issued warnings in force at some time of Beijing day `day`."""
+    """The issued warnings in force at some time of Beijing day `day` (one that ends at its
+    midnight, 00:00, belongs to the day before only)."""
     start = datetime(day.year, day.month, day.day)
-    return in_force(con, start, start + timedelta(days=1) - timedelta(seconds=1))
+    found = in_force(con, start, start + timedelta(days=1) - timedelta(seconds=1))
+    return found[pd.to_datetime(found["end_at"]) > pd.Timestamp(start)].reset_index(drop=True) if len(found) else found
 
 
 def title(row: pd.Series) -> Message:

@@ -5,8 +5,8 @@ found — one page, on the page and as Excel.
 `before_days` days before it (emergency.toml), both scored by one standard (同口径,
 `geoaq.aq.basis.comparison_basis`: the one chosen, else the one in force at the warning's end),
 named on every line: the mean and highest hourly AQI, the hours above `heavy_aqi`, the mean
-PM2.5 (µg/m³), per station and for the city (the mean concentration of its stations each hour,
-background stations left out, then its AQI). Hours are labelled by their end: the warning's
+PM2.5 (µg/m³), per station of the warning's area (`response.area_stations`) and for the area
+(the mean concentration of its stations each hour, background stations left out, then its AQI). Hours are labelled by their end: the warning's
 hours are those labelled in (start, end].
 
 **Measures and findings.** The enterprises of the warning's area that had to act, by measure;
@@ -134,8 +134,12 @@ def assess_warning(con: Connection, warning_id: str, *, basis: str = IN_FORCE,
     before = (start - timedelta(days=rules.before_days), start)
     version, reason = comparison_basis(basis, end.date())
     readings = aq_readings.read_readings(con, before[0].date(), end.date())
+    if response.station_codes is not None and len(readings):  # the area's stations only
+        readings = readings[readings["station_code"].astype(str).isin(response.station_codes)].reset_index(drop=True)
     stations = store.read_layer(con, get_layer("stations"))
     names = dict(zip(stations["code"], stations["name"], strict=True)) if len(stations) else {}
+    if response.scope[0] == alerts.COUNTY:  # the area's line is the county's (its name is data)
+        names[CITY] = str(response.scope[1])
     reference = set(stations.loc[stations["reference_station"].fillna(False).astype(bool), "code"]) if len(stations) else set()
     if readings.empty:
         station_hours = pd.DataFrame(columns=["station_code", "time_bjt", "aqi", "pm25"])
@@ -220,8 +224,8 @@ def air_view(air: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     keys = list(dict.fromkeys(air["key"]))
     table = air.set_index(["key", "metric"])
     names = air.drop_duplicates("key").set_index("key")["name"]
-    out = pd.DataFrame({t("emergency.column.station", lang): [t("emergency.air.city", lang) if k == CITY else names[k]
-                                                              for k in keys]})
+    out = pd.DataFrame({t("emergency.column.station", lang): [t("emergency.air.city", lang) if k == names[k] == CITY
+                                                              else names[k] for k in keys]})
     for metric in AIR_METRICS:
         label = t(f"emergency.air.{metric}", lang)
         values = table.xs(metric, level="metric").reindex(keys)

@@ -6,8 +6,9 @@ The list version in effect when the warning starts applies; its rows of the warn
 enterprise (its lines together) shows its strongest measure; it must act unless every line
 is 无需减排. Rows whose key is not in the enterprises layer are listed without a place on the
 map. Beside them: the fire events first detected during the warning (`geoaq.fires.check`) and
-each station's hourly AQI over the warning's hours (`geoaq.aq`, by the standard in force at
-each hour, named). The per-county checklist (检查表) lists the lines that must act, with blank
+the hourly AQI of the area's stations over the warning's hours (`geoaq.aq`, by the standard in
+force at each hour, named; the stations inside the county, or inside the city's counties:
+`area_stations`). The per-county checklist (检查表) lists the lines that must act, with blank
 columns for the inspectors; returned filled in, it loads as findings (`inspections`).
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -49,6 +51,7 @@ class Response:
     by_county: pd.DataFrame    # county × measure kind: enterprises
     fires: pd.DataFrame        # fire events first detected during the warning
     stations: pd.DataFrame     # per station: hours, mean and highest AQI, mean PM2.5, standard
+    station_codes: frozenset[str] | None = None  # the stations of the area (None: every station)
 
     @property
     def must_act(self) -> pd.DataFrame:
@@ -141,11 +144,36 @@ def station_summary(hourly: pd.DataFrame, heavy_aqi: float) -> pd.DataFrame:
     return out[columns]
 
 
-def stations_during(con: Connection, start: datetime, end: datetime, heavy_aqi: float) -> pd.DataFrame:
-    """`station_summary` of the stored readings over (start, end]."""
+def area_stations(con: Connection, scope: tuple[str, str | None]) -> frozenset[str] | None:
+    """The stations of a warning's area: those inside the county's boundary, or inside any
+    county of admin_units for the city (a national feed stores every city's stations); a county
+    with no station inside takes the city's. None — every station — when admin_units has no
+    counties (the area cannot be placed)."""
+    units = store.read_layer(con, get_layer("admin_units"))
+    counties = units[units["level"] == "县"]
+    stations = store.read_layer(con, get_layer("stations"))
+    if counties.empty:
+        return None
+    if stations.empty:
+        return frozenset()
+    points = stations[stations.geometry.notna() & ~stations.geometry.is_empty]
+    pairs = gpd.sjoin(points[["code", "geometry"]], counties[["name", "geometry"]], predicate="intersects")
+    city = frozenset(pairs["code"].astype(str))
+    if scope[0] == alerts.COUNTY:
+        inside = frozenset(pairs.loc[pairs["name"] == scope[1], "code"].astype(str))
+        return inside or city
+    return city
+
+
+def stations_during(con: Connection, start: datetime, end: datetime, heavy_aqi: float,
+                    codes: frozenset[str] | None = None) -> pd.DataFrame:
+    """`station_summary` of the stored readings over (start, end], of the stations `codes`
+    (None: every station)."""
     from geoaq.aq import readings as aq
 
     hourly = aq.hourly_table(con, start.date(), end.date())
+    if codes is not None:
+        hourly = hourly[hourly["station_code"].astype(str).isin(codes)]
     return station_summary(hours_within(hourly, start, end), heavy_aqi)
 
 
@@ -164,8 +192,11 @@ def warning_response(con: Connection, warning_id: str, rules: EmergencyRules | N
     lines = area_lines(acts, str(row["level"]), scope)
     ents = per_enterprise(lines)
     fires = fires_during(con, start, end) if with_air else pd.DataFrame()
-    stations = stations_during(con, start, end, rules.heavy_aqi) if with_air else pd.DataFrame()
-    return Response(row, version, scope, lines, ents, county_counts(ents), fires, stations)
+    if scope[0] == alerts.COUNTY and "county_name" in fires:
+        fires = fires[fires["county_name"] == scope[1]].reset_index(drop=True)
+    codes = area_stations(con, scope) if with_air else None
+    stations = stations_during(con, start, end, rules.heavy_aqi, codes) if with_air else pd.DataFrame()
+    return Response(row, version, scope, lines, ents, county_counts(ents), fires, stations, codes)
 
 
 def checklist(response: Response, lang: str = DEFAULT_LANGUAGE) -> dict[str, pd.DataFrame]:
@@ -213,11 +244,14 @@ def stop_targets(con: Connection, day: date, *, kinds: tuple[str, ...] = ("stop"
                  rules: EmergencyRules | None = None) -> pd.DataFrame:
     """The enterprises a warning in force on Beijing day `day` requires to take a measure of
     `kinds` (停产 by default), with a place on the map: enterprise_key, enterprise_name, county,
-    lon, lat, grade, grade_class, kind, measures, warning_id, level. C-grade (and lowered) ones
-    first. Empty when no warning is in force or no list is loaded."""
+    lon, lat, grade, grade_class, kind, measures, warning_id, level, start_at, end_at. C-grade
+    (and lowered) ones first. Where warnings overlap (a county's 橙色 inside the city's 黄色, an
+    upgrade entered as a new warning), an enterprise is listed once: with the highest level
+    that requires it (its warning and measures), from the earliest start to the latest end of
+    the warnings that require it. Empty when no warning is in force or no list is loaded."""
     rules = rules or load_emergency_rules()
     columns = ["enterprise_key", "enterprise_name", "county", "lon", "lat", "grade", "grade_class", "kind",
-               "measures", "warning_id", "level"]
+               "measures", "warning_id", "level", "start_at", "end_at"]
     if not store.table_exists(con, "emergency_warnings") or reduction_list.versions(con).empty:
         return pd.DataFrame(columns=columns)
     found = []
@@ -225,11 +259,18 @@ def stop_targets(con: Connection, day: date, *, kinds: tuple[str, ...] = ("stop"
         try:
             response = warning_response(con, str(warn["warning_id"]), rules, with_air=False)
         except EmergencyInputError:
-            continue  # no list in effect when it started
+            continue  # no list in effect when it started, or an area no longer known
         chosen = response.lines[response.lines["kind"].isin(kinds) & response.lines["matched"]]
         for ent in per_enterprise(chosen).itertuples():
-            found.append({c: getattr(ent, c) for c in columns[:9]} | {"warning_id": warn["warning_id"],
-                                                                     "level": warn["level"]})
-    frame = pd.DataFrame(found, columns=columns).drop_duplicates("enterprise_key")
-    rank = frame["grade_class"].map({"full": 0, "ungraded": 1, "reduced": 2, "exempt": 3})
-    return frame.assign(_rank=rank).sort_values(["_rank", "enterprise_key"]).drop(columns="_rank").reset_index(drop=True)
+            found.append({c: getattr(ent, c) for c in columns[:9]} | {
+                "warning_id": warn["warning_id"], "level": warn["level"], "rank": rules.levels[str(warn["level"])].rank,
+                "start_at": pd.Timestamp(warn["start_at"]), "end_at": pd.Timestamp(warn["end_at"])})
+    frame = pd.DataFrame(found, columns=[*columns, "rank"])
+    if frame.empty:
+        return frame[columns]
+    span = frame.groupby("enterprise_key").agg(first=("start_at", "min"), last=("end_at", "max"))
+    frame = frame.sort_values(["rank", "start_at"], ascending=[False, True], kind="stable").drop_duplicates("enterprise_key")
+    frame["start_at"] = frame["enterprise_key"].map(span["first"])
+    frame["end_at"] = frame["enterprise_key"].map(span["last"])
+    order = frame["grade_class"].map({"full": 0, "ungraded": 1, "reduced": 2, "exempt": 3})
+    return (frame.assign(_rank=order).sort_values(["_rank", "enterprise_key"])[columns].reset_index(drop=True))

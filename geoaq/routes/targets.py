@@ -99,8 +99,9 @@ def fire_targets(con: Connection, day: date, rules: RouteRules | None = None,
 
 def emergency_targets(con: Connection, day: date, rules: RouteRules | None = None) -> pd.DataFrame:
     """应急检查: the enterprises a warning in force on `day` requires to stop (or take another of
-    `emergency_measures`), C-grade ones first (`geoaq.emergency.response.stop_targets`)."""
-    from geoaq.emergency import alerts
+    `emergency_measures`), C-grade ones first (`geoaq.emergency.response.stop_targets`); where
+    warnings overlap, each enterprise once, its window from the first start to the last end of
+    the warnings requiring it."""
     from geoaq.emergency.response import stop_targets
 
     rules = rules or load_route_rules()
@@ -108,15 +109,13 @@ def emergency_targets(con: Connection, day: date, rules: RouteRules | None = Non
     if found.empty:
         return _empty()
     bonus = float(rules.findings["emergency_full_bonus"])
-    warnings = alerts.current_warnings(con).set_index("warning_id")
     rows = []
     for ent in found.itertuples():
-        warning = warnings.loc[ent.warning_id]
         reason = msg("emergency.route_reason", warning=ent.warning_id, level=msg(f"emergency.level.{ent.level}"),
                      measures=tuple(ent.measures), grade=ent.grade if isinstance(ent.grade, str) else "—")
         row = _target(rules, "emergency_stop", f"ENT-{ent.enterprise_key}", str(ent.enterprise_name), ent.lon,
                       ent.lat, reason, "emergency", ent.county, bonus if ent.grade_class == "full" else 0.0)
-        start, end = pd.Timestamp(warning["start_at"]), pd.Timestamp(warning["end_at"])
+        start, end = pd.Timestamp(ent.start_at), pd.Timestamp(ent.end_at)  # of every warning requiring it
         if start.date() == day:
             row["tw_start"] = start.strftime("%H:%M")
         if end.date() == day:

@@ -108,3 +108,85 @@ def test_a_warnings_file_without_its_columns_is_refused(area_con, tmp_path):
         alerts.load_warnings(tmp_path / "w.csv", con=area_con, recorded_by="赵六")
     with pytest.raises(EmergencyInputError, match="recorded_by"):
         alerts.load_warnings(tmp_path / "w.csv", con=area_con, recorded_by=" ")
+
+
+def _geojson(path, features):
+    import json
+
+    rings = {"甲县": (112.0, 34.0), "乙县": (112.5, 34.0), "测试市": (112.0, 34.0)}
+    out = []
+    for props in features:
+        lon, lat = rings[props["name"]]
+        size = 0.95 if props["level"] == "市" else 0.45
+        ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+        out.append({"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": out}, ensure_ascii=False), "utf-8")
+    return path
+
+
+def test_the_city_is_known_by_its_unit_its_code_and_its_stations_not_other_cities(area_con, tmp_path):
+    from geoaq.ingest.layer import ingest
+
+    ingest("admin_units", _geojson(tmp_path / "city.geojson", [{"adcode": "410300", "name": "测试市", "level": "市"}]),
+           con=area_con)
+    # a national feed stores every city's stations: one of 北京市, far from the counties
+    (tmp_path / "far.csv").write_text("code,name,city,lon,lat\nB001A,北京站,北京市,116.4,39.9\n", "utf-8")
+    ingest("stations", tmp_path / "far.csv", con=area_con, constants={"level": "国控"})
+    known = alerts.areas(area_con)
+    for name in ("测试市", "测试", "410300"):
+        assert alerts.area_scope(name, known) == (alerts.CITY, None), name
+    for name in ("北京市", "北京", "410000"):
+        assert name not in known
+    with pytest.raises(EmergencyInputError, match="'北京市' is neither the city nor a county"):
+        _issue(area_con, area="北京市")
+    with pytest.raises(EmergencyInputError, match="'北京' is neither the city nor a county"):
+        alerts.area_scope("北京", known)
+
+
+def test_counties_without_a_city_name_know_it_by_parent_code_and_the_stations_inside(migrated_db, tmp_path):
+    from geoaq.db import connection as db
+    from geoaq.ingest.layer import ingest
+
+    con = db.connect(migrated_db)
+    try:
+        ingest("admin_units", _geojson(tmp_path / "counties.geojson", [
+            {"adcode": "410398", "name": "甲县", "level": "县", "parent_adcode": "410300"},
+            {"adcode": "410399", "name": "乙县", "level": "县", "parent_adcode": "410300"}]), con=con)
+        assert set(alerts.areas(con)) == {"甲县", "乙县", "410398", "410399", "410300"}
+        (tmp_path / "stations.csv").write_text("code,name,city,lon,lat\nT001A,一站,测试,112.2,34.2\n"
+                                               "B001A,北京站,北京市,116.4,39.9\n", "utf-8")
+        ingest("stations", tmp_path / "stations.csv", con=con, constants={"level": "国控"})
+        known = alerts.areas(con)
+        assert {k for k, v in known.items() if v == (alerts.CITY, None)} == {"测试", "测试市", "410300"}
+        assert alerts.area_scope("乙县", known) == (alerts.COUNTY, "乙县")
+    finally:
+        con.close()
+
+
+def test_without_admin_units_any_area_is_the_whole_city(migrated_db):
+    from geoaq.db import connection as db
+
+    con = db.connect(migrated_db)
+    try:
+        assert alerts.areas(con) == {}
+        assert alerts.area_scope("随便哪里", {}) == (alerts.CITY, None)
+        wid, outcome = _issue(con, area="随便哪里")
+        assert outcome == "new"
+    finally:
+        con.close()
+
+
+def test_a_warning_ending_at_midnight_is_not_in_force_on_the_next_day(area_con):
+    _issue(area_con, start="2025-01-30 20:00", end="2025-02-02 00:00")
+    assert [len(alerts.on_day(area_con, date(2025, m, d))) for m, d in ((1, 30), (2, 1), (2, 2))] == [1, 1, 0]
+    assert len(alerts.in_force(area_con, datetime(2025, 2, 2))) == 1  # the instant itself is its last
+
+
+def test_overlapping_warnings_are_all_kept_and_in_force(area_con):
+    city, _ = _issue(area_con)
+    county, _ = _issue(area_con, area="乙县", level="红色", start="2025-01-31 08:00", end="2025-01-31 20:00")
+    upgrade, _ = _issue(area_con, level="红色", start="2025-02-01 00:00", end="2025-02-03 00:00")
+    assert len({city, county, upgrade}) == 3
+    assert set(alerts.on_day(area_con, date(2025, 1, 31))["warning_id"]) == {city, county}
+    assert set(alerts.on_day(area_con, date(2025, 2, 1))["warning_id"]) == {city, upgrade}
+    assert set(alerts.on_day(area_con, date(2025, 2, 2))["warning_id"]) == {city, upgrade}

@@ -171,3 +171,35 @@ def test_the_assessment_on_the_2026_standard_names_it(area_con, warned):
     city = result.air[result.air["key"] == CITY].set_index("metric")
     assert city.loc["aqi_mean", "before"] != 69.0  # PM2.5 50 scores higher under HJ 633-2026
     assert "2026" in say(one_page(result, "en")[4][0])
+
+
+def test_only_the_stations_of_the_warnings_area_are_shown_and_averaged(area_con, warned, tmp_path):
+    from geoaq.ingest.layer import ingest
+    from geoaq.ingest.readings import load_readings
+
+    # a national feed stores every city's stations: one of 北京市, far from the counties, very clean
+    (tmp_path / "far.csv").write_text("code,name,city,lon,lat\nB001A,北京站,北京市,116.4,39.9\n", "utf-8")
+    ingest("stations", tmp_path / "far.csv", con=area_con, constants={"level": "国控"})
+    hours = pd.date_range("2025-01-27 00:00", "2025-02-03 23:00", freq="h")
+    pd.DataFrame({"station_code": "B001A", "datetime": hours.strftime("%Y-%m-%d %H:%M"), "PM2.5": 5.0}).to_csv(
+        tmp_path / "far_readings.csv", index=False)
+    load_readings(tmp_path / "far_readings.csv", con=area_con, fmt="station")
+    response = warning_response(area_con, warned)
+    assert response.station_codes == {"T001A", "T002A"}
+    assert response.stations["station_code"].tolist() == ["T001A", "T002A"]
+    city = assess_warning(area_con, warned).air.query("key == @CITY").set_index("metric")
+    assert city.loc["pm25_mean", "during"] == 205.0  # not pulled down by 北京站
+    county, _ = alerts.issue_warning(area_con, area="乙县", level="黄色", start="2025-01-31 08:00",
+                                     end="2025-02-01 08:00", issued_by="乙县指挥部", recorded_by="张三")
+    assert warning_response(area_con, county).stations["station_code"].tolist() == ["T002A"]
+    assessed = assess_warning(area_con, county)
+    assert set(assessed.air["key"]) == {CITY, "T002A"}
+    assert assessed.air.query("key == @CITY")["name"].iloc[0] == "乙县"
+    assert air_view(assessed.air, "en").iloc[0, 0] == "乙县"
+
+
+def test_a_warning_whose_area_is_no_longer_known_is_not_applied_to_the_whole_list(area_con, warned):
+    area_con.execute("UPDATE emergency_warnings SET area = '北京市'")  # admin_units replaced after it was entered
+    with pytest.raises(EmergencyInputError, match="'北京市' is neither the city nor a county"):
+        warning_response(area_con, warned)
+    assert stop_targets(area_con, date(2025, 2, 1)).empty

@@ -7,6 +7,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from emergency_cases import list_row, write_list
 
@@ -72,3 +73,25 @@ def test_which_measures_count_is_the_route_rules(warned, tmp_path):
     path.write_text(text.replace('emergency_measures = ["stop"]', 'emergency_measures = ["halt"]'), "utf-8")
     with pytest.raises(RouteRulesError, match="findings.emergency_measures"):
         load_route_rules(path)
+
+
+def test_overlapping_warnings_give_each_enterprise_once_at_the_highest_level(warned):
+    # the city's 橙色 runs 2025-01-30 20:00 – 2025-02-02 08:00; 乙县 adds a 黄色 from the 1st 06:00
+    # to the 3rd 18:00 and a 红色 on the 2nd 00:00 – 12:00
+    alerts.issue_warning(warned, area="乙县", level="黄色", start="2025-02-01 06:00", end="2025-02-03 18:00",
+                         issued_by="乙县指挥部", recorded_by="张三")
+    red, _ = alerts.issue_warning(warned, area="乙县", level="红色", start="2025-02-02 00:00", end="2025-02-02 12:00",
+                                  issued_by="乙县指挥部", recorded_by="张三")
+    assert len(alerts.on_day(warned, date(2025, 2, 2))) == 3
+    found = emergency_targets(warned, date(2025, 2, 2)).set_index("target_id")
+    # E3 stops at Ⅱ and Ⅰ (not Ⅲ: 限产20%); E4 at Ⅲ and Ⅰ; E1 (A) only at Ⅰ; E2 (甲县) at Ⅱ
+    assert sorted(found.index) == ["ENT-E2", "ENT-E3", "ENT-E4"]  # E1 is in 甲县: the 红色 is 乙县's
+    assert found.index.is_unique
+    assert "红色预警（Ⅰ级）" in say(found.at["ENT-E3", "reason"]) and red in say(found.at["ENT-E3", "reason"])
+    # the window spans the warnings requiring it: E3 stops under 橙 (until 08:00) and 红 (until 12:00),
+    # not under 黄 (限产20%); E4 stops under 黄 (past the day) and 红
+    assert pd.isna(found.at["ENT-E3", "tw_start"]) and found.at["ENT-E3", "tw_end"] == "12:00"
+    assert pd.isna(found.at["ENT-E4", "tw_start"]) and pd.isna(found.at["ENT-E4", "tw_end"])
+    assert found.at["ENT-E2", "tw_end"] == "08:00"  # only the city's 橙色 requires it
+    on_third = emergency_targets(warned, date(2025, 2, 3)).set_index("target_id")
+    assert on_third.index.tolist() == ["ENT-E4"] and on_third.at["ENT-E4", "tw_end"] == "18:00"
