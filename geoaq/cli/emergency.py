@@ -279,8 +279,8 @@ def suggest(path: str | None, values: tuple[str, ...], db_path: str | None) -> N
     if path:
         forecast = read_forecast(path)
     elif values:
-        given = pairs(values, "--aqi")
-        forecast = pd.DataFrame({"day": list(given), "aqi": list(given.values())})
+        given = [pairs((item,), "--aqi").popitem() for item in values]  # a day given twice is refused
+        forecast = pd.DataFrame({"day": [d for d, _ in given], "aqi": [a for _, a in given]})
     else:
         raise click.UsageError("give a forecast file or --aqi DAY=AQI values")
     click.echo(say(suggest_level(forecast, load_emergency_rules()).message(), language()))

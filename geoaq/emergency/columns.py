@@ -5,8 +5,9 @@ A header names a field (`Field`): a plain one by its aliases (企业名称, 统�
 emission by a pollutant and 排放 ("SO2年排放量（t/a）", "二氧化硫排放量"), a level's measure by a
 level and 措施 ("黄色预警措施", "Ⅲ级应急减排措施"), a level's cut by a level, a pollutant and 减排
 ("橙色预警SO2减排量"). Levels are spelt as the rules file says. Comparison is NFKC, case-blind,
-without spaces, punctuation or bracketed notes; a bracket naming a unit is read: t/a (吨/年) as it
-is, kg/a (千克/年, 公斤) × 0.001; any other unit of an amount (吨/天 …) is refused by the caller.
+without spaces, punctuation or bracketed notes; a unit in a bracket or ending the header is read
+(`header_unit`): a mass per year is converted to t/a (kg/a × 0.001, 万吨/年 × 10 000 …); any other
+unit of an amount (吨/天, t/h, m3/h …) is refused by the caller.
 
 A two-row header ("黄色预警" merged over "措施 / SO2 / NOx …", or a CSV with the parent once and
 empty cells after it) is read as one: parent + child per column. `find_header` tries each of
@@ -42,8 +43,17 @@ _POLLUTANT_PATTERNS = {p: re.compile("|".join(
 _EMISSION_WORDS = ("排放量", "排放")
 _CUT_WORDS = ("减排", "削减", "减少", "减量")
 _MEASURE_WORDS = ("措施",)
-_KG = ("kg", "千克", "公斤")
-_TONNES = ("t", "吨", "t/a", "吨/年", "ta", "吨年")
+#: units of mass an amount may be in → factor to tonnes (per year: the list's emissions are annual)
+_MASS = {"万吨": 1e4, "万t": 1e4, "千吨": 1e3, "kt": 1e3, "吨": 1.0, "t": 1.0, "千克": 1e-3, "公斤": 1e-3,
+         "kg": 1e-3, "克": 1e-6, "g": 1e-6}
+_MASS_WORDS = "|".join(sorted(map(re.escape, _MASS), key=len, reverse=True))
+_MASS_PER_YEAR = re.compile(rf"({_MASS_WORDS})(?:(?:/|每)(?:a|年|yr|y|年度)|a|年)?")
+_MASS_PER_OTHER = re.compile(rf"(?:{_MASS_WORDS}|毫克|mg)(?:/|每).+")
+#: a bracket of Latin letters (and digits, slashes) is a unit: m3/h, tons, lb
+_LATIN_UNIT = re.compile(r"(?=.*[a-zµ])[a-zµ0-9./³·]+")
+#: a unit written after the amount's words, without a bracket
+_UNIT_TAIL = re.compile(r"(?:排放量|排放|减排量|削减量|减少量|减量|减排|削减|so2|nox|vocs|voc|颗粒物|二氧化硫|氮氧化物|挥发性有机物)"
+                        rf"((?:{_MASS_WORDS}|毫克|mg)(?:(?:/|每)[a-z年天日时月度]+|a|年)?)$")
 
 
 @dataclass(frozen=True)
@@ -68,20 +78,32 @@ def normal_header(text: str) -> str:
     return _DROP.sub("", _BRACKETS.sub("", value))
 
 
+def _unit_factor(unit: str) -> tuple[float | None, str | None]:
+    """(factor to t/a, None) of a unit of mass per year; (None, unit) of any other unit; (None,
+    None) when the text is no unit at all (a note: 有组织, 2024年)."""
+    found = _MASS_PER_YEAR.fullmatch(unit)
+    if found:
+        return _MASS[found.group(1)], None
+    if _MASS_PER_OTHER.fullmatch(unit) or any(w in unit for w in ("吨", "克", "斤")) or _LATIN_UNIT.fullmatch(unit):
+        return None, unit
+    return None, None
+
+
 def header_unit(text: str) -> tuple[float | None, str | None]:
-    """(factor to t/a, unknown unit) of an amount's header: its bracket's unit, if it names one."""
+    """(factor to t/a, unknown unit) of an amount's header: the unit its bracket names ("SO2排放量
+    （kg/a）") or that ends it ("SO2排放量kg/a", "SO2排放量 吨"). A mass per year converts (t, kg,
+    g, 万吨 per year or with no time: 1, 0.001, 1e-6, 1e4); any other unit (吨/天, t/h, m3/h,
+    tons) is returned to be refused; no unit said: (None, None) — t/a is assumed."""
     value = unicodedata.normalize("NFKC", str(text)).lower()
     for inside in _BRACKETS.findall(value):
         unit = re.sub(r"\s", "", inside)
         if not unit or unit == "%":
             continue
-        if any(unit.startswith(k) for k in _KG):
-            return (0.001, None) if unit.endswith(("/a", "/年", "年", "kg", "千克", "公斤")) else (None, inside)
-        if unit in _TONNES:
-            return 1.0, None
-        if any(w in unit for w in ("吨", "t/")) or unit == "t":
-            return None, inside
-    return None, None
+        factor, problem = _unit_factor(unit)
+        if factor is not None or problem is not None:
+            return factor, None if factor is not None else inside.strip()
+    tail = _UNIT_TAIL.search(re.sub(r"\s", "", _BRACKETS.sub("", value)))
+    return _unit_factor(tail.group(1)) if tail else (None, None)
 
 
 def aliases(table: Mapping[str, Iterable[str]]) -> dict[str, str]:

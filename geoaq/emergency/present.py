@@ -54,16 +54,21 @@ def shares_table(shares: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataF
     })
 
 
+def _dash(values: pd.Series) -> pd.Series:
+    """A text column with its empty cells (a problem of the whole list: no enterprise) as —."""
+    return values.astype(object).where(values.notna() & (values.astype(str).str.strip() != ""), "—")
+
+
 def problems_table(problems: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """Every problem with the rule it breaks, in words."""
     return pd.DataFrame({
         column("severity", lang): [t(f"emergency.severity.{s}", lang) for s in problems["severity"]],
         column("rule", lang): [t(f"emergency.rule.{r}", lang) for r in problems["rule"]],
         column("levels", lang): [join([level_text(c, lang) for c in levels], lang) for levels in problems["levels"]],
-        column("enterprise", lang): problems["enterprise_name"],
-        column("enterprise_key", lang): problems["enterprise_key"],
-        column("line", lang): problems["line"],
-        column("county", lang): problems["county"],
+        column("enterprise", lang): _dash(problems["enterprise_name"]),
+        column("enterprise_key", lang): _dash(problems["enterprise_key"]),
+        column("line", lang): _dash(problems["line"]),
+        column("county", lang): _dash(problems["county"]),
         column("problem", lang): [say(m, lang) for m in problems["message"]],
     })
 

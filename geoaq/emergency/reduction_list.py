@@ -3,7 +3,7 @@ kept by version (清单年度, effective date), read back for checks and warning
 
 **The file.** One row per enterprise or production line (生产线/工序): its key (统一社会信用代码
 or the enterprises layer's enterprise_id), name, county, industry, 绩效分级, annual emissions of
-SO2, NOx, PM and VOCs (t/a; a header in kg/a is converted), and per warning level its measure
+SO2, NOx, PM and VOCs (t/a; a header in kg/a, g/a or 万吨/年 is converted, another unit refused), and per warning level its measure
 (停产, 限产 N%, 停用 …, 错峰, 无需减排) with, where the list gives them, the cuts it yields per
 pollutant. Headers are recognised by what they say (`geoaq.emergency.columns`), under title
 rows and across two-row headers; every sheet of a workbook that has the header is read, a merged
@@ -19,7 +19,9 @@ file, row, column, value and reason. Rows that total the list (合计) are skipp
 **Loading** runs in one transaction (a failure changes nothing). A version is the last file
 loaded for it: rows are matched on (enterprise key, line) and counted new, changed, unchanged or
 removed (the file no longer has them); a load that changes anything writes the version again
-in the file's order, one that changes nothing (the same file again) writes nothing. Rows whose key is not in the enterprises layer are reported, not dropped.
+in the file's order, one that changes nothing (the same file again) writes nothing. A file with
+no row that can be loaded (only a header, every row rejected) is refused: it would erase the
+version. Rows whose key is not in the enterprises layer are reported, not dropped.
 """
 
 from __future__ import annotations
@@ -213,8 +215,8 @@ def _sheets(path: Path, shown: str, rules: EmergencyRules, encoding: str, sheet:
         problems = [f"{sheet_read.header.names[i]!r}: unit {f.unit_problem!r}"
                     for i, f in sheet_read.header.fields.items() if f.unit_problem]
         if problems:
-            raise IngestError(f"{sheet_read.label}: amounts must be in t/a (吨/年) or kg/a (千克/年): "
-                              + "; ".join(problems))
+            raise IngestError(f"{sheet_read.label}: amounts must be a mass per year — t/a (吨/年), kg/a "
+                              "(千克/年), g/a or 万吨/年, or no unit for t/a — not: " + "; ".join(problems))
     return found
 
 
@@ -532,6 +534,13 @@ def load_list(path: str | Path, *, con: geoaq_db.Connection | None = None, db: s
     path = Path(path)
     shown = source_name or str(path)
     read, frames = _read(path, shown, rules or load_emergency_rules(), encoding, sheet)
+    if read.rows.empty:  # a load replaces the version: an empty or wholly rejected file would erase it
+        rejects = read.all_rejects
+        reasons = "; ".join(f"row {r.row_number} {r.column_name or ''}: {r.reason}".replace("  ", " ")
+                            for r in rejects.head(5).itertuples())
+        raise IngestError(f"{shown}: no row of the list can be loaded ({read.rows_read} read, "
+                          f"{rejects['row_number'].nunique() if len(rejects) else 0} rejected"
+                          + (f": {reasons}" if reasons else "") + "); nothing was changed")
     version = _version_of(pd.concat(frames, ignore_index=True), shown, list_year, effective_from)
     options = {"list_year": version[0], "effective_from": str(version[1]), "encoding": encoding, "sheet": sheet}
     owned = con is None

@@ -9,7 +9,9 @@ YYYY-MM-DD, cells trimmed, the null tokens of `geoaq.ingest.csvtable` ("", "-", 
 None. Each row carries its spreadsheet row number (the first row is 1), so a reject points at
 the row a person opens. Finding the header is the caller's (it knows the columns it wants).
 
-.xlsx and .xlsm are read with openpyxl (values as last calculated by Excel, not formulas);
+.xlsx and .xlsm are read with openpyxl (values as last calculated by Excel, not formulas; a
+sheet whose formulas were never calculated — a file written by a program — is refused rather
+than read as empty cells);
 .csv/.txt/.tsv through `csvtable.decode_text` (UTF-8, UTF-8 with BOM, GBK detected); an .xls
 (Excel 97-2003) is refused with what to do.
 """
@@ -71,11 +73,19 @@ def _excel_grids(path: Path, body: bytes) -> list[Grid]:
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(body), data_only=True)
+        formulas = openpyxl.load_workbook(io.BytesIO(body), data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise IngestError(f"{path}: not a readable Excel workbook (.xlsx): {exc}") from exc
     grids = []
     for sheet in book.worksheets:
         values = [[cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        cells = [cell.coordinate for row in formulas[sheet.title].iter_rows() for cell in row if cell.data_type == "f"]
+        uncalculated = [c for c in cells if sheet[c].value is None]
+        if uncalculated and len(uncalculated) == len(cells):  # (a formula Excel left blank, ="", is fine)
+            shown = ", ".join(uncalculated[:10]) + (" …" if len(uncalculated) > 10 else "")
+            raise IngestError(f"{path} [{sheet.title}]: {len(uncalculated)} cell(s) hold a formula without a "
+                              f"calculated value ({shown}): the file was written by a program, not saved by "
+                              "Excel or WPS; open it there, save it, and load it again")
         for merged in sheet.merged_cells.ranges:  # each cell of a merged range shows its value
             top = values[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(values) else None
             for r in range(merged.min_row - 1, min(merged.max_row, len(values))):

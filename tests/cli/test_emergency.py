@@ -159,3 +159,27 @@ def test_response_checklist_findings_and_assessment(database, tmp_path):
     assert "GB 3095-2026" in english
     check_english(english.splitlines() + run("--lang", "en", "emergency", "response", wid, "--db",
                                              database).output.splitlines(), data_values(database))
+
+
+def test_a_forecast_day_given_twice_is_refused(database):
+    twice = run("emergency", "suggest", "--aqi", "2025-01-05=100", "--aqi", "2025-01-05=300", "--db", database, ok=False)
+    assert twice.exit_code == 1 and "day 2025-01-05 is given twice" in twice.output
+
+
+def test_a_problem_of_the_whole_list_shows_dashes_not_none(database, tmp_path):
+    _loaded(database, tmp_path)
+    out = run("emergency", "check", "--total", "vocs=100", "--db", database).output
+    line = next(x for x in out.splitlines() if "全社会排放量不得小于清单排放量" in x)
+    assert "None" not in line and "—" in line and "100.000 t/a" in line
+
+
+def test_a_list_in_tonnes_per_day_or_a_malformed_workbook_is_one_line(database, tmp_path):
+    frame = pd.DataFrame(SHARE_ROWS).rename(columns={"SO2年排放量(t/a)": "SO2排放量（吨/天）"})
+    frame.to_csv(tmp_path / "td.csv", index=False)
+    refused = run("emergency", "list", "load", str(tmp_path / "td.csv"), "--year", "2025", "--effective",
+                  "2024-10-01", "--db", database, ok=False)
+    assert refused.exit_code == 1 and refused.output.count("\n") == 1 and "'吨/天'" in refused.output
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 broken")
+    broken = run("emergency", "list", "load", str(tmp_path / "broken.xlsx"), "--year", "2025", "--effective",
+                 "2024-10-01", "--db", database, ok=False)
+    assert broken.exit_code == 1 and "not a readable Excel workbook" in broken.output

@@ -57,3 +57,23 @@ def test_a_merged_parent_repeated_over_its_columns_reads_the_same(rules):
 def test_total_rows_are_recognised():
     assert is_summary_row(["合计", None, "120"]) and is_summary_row([None, "总 计"])
     assert not is_summary_row(["1", "甲公司", "合计"[:1]])
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("SO2年排放量（t/a）", (1.0, None)), ("SO2排放量(t)", (1.0, None)), ("SO2排放量吨", (1.0, None)),
+    ("SO2排放量t/a", (1.0, None)), ("颗粒物排放量（kg/a）", (0.001, None)), ("SO2排放量 kg", (0.001, None)),
+    ("SO2排放量kg/a", (0.001, None)), ("SO2排放量(千克)", (0.001, None)), ("SO2排放量(g/a)", (1e-6, None)),
+    ("SO2排放量（万吨/年）", (1e4, None)), ("年排放量（吨/年）SO2", (1.0, None)),
+    ("SO2排放量（吨/天）", (None, "吨/天")), ("SO2排放量kg/d", (None, "kg/d")), ("SO2排放量(tons)", (None, "tons")),
+    ("SO2排放量(m3/h)", (None, "m3/h")), ("SO2排放量(mg/m3)", (None, "mg/m3")), ("VOCs排放量(Mg/a)", (None, "mg/a")),
+    ("SO2排放量(有组织)", (None, None)), ("SO2排放量(2024)", (None, None)), ("SO2排放量(有组织/无组织)", (None, None)),
+    ("二氧化硫排放量", (None, None)), ("减排比例（%）", (None, None)),
+])
+def test_units_of_mass_per_year_convert_and_others_are_named(header, expected):
+    assert header_unit(header) == expected
+
+
+def test_a_unit_without_a_bracket_still_names_the_emission(rules):
+    assert list_field("SO2排放量kg/a", rules, PLAIN) == Field("emission", None, "so2", 0.001)
+    assert list_field("橙色预警NOx减排量 kg", rules, PLAIN) == Field("cut", "II", "nox", 0.001)
+    assert list_field("VOCs排放量t/d", rules, PLAIN).unit_problem == "t/d"

@@ -219,3 +219,81 @@ def test_an_xls_or_unknown_file_is_refused_saying_what_to_do(area_con, tmp_path)
     (tmp_path / "list.pdf").write_bytes(b"%PDF")
     with pytest.raises(IngestError, match="unsupported file type .pdf"):
         _load(area_con, tmp_path / "list.pdf")
+
+
+def test_grams_tonnes_of_ten_thousand_and_a_bare_kg_tail_are_converted(area_con, tmp_path):
+    frame = pd.DataFrame(SHARE_ROWS).rename(columns={
+        "SO2年排放量(t/a)": "SO2年排放量（g/a）", "NOx年排放量(t/a)": "NOx年排放量（万吨/年）",
+        "颗粒物年排放量(t/a)": "颗粒物年排放量kg/a", "橙色预警SO2减排量": "橙色预警SO2减排量（kg/a）"})
+    frame["SO2年排放量（g/a）"] = 3_000_000
+    frame["NOx年排放量（万吨/年）"] = 0.01
+    frame["颗粒物年排放量kg/a"] = 500
+    frame["橙色预警SO2减排量（kg/a）"] = 1000
+    frame.to_csv(tmp_path / "units.csv", index=False)
+    _load(area_con, tmp_path / "units.csv")
+    rows, measures = read_list(area_con, V1)
+    assert rows[["so2", "nox", "pm", "vocs"]].to_numpy().tolist() == [[3.0, 100.0, 0.5, 100.0]] * 4
+    assert measures.query("level == 'II'")["cut_so2"].tolist() == [1.0] * 4
+
+
+@pytest.mark.parametrize("header", ["SO2排放量（tons）", "SO2排放量kg/d", "SO2排放量(m3/h)", "SO2排放量（吨/月）",
+                                    "SO2年排放量(mg/m3)"])
+def test_an_amount_in_an_unknown_unit_refuses_the_file_and_writes_nothing(area_con, tmp_path, header):
+    _load(area_con, write_list(tmp_path / "list.csv", SHARE_ROWS))
+    frame = pd.DataFrame(SHARE_ROWS).rename(columns={"SO2年排放量(t/a)": header})
+    frame["SO2年排放量(t/a)"] = 1  # not read: the unit is refused before any row is
+    frame.to_csv(tmp_path / "odd.csv", index=False)
+    runs = _count(area_con, "ingest_runs")
+    with pytest.raises(IngestError, match="mass per year") as caught:
+        _load(area_con, tmp_path / "odd.csv")
+    assert repr(header) in str(caught.value)
+    assert _count(area_con, "ingest_runs") == runs and read_list(area_con, V1)[0]["so2"].tolist() == [100.0] * 4
+
+
+def test_malformed_workbooks_are_refused_saying_why(area_con, tmp_path):
+    import zipfile
+
+    good = write_list(tmp_path / "good.xlsx", SHARE_ROWS)
+    (tmp_path / "garbage.xlsx").write_bytes(b"not a workbook")
+    (tmp_path / "cut.xlsx").write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
+    with zipfile.ZipFile(tmp_path / "zip.xlsx", "w") as archive:
+        archive.writestr("notes.txt", "a zip, not a workbook")
+    for name in ("garbage.xlsx", "cut.xlsx", "zip.xlsx"):
+        with pytest.raises(IngestError, match="not a readable Excel workbook"):
+            _load(area_con, tmp_path / name)
+    openpyxl.Workbook().save(tmp_path / "blank.xlsx")
+    with pytest.raises(IngestError, match="the file is empty"):
+        _load(area_con, tmp_path / "blank.xlsx")
+    (tmp_path / "empty.csv").write_text("", "utf-8")
+    with pytest.raises(IngestError, match="the file is empty"):
+        _load(area_con, tmp_path / "empty.csv")
+    (tmp_path / "binary.csv").write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(IngestError, match="encoding"):
+        _load(area_con, tmp_path / "binary.csv")
+    assert versions(area_con).empty
+
+
+def test_formulas_never_calculated_refuse_the_workbook(area_con, tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    columns = list(SHARE_ROWS[0])
+    sheet.append(columns)
+    for row in SHARE_ROWS:
+        sheet.append([row[c] for c in columns])
+    sheet["I2"] = "=50+50"  # E1's SO2, written by a program: no value Excel calculated
+    book.save(tmp_path / "formula.xlsx")
+    with pytest.raises(IngestError, match=r"1 cell\(s\) hold a formula without a calculated value \(I2\)"):
+        _load(area_con, tmp_path / "formula.xlsx")
+    assert versions(area_con).empty
+
+
+def test_a_file_with_no_loadable_row_leaves_the_stored_version_alone(area_con, tmp_path):
+    _load(area_con, write_list(tmp_path / "list.csv", SHARE_ROWS))
+    pd.DataFrame(columns=list(SHARE_ROWS[0])).to_csv(tmp_path / "header.csv", index=False)
+    with pytest.raises(IngestError, match=r"no row of the list can be loaded \(0 read, 0 rejected\); nothing"):
+        _load(area_con, tmp_path / "header.csv")
+    bad = [list_row("", "无编号", "C", 1, {"III": "停产", "II": "停产", "I": "停产"}),
+           list_row("E9", "负数", "C", -1, {"III": "停产", "II": "停产", "I": "停产"})]
+    with pytest.raises(IngestError, match=r"\(2 read, 2 rejected: row 3 统一社会信用代码: required value is empty"):
+        _load(area_con, write_list(tmp_path / "bad.csv", bad))
+    assert len(read_list(area_con, V1)[0]) == 4 and _count(area_con, "emergency_list_measures") == 12
