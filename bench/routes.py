@@ -214,8 +214,10 @@ def solomon_rows(iterations: int = 10_000, ortools_s: float = 20.0) -> list[dict
         (ot, ot_routes), ot_s = timed(1, _solomon_ortools, table, dist, ortools_s)
         rows.append({"instance": name, "best": best, "vehicles": vehicles, "pyvrp": (pv / 10, pv_routes, pv_s),
                      "ortools": (ot / 10, ot_routes, ot_s)})
+        ortools = (f"{ot / 10:.1f} ({_gap(ot / 10, best)}, {ot_routes} routes, {ot_s:.1f} s)" if ot >= 0
+                   else f"no feasible plan in {ortools_s:g} s")
         print(f"| {name} | {best} ({vehicles}) | {pv / 10:.1f} ({_gap(pv / 10, best)}, {pv_routes} routes, "
-              f"{pv_s:.1f} s) | {ot / 10:.1f} ({_gap(ot / 10, best)}, {ot_routes} routes, {ot_s:.1f} s) |", flush=True)
+              f"{pv_s:.1f} s) | {ortools} |", flush=True)
     return rows
 
 
