@@ -73,3 +73,27 @@ def at_once(path: Path, work: Callable[[db.Connection], object], threads: int = 
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         return list(pool.map(run, range(threads)))
+
+
+# --- pages under Streamlit's AppTest ------------------------------------------------------------
+
+APP = str(ROOT / "app.py")
+
+
+def open_page(page: str, timeout: float = 300, **state):
+    """`page` (app_pages/….py) opened the way a user does: the app runs once, with `state` in
+    its session, then switches to the page; it must run without an exception."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def table_with(at, *columns: str):
+    """The first table the page shows with all of `columns`."""
+    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))

@@ -8,6 +8,7 @@ import click
 from geoaq.cli._common import (
     DB_OPTION,
     GeoaqGroup,
+    acting,
     connected,
     emit,
     format_option,
@@ -35,13 +36,14 @@ def peers() -> None:
 @DB_OPTION
 def load(path: str, table_name: str, start: str | None, end: str | None, sheet: str | None, encoding: str,
          synthetic: bool, db_path: str | None) -> None:
-    """Load a peer table (Excel or CSV: names, 综合指数, PM2.5, 优良天数比率, rank, period)."""
+    """Load a peer table (Excel or CSV: names, 综合指数, PM2.5, 优良天数比率, rank, period); the
+    account of --as (an administrator or a city user) is recorded as who loaded it."""
     from geoaq.rankings.peers import load_peer_table
 
     with connected(db_path) as con:
         report = load_peer_table(path, table_name, con=con, start=optional_date(start, "--start"),
                                  end=optional_date(end, "--end"), encoding=encoding, sheet=sheet,
-                                 synthetic=synthetic)
+                                 synthetic=synthetic, actor=acting(con, required=False))
     lang = language()
     for line in report.messages():
         click.echo(say(line, lang))

@@ -229,9 +229,18 @@ def read_peer_file(path: str | Path, *, start: date | None = None, end: date | N
 def load_peer_table(path: str | Path, table_name: str, *, con: geoaq_db.Connection,
                     start: date | None = None, end: date | None = None, encoding: str = "auto",
                     sheet: str | None = None, synthetic: bool = False, loaded_by: str | None = None,
-                    source_name: str | None = None) -> PeerReport:
+                    source_name: str | None = None, actor=None) -> PeerReport:
     """Load a peer table as `table_name` for its period (given, or its 时段 column), replacing
-    what was stored for that name and period, in one transaction."""
+    what was stored for that name and period, in one transaction. A table moves the places rank
+    targets are judged by: `actor` (the signed-in account, `geoaq.accounts.roles.Actor`) must be
+    one that manages data or decides (an administrator or the city bureau), and is recorded as
+    ``loaded_by``."""
+    if actor is not None:
+        from geoaq.accounts.roles import DECIDE, MANAGE_DATA
+
+        if not actor.may(DECIDE):
+            actor.require(MANAGE_DATA, "load a peer table")
+        loaded_by = actor.label
     if not table_name.strip():
         raise RankingInputError("a peer table needs a name (--table), e.g. 河南省县（市、区）")
     path = Path(path)

@@ -7,28 +7,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from helpers import open_page, table_with
 from streamlit.testing.v1 import AppTest
 
 from geoaq.db import connection as db
 from geoaq.emergency import alerts, inspections
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "app_pages/emergency.py"
 WARNING = "LY-YJ-2025-001"
 
 
 def _page(**state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, **state)
 
 
-def _table(at: AppTest, *columns: str) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+_table = table_with
 
 
 def _button(at: AppTest, label: str):

@@ -5,28 +5,19 @@ placed in it, 时序进度 of the demo targets, the month's bulletin; and in Eng
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
-import pandas as pd
 from english import check_english, data_values
+from helpers import open_page, table_with
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "app_pages/rankings.py"
 
 
 def _page(**state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, **state)
 
 
-def _table(at: AppTest, *columns: str) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+_table = table_with
 
 
 def test_the_demo_ranking_progress_and_bulletin(demo_db):

@@ -121,3 +121,19 @@ def test_the_rank_targets_of_the_stored_units(loaded):
     assert table["target"].tolist() == ["ours"]  # another city's target is not assessed here
     row = table.iloc[0]
     assert (row["status"], row["rank"], row["size"], row["gap"]) == (COMPLIANT, 3, 5, 0.0)
+
+
+def test_who_may_load_a_peer_table(loaded, tmp_path):
+    from geoaq._errors import AccessDeniedError
+    from geoaq.accounts.roles import Actor
+
+    con = loaded["con"]
+    (tmp_path / "p.csv").write_text("城市,综合指数\n甲市,3.1\n", "utf-8")
+    with pytest.raises(AccessDeniedError, match="may not load a peer table"):
+        load_peer_table(tmp_path / "p.csv", "别表", con=con, start=date(2024, 1, 1), end=date(2024, 12, 31),
+                        actor=Actor(account_id=3, name="viewer1", role="viewer"))
+    assert "别表" not in set(stored_tables(con)["table_name"])
+    load_peer_table(tmp_path / "p.csv", "别表", con=con, start=date(2024, 1, 1), end=date(2024, 12, 31),
+                    actor=Actor(account_id=2, name="city1", role="city", display_name="张三"))
+    stored = stored_tables(con).set_index("table_name")
+    assert stored.loc["别表", "loaded_by"] == "city1 (张三)"

@@ -6,10 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from ranking_cases import build
 
 from geoaq.compliance.targets import Target
-from geoaq.db import connection as db
 from geoaq.i18n import say
 from geoaq.rankings.progress import (
     AT_RISK,
@@ -26,11 +24,8 @@ SEASON = dict(plan="测试方案", source="test", start=date(2025, 1, 1), end=da
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("progress")
-    connection = db.connect(build(tmp / "g.duckdb", tmp))
-    yield connection
-    connection.close()
+def con(city):
+    return city
 
 
 def test_allowances_of_means_good_days_and_heavy_days():

@@ -7,21 +7,17 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from ranking_cases import build, composite
+from ranking_cases import composite
 
 from geoaq._errors import RankingInputError
-from geoaq.db import connection as db
 from geoaq.i18n import say
 from geoaq.rankings.periods import Period, previous_period, resolve, same_period_a_year_earlier
 from geoaq.rankings.ranking import rank, rank_values
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("ranking")
-    connection = db.connect(build(tmp / "r.duckdb", tmp))
-    yield connection
-    connection.close()
+def con(city):
+    return city
 
 
 def test_rank_values_share_the_better_rank_and_skip_the_next():
