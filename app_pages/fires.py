@@ -9,8 +9,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geoaq._errors import GeoaqError
+from geoaq.accounts.roles import DECIDE
 from geoaq.db import connection as db
 from geoaq.fires import verification
+from geoaq.fires.check import in_jurisdiction
 from geoaq.fires.notice import (
     category_text,
     notice_table,
@@ -21,6 +23,7 @@ from geoaq.fires.notice import (
 from geoaq.fires.rules import CATEGORIES
 from geoaq.i18n import t, yuan_text
 from geoaq.layers import load_registry
+from geoaq.web.auth import actor as signed_in
 from geoaq.web.cache import (
     database_version,
     fire_check,
@@ -50,6 +53,7 @@ STATUSES = verification.STATUSES
 REASONS = verification.DISMISS_REASONS
 
 language = lang()
+actor = signed_in()
 st.title(t("app.page.fires", language))
 db_file = require_database()
 version = database_version(db_file)
@@ -114,10 +118,13 @@ if not isinstance(chosen, tuple) or len(chosen) != 2:
 start, end = chosen
 
 with st.spinner(t("fires.computing", language)):
-    checked = fire_check(str(db_file), version, start, end, confidence or None, figures)
+    checked = in_jurisdiction(fire_check(str(db_file), version, start, end, confidence or None, figures), actor)
 
 counties_known = sorted(checked["county_name"].dropna().unique())
 filters = fire_filters(st.session_state, counties_known)
+if not actor.city_wide:  # the map's payload too holds only the jurisdiction's events
+    filters = tuple((key, (tuple(value) or tuple(counties_known) or ("\x00",)) if key == "counties" else value)
+                    for key, value in filters)
 shown = filter_events(checked, **dict(filters))
 
 # Many events: a compact clustered layer instead of one popup (with detections) per event.
@@ -197,22 +204,25 @@ st.dataframe(detections_table(event_detections.drop(columns="event_id"), languag
              width="stretch")
 con = db.connect(db_file)
 try:
-    st.dataframe(history_table(verification.history(con, event["event_id"]), language), hide_index=True,
-                 width="stretch")
+    st.dataframe(history_table(verification.history(con, event["event_id"], actor=actor), language),
+                 hide_index=True, width="stretch")
 finally:
     con.close()
+
+if not actor.may(DECIDE):
+    st.caption(t("fires.cannot_decide", language))
+    st.stop()
 
 with st.form("set_status"):
     new_status = st.radio(t("fires.status_label", language), list(STATUSES), horizontal=True,
                           format_func=lambda s: status_text(s, language), key="status_new")
     reason = st.selectbox(t("fires.dismiss_reason_label", language), ["", *REASONS], key="status_reason",
                           format_func=lambda r: verification.label(r, language) if r else "—")
-    who = st.text_input(t("fires.changed_by", language), key="status_by")
     note = st.text_input(t("fires.note", language), key="status_note")
     if st.form_submit_button(t("fires.save_status", language)):
         con = db.connect(db_file)
         try:
-            verification.set_status(con, event["event_id"], new_status, changed_by=who,
+            verification.set_status(con, event["event_id"], new_status, actor=actor,
                                     reason=reason or None, note=note or None)
         except GeoaqError as exc:
             st.error(str(exc))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from geoaq import config
 from geoaq.cli._common import DB_OPTION, GeoaqCommand, ProgressBar, language
 from geoaq.db.backend import database
 from geoaq.i18n import t
@@ -13,6 +14,8 @@ from geoaq.i18n import t
 @DB_OPTION
 def demo(db_path: str | None) -> None:
     """(Re)build the 洛阳市 demo database from data/demo/ (real files + 演示数据)."""
+    from geoaq.accounts.passwords import generate_password
+    from geoaq.demo.accounts import DEMO_ACCOUNTS
     from geoaq.demo.build import build_demo
 
     lang = language()
@@ -24,5 +27,12 @@ def demo(db_path: str | None) -> None:
         click.echo(t("cli.demo.loaded", lang, layer=report.layer, file=load.file.name, tag=tag, loaded=report.loaded,
                      rejected=report.rejected_rows, seconds=report.seconds))
 
-    reports = build_demo(db_path, on_report=_show, progress=ProgressBar())
+    given = config.demo_password()
+    password = given or generate_password()
+    reports = build_demo(db_path, on_report=_show, progress=ProgressBar(), accounts_password=password)
     click.echo(t("cli.demo.done", lang, files=len(reports), rows=sum(r.loaded for r in reports), path=target))
+    names = ", ".join(account[0] for account in DEMO_ACCOUNTS)
+    if given:
+        click.echo(t("cli.demo.accounts_given", lang, names=names))
+    else:
+        click.echo(t("cli.demo.accounts", lang, names=names, password=password))

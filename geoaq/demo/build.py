@@ -22,6 +22,7 @@ from geoaq._errors import ConfigError, IngestError
 from geoaq.db import backend, store
 from geoaq.db import connection as db
 from geoaq.db.named import run
+from geoaq.demo.accounts import add_demo_accounts
 from geoaq.ingest.layer import Progress, ingest
 from geoaq.ingest.readings import load_readings
 
@@ -151,18 +152,24 @@ def build_demo(
     *,
     on_report: Callable[[DemoLoad | DemoReadings | DemoEmergency, object], None] | None = None,
     progress: Progress | None = None,
+    accounts_password: str | None = None,
 ) -> list:
     """(Re)build the demo database at `db_path` (default: the configured database) from
     `demo_dir` (default: the shipped demo data, `config.demo_dir()`): an embedded file is
     replaced, an empty DuckLake filled (`ConfigError` when it holds data).
 
     A `[[readings]]` entry marked synthetic must load only rows its file flags as synthetic.
+    With `accounts_password`, the demo's accounts (`geoaq.demo.accounts`) get that password;
+    without, the database has no account (make the first with `geoaq users add`).
     """
     if not backend.database(db_path).embedded:
         con = db.connect(db_path)
         try:
             refuse_if_loaded(con, backend.database(db_path).describe())
-            return _load_all(con, demo_dir, on_report, progress)
+            reports = _load_all(con, demo_dir, on_report, progress)
+            if accounts_password is not None:
+                add_demo_accounts(con, accounts_password)
+            return reports
         finally:
             con.close()
     target = config.db_path(db_path)
@@ -173,6 +180,8 @@ def build_demo(
     con = db.connect(building)
     try:
         reports = _load_all(con, demo_dir, on_report, progress)
+        if accounts_password is not None:
+            add_demo_accounts(con, accounts_password)
         run(con, "checkpoint")
     except BaseException:
         con.close()

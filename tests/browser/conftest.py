@@ -148,12 +148,50 @@ def _wait_healthy(proc: subprocess.Popen[bytes], health_url: str, log: Path) -> 
 
 StreamlitFactory = Callable[..., str]
 
+#: the account the browser tests act as (made in each app's database; see `_signed_in_session`)
+BROWSER_ACCOUNT = "browser-admin"
+
+
+def _signed_in_session(script: Path, address: str | None) -> str | None:
+    """For the app (app.py) on an existing database: an administrator's open session, made in
+    that database before the app holds it; its token goes into the test's browser as the
+    session cookie, so each page opens signed in, as after a sign-in (tests/app/test_sign_in.py
+    and test_sign_in_page.py go through the page itself)."""
+    if script != REPO_ROOT / "app.py" or not address:
+        return None
+    from geoaq.accounts import passwords, sessions, store
+    from geoaq.db import backend
+    from geoaq.db import connection as db
+
+    target = backend.database(address)
+    if target.embedded and not target.path.exists():
+        return None
+    con = db.connect(address)
+    try:
+        password = passwords.generate_password()
+        if store.find(con, BROWSER_ACCOUNT) is None:
+            by = None
+            if store.counts(con)[0]:
+                admins = store.list_accounts(con)
+                first = admins[(admins["role"] == "admin") & ~admins["disabled"]]["name"].iloc[0]
+                by = store.actor_for(con, first)
+            store.add_account(con, BROWSER_ACCOUNT, "admin", password, by=by)
+        else:
+            store.reset_password(con, BROWSER_ACCOUNT, password, by=store.actor_for(con, BROWSER_ACCOUNT))
+        token, _ = sessions.sign_in(con, BROWSER_ACCOUNT, password, origin="browser test")
+        return token
+    finally:
+        con.close()
+
 
 @pytest.fixture
 def streamlit_app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[StreamlitFactory]:
-    """Factory: ``streamlit_app(script, env=None, base_url_path="") -> base URL``.
+    """Factory: ``streamlit_app(script, env=None, base_url_path="", signed_in=True) -> base URL``.
+
+    For the app (app.py) the test's ``page`` starts signed in as an administrator
+    (`_signed_in_session`) unless ``signed_in=False``.
 
     Runs ``.venv/bin/python -m geoaq.service SCRIPT`` (``streamlit run`` without Nagle's
     algorithm, as ``make run`` starts the app) headless on a free port, with the repo root as
@@ -171,7 +209,8 @@ def streamlit_app(
         python = Path(sys.executable)
 
     def start(
-        script: str | Path, env: Mapping[str, str] | None = None, base_url_path: str = ""
+        script: str | Path, env: Mapping[str, str] | None = None, base_url_path: str = "",
+        signed_in: bool = True,
     ) -> str:
         script = Path(script).resolve()
         if script.parent != REPO_ROOT:
@@ -181,6 +220,7 @@ def streamlit_app(
             install_assets(REPO_ROOT / "node_modules", script.parent / "static")
         except MissingAssetError as exc:
             _unavailable(str(exc))
+        token = _signed_in_session(script, {**os.environ, **(env or {})}.get("GEOAQ_DB")) if signed_in else None
         port = _free_port()
         base_path = base_url_path.strip("/")
         cmd = [  # as `make run` starts the app: geoaq.service.serve switches Nagle's algorithm off
@@ -218,6 +258,9 @@ def streamlit_app(
         start.logs.append(log)
         base_url = f"http://127.0.0.1:{port}/" + (f"{base_path}/" if base_path else "")
         _wait_healthy(proc, f"{base_url}_stcore/health", log)
+        if token and "page" in request.fixturenames:  # the test's browser starts signed in
+            request.getfixturevalue("page").context.add_cookies(
+                [{"name": "geoaq_session", "value": token, "url": base_url}])
         return base_url
 
     def stop_all() -> None:

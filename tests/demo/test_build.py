@@ -142,6 +142,35 @@ def test_cli_demo_reports_each_load(tmp_path):
     assert result.exit_code == 0, result.output
     assert "[演示数据]" in result.output and "done: 12 files" in result.output
     assert "station_readings_hourly.csv.gz [演示数据]: loaded 179,088" in result.output
+    # one account of each role, with a password made for this build and shown once
+    line = next(li for li in result.output.splitlines() if li.startswith("演示账号"))
+    password = line.rsplit("：", 1)[1]
+    assert len(password) >= 16 and result.output.count(password) == 1
+    con = db.connect(tmp_path / "cli_demo.duckdb")
+    try:
+        from geoaq.accounts import sessions, store
+
+        listed = store.list_accounts(con)
+        assert sorted(listed["role"]) == ["admin", "city", "county", "inspector", "viewer"]
+        _, actor = sessions.sign_in(con, "luolong", password)
+        assert actor.role == "county" and actor.counties == {"410311"}
+    finally:
+        con.close()
+
+
+def test_demo_accounts_take_the_given_password(migrated_db):
+    from geoaq.accounts import sessions, store
+    from geoaq.demo.accounts import add_demo_accounts
+
+    con = db.connect(migrated_db)
+    try:
+        names = add_demo_accounts(con, "given demo secret 1")
+        assert names == ["admin", "city", "luolong", "inspector", "viewer"]
+        for name in names:
+            assert sessions.sign_in(con, name, "given demo secret 1")[1].name == name
+        assert store.counts(con) == (5, 1)
+    finally:
+        con.close()
 
 
 def test_the_demo_builds_into_an_empty_ducklake_and_never_into_one_holding_data(lake):

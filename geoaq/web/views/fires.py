@@ -168,4 +168,7 @@ def history_table(history: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.Dat
     shown["status"] = shown["status"].map(lambda s: status_text(s, lang))
     shown["dismiss_reason"] = shown["dismiss_reason"].map(
         lambda r: t(f"fires.dismiss_reason.{r}", lang) if isinstance(r, str) and r else r)
+    if "changed_by_role" in shown.columns:
+        shown["changed_by_role"] = shown["changed_by_role"].map(
+            lambda r: t(f"accounts.role.{r}", lang) if isinstance(r, str) and r else r)
     return shown.rename(columns={c: t(f"fires.history.{c}", lang) for c in shown.columns})

@@ -1,0 +1,151 @@
+"""The app's sign-in: no page draws before a session is open (`require_sign_in`, called by
+app.py before the navigation); the signed-in `Actor` is what the pages hand to the service
+functions (`actor()`), never a name typed into a form.
+
+The session token lives in this browser session's state and, so that a reload or a link
+opened in a new tab needs no new sign-in, in a cookie of the app's origin (``geoaq_session``,
+SameSite=Strict, set by a few lines of script after signing in and cleared on signing out).
+The database keeps only its sha256 (`geoaq.accounts.sessions`), and the session ends by age,
+idleness, sign-out, or a change of the account.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from geoaq._errors import GeoaqError, SignInError
+from geoaq.accounts import sessions, store
+from geoaq.accounts.roles import Actor
+from geoaq.db import connection as db
+from geoaq.i18n import t
+
+TOKEN_KEY = "geoaq_session_token"
+ACTOR_KEY = "geoaq_actor"
+COOKIE = "geoaq_session"
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def origin() -> str | None:
+    """Where the browser connects from: the reverse proxy's X-Forwarded-For, else the peer."""
+    try:
+        forwarded = st.context.headers.get("X-Forwarded-For")
+        address = forwarded.split(",")[0].strip() if forwarded else st.context.ip_address
+    except (AttributeError, RuntimeError):
+        return None
+    return f"web:{address}" if address else "web"
+
+
+def _cookie_token() -> str | None:
+    try:
+        token = st.context.cookies.get(COOKIE)
+    except (AttributeError, RuntimeError):
+        return None
+    return token if token and set(token) <= _TOKEN_CHARS and len(token) <= 128 else None
+
+
+def session_actor(address: str) -> Actor | None:
+    """The Actor of this browser session's open session (state, else cookie), or None."""
+    token = st.session_state.get(TOKEN_KEY) or _cookie_token()
+    if not token:
+        return None
+    con = db.connect(address)
+    try:
+        actor = sessions.resolve(con, token, origin=origin())
+    except SignInError as exc:
+        st.session_state.pop(TOKEN_KEY, None)
+        st.session_state["geoaq_sign_in_note"] = exc.code
+        return None
+    finally:
+        con.close()
+    st.session_state[TOKEN_KEY] = token
+    return actor
+
+
+def _set_cookie(token: str | None) -> None:
+    """Set (or with None clear) the session cookie of the app's origin."""
+    if token is None:
+        value = f"{COOKIE}=; Max-Age=0; Path=/; SameSite=Strict"
+    else:
+        value = f"{COOKIE}={token}; Path=/; SameSite=Strict"
+    components.html(f"<script>window.parent.document.cookie = {value!r};</script>", height=0)
+
+
+def _accounts_exist(address: str) -> bool:
+    con = db.connect(address)
+    try:
+        return store.counts(con)[0] > 0
+    finally:
+        con.close()
+
+
+def require_sign_in(address: str, lang: str) -> Actor:
+    """The signed-in Actor; else draw the sign-in page and stop the script."""
+    actor = session_actor(address)
+    if actor is not None:
+        st.session_state[ACTOR_KEY] = actor
+        if st.session_state.pop("geoaq_set_cookie", False):
+            _set_cookie(st.session_state[TOKEN_KEY])
+        return actor
+    st.session_state.pop(ACTOR_KEY, None)
+    if st.session_state.pop("geoaq_clear_cookie", False):
+        _set_cookie(None)
+    st.title(t("app.title", lang))
+    st.subheader(t("auth.title", lang))
+    if not _accounts_exist(address):
+        st.info(t("auth.no_accounts", lang))
+        st.stop()
+    note = st.session_state.pop("geoaq_sign_in_note", None)
+    if note in ("expired", "disabled"):
+        st.warning(t(f"auth.note.{note}", lang))
+    with st.form("sign_in"):
+        name = st.text_input(t("auth.name", lang), key="sign_in_name")
+        password = st.text_input(t("auth.password", lang), type="password", key="sign_in_password")
+        submitted = st.form_submit_button(t("auth.sign_in", lang))
+    if submitted:
+        con = db.connect(address)
+        try:
+            token, _ = sessions.sign_in(con, name, password, origin=origin())
+        except SignInError as exc:
+            if exc.code == "locked":
+                st.error(t("auth.error.locked", lang, until=f"{exc.until:%Y-%m-%d %H:%M}"))
+            else:
+                st.error(t(f"auth.error.{exc.code}", lang))
+        except GeoaqError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state[TOKEN_KEY] = token
+            st.session_state["geoaq_set_cookie"] = True
+            st.session_state.pop("sign_in_password", None)
+            st.rerun()
+        finally:
+            con.close()
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop ends the script
+
+
+def actor() -> Actor:
+    """The signed-in Actor of this run (app.py signed it in before any page ran)."""
+    found = st.session_state.get(ACTOR_KEY)
+    if not isinstance(found, Actor):
+        st.error(t("auth.note.expired", st.session_state.get("lang", "zh")))
+        st.stop()
+    return found
+
+
+def account_box(address: str, lang: str) -> None:
+    """The sidebar's account line (name, role, counties) and the sign-out button."""
+    who = actor()
+    role = t(f"accounts.role.{who.role}", lang)
+    counties = f" · {', '.join(sorted(who.counties))}" if who.counties else ""
+    st.sidebar.text(t("auth.signed_in_as", lang, name=who.label, role=role) + counties)
+    if st.sidebar.button(t("auth.sign_out", lang), key="sign_out"):
+        con = db.connect(address)
+        try:
+            sessions.sign_out(con, st.session_state.get(TOKEN_KEY))
+        finally:
+            con.close()
+        for key in (TOKEN_KEY, ACTOR_KEY):
+            st.session_state.pop(key, None)
+        st.session_state["geoaq_clear_cookie"] = True
+        st.rerun()

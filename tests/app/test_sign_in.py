@@ -1,0 +1,118 @@
+"""The sign-in page before any page (AppTest): no account yet, wrong and right passwords, the
+lock-out, English, signing out; a county account on the fires page sees only its county."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geoaq.accounts import store
+from geoaq.db import connection as db
+from geoaq.ingest.layer import ingest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PASSWORD = "correct horse 42"
+
+
+@pytest.fixture
+def small_db(tmp_path, monkeypatch):
+    stations = tmp_path / "stations.csv"
+    stations.write_text("code,name,lon,lat,synthetic\n1811A,中信二小,112.3628,34.6692,false\n", encoding="utf-8")
+    path = tmp_path / "app.duckdb"
+    ingest("stations", stations, db=path)
+    monkeypatch.setenv("GEOAQ_DB", str(path))
+    return path
+
+
+def _with_accounts(path):
+    con = db.connect(path)
+    try:
+        store.add_account(con, "root", "admin", PASSWORD, by=None, display_name="管理员")
+    finally:
+        con.close()
+
+
+def _sign_in(at: AppTest, name: str, password: str) -> AppTest:
+    at.text_input(key="sign_in_name").input(name)
+    at.text_input(key="sign_in_password").input(password)
+    next(b for b in at.button if b.label in ("登录", "Sign in")).click().run()
+    return at
+
+
+def test_without_accounts_the_page_says_how_to_make_the_first(small_db, real_sign_in):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("geoaq users add" in i.value for i in at.info)
+    assert not at.text_input  # no form, no page
+    assert not [c for c in at.sidebar.checkbox]
+
+
+def test_sign_in_then_the_pages_then_sign_out(small_db, real_sign_in):
+    _with_accounts(small_db)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["登录"]
+    assert not [c for c in at.sidebar.checkbox]  # the map page did not draw
+    _sign_in(at, "root", "not the password")
+    assert any("账号或密码错误" in e.value for e in at.error)
+    assert not [c for c in at.sidebar.checkbox]
+    _sign_in(at, "root", PASSWORD)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "大气污染防治一张图"
+    assert any(c.key == "show_stations" for c in at.sidebar.checkbox)  # the map page drew
+    assert any("当前账号：root (管理员)（系统管理员）" in t.value for t in at.sidebar.text)
+    at.sidebar.button(key="sign_out").click().run()
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["登录"]
+    con = db.connect(small_db)
+    try:
+        kinds = list(store.events(con, "root")["kind"])
+    finally:
+        con.close()
+    assert kinds == ["created", "sign_in_failed", "signed_in", "signed_out"]
+
+
+def test_the_sign_in_page_in_english_and_the_lock_out(small_db, real_sign_in, monkeypatch):
+    monkeypatch.setenv("GEOAQ_LOCKOUT_FAILURES", "2")
+    _with_accounts(small_db)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert [s.value for s in at.subheader] == ["Sign in"]
+    for _ in range(2):
+        _sign_in(at, "root", "guess guess guess")
+    _sign_in(at, "root", PASSWORD)
+    assert any("locked until" in e.value for e in at.error)
+    assert not [c for c in at.sidebar.checkbox]
+
+
+def test_a_forged_session_token_opens_nothing(small_db, real_sign_in):
+    _with_accounts(small_db)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["geoaq_session_token"] = "forged-token-that-no-session-has"
+    at.run()
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["登录"]
+
+
+def test_a_county_account_sees_only_its_county_on_the_fires_page(demo_db, signed_in_as):
+    con = db.connect(demo_db)
+    try:
+        store.add_account(con, "root", "admin", PASSWORD, by=None)
+        store.add_account(con, "luolong", "county", PASSWORD, by=store.actor_for(con, "root"),
+                          counties=["410311"])
+        county = signed_in_as(store.actor_for(con, "luolong", origin="test"))
+    finally:
+        con.close()
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("app_pages/fires.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert set(table["区县"]) == {"洛龙区"} and len(table) < 16
+    assert int({m.label: m.value for m in at.metric}["火点事件（个）"]) == len(table)
+    at.selectbox(key="fire_event").set_value(table.iloc[0]["事件编号"]).run()
+    assert not at.exception
+    assert not any(b.label == "保存核查结果" for b in at.button)  # no status form for a county user
+    assert any("市级用户" in c.value for c in at.caption)
+    assert county.role == "county"
