@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from geoaq.accounts.roles import MANAGE_DATA
 from geoaq.aq import readings as aq
 from geoaq.db import connection as db
 from geoaq.db import store
@@ -21,6 +22,7 @@ from geoaq.ingest.uploads import (
     rejects_table,
 )
 from geoaq.layers import load_registry
+from geoaq.web.auth import actor as signed_in
 from geoaq.web.cache import lang, require_database
 
 CRS_CHOICES = ["", "EPSG:4326", "gcj02", "bd09", "other"]
@@ -59,6 +61,7 @@ def _target_title(name: str) -> str:
 
 
 language = lang()
+actor = signed_in()
 st.title(t("app.page.data", language))
 db_file = require_database()
 registry = load_registry()
@@ -66,58 +69,61 @@ limit_mb = int(st.get_option("server.maxUploadSize"))
 
 # upload ---------------------------------------------------------------------------------------
 st.subheader(t("data.upload", language))
-with st.container(border=True):
-    target = st.selectbox(t("data.target", language), [*registry, READINGS], format_func=_target_title,
-                          key="data_target")
-    suffixes = sorted({s.lstrip(".") for s in (*LAYER_SUFFIXES, *READINGS_SUFFIXES)})
-    files = st.file_uploader(t("data.files", language), type=suffixes, accept_multiple_files=True,
-                             key="data_files", help=t("data.files_help", language))
-    st.caption(t("data.limit", language, limit=limit_mb))
-    options: dict[str, object] = {}
-    if target == READINGS:
-        c1, c2, c3, c4, c5 = st.columns(5)
-        options["fmt"] = c1.selectbox(t("data.format", language), READING_FORMATS, key="data_fmt",
-                                      format_func=lambda f: t(f"data.format_{f}", language))
-        options["station"] = c2.text_input(t("data.station", language), key="data_station").strip() or None
-        options["encoding"] = c3.selectbox(t("data.encoding", language), ENCODINGS, key="data_encoding_r",
-                                           format_func=lambda e: t("data.auto", language) if e == "auto" else e.upper())
-        units_text = c4.text_input(t("data.units", language), key="data_units", placeholder="co=ug/m3")
-        options["hour_label"] = c5.selectbox(t("data.hour_label", language), HOUR_LABELS, key="data_hour_label",
-                                             format_func=lambda h: t(f"data.hour_label_{h or 'auto'}", language))
-    else:
-        c1, c2, c3, c4 = st.columns(4)
-        crs = c1.selectbox(t("data.crs", language), CRS_CHOICES, key="data_crs",
-                           format_func=lambda c: t(f"data.crs_{c.replace(':', '_').lower() or 'auto'}", language))
-        if crs == "other":
-            crs = c1.text_input(t("data.crs_code", language), key="data_crs_code", placeholder="EPSG:4547").strip()
-        options["crs"] = crs or None
-        options["encoding"] = c2.selectbox(t("data.encoding", language), ENCODINGS, key="data_encoding",
-                                           format_func=lambda e: t("data.auto", language) if e == "auto" else e.upper())
-        options["lon_col"] = c3.text_input(t("data.lon_col", language), key="data_lon", placeholder=t("data.lon_placeholder", language)).strip() or None
-        options["lat_col"] = c4.text_input(t("data.lat_col", language), key="data_lat", placeholder=t("data.lat_placeholder", language)).strip() or None
-        with st.expander(t("data.more", language)):
-            m1, m2, m3 = st.columns(3)
-            map_text = m1.text_area(t("data.column_map", language), key="data_map", placeholder=t("data.map_placeholder", language))
-            set_text = m2.text_area(t("data.constants", language), key="data_set", placeholder=t("data.set_placeholder", language))
-            options["source_layer"] = m3.text_input(t("data.source_layer", language), key="data_source_layer").strip() or None
-    load = st.button(t("data.load", language), type="primary", disabled=not files, key="data_load")
-
-if load and files:
-    try:
+if not actor.may(MANAGE_DATA):
+    st.info(t("data.admin_only", language))
+else:
+    with st.container(border=True):
+        target = st.selectbox(t("data.target", language), [*registry, READINGS], format_func=_target_title,
+                              key="data_target")
+        suffixes = sorted({s.lstrip(".") for s in (*LAYER_SUFFIXES, *READINGS_SUFFIXES)})
+        files = st.file_uploader(t("data.files", language), type=suffixes, accept_multiple_files=True,
+                                 key="data_files", help=t("data.files_help", language))
+        st.caption(t("data.limit", language, limit=limit_mb))
+        options: dict[str, object] = {}
         if target == READINGS:
-            options["units"] = parse_pairs(units_text, t("data.units", language)) or None
+            c1, c2, c3, c4, c5 = st.columns(5)
+            options["fmt"] = c1.selectbox(t("data.format", language), READING_FORMATS, key="data_fmt",
+                                          format_func=lambda f: t(f"data.format_{f}", language))
+            options["station"] = c2.text_input(t("data.station", language), key="data_station").strip() or None
+            options["encoding"] = c3.selectbox(t("data.encoding", language), ENCODINGS, key="data_encoding_r",
+                                               format_func=lambda e: t("data.auto", language) if e == "auto" else e.upper())
+            units_text = c4.text_input(t("data.units", language), key="data_units", placeholder="co=ug/m3")
+            options["hour_label"] = c5.selectbox(t("data.hour_label", language), HOUR_LABELS, key="data_hour_label",
+                                                 format_func=lambda h: t(f"data.hour_label_{h or 'auto'}", language))
         else:
-            options["column_map"] = parse_pairs(map_text, t("data.column_map", language)) or None
-            options["constants"] = parse_pairs(set_text, t("data.constants", language)) or None
-    except UploadError as exc:
-        st.error(str(exc))
-        st.stop()
-    bar = st.progress(0.0, text=t("data.loading", language, name=files[0].name))
-    outcomes = load_uploads(target, files, db=db_file, options=options, limit_mb=limit_mb,
-                            progress=lambda name, done: bar.progress(min(max(done, 0.0), 1.0),
-                                                                     text=t("data.loading", language, name=name)))
-    bar.progress(1.0, text=t("data.loaded", language, n=sum(o.ok for o in outcomes), total=len(outcomes)))
-    st.session_state["data_outcomes"] = outcomes
+            c1, c2, c3, c4 = st.columns(4)
+            crs = c1.selectbox(t("data.crs", language), CRS_CHOICES, key="data_crs",
+                               format_func=lambda c: t(f"data.crs_{c.replace(':', '_').lower() or 'auto'}", language))
+            if crs == "other":
+                crs = c1.text_input(t("data.crs_code", language), key="data_crs_code", placeholder="EPSG:4547").strip()
+            options["crs"] = crs or None
+            options["encoding"] = c2.selectbox(t("data.encoding", language), ENCODINGS, key="data_encoding",
+                                               format_func=lambda e: t("data.auto", language) if e == "auto" else e.upper())
+            options["lon_col"] = c3.text_input(t("data.lon_col", language), key="data_lon", placeholder=t("data.lon_placeholder", language)).strip() or None
+            options["lat_col"] = c4.text_input(t("data.lat_col", language), key="data_lat", placeholder=t("data.lat_placeholder", language)).strip() or None
+            with st.expander(t("data.more", language)):
+                m1, m2, m3 = st.columns(3)
+                map_text = m1.text_area(t("data.column_map", language), key="data_map", placeholder=t("data.map_placeholder", language))
+                set_text = m2.text_area(t("data.constants", language), key="data_set", placeholder=t("data.set_placeholder", language))
+                options["source_layer"] = m3.text_input(t("data.source_layer", language), key="data_source_layer").strip() or None
+        load = st.button(t("data.load", language), type="primary", disabled=not files, key="data_load")
+
+    if load and files:
+        try:
+            if target == READINGS:
+                options["units"] = parse_pairs(units_text, t("data.units", language)) or None
+            else:
+                options["column_map"] = parse_pairs(map_text, t("data.column_map", language)) or None
+                options["constants"] = parse_pairs(set_text, t("data.constants", language)) or None
+        except UploadError as exc:
+            st.error(str(exc))
+            st.stop()
+        bar = st.progress(0.0, text=t("data.loading", language, name=files[0].name))
+        outcomes = load_uploads(target, files, db=db_file, options=options, limit_mb=limit_mb, actor=actor,
+                                progress=lambda name, done: bar.progress(min(max(done, 0.0), 1.0),
+                                                                         text=t("data.loading", language, name=name)))
+        bar.progress(1.0, text=t("data.loaded", language, n=sum(o.ok for o in outcomes), total=len(outcomes)))
+        st.session_state["data_outcomes"] = outcomes
 
 for index, outcome in enumerate(st.session_state.get("data_outcomes", [])):
     with st.container(border=True):

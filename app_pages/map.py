@@ -12,9 +12,11 @@ from streamlit_folium import st_folium
 
 from geoaq.aq.aqi import aqi_level_table
 from geoaq.compliance.summary import worded
+from geoaq.fires.check import in_jurisdiction
 from geoaq.fires.notice import status_text
 from geoaq.i18n import t
 from geoaq.layers import LayerSpec, load_registry
+from geoaq.web.auth import actor as signed_in
 from geoaq.web.cache import (
     compliance_geometries,
     compliance_summary,
@@ -51,6 +53,7 @@ def layer_caption(spec: LayerSpec, frame: gpd.GeoDataFrame, synthetic: int, peri
 
 
 language = lang()
+actor = signed_in()
 st.title(t("app.title", language))
 st.caption(t("app.caption", language))
 db_file = require_database()
@@ -68,6 +71,8 @@ for name, spec in registry.items():
     if st.sidebar.checkbox(label, value=len(frame) > 0, key=f"show_{name}", disabled=len(frame) == 0):
         visible.append(name)
     st.sidebar.caption(layer_caption(spec, frame, synthetic, period, language))
+if not actor.city_wide and "fire_points" in visible:  # raw detections are the whole city's:
+    visible.remove("fire_points")  # a county account sees its fire events (below) instead
 tiles_by_name = {source.name: source for source in available_tiles()}
 base = st.sidebar.selectbox(t("map.base_map", language), [*tiles_by_name, ""], key="base_map",
                             format_func=lambda n: tile_title(tiles_by_name[n], language) if n
@@ -114,7 +119,7 @@ if "stations" in visible and readings:
     visible.remove("stations")
 if show_fires and fires:
     with st.spinner(t("fires.computing", language)):
-        checked = fire_check(str(db_file), version, start, end, None, "suspected")
+        checked = in_jurisdiction(fire_check(str(db_file), version, start, end, None, "suspected"), actor)
     if len(checked):
         detections = (None if draws_compactly(len(checked))
                       else fire_detections(str(db_file), version, tuple(checked["event_id"])))

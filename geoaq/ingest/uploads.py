@@ -24,6 +24,7 @@ from typing import Protocol
 import pandas as pd
 
 from geoaq._errors import GeoaqError, UploadError
+from geoaq.accounts.roles import MANAGE_DATA, Actor
 from geoaq.ingest.readers import CSV_SUFFIXES, PARQUET_SUFFIXES, VECTOR_SUFFIXES
 
 #: The target name of hourly readings (not a registry layer: `geoaq.ingest.readings`).
@@ -153,8 +154,12 @@ def stage_fraction(stage: str, done: int, total: int) -> float:
 
 def load_uploads(target: str, uploads: Sequence[Uploaded], *, db: str | Path,
                  options: Mapping[str, object] | None = None, limit_mb: int | None = None,
-                 progress: Callable[[str, float], None] | None = None) -> list[Outcome]:
+                 progress: Callable[[str, float], None] | None = None,
+                 actor: Actor | None = None) -> list[Outcome]:
     """Load every uploaded file into `target` (a registry layer or READINGS), one by one.
+
+    `actor` (the app's signed-in account) must manage data (系统管理员): otherwise
+    AccessDeniedError before any file is read or anything written.
 
     A file above `limit_mb` megabytes is not loaded (Outcome.too_large; a shapefile whose
     part is too large is left out whole).
@@ -163,6 +168,8 @@ def load_uploads(target: str, uploads: Sequence[Uploaded], *, db: str | Path,
     column_map, constants, source_layer; for readings fmt, station, units, encoding, hour_label.
     `progress(file name, overall fraction 0–1)` follows the loaders' progress callbacks.
     """
+    if actor is not None:
+        actor.require(MANAGE_DATA, "load files into the database")
     by_name = {}
     for upload in uploads:
         by_name.setdefault(safe_name(upload.name), upload)

@@ -116,3 +116,14 @@ def test_a_county_account_sees_only_its_county_on_the_fires_page(demo_db, signed
     assert not any(b.label == "保存核查结果" for b in at.button)  # no status form for a county user
     assert any("市级用户" in c.value for c in at.caption)
     assert county.role == "county"
+
+
+def test_only_administrators_get_the_upload_form(small_db, signed_in_as):
+    from geoaq.accounts.roles import Actor
+
+    signed_in_as(Actor(account_id=9, name="view1", role="viewer"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("app_pages/data.py").run()
+    assert not at.exception, at.exception
+    assert any("系统管理员" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "data_load"]

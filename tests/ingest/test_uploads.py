@@ -104,3 +104,23 @@ def test_unknown_options_are_refused(migrated_db) -> None:
     [outcome] = load_uploads("stations", [UploadedBytes("s.csv", b"code,name,lon,lat\n")], db=migrated_db,
                              options={"fmt": "national"})
     assert not outcome.ok and "unknown option" in outcome.error
+
+
+def test_only_an_account_that_manages_data_uploads(migrated_db) -> None:
+    from geoaq._errors import AccessDeniedError
+    from geoaq.accounts.roles import ROLES, Actor
+
+    for role in ROLES:
+        actor = Actor(account_id=1, name=f"a-{role}", role=role, counties=frozenset({"410311"}) if role == "county" else frozenset())
+        upload = [_file("stations_gcj02.csv")]
+        if role == "admin":
+            assert all(o.ok for o in load_uploads("stations", upload, db=migrated_db, options={"crs": "gcj02"},
+                                                  actor=actor))
+        else:
+            with pytest.raises(AccessDeniedError, match="may not load files"):
+                load_uploads("stations", upload, db=migrated_db, options={"crs": "gcj02"}, actor=actor)
+    con = db.connect(migrated_db, read_only=True)
+    try:
+        assert int(con.execute("SELECT count(*) FROM ingest_runs").fetchone()[0]) == 1  # the admin's only
+    finally:
+        con.close()
