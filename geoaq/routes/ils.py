@@ -16,7 +16,10 @@ overflow PyVRP's penalty arithmetic, so the levels are searched in turn (`search
 
 Each level's search is `RESTARTS` short runs (seeds SEED, SEED + 1, …) from the routes of
 the stage before, the best kept (most of the level in, then least travel; no more runs once
-every target of the level is in); one run on days of more than `RESTART_UP_TO` targets. The
+every target of the level is in); one run on days of more than `RESTART_UP_TO` targets.
+Then up to `FORCE_TRIES` of the level's targets still out, least detour first, are each made
+required beside every chosen target in one short run (`_force`): a feasible plan found has
+one more of the level and drops none, so it is kept; an infeasible one is forgotten. The
 level's share of the iterations is its size among the levels still to search, so what a
 level that fits at once does not use goes to the levels below. PyVRP perturbs 1–8 targets
 per iteration (`PERTURBATIONS`; its default of up to 25 made each iteration about 3× slower
@@ -34,7 +37,7 @@ from types import ModuleType
 import numpy as np
 
 from geoaq.routes.progress import Control, Progress
-from geoaq.routes.solver import Model
+from geoaq.routes.solver import Model, least_detour
 
 SEED = 1
 #: share of the iterations kept for the last stage (travel only)
@@ -52,6 +55,11 @@ PERTURBATIONS = (1, 8)
 RESTARTS = 5
 #: …on days of at most this many targets (bench/routes.py: on 500 targets one longer run did better)
 RESTART_UP_TO = 300
+#: after a level's runs, this many of its targets still out (least detour first) are each tried
+#: as required beside every chosen target, in a run of at most FORCE_CAP iterations
+#: (bench/routes.py: the mid day's 36th level-100 target, which the runs' prizes did not reach)
+FORCE_TRIES = 3
+FORCE_CAP = 150
 
 
 @dataclass
@@ -83,6 +91,7 @@ def search(pyvrp: ModuleType, model: Model, candidates: list[int], iterations: i
         cap = max(MIN_STAGE, int((level_budget - work.done) * share) // restarts)
         routes = _best_of(pyvrp, model, chosen + fresh, set(chosen), dict.fromkeys(fresh, prize), routes,
                           work, "level", lv, cap, restarts)
+        routes = _force(pyvrp, model, routes, [i for i in fresh if i not in {n for r in routes for n in r}], work, lv)
         chosen = [node for route in routes for node in route]
         if control.stopped:
             return Outcome(routes, work.done, False)
@@ -92,6 +101,23 @@ def search(pyvrp: ModuleType, model: Model, candidates: list[int], iterations: i
         routes, used = _run(pyvrp, model, chosen, set(chosen), {}, routes, stage)
         work.add(stage, used)
     return Outcome(routes, work.done, work.spent)
+
+
+def _force(pyvrp: ModuleType, model: Model, routes: list[list[int]], out: list[int], work: _Work,
+           lv: float) -> list[list[int]]:
+    """Each of the level's targets still `out` (the FORCE_TRIES of least detour) tried as required
+    beside every chosen one; a feasible plan found has one more of the level and is kept."""
+    order = sorted(out, key=lambda i: (min(least_detour(model, r, i, v) for v, r in enumerate(routes)), i))
+    for node in order[:FORCE_TRIES]:
+        chosen = [n for r in routes for n in r]
+        stage = _Stage(work.control, "level", lv, work.done, work.total, FORCE_CAP)
+        found, used = _run(pyvrp, model, chosen + [node], set(chosen) | {node}, {}, routes, stage, SEED)
+        work.add(stage, used)
+        if node in {n for r in found for n in r}:
+            routes = found
+        if work.control.stopped:
+            break
+    return routes
 
 
 class _Work:

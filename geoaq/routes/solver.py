@@ -273,7 +273,7 @@ def _room(model: Model, route: list[int], v: int) -> int:
     return model.limit_s[v] - end + sum(begin - arrival for arrival, begin, _ in schedule)
 
 
-def _detour(model: Model, route: list[int], node: int, v: int) -> int:
+def least_detour(model: Model, route: list[int], node: int, v: int) -> int:
     """The least extra time (travel + service) of putting `node` anywhere in team v's route."""
     path = np.array([model.starts[v], *route, model.ends[v]])
     matrix = model.seconds[v]
@@ -296,7 +296,7 @@ def promote(model: Model, routes: list[list[int]], candidates: set[int]) -> tupl
         for node in dropped:
             best = None
             for v, route in enumerate(routes):
-                if lowest[v] >= model.priority[node] and _detour(model, route, node, v) > room[v]:
+                if lowest[v] >= model.priority[node] and least_detour(model, route, node, v) > room[v]:
                     continue
                 current, removed = list(route), []
                 while True:
