@@ -24,7 +24,14 @@ from geoaq.i18n import t
 from geoaq.layers import get_layer
 from geoaq.tables import xlsx_bytes
 from geoaq.web import charts
-from geoaq.web.cache import database_version, lang, readings_period, require_database
+from geoaq.web.cache import (
+    READINGS,
+    database_version,
+    lang,
+    readings_period,
+    reads,
+    require_database,
+)
 from geoaq.web.views import air_quality as aq_view
 
 #: The hourly chart shows at most this many days (the last ones of the period).
@@ -32,6 +39,7 @@ CHART_DAYS = 31
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@reads("layers", *READINGS)
 @st.cache_data(show_spinner=False)
 def _station_list(db_path: str, version: float) -> pd.DataFrame:
     """Stations with readings: code and name (the code where the stations layer has none)."""
@@ -48,6 +56,7 @@ def _station_list(db_path: str, version: float) -> pd.DataFrame:
     })
 
 
+@reads("layers", *READINGS)
 @st.cache_data(show_spinner=False, max_entries=8)
 def _aq_data(db_path: str, version: float, start: date, end: date, basis: str) -> dict:
     """Everything the page shows for a period and basis (all stations; the page filters)."""

@@ -38,7 +38,7 @@ BOTH_BACKENDS = {
     "tests/db/test_cellcover.py", "tests/db/test_backends.py", "tests/db/test_kill.py", "tests/ingest/test_layer.py",
     "tests/ingest/test_firms.py", "tests/ingest/test_readings.py", "tests/ingest/test_live_release.py",
     "tests/fires/test_events.py", "tests/fires/test_check.py", "tests/fires/test_verification.py",
-    "tests/accounts/test_store.py",
+    "tests/accounts/test_store.py", "tests/db/test_versions.py",
 }
 FILE_FIXTURES = {"db_path", "migrated_db", "demo_db"}
 ROOT = Path(__file__).resolve().parents[1]

@@ -34,7 +34,7 @@ from geoaq._errors import (
     QueryError,
     SpatialExtensionError,
 )
-from geoaq.db import backend
+from geoaq.db import backend, versions
 from geoaq.db.named import Fragment, literal, migrations, run
 
 LOG = logging.getLogger(__name__)
@@ -109,6 +109,8 @@ def _connect_file(path: Path, read_only: bool, on_wait: Callable[[str], None]) -
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
     con = _open_file(path, read_only, on_wait)
+    if str(path) != ":memory:":
+        versions.track_file(con, path)
     try:
         load_spatial(con)
         if not read_only:
@@ -126,16 +128,20 @@ def exists(db: str | os.PathLike[str] | None = None) -> bool:
     return target.path.exists() if target.embedded else True
 
 
-def data_version(db: str | os.PathLike[str] | None = None) -> float:
-    """A number that changes whenever anything is written to the database (caches key on it):
-    the file's and its WAL's modification times, or a DuckLake's latest snapshot."""
+def data_versions(db: str | os.PathLike[str] | None = None) -> versions.Versions:
+    """The database's versions, table by table (`geoaq.db.versions`): caches key on the
+    tables they read, so that a write refreshes only what read what it wrote."""
     target = backend.database(db)
     if target.embedded:
-        path = target.path
-        wal = path.with_name(path.name + ".wal")
-        return path.stat().st_mtime + (wal.stat().st_mtime if wal.exists() else 0.0)
+        return versions.file_versions(target.path)
     with _lake_cursor(target) as con:
-        return float(run(con, "lake_snapshot", [backend.alias_of(target)]).fetchone()[0])
+        return versions.lake_versions(con, backend.alias_of(target))
+
+
+def data_version(db: str | os.PathLike[str] | None = None) -> tuple[int, ...]:
+    """A key that changes whenever anything is written to the database."""
+    found = data_versions(db)
+    return found.of(found.tables)
 
 
 def _held_elsewhere(exc: BaseException) -> bool:
@@ -248,15 +254,22 @@ def transaction(con: Connection) -> Iterator[Connection]:
         return
     con.begin()
     _OPEN.add(con)
+    versions.transaction_began(con)
     try:
         yield con
     except BaseException:
         _OPEN.discard(con)
+        versions.transaction_rolled_back(con)
         with suppress(duckdb.Error):
             con.rollback()
         raise
     _OPEN.discard(con)
-    con.commit()
+    try:
+        con.commit()
+    except BaseException:
+        versions.transaction_rolled_back(con)
+        raise
+    versions.transaction_committed(con)
 
 
 def in_transaction(con: Connection) -> bool:
@@ -294,16 +307,38 @@ def write_attempts(con: Connection, attempts: int = 12) -> tenacity.Retrying:
                              reraise=True)
 
 
-def ensure_claims(con: Connection, *names: str) -> None:
-    """Make the claim rows of `names` exist; before (outside) the transaction that claims them:
-    two transactions both creating a missing row would not conflict."""
-    wanted = sorted({f"claim:{name}" for name in names})
-    present = {row[0] for row in run(con, "counters_present", [wanted]).fetchall()}
-    if in_transaction(con) or present >= set(wanted):
-        return
+_COUNTER_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*(:[a-z][a-z0-9]*(_[a-z0-9]+)*)?$")
+
+
+def counter_table(name: str) -> str:
+    """The table of counter `name` (``ingest``, ``claim:readings``…): ``counter_`` + the name,
+    ``:`` as ``__``. One table per counter, because a DuckLake makes two transactions that
+    write one table conflict whatever rows they touch: counters sharing a table would make
+    every write conflict with every other, and a long load lose to each short status change."""
+    if not _COUNTER_NAME.match(name):
+        raise QueryError(f"not a counter name: {name!r} (expected word or claim:word, lower case)",
+                         name="counter_add", params=[name])
+    return "counter_" + name.replace(":", "__")
+
+
+def _ensure_counter(con: Connection, name: str) -> str:
+    """Make counter `name`'s table exist (seeded from the shared counters table); returns it.
+    Inside a caller's transaction the table is made there (a concurrent maker conflicts and
+    the caller runs again); else in its own, retried."""
+    table = counter_table(name)
+    if run(con, "table_columns", [table]).fetchall():
+        return table
     for attempt in write_attempts(con):
-        with attempt:
-            run(con, "counters_ensure", [wanted])
+        with attempt, transaction(con):
+            run(con, "counter_create", table=table)
+            run(con, "counter_seed", [name], table=table)
+    return table
+
+
+def ensure_claims(con: Connection, *names: str) -> None:
+    """Make the claims of `names` exist; before (outside) the transaction that claims them."""
+    for name in sorted(set(names)):
+        _ensure_counter(con, f"claim:{name}")
 
 
 def claim(con: Connection, *names: str) -> None:
@@ -312,19 +347,16 @@ def claim(con: Connection, *names: str) -> None:
     on a fresh snapshot). What natural-key merges need where nothing (DuckLake) enforces keys;
     call `ensure_claims` first."""
     for name in sorted(set(names)):
-        run(con, "counter_add", [1, f"claim:{name}"])
+        run(con, "counter_add", [1], table=_ensure_counter(con, f"claim:{name}"))
 
 
 def next_ids(con: Connection, counter: str, count: int = 1) -> int:
     """Inside a transaction: reserve `count` numbers of `counter` (``ingest``, ``reject``,
-    ``fire_status_change``…); returns the first. Concurrent reservations conflict, so numbers
-    are never given twice."""
-    run(con, "counter_add", [count, counter])
-    value = run(con, "counter_value", [counter]).fetchone()
-    if value is None:
-        raise QueryError(f"no counter {counter!r} in this database (migration 0006)", name="counter_value",
-                         params=[counter])
-    return int(value[0]) - count + 1
+    ``fire_status_change``…); returns the first. Concurrent reservations of one counter
+    conflict, so numbers are never given twice; different counters never conflict."""
+    table = _ensure_counter(con, counter)
+    run(con, "counter_add", [count], table=table)
+    return int(run(con, "counter_value", table=table).fetchone()[0]) - count + 1
 
 
 def schema_version(con: Connection) -> int:

@@ -14,7 +14,7 @@ by `identifier` (table and column names come from the layer registry, never from
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,14 @@ SQL_DIR = Path(__file__).parent / "sql"
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _NAME = re.compile(r"^(migrations/)?[a-z0-9][a-z0-9_]*$")
 _SHOWN = 300  # characters of the parameters a failure shows
+#: called with (connection, SQL text) after each statement that ran (`geoaq.db.versions`)
+_AFTER: list[Callable[[duckdb.DuckDBPyConnection, str], None]] = []
+
+
+def after_statement(hook: Callable[[duckdb.DuckDBPyConnection, str], None]) -> None:
+    """Call `hook(con, sql)` after every statement `run` executes without error."""
+    if hook not in _AFTER:
+        _AFTER.append(hook)
 _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -104,10 +112,13 @@ def run(con: duckdb.DuckDBPyConnection, name: str,
     """
     sql = query(name, **parts)
     try:
-        return con.execute(sql) if params is None else con.execute(sql, params)
+        result = con.execute(sql) if params is None else con.execute(sql, params)
     except duckdb.Error as exc:
         raise QueryError(f"query {name!r} failed with parameters {_shown(params)}: {exc}",
                          name=name, params=params) from exc
+    for hook in _AFTER:
+        hook(con, sql)
+    return result
 
 
 def _shown(params: Sequence[Any] | Mapping[str, Any] | None) -> str:

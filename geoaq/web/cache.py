@@ -10,6 +10,7 @@ read-write) while another is open. Connections stay short so the CLI can write i
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import os
@@ -26,6 +27,7 @@ from geoaq import config
 from geoaq._errors import GeoaqError
 from geoaq.db import connection as db
 from geoaq.db import store
+from geoaq.db.versions import Versions
 from geoaq.i18n import DEFAULT_LANGUAGE, t
 from geoaq.layers import load_registry
 from geoaq.web.assets import static_url
@@ -144,9 +146,41 @@ def fire_filters(state: Mapping[str, Any], counties_known: list[str]) -> tuple[t
             ("in_zone_only", bool(state.get("fire_in_zone", False))))
 
 
-def database_version(address: str | Path) -> float:
-    """Changes whenever the database is written (by anyone), so caches refresh."""
-    return db.data_version(address)
+#: the tables of the kinds of data: a cached view names those it reads (`reads`), and a write
+#: refreshes only the views that read what it wrote
+STATUS = ("fire_event_status_history",)
+FIRES = ("fire_points", "fire_events", "fire_event_days", "fire_event_detections", "ingest_runs")
+READINGS = ("readings", "readings_published")
+EMERGENCY = ("emergency_lists", "emergency_list_rows", "emergency_list_measures", "emergency_warnings",
+             "emergency_inspections")
+
+
+def tables_of(families: tuple[str, ...]) -> tuple[str, ...]:
+    """The table names of `families` (table names, with ``layers`` for every registry layer)."""
+    names = {name for name in families if name != "layers"}
+    if "layers" in families:
+        names |= set(load_registry()) | {"ingest_runs", "layer_tables"}
+    return tuple(sorted(names))
+
+
+def database_version(address: str | Path) -> Versions:
+    """The database's versions table by table (`geoaq.db.versions`); pass them to the cached
+    loaders, which key on the tables they read (`reads`)."""
+    return db.data_versions(address)
+
+
+def reads(*families: str):
+    """Decorate a cached loader ``(db_path, version, ...)``: called with `Versions`, its cache
+    keys on the versions of the tables of `families` only (see `tables_of`)."""
+    def wrap(cached):
+        @functools.wraps(cached)
+        def call(db_path: str, version: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(version, Versions):
+                version = version.of(tables_of(families))
+            return cached(db_path, version, *args, **kwargs)
+        call.clear = getattr(cached, "clear", None)
+        return call
+    return wrap
 
 
 def require_database() -> str:
@@ -165,8 +199,9 @@ def require_database() -> str:
     return address
 
 
+@reads("layers")
 @st.cache_resource(show_spinner=False, max_entries=4)
-def load_layers(db_path: str, version: float) -> dict[str, tuple[gpd.GeoDataFrame, int, object]]:
+def load_layers(db_path: str, version: tuple) -> dict[str, tuple[gpd.GeoDataFrame, int, object]]:
     """Every registry layer as (features, synthetic rows, period); `version` keys the cache.
 
     Shared, not copied per rerun (unpickling the geometries cost ~0.2 s a page); pages read
@@ -181,8 +216,9 @@ def load_layers(db_path: str, version: float) -> dict[str, tuple[gpd.GeoDataFram
         return loaded
 
 
+@reads("layers", *FIRES, *STATUS)
 @st.cache_resource(show_spinner=False, max_entries=8)
-def fire_check(db_path: str, version: float, start: date, end: date, min_confidence: str | None,
+def fire_check(db_path: str, version: tuple, start: date, end: date, min_confidence: str | None,
                figures: str) -> pd.DataFrame:
     """`check_fires` for the period; after a status change only the cheap part is redone.
 
@@ -196,8 +232,9 @@ def fire_check(db_path: str, version: float, start: date, end: date, min_confide
         return assess_events(con, attributed, figures=figures)
 
 
+@reads("layers", *FIRES, *STATUS)
 @st.cache_resource(show_spinner=False, max_entries=8)
-def fire_layer_payload(db_path: str, version: float, start: date, end: date, min_confidence: str | None,
+def fire_layer_payload(db_path: str, version: tuple, start: date, end: date, min_confidence: str | None,
                        figures: str, filters: tuple[tuple[str, Any], ...], lang: str, datum: str) -> dict:
     """The map's packed events (`geoaq.web.views.fires.layer_payload`) for `fire_check`'s events of
     the period through `filters` (`filter_events`' keyword arguments, as pairs).
@@ -221,16 +258,18 @@ def fire_attribution(db_path: str, key: tuple, start: date, end: date, min_confi
         return attribute_events(con, start, end, min_confidence=min_confidence)
 
 
+@reads(*FIRES)
 @st.cache_data(show_spinner=False)
-def fire_detections(db_path: str, version: float, event_ids: tuple[str, ...]) -> pd.DataFrame:
+def fire_detections(db_path: str, version: tuple, event_ids: tuple[str, ...]) -> pd.DataFrame:
     from geoaq.fires.check import event_detections
 
     with db.connect(db_path) as con:
         return event_detections(con, list(event_ids))
 
 
+@reads(*FIRES)
 @st.cache_data(show_spinner=False)
-def fire_period(db_path: str, version: float) -> tuple[date, date] | None:
+def fire_period(db_path: str, version: tuple) -> tuple[date, date] | None:
     """First and last Beijing day with detections (for the date filter's defaults)."""
     with db.connect(db_path) as con:
         from geoaq.layers import get_layer
@@ -242,8 +281,9 @@ def fire_period(db_path: str, version: float) -> tuple[date, date] | None:
     return period[0], period[1] + pd.Timedelta(days=1)
 
 
+@reads("layers", *FIRES, *STATUS, *READINGS)
 @st.cache_data(show_spinner=False)
-def compliance_summary(db_path: str, version: float, start: date, end: date, standard: str) -> pd.DataFrame:
+def compliance_summary(db_path: str, version: tuple, start: date, end: date, standard: str) -> pd.DataFrame:
     """`compliance.summarize` for the period (writes only when fire events need recomputing)."""
     from geoaq.compliance import summary as compliance
 
@@ -251,32 +291,36 @@ def compliance_summary(db_path: str, version: float, start: date, end: date, sta
         return compliance.summarize(con, start, end, standard=standard)
 
 
+@reads("layers")
 @st.cache_data(show_spinner=False)
-def compliance_geometries(db_path: str, version: float) -> gpd.GeoDataFrame:
+def compliance_geometries(db_path: str, version: tuple) -> gpd.GeoDataFrame:
     from geoaq.compliance import summary as compliance
 
     with db.connect(db_path) as con:
         return compliance.scope_geometries(con)
 
 
+@reads("layers", *FIRES, *STATUS)
 @st.cache_data(show_spinner=False)
-def sensitive_areas(db_path: str, version: float, start: date, end: date) -> pd.DataFrame:
+def sensitive_areas(db_path: str, version: tuple, start: date, end: date) -> pd.DataFrame:
     from geoaq.compliance import summary as compliance
 
     with db.connect(db_path) as con:
         return compliance.sensitive_areas(con, start, end)
 
 
+@reads(*READINGS)
 @st.cache_data(show_spinner=False)
-def readings_period(db_path: str, version: float):
+def readings_period(db_path: str, version: tuple):
     from geoaq.aq import readings as aq
 
     with db.connect(db_path) as con:
         return aq.readings_period(con)
 
 
+@reads("layers", *READINGS)
 @st.cache_data(show_spinner=False)
-def hourly_aqi(db_path: str, version: float, start: date, end: date) -> pd.DataFrame:
+def hourly_aqi(db_path: str, version: tuple, start: date, end: date) -> pd.DataFrame:
     """Hourly AQI with concentrations for all stations over Beijing days start..end."""
     from geoaq.aq import readings as aq
 
@@ -317,8 +361,9 @@ def landcover_image(db_path: str, lang: str = DEFAULT_LANGUAGE):
 # --- 重污染应急 (geoaq.emergency) ---------------------------------------------------------------
 
 
+@reads(*EMERGENCY)
 @st.cache_data(show_spinner=False)
-def emergency_versions(db_path: str, version: float) -> pd.DataFrame:
+def emergency_versions(db_path: str, version: tuple) -> pd.DataFrame:
     """The stored versions of the emission-reduction list, the newest first."""
     from geoaq.emergency import reduction_list
 
@@ -326,8 +371,9 @@ def emergency_versions(db_path: str, version: float) -> pd.DataFrame:
         return reduction_list.versions(con)
 
 
+@reads("layers", *EMERGENCY)
 @st.cache_data(show_spinner=False)
-def emergency_actions(db_path: str, version: float, list_version: str) -> pd.DataFrame:
+def emergency_actions(db_path: str, version: tuple, list_version: str) -> pd.DataFrame:
     """Every line of a list version at every level, with its measure's kind and cuts."""
     from geoaq.emergency import reduction_list
     from geoaq.emergency.checks import match_enterprises
@@ -341,8 +387,9 @@ def emergency_actions(db_path: str, version: float, list_version: str) -> pd.Dat
     return actions(joined, measures, load_emergency_rules())
 
 
+@reads("layers", *EMERGENCY)
 @st.cache_data(show_spinner=False)
-def emergency_check(db_path: str, version: float, list_version: str, totals: tuple[tuple[str, float], ...]):
+def emergency_check(db_path: str, version: tuple, list_version: str, totals: tuple[tuple[str, float], ...]):
     """`check_list` of a version with the whole society's totals given (pollutant, t/a)."""
     from geoaq.emergency.checks import check_list
 
@@ -350,8 +397,9 @@ def emergency_check(db_path: str, version: float, list_version: str, totals: tup
         return check_list(con, list_version, totals=dict(totals))
 
 
+@reads(*EMERGENCY)
 @st.cache_data(show_spinner=False)
-def emergency_warnings(db_path: str, version: float) -> pd.DataFrame:
+def emergency_warnings(db_path: str, version: tuple) -> pd.DataFrame:
     """Every warning's latest revision, the latest start first."""
     from geoaq.emergency import alerts
 
@@ -359,8 +407,9 @@ def emergency_warnings(db_path: str, version: float) -> pd.DataFrame:
         return alerts.current_warnings(con)
 
 
+@reads("layers")
 @st.cache_data(show_spinner=False)
-def emergency_areas(db_path: str, version: float) -> list[str]:
+def emergency_areas(db_path: str, version: tuple) -> list[str]:
     """The areas a warning may name: the city first, then the counties."""
     from geoaq.emergency import alerts
 
@@ -371,8 +420,9 @@ def emergency_areas(db_path: str, version: float) -> list[str]:
     return cities + counties
 
 
+@reads("layers", *EMERGENCY, *FIRES, *STATUS, *READINGS)
 @st.cache_data(show_spinner=False)
-def emergency_response(db_path: str, version: float, warning_id: str):
+def emergency_response(db_path: str, version: tuple, warning_id: str):
     """`warning_response` of a warning (who must act, fires and stations meanwhile)."""
     from geoaq.emergency.response import warning_response
 
@@ -380,8 +430,9 @@ def emergency_response(db_path: str, version: float, warning_id: str):
         return warning_response(con, warning_id)
 
 
+@reads("layers", *EMERGENCY, *FIRES, *STATUS, *READINGS)
 @st.cache_data(show_spinner=False)
-def emergency_assessment(db_path: str, version: float, warning_id: str, basis: str):
+def emergency_assessment(db_path: str, version: tuple, warning_id: str, basis: str):
     """`assess_warning` of a warning on a basis (in force, or a version for both periods)."""
     from geoaq.emergency.assessment import assess_warning
 

@@ -44,7 +44,7 @@ def _proto_strings(message: Proto) -> list[str]:
     """Every string field of a protobuf message, nested messages included (bytes skipped)."""
     found = []
     for field, value in message.ListFields():
-        values = value if field.label == field.LABEL_REPEATED else [value]
+        values = value if field.is_repeated else [value]
         for item in values:
             if isinstance(item, Proto):
                 found += _proto_strings(item)

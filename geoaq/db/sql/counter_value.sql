@@ -1,2 +1,2 @@
 -- A counter's current value.
-SELECT value FROM counters WHERE name = ?
+SELECT value FROM {table}
