@@ -139,6 +139,68 @@ def fires_history(event_id: str, db_path: str | None) -> None:
         emit(verification.history(con, event_id, actor=acting(con, required=False)), "table")
 
 
+@fires.command("submit")
+@click.argument("event_id")
+@click.argument("result")
+@click.option("--note", default=None)
+@DB_OPTION
+def fires_submit(event_id: str, result: str, note: str | None, db_path: str | None) -> None:
+    """A county's field-check RESULT for EVENT_ID (burning_confirmed|not_a_fire|
+    industrial_heat_source|outside_jurisdiction, or 属实焚烧/非火点/工业热源/非本辖区), for the
+    city to approve or send back; acts as `geoaq --as NAME`."""
+    from geoaq.fires import workflow
+
+    with connected(db_path) as con:
+        number = workflow.submit_check(con, event_id, result, actor=acting(con), note=note)
+    click.echo(t("cli.fires.submitted", language(), event=event_id, submission=number))
+
+
+@fires.command("propose")
+@click.argument("event_id")
+@click.option("--county", default=None, help="The county adcode proposed.")
+@click.option("--township", default=None, help="The township adcode proposed.")
+@click.option("--note", default=None)
+@DB_OPTION
+def fires_propose(event_id: str, county: str | None, township: str | None, note: str | None,
+                  db_path: str | None) -> None:
+    """A county's proposed correction of EVENT_ID's county/township, for the city to approve."""
+    from geoaq.fires import workflow
+
+    with connected(db_path) as con:
+        number = workflow.propose_correction(con, event_id, actor=acting(con), county_adcode=county,
+                                             township_adcode=township, note=note)
+    click.echo(t("cli.fires.submitted", language(), event=event_id, submission=number))
+
+
+@fires.command("review")
+@click.argument("submission_id", type=int)
+@click.argument("decision", type=click.Choice(["approve", "return"]))
+@click.option("--reason", default=None, help="Why it is sent back (needed for return).")
+@DB_OPTION
+def fires_review(submission_id: int, decision: str, reason: str | None, db_path: str | None) -> None:
+    """The city approves SUBMISSION_ID (the event's status changes) or returns it with a reason."""
+    from geoaq.fires import workflow
+
+    with connected(db_path) as con:
+        workflow.review(con, submission_id, decision, actor=acting(con), reason=reason)
+    click.echo(t(f"cli.fires.reviewed_{decision}", language(), submission=submission_id))
+
+
+@fires.command("submissions")
+@click.option("--event", "event_id", default=None, help="Only this event's.")
+@click.option("--waiting", is_flag=True, help="Only what waits for the account named by --as.")
+@format_option("table", "csv", "json")
+@DB_OPTION
+def fires_submissions(event_id: str | None, waiting: bool, output: str, db_path: str | None) -> None:
+    """The counties' submissions and the city's reviews (only the jurisdiction's for --as)."""
+    from geoaq.fires import workflow
+
+    with connected(db_path) as con:
+        actor = acting(con, required=waiting)
+        frame = workflow.waiting_for(con, actor) if waiting else workflow.submissions(con, event_id, actor=actor)
+    emit(frame, output)
+
+
 @fires.command("notice")
 @period
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),

@@ -17,7 +17,8 @@ from geoaq.cli._common import GeoaqGroup
 COMMANDS = {
     "": {"ingest", "rejects", "layers", "demo", "fires", "aq", "report", "route", "feeds", "emergency", "users",
          "rank", "peers", "progress", "bulletin"},
-    "fires": {"check", "penalties", "density", "set-status", "history", "notice"},
+    "fires": {"check", "penalties", "density", "set-status", "history", "notice", "submit", "propose", "review",
+              "submissions"},
     "aq": {"load", "hourly", "evaluate", "compare", "check-published"},
     "feeds": {"run", "status"},
     "emergency": {"list", "check", "warning", "suggest", "response", "inspection", "assess"},
