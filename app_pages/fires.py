@@ -9,9 +9,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geoaq._errors import GeoaqError
-from geoaq.accounts.roles import DECIDE
+from geoaq.accounts.roles import DECIDE, SUBMIT
 from geoaq.db import connection as db
-from geoaq.fires import verification
+from geoaq.fires import verification, workflow
 from geoaq.fires.check import in_jurisdiction
 from geoaq.fires.notice import (
     category_text,
@@ -108,6 +108,77 @@ def draw_summary(shown: pd.DataFrame, start: date, end: date, figures: str) -> N
     summary_box.caption(period_text)
 
 
+def draw_waiting() -> None:
+    """What waits for the signed-in account: submissions to review, or returned ones to redo."""
+    con = db.connect(db_file)
+    try:
+        waiting = workflow.waiting_for(con, actor)
+    finally:
+        con.close()
+    if not waiting.empty:
+        key = "fires.workflow.waiting_city" if actor.may(DECIDE) else "fires.workflow.waiting_county"
+        st.info(t(key, language, n=len(waiting), events="、".join(dict.fromkeys(waiting["event_id"].head(10)))))
+
+
+def submissions_table(rows: pd.DataFrame) -> pd.DataFrame:
+    shown = rows[["submission_id", "kind", "outcome", "county_adcode", "township_adcode", "note", "submitted_by",
+                  "submitted_at", "state", "review_reason", "reviewed_by", "reviewed_at"]].copy()
+    shown["kind"] = shown["kind"].map(lambda k: t(f"fires.workflow.kind.{k}", language))
+    shown["state"] = shown["state"].map(lambda k: t(f"fires.workflow.state.{k}", language))
+    shown["outcome"] = shown["outcome"].map(lambda o: t(f"fires.outcome.{o}", language) if isinstance(o, str) else o)
+    return shown.rename(columns={c: t(f"fires.workflow.column.{c}", language) for c in shown.columns})
+
+
+def draw_workflow(event_id: str) -> None:
+    """The county's submissions of this event, its submit form, and the city's review of what waits."""
+    con = db.connect(db_file)
+    try:
+        rows = workflow.submissions(con, event_id, actor=actor)
+    finally:
+        con.close()
+    if not rows.empty:
+        st.dataframe(submissions_table(rows), hide_index=True, width="stretch")
+    if actor.may(SUBMIT):
+        with st.form("submit_check"):
+            outcome = st.radio(t("fires.workflow.outcome", language), list(workflow.OUTCOMES), horizontal=True,
+                               format_func=lambda o: t(f"fires.outcome.{o}", language), key="check_outcome")
+            c1, c2 = st.columns(2)
+            county = c1.text_input(t("fires.workflow.propose_county", language), key="check_county").strip()
+            township = c2.text_input(t("fires.workflow.propose_township", language), key="check_township").strip()
+            note = st.text_input(t("fires.note", language), key="check_note")
+            if st.form_submit_button(t("fires.workflow.submit", language)):
+                _act(lambda c: workflow.submit_check(c, event_id, outcome, actor=actor, note=note or None),
+                     lambda c: workflow.propose_correction(c, event_id, actor=actor, county_adcode=county or None,
+                                                           township_adcode=township or None, note=note or None)
+                     if county or township else None)
+    if actor.may(DECIDE):
+        for row in rows[rows["state"] == "pending"].itertuples():
+            with st.form(f"review_{row.submission_id}"):
+                st.caption(t("fires.workflow.review", language, submission=row.submission_id,
+                             kind=t(f"fires.workflow.kind.{row.kind}", language)))
+                why = st.text_input(t("fires.workflow.reason", language), key=f"review_reason_{row.submission_id}")
+                a, b = st.columns(2)
+                if a.form_submit_button(t("fires.workflow.approve", language)):
+                    _act(lambda c, n=row.submission_id, w=why: workflow.review(c, n, "approve", actor=actor, reason=w))
+                if b.form_submit_button(t("fires.workflow.return", language)):
+                    _act(lambda c, n=row.submission_id, w=why: workflow.review(c, n, "return", actor=actor, reason=w))
+
+
+def _act(*steps) -> None:
+    """Run the workflow steps on one connection; an error is shown (what ran before it stays)."""
+    con = db.connect(db_file)
+    try:
+        for step in steps:
+            step(con)
+    except GeoaqError as exc:
+        st.error(str(exc))
+        return
+    finally:
+        con.close()
+    st.success(t("fires.saved", language))
+    st.rerun()
+
+
 chosen = st.session_state.get("fire_dates", period_default)
 confidence = st.session_state.get("fire_conf", "")
 figures = st.session_state.get("fire_figures", "suspected")
@@ -150,6 +221,7 @@ with st.container():  # a block of its own: the map's iframe need not wait for t
 draw_controls()
 draw_filters(counties_known)
 draw_summary(shown, start, end, figures)
+draw_waiting()
 
 event_ids = shown["event_id"]
 known = pd.Index(event_ids)  # hashed on the first lookup, after a click: not on every rerun
@@ -209,6 +281,7 @@ try:
 finally:
     con.close()
 
+draw_workflow(event["event_id"])
 if not actor.may(DECIDE):
     st.caption(t("fires.cannot_decide", language))
     st.stop()
