@@ -195,6 +195,22 @@ def _word(value: Any, lang: str) -> Any:
 # --- language-dependent formatting, its words from the locales ---------------------------
 
 
+def code_for(value: object, codes: Iterable[str], prefix: str) -> str | None:
+    """The code among `codes` that `value` is — the code itself or its word (``prefix.code``) in
+    any language, case and spaces aside — or None."""
+    text = str(value or "").strip().lower()
+    known = tuple(codes)
+    if text in known:
+        return text
+    words = {t(f"{prefix}.{code}", lang).lower(): code for code in known for lang in LANGUAGES}
+    return words.get(text)
+
+
+def choices(codes: Iterable[str], prefix: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """``code (word), …``: what a message lists as accepted."""
+    return ", ".join(f"{code} ({t(f'{prefix}.{code}', lang)})" for code in codes)
+
+
 def pick(variants: Mapping[str, _T], lang: str) -> _T:
     """The `lang` variant of data given in several languages (a registry title, a standard's
     category names), else the Chinese one."""

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from geoaq._errors import AccessDeniedError, AccountError
-from geoaq.i18n import LANGUAGES, t
+from geoaq.i18n import choices, code_for
 
 #: role codes, from most to least power
 ROLES = ("admin", "city", "county", "inspector", "viewer")
@@ -54,14 +54,10 @@ CITY_WIDE = frozenset({"admin", "city", "viewer"})
 
 def normalise_role(value: str) -> str:
     """The role code for a code or its word in either language: "区县用户" -> "county"."""
-    text = str(value or "").strip()
-    if text.lower() in ROLES:
-        return text.lower()
-    words = {t(f"accounts.role.{role}", lang).lower(): role for role in ROLES for lang in LANGUAGES}
-    if text.lower() in words:
-        return words[text.lower()]
-    known = ", ".join(f"{role} ({t(f'accounts.role.{role}')})" for role in ROLES)
-    raise AccountError(f"unknown role {value!r}; use one of: {known}")
+    code = code_for(value, ROLES, "accounts.role")
+    if code is None:
+        raise AccountError(f"unknown role {value!r}; use one of: {choices(ROLES, 'accounts.role')}")
+    return code
 
 
 @dataclass(frozen=True)

@@ -110,16 +110,20 @@ def users_list(output: str, db_path: str | None) -> None:
     emit(frame, output)
 
 
+def _set_disabled(name: str, disabled: bool, db_path: str | None) -> None:
+    from geoaq.accounts import store
+
+    with connected(db_path) as con:
+        store.set_disabled(con, name, disabled, by=acting(con))
+    click.echo(t("cli.users.disabled" if disabled else "cli.users.enabled", language(), name=name))
+
+
 @users.command("disable")
 @click.argument("name")
 @DB_OPTION
 def users_disable(name: str, db_path: str | None) -> None:
     """Disable account NAME: it cannot sign in, its sessions end."""
-    from geoaq.accounts import store
-
-    with connected(db_path) as con:
-        store.set_disabled(con, name, True, by=acting(con))
-    click.echo(t("cli.users.disabled", language(), name=name))
+    _set_disabled(name, True, db_path)
 
 
 @users.command("enable")
@@ -127,11 +131,7 @@ def users_disable(name: str, db_path: str | None) -> None:
 @DB_OPTION
 def users_enable(name: str, db_path: str | None) -> None:
     """Enable account NAME again."""
-    from geoaq.accounts import store
-
-    with connected(db_path) as con:
-        store.set_disabled(con, name, False, by=acting(con))
-    click.echo(t("cli.users.enabled", language(), name=name))
+    _set_disabled(name, False, db_path)
 
 
 @users.command("reset-password")

@@ -26,7 +26,7 @@ from geoaq.accounts.roles import DECIDE, SUBMIT, Actor
 from geoaq.db.connection import Connection, next_ids, transaction, write_attempts
 from geoaq.db.named import run
 from geoaq.fires import verification
-from geoaq.i18n import LANGUAGES, t
+from geoaq.i18n import choices, code_for
 
 #: field-check outcomes (words: fires.outcome.<code>) -> (status, dismiss reason) on approval
 OUTCOMES = {
@@ -44,14 +44,11 @@ SUBMISSION_COLUMNS = ("submission_id", "event_id", "kind", "outcome", "county_ad
 
 def normalise_outcome(value: str) -> str:
     """The outcome code for a code or its word in either language: "非火点" -> "not_a_fire"."""
-    text = str(value or "").strip()
-    if text.lower() in OUTCOMES:
-        return text.lower()
-    words = {t(f"fires.outcome.{code}", lang).lower(): code for code in OUTCOMES for lang in LANGUAGES}
-    if text.lower() in words:
-        return words[text.lower()]
-    known = ", ".join(f"{code} ({t(f'fires.outcome.{code}')})" for code in OUTCOMES)
-    raise VerificationError(f"unknown field-check result {value!r}; use one of: {known}")
+    code = code_for(value, OUTCOMES, "fires.outcome")
+    if code is None:
+        raise VerificationError(f"unknown field-check result {value!r}; use one of: "
+                                f"{choices(OUTCOMES, 'fires.outcome')}")
+    return code
 
 
 def _pending(con: Connection, event_id: str, kind: str) -> int | None:
