@@ -15,9 +15,12 @@
    (1.5 M limit checks; it refuses the 500-target day, whose drop penalties need more than
    64 bits), and the reference: the best of long runs computed once by `--reference` and
    stored in bench/data/route_reference.json — PyVRP's level search at 60,000 iterations (5×
-   the default), OR-Tools with 5 M limit checks, and the runs stored before (the level search
-   of commit aece345 at 30,000 iterations), each followed by the planner's priority check and
-   TSP polish. Plans are compared on the lexicographic key: targets visited per priority
+   the default), the same search in its earlier form (one run per level, PyVRP's default
+   perturbation, no forced tries; 30,000 iterations), OR-Tools with 5 M limit checks, and the
+   runs stored before (the level search of commit aece345 at 30,000 iterations), each
+   followed by the planner's priority check and TSP polish. The last three days (seeds 21–23)
+   were added after the search was tuned on the first four, to check it on days it was not
+   tuned on. Plans are compared on the lexicographic key: targets visited per priority
    level (higher first), then travel. The load average is printed with every day.
 
 Run: `.venv/bin/python bench/routes.py [--repeat 3] [--only tsp,solomon,days] [--reference [DAY,…]]`
@@ -60,7 +63,9 @@ KINDS = {"fire_event": 0.25, "coal_user": 0.1, "mine_rectification": 0.1, "near_
          "grade_c": 0.15, "random_draw": 0.15, "other": 0.1}
 #: (name, targets, teams, seed, spread): spread 1 ≈ 100 × 80 km around Luoyang
 DAYS = [("day-200x4-wide", 200, 4, 3, 1.0), ("day-200x4-dense", 200, 4, 3, 0.35),
-        ("day-200x4-mid", 200, 4, 5, 0.5), ("day-500x8", 500, 8, 7, 1.0)]
+        ("day-200x4-mid", 200, 4, 5, 0.5), ("day-500x8", 500, 8, 7, 1.0),
+        # added after the search was tuned on the four above, to check it on days it was not tuned on
+        ("day-200x4-s21", 200, 4, 21, 0.5), ("day-200x4-s22", 200, 4, 22, 0.8), ("day-200x4-s23", 200, 4, 23, 0.4)]
 
 
 # --- instances ----------------------------------------------------------------------------
@@ -321,6 +326,8 @@ def _versus(key: list, ref: list) -> str:
 
 #: the reference's long runs: PyVRP's level search at 5× the default effort, OR-Tools 5 M checks
 REFERENCE_ITERATIONS, REFERENCE_STEPS = 60_000, 5_000_000
+#: …and the level search's earlier form (one run per level, large perturbations)
+ONE_RUN_ITERATIONS = 30_000
 
 
 def compute_reference(names: list[str] | None = None) -> None:
@@ -340,6 +347,11 @@ def compute_reference(names: list[str] | None = None) -> None:
         runs["pyvrp"] = _run_entry(model, case, routes, time.perf_counter() - started,
                                    f"geoaq.routes.ils.search, {REFERENCE_ITERATIONS:,} iterations")
         started = time.perf_counter()
+        routes = search_polish(model, candidates, one_run_per_level(model, candidates, ONE_RUN_ITERATIONS))
+        runs["pyvrp_one_run"] = _run_entry(model, case, routes, time.perf_counter() - started,
+                                           f"geoaq.routes.ils.search with one run per level, PyVRP's default "
+                                           f"perturbation (1-25), no forced tries, {ONE_RUN_ITERATIONS:,} iterations")
+        started = time.perf_counter()
         try:
             routes = search_polish(model, candidates, ortools_before(model, candidates, REFERENCE_STEPS))
         except RoutingInputError as exc:  # a 500-target day's penalties exceed 64 bits
@@ -352,6 +364,18 @@ def compute_reference(names: list[str] | None = None) -> None:
         print(name, method, runs[method]["key"], {k: (v["key"], v.get("seconds")) for k, v in runs.items()},
               flush=True)
         REFERENCE.write_text(json.dumps(stored, indent=1, ensure_ascii=False) + "\n")
+
+
+def one_run_per_level(model: solver.Model, candidates: list[int], iterations: int) -> list[list[int]]:
+    """The level search much as it was at commit aece345 (whose runs are the first four days'
+    references): one PyVRP run per level with its default perturbation, no forced tries (the
+    levels' shares of the iterations are today's)."""
+    saved = ils.RESTARTS, ils.PERTURBATIONS, ils.FORCE_TRIES
+    ils.RESTARTS, ils.PERTURBATIONS, ils.FORCE_TRIES = 1, (1, 25), 0
+    try:
+        return pyvrp_alone(model, candidates, iterations)
+    finally:
+        ils.RESTARTS, ils.PERTURBATIONS, ils.FORCE_TRIES = saved
 
 
 def _run_entry(model: solver.Model, case, routes: list[list[int]], seconds: float, settings: str) -> dict:
