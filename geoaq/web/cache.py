@@ -13,7 +13,9 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import hmac
 import os
+import secrets
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
@@ -61,22 +63,32 @@ def query_period(default: tuple[date, date]) -> tuple[date, date]:
 STATIC_DIR = config.STATIC_DIR
 PUBLISHED = "cache/map"
 KEEP_PUBLISHED = 64
+#: this process's key of the published files' names: whoever knows (or can compute) a file's
+#: content cannot derive its name, so only the sessions it was sent to can fetch it
+_NAME_KEY = secrets.token_bytes(32)
+
+
+def published_name(data: bytes) -> str:
+    """The name `data` is published under: an HMAC-SHA256 of it under this process's key."""
+    return f"{hmac.new(_NAME_KEY, data, hashlib.sha256).hexdigest()[:32]}.bin"
 
 
 def publish_static(data: bytes) -> str | None:
-    """Serve `data` as ``static/cache/map/<sha256>.bin``; returns its URL, or None if it can't be.
+    """Serve `data` as ``static/cache/map/<name>.bin``; returns its URL, or None if it can't be.
 
     Why: the map's data — packed fire events (1.6 MB at 100,000), the layers' GeoJSON — then
     travel as files, downloaded while the map's script loads and kept by the browser for the
     next visit, instead of inside the map's script. Beside each lies a gzip copy,
     ``<…>.bin.gz``, compressed once here: served as ``application/gzip`` it is sent as it is
     (the server's own gzip would compress the .bin again on every request, ~75 ms) and the
-    browser unpacks it (`geoaq.web.map_layers.file_layer.prefetch_script_url`). The name is the content's
-    hash, so a file never changes; the 64 most recently used stay.
+    browser unpacks it (`geoaq.web.map_layers.file_layer.prefetch_script_url`). The name is a keyed
+    hash of the content (`published_name`), so a file never changes within a process and nobody
+    can name another jurisdiction's data (Streamlit's static serving checks no session); the 64
+    most recently used stay.
     """
     if not st.get_option("server.enableStaticServing"):
         return None
-    name = f"{hashlib.sha256(data).hexdigest()[:24]}.bin"
+    name = published_name(data)
     folder = STATIC_DIR / PUBLISHED
     path = folder / name
     try:

@@ -89,7 +89,7 @@ def test_a_season_of_fire_events_is_clustered_and_every_event_reachable(
 
     # the events come packed in a file of their own, not inside the page
     source = frame.evaluate("() => window.geoaqEventLayer.source")
-    assert re.fullmatch(r"/app/static/cache/map/[0-9a-f]{24}\.bin", source)
+    assert re.fullmatch(r"/app/static/cache/map/[0-9a-f]{32}\.bin", source)
     # ... fetched once, as its gzip copy, which the server sends as it is and the browser unpacks;
     # so do the admin units and control zones beneath them (files of their own too)
     packed = url.rstrip("/") + source + ".gz"
