@@ -132,3 +132,22 @@ def test_only_the_capturing_thread_output_is_sent(capsys):
     streams.local.target = None
     assert sent == [{"out": "the command's line\n"}]
     assert "the app's own line" in capsys.readouterr().out
+
+
+def test_accounts_are_made_and_used_through_the_service(owned):
+    """`geoaq users add` reads the password in the caller (stdin), the service makes the account;
+    `--as` goes along with the command, so what it may do is the named account's."""
+    path, owner = owned
+    first = subprocess.run([sys.executable, "-m", "geoaq", "--lang", "en", "users", "add", "root", "--role", "admin",
+                            "--password-stdin", "--db", str(path)], input="correct horse 42\n", cwd=ROOT,
+                           capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "PYTHONPATH": str(ROOT), "GEOAQ_LOCK_WAIT_S": "2"})
+    assert first.returncode == 0, first.stderr
+    assert f"PID {owner.pid}" in first.stderr and "added account root" in first.stdout
+    viewer = _geoaq("--as", "root", "--lang", "en", "users", "add", "view1", "--role", "viewer", "--generate",
+                    "--db", str(path))
+    assert viewer.returncode == 0 and "shown only this once" in viewer.stdout, viewer.stderr
+    refused = _geoaq("--as", "view1", "users", "list", "--db", str(path))
+    assert refused.returncode == 1 and "may not list accounts" in refused.stderr
+    listed = _geoaq("--as", "root", "users", "list", "--format", "json", "--db", str(path))
+    assert [a["name"] for a in json.loads(listed.stdout)] == ["root", "view1"]
