@@ -199,7 +199,7 @@ def test_route_rules_fill_every_findings_and_solver_key(tmp_path) -> None:
                                "fire_window_from_detection": True, "fire_in_zone_bonus": 0,
                                "station_days": 7, "emergency_measures": ["stop"], "emergency_full_bonus": 0}
     assert loaded.draw == {"excluded_enterprise_status": [], "excluded_mine_status": []}
-    assert (loaded.day_start, loaded.work_limit, loaded.time_limit_s) == ("08:30", 6000, 30.0)
+    assert (loaded.day_start, loaded.work_limit, loaded.time_limit_s) == ("08:30", 12000, 30.0)
     assert loaded.types["fire_event"].label_en == "火点" and loaded.types["other"].priority == 0
     assert loaded.depot.name_en == "局"
 
