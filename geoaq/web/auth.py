@@ -11,6 +11,8 @@ idleness, sign-out, or a change of the account.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 import streamlit.components.v1 as components
 
@@ -22,7 +24,10 @@ from geoaq.i18n import t
 
 TOKEN_KEY = "geoaq_session_token"
 ACTOR_KEY = "geoaq_actor"
+CHECKED_KEY = "geoaq_session_checked"
 COOKIE = "geoaq_session"
+#: seconds a session, once checked, is trusted without asking the database again
+RECHECK_S = 30.0
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -45,10 +50,17 @@ def _cookie_token() -> str | None:
 
 
 def session_actor(address: str) -> Actor | None:
-    """The Actor of this browser session's open session (state, else cookie), or None."""
+    """The Actor of this browser session's open session (state, else cookie), or None. Checked
+    against the database at most every `RECHECK_S` seconds (a page reruns on every click): a
+    session ended elsewhere (disabled, password reset) stops working within that time."""
     token = st.session_state.get(TOKEN_KEY) or _cookie_token()
     if not token:
         return None
+    cached = st.session_state.get(ACTOR_KEY)
+    checked = st.session_state.get(CHECKED_KEY)
+    if (isinstance(cached, Actor) and st.session_state.get(TOKEN_KEY) == token and checked is not None
+            and time.monotonic() - checked < RECHECK_S):
+        return cached
     con = db.connect(address)
     try:
         actor = sessions.resolve(con, token, origin=origin())
@@ -59,15 +71,20 @@ def session_actor(address: str) -> Actor | None:
     finally:
         con.close()
     st.session_state[TOKEN_KEY] = token
+    st.session_state[CHECKED_KEY] = time.monotonic()
     return actor
 
 
 def _set_cookie(token: str | None) -> None:
     """Set (or with None clear) the session cookie of the app's origin."""
+    try:
+        secure = "; Secure" if str(st.context.url or "").startswith("https:") else ""
+    except (AttributeError, RuntimeError):
+        secure = ""
     if token is None:
-        value = f"{COOKIE}=; Max-Age=0; Path=/; SameSite=Strict"
+        value = f"{COOKIE}=; Max-Age=0; Path=/; SameSite=Strict{secure}"
     else:
-        value = f"{COOKIE}={token}; Path=/; SameSite=Strict"
+        value = f"{COOKIE}={token}; Path=/; SameSite=Strict{secure}"
     components.html(f"<script>window.parent.document.cookie = {value!r};</script>", height=0)
 
 
@@ -145,7 +162,7 @@ def account_box(address: str, lang: str) -> None:
             sessions.sign_out(con, st.session_state.get(TOKEN_KEY))
         finally:
             con.close()
-        for key in (TOKEN_KEY, ACTOR_KEY):
+        for key in (TOKEN_KEY, ACTOR_KEY, CHECKED_KEY):
             st.session_state.pop(key, None)
         st.session_state["geoaq_clear_cookie"] = True
         st.rerun()

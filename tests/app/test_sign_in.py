@@ -127,3 +127,27 @@ def test_only_administrators_get_the_upload_form(small_db, signed_in_as):
     assert not at.exception, at.exception
     assert any("系统管理员" in i.value for i in at.info)
     assert not [b for b in at.button if b.key == "data_load"]
+
+
+def test_a_session_ended_elsewhere_signs_the_page_out(small_db, real_sign_in, monkeypatch):
+    from geoaq.web import auth
+
+    monkeypatch.setattr(auth, "RECHECK_S", 0.0)  # check the session on every run
+    _with_accounts(small_db)
+    con = db.connect(small_db)
+    try:
+        store.add_account(con, "ann", "viewer", PASSWORD, by=store.actor_for(con, "root"))
+    finally:
+        con.close()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _sign_in(at, "ann", PASSWORD)
+    assert any("当前账号：ann（只读）" in t.value for t in at.sidebar.text)
+    con = db.connect(small_db)
+    try:
+        store.set_disabled(con, "ann", True, by=store.actor_for(con, "root"))
+    finally:
+        con.close()
+    at.run()
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["登录"]
+    assert not at.sidebar.text
