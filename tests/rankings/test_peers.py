@@ -137,3 +137,23 @@ def test_who_may_load_a_peer_table(loaded, tmp_path):
                     actor=Actor(account_id=2, name="city1", role="city", display_name="张三"))
     stored = stored_tables(con).set_index("table_name")
     assert stored.loc["别表", "loaded_by"] == "city1 (张三)"
+
+
+def test_an_excel_peer_table_with_a_merged_title(tmp_path):
+    import openpyxl
+
+    from geoaq.rankings.peers import read_peer_file
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["2025年第一季度全省县（市、区）排名"])
+    sheet.merge_cells("A1:D1")
+    sheet.append(["序号", "县（市、区）", "综合指数", "综合指数排名"])
+    for number, (name, value) in enumerate((("孟津区", 4.1), ("新安县", 4.3), ("嵩县", 3.2)), start=1):
+        sheet.append([number, name, value, number])
+    book.save(tmp_path / "q1.xlsx")
+    rows, rejects, period, skipped = read_peer_file(tmp_path / "q1.xlsx", start=date(2025, 1, 1), end=date(2025, 3, 31))
+    assert rows["name"].tolist() == ["孟津区", "新安县", "嵩县"] and rows["composite_index"].tolist() == [4.1, 4.3, 3.2]
+    assert rows["source_row"].tolist() == [3, 4, 5] and rejects.empty and skipped == 0
+    # 孟津县 (as the province still writes it) is our 孟津区
+    assert match("孟津县", rows["name"].tolist(), load_ranking_rules())[0] == 0
