@@ -187,8 +187,10 @@ def _hand_over(ctx: click.Context, owner: Any, path: tuple[str, ...]) -> None:
 
     click.echo(f"geoaq: the app's server (PID {owner.pid}) holds the database; it runs this",
                err=True)
-    request = {"command": list(path), "params": _absolute_params(ctx),
-               "root": dict(ctx.find_root().params)}
+    # the caller's account and language, from its options or its environment: the service's
+    # own environment never decides who a handed-over command acts as ("" = no account)
+    root = {**ctx.find_root().params, "as_account": account_name() or "", "lang": language()}
+    request = {"command": list(path), "params": _absolute_params(ctx), "root": root}
 
     def show(message: dict[str, Any]) -> None:
         for stream in ("out", "err"):
@@ -334,7 +336,9 @@ def account_name() -> str | None:
     """The account named by the group's ``--as``, else ``GEOAQ_ACCOUNT``."""
     ctx = click.get_current_context(silent=True)
     named = ctx.find_root().params.get("as_account") if ctx is not None else None
-    return named or config.account()
+    if named is not None:  # "" from a handed-over command of a caller without an account
+        return named or None
+    return config.account()
 
 
 def acting(con: DuckDBPyConnection, *, required: bool = True) -> Any:

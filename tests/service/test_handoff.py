@@ -151,3 +151,26 @@ def test_accounts_are_made_and_used_through_the_service(owned):
     assert refused.returncode == 1 and "may not list accounts" in refused.stderr
     listed = _geoaq("--as", "root", "users", "list", "--format", "json", "--db", str(path))
     assert [a["name"] for a in json.loads(listed.stdout)] == ["root", "view1"]
+
+
+def test_a_handed_over_command_acts_as_its_caller_never_as_the_service(migrated_db):
+    """The service's own GEOAQ_ACCOUNT never decides who a handed-over command acts as: the
+    caller's --as or GEOAQ_ACCOUNT does, and a caller with neither has no account."""
+    path = migrated_db
+    made = _geoaq("users", "add", "root", "--role", "admin", "--generate", "--db", str(path))
+    assert made.returncode == 0, made.stderr
+    viewer = _geoaq("--as", "root", "users", "add", "view1", "--role", "viewer", "--generate", "--db", str(path))
+    assert viewer.returncode == 0, viewer.stderr
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GEOAQ_ACCOUNT": "root"}
+    owner = subprocess.Popen([sys.executable, "-c", OWNER, str(path)], env=env, cwd=ROOT, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout.readline().strip() == "ready", owner.stderr.read()
+        anonymous = _geoaq("users", "add", "x1", "--role", "viewer", "--generate", "--db", str(path))
+        assert anonymous.returncode != 0 and f"PID {owner.pid}" in anonymous.stderr
+        as_viewer = _geoaq("users", "list", "--db", str(path), GEOAQ_ACCOUNT="view1")
+        assert as_viewer.returncode == 1 and "may not list accounts" in as_viewer.stderr
+        as_root = _geoaq("users", "list", "--format", "json", "--db", str(path), GEOAQ_ACCOUNT="root")
+        assert [a["name"] for a in json.loads(as_root.stdout)] == ["root", "view1"]
+    finally:
+        owner.communicate("", timeout=60)
