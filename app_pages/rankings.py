@@ -25,10 +25,22 @@ from geoaq.rankings.ranking import own_figures, rank, ranking_standard, read_uni
 from geoaq.rankings.rules import METRICS
 from geoaq.rankings.units import AREA_LEVELS, LEVELS
 from geoaq.tables import xlsx_blocks
-from geoaq.web.cache import database_version, lang, load_layers, readings_period, require_database
+from geoaq.web.auth import actor as signed_in
+from geoaq.web.cache import (
+    FIRES,
+    READINGS,
+    STATUS,
+    database_version,
+    lang,
+    load_layers,
+    readings_period,
+    reads,
+    require_database,
+)
 from geoaq.web.map import build_map, configured_tiles
 from geoaq.web.views.rankings import COLOUR_BY, ranking_overlay, unit_at
 
+PEER_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -36,27 +48,31 @@ def page_text(key: str, **values) -> str:
     return t(f"rankings.page.{key}", language, **values)
 
 
+@reads("layers", *READINGS)
 @st.cache_data(show_spinner=False)
 def cached_ranking(db_path: str, version: float, kind: str, start: date, by: str, metric: str, basis: str | None):
-    with db.connect(db_path, read_only=True) as con:
+    with db.connect(db_path) as con:
         return rank(con, kind, start, None, by=by, metric=metric, basis=basis), read_units(con, by)
 
 
+@reads("layers", *READINGS)
 @st.cache_data(show_spinner=False)
 def cached_progress(db_path: str, version: float, as_of: date, basis: str | None) -> pd.DataFrame:
-    with db.connect(db_path, read_only=True) as con:
+    with db.connect(db_path) as con:
         return progress(con, as_of, basis=basis)
 
 
+@reads("layers", *READINGS, *FIRES, *STATUS)
 @st.cache_data(show_spinner=False)
 def cached_bulletin(db_path: str, version: float, month: date, by: str, basis: str | None):
     with db.connect(db_path) as con:  # the fire check may refresh its events
         return bulletins.build(con, month, by=by, basis=basis)
 
 
+@reads("peer_tables", "peer_rows")
 @st.cache_data(show_spinner=False)
 def cached_peer_tables(db_path: str, version: float) -> pd.DataFrame:
-    with db.connect(db_path, read_only=True) as con:
+    with db.connect(db_path) as con:
         return peers.stored_tables(con)
 
 
@@ -145,19 +161,21 @@ with tab_rank:
 
 with tab_peers:
     stored = cached_peer_tables(str(db_file), version)
-    upload = st.file_uploader(page_text("peer_upload"), type=["xlsx", "xlsm", "csv"], key="peer_file")
+    upload = st.file_uploader(page_text("peer_upload"), type=[x.lstrip(".") for x in PEER_SUFFIXES], key="peer_file")
     p1, p2, p3 = st.columns(3)
     table_name = p1.text_input(page_text("peer_name"), key="peer_name")
     peer_start = p2.date_input(page_text("start"), value=date(last_day.year, last_day.month, 1), key="peer_start")
     peer_end = p3.date_input(page_text("end"), value=last_day, key="peer_end")
     if upload is not None and table_name and st.button(page_text("peer_load"), key="peer_load"):
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / Path(upload.name).name
+            # the file's own name never builds the path: only its (allowed) suffix is kept
+            suffix = Path(upload.name).suffix.lower()
+            path = Path(folder) / f"upload{suffix if suffix in PEER_SUFFIXES else ''}"
             path.write_bytes(upload.getvalue())
             try:
                 with db.connect(str(db_file)) as con:
                     report = peers.load_peer_table(path, table_name, con=con, start=peer_start, end=peer_end,
-                                                   source_name=upload.name)
+                                                   source_name=upload.name, actor=signed_in())
                 for line in report.messages():
                     st.write(say(line, language))
                 st.cache_data.clear()
@@ -178,7 +196,7 @@ with tab_peers:
         figure = q2.selectbox(page_text("metric"), peers.FIGURES, key="peer_metric",
                               format_func=lambda m: t(f"rankings.metric.{m}", language))
         asked = q3.number_input(page_text("peer_place"), min_value=1, value=3, step=1, key="peer_place")
-        with db.connect(str(db_file), read_only=True) as con:
+        with db.connect(str(db_file)) as con:
             rows = peers.peer_rows(con, name, first, last)
             figures = own_figures(con, level, first, last, ranking_standard(last), (figure,))
         unit = st.selectbox(page_text("own_unit"), figures["unit_name"].tolist(), key="peer_unit")
@@ -193,7 +211,7 @@ with tab_peers:
         for note in placed.notes:
             st.caption(say(note, language))
         st.dataframe(present.placement_table(placed, language), hide_index=True, width="stretch")
-    with db.connect(str(db_file), read_only=True) as con:
+    with db.connect(str(db_file)) as con:
         rank_targets = peers.assess_rank_targets(con)
     if len(rank_targets):
         st.markdown(f"**{page_text('rank_targets')}**")

@@ -282,7 +282,10 @@ def soak(backend: str, address: str, env: dict[str, str], work: Path, *, seconds
                    threading.Thread(target=_feed_run, args=(env, figures))]
         for worker in workers:
             worker.start()
-        asyncio.run(_sessions(url, sessions, until, figures, token))
+        # in a thread of its own: the caller (a test) may already run an event loop
+        browsers = threading.Thread(target=asyncio.run, args=(_sessions(url, sessions, until, figures, token),))
+        browsers.start()
+        browsers.join()
         for worker in workers:
             worker.join(timeout=1800)
         figures.seconds = time.monotonic() - began
