@@ -21,7 +21,7 @@ run: setup assets $(DB)
 test: setup-dev assets chromium postgresql
 	$(BIN)/ruff check geoaq tests bench app.py app_pages
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 setup: $(VENV)/.runtime
 setup-dev: $(VENV)/.dev
