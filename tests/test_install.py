@@ -48,9 +48,12 @@ class Installed:
 
 
 def _environment() -> dict[str, str]:
-    """The caller's environment without geoaq's settings and anything that moves imports."""
+    """The caller's environment without geoaq's settings and anything that moves imports (but
+    the demo accounts' password)."""
     drop = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP", "PYTHONSAFEPATH"}
-    return {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("GEOAQ_")}
+    kept = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("GEOAQ_")}
+    # the demo's accounts get this password, not a new random one per run (both runs compare)
+    return {**kept, "GEOAQ_DEMO_PASSWORD": "install-test-password-1"}
 
 
 def _run(command: list[str | Path], cwd: Path, timeout: float = 240) -> str:
