@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from english import LANG, check_english, data_values
 from streamlit.testing.v1 import AppTest
 
@@ -14,6 +15,16 @@ from geoaq.db import connection as db
 from geoaq.feeds.runs import FeedRequest, record
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def _signed_in_as_an_administrator(monkeypatch) -> None:
+    """The page opens signed in (as tests/app/conftest.py does for the app's tests)."""
+    from geoaq.accounts.roles import Actor
+    from geoaq.web import auth
+
+    admin = Actor(account_id=0, name="test-admin", role="admin", origin="test")
+    monkeypatch.setattr(auth, "session_actor", lambda address: admin)
 
 
 def _requests() -> list[FeedRequest]:
