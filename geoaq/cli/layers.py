@@ -46,6 +46,13 @@ def ingest(layer: str, path: str, crs: str | None, encoding: str, lon_col: str |
         source_layer=source_layer, progress=ProgressBar(),
     )
     click.echo(report.summary())
+    if report.layer == "fire_points" and (report.inserted or report.updated):
+        from geoaq.fires.check import regroup_after_load
+
+        with connected(db_path) as con:
+            regrouped = regroup_after_load(con)
+        click.echo(t("cli.layers.fire_events_regrouped", language(), events=regrouped.events,
+                     detections=regrouped.detections))
 
 
 @click.command(cls=GeoaqCommand)

@@ -247,6 +247,7 @@ def allowance(settings: FirmsSettings, used_here: int, status: tuple[int, int] |
 def _load(database: object, path: Path, ask: Ask, run_: Run, started: datetime, url: str,
           transactions: int) -> FeedRequest:
     """Load a checked answer into fire_points and record it (on the load's connection)."""
+    from geoaq.fires.check import regroup_after_load
     from geoaq.ingest.layer import ingest
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -256,6 +257,8 @@ def _load(database: object, path: Path, ask: Ask, run_: Run, started: datetime, 
     name = f"FIRMS {ask.source} {ask.first_day}" + (f"..{ask.last_day}" if ask.days > 1 else "")
     with geoaq_db.connect(database) as con:
         report = ingest(LAYER, path, con=con, source_name=name, progress=progress)
+        if report.inserted or report.updated:  # the pages then find the events grouped
+            regroup_after_load(con)
         return run_.write(con=con, started_utc=started, status="ok", source=ask.source,
                           first_day=ask.first_day, day_range=ask.days, url=url,
                           rows_read=report.rows_read, new_rows=report.inserted,

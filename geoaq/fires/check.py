@@ -48,6 +48,16 @@ CHECK_COLUMNS = [
 ]
 
 
+def regroup_after_load(con: Connection, rules: FireRules | None = None) -> fires.RefreshResult:
+    """Regroup the fire events of every day whose detections changed (statuses following
+    renamed events), right after a load: the loading process does it once, so the first page
+    or command that reads the events does not have to."""
+    result = fires.refresh_events(con, None, None, rules)
+    if result.renamed:
+        verification.carry_over(con, result.renamed)
+    return result
+
+
 def events_in_period(con: Connection, start: date, end: date, min_confidence: str | None = None,
                      rules: FireRules | None = None, refresh: bool = True) -> pd.DataFrame:
     """Events of Beijing days start..end (recomputed first), filtered by their best confidence."""

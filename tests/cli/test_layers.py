@@ -91,3 +91,30 @@ def test_unknown_layer_names_the_known_ones(runner, tmp_path, stations_csv):
     result = runner.invoke(main, ["ingest", "noise", str(stations_csv), "--db", str(tmp_path / "x.duckdb")])
     assert result.exit_code == 1
     assert "unknown layer 'noise'" in result.output and "fire_points" in result.output
+
+
+def test_a_fire_load_regroups_the_events_itself(runner, tmp_path):
+    """The loading command groups the new detections into events once, so the first page or
+    check that reads them finds them grouped (a season's regrouping is not left to a reader)."""
+    from helpers import DATA
+
+    from geoaq.db import connection as db
+    from geoaq.db.named import run
+    from geoaq.fires.events import refresh_events
+
+    path = str(tmp_path / "fires.duckdb")
+    result = runner.invoke(main, ["--lang", "en", "ingest", "fire_points", str(DATA / "firms_viirs_snpp_china.csv"),
+                                  "--db", path])
+    assert result.exit_code == 0, result.output
+    assert "fire events regrouped:" in result.output
+    con = db.connect(path)
+    try:
+        assert run(con, "fire_events_in_range", ["2000-01-01", "2100-01-01"]).df().shape[0] > 0
+        before = db.data_versions(path).of(["fire_events", "fire_event_days"])
+        refresh_events(con)  # a reader's check now finds every day current: nothing is written
+        assert db.data_versions(path).of(["fire_events", "fire_event_days"]) == before
+    finally:
+        con.close()
+    again = runner.invoke(main, ["--lang", "en", "ingest", "fire_points", str(DATA / "firms_viirs_snpp_china.csv"),
+                                 "--db", path])
+    assert again.exit_code == 0 and "regrouped" not in again.output  # nothing new: nothing to regroup
