@@ -164,14 +164,20 @@ async def _sessions(url: str, count: int, until: float, figures: Figures, token:
                     await page.wait_for_function(SCRIPT_DONE, timeout=60_000, polling=50)
                 except Exception as exc:  # noqa: BLE001 (a page that never finished: a finding)
                     figures.exceptions.append(f"{target}: did not finish: {exc}")
+                    if page.is_closed():
+                        break
                     continue
                 figures.page_opens.append(time.perf_counter() - began)
                 figures.exceptions.extend(f"{target}: {text}" for text in await page.evaluate(SHOWN_ERRORS))
                 await page.wait_for_timeout(rng.uniform(200, 1200))
                 if rng.random() < 0.4:  # a reload of the same page
                     began = time.perf_counter()
-                    await page.reload(timeout=60_000)
-                    await page.wait_for_function(SCRIPT_DONE, timeout=60_000, polling=50)
+                    try:
+                        await page.reload(timeout=60_000)
+                        await page.wait_for_function(SCRIPT_DONE, timeout=60_000, polling=50)
+                    except Exception as exc:  # noqa: BLE001 (as above)
+                        figures.exceptions.append(f"{target} (reload): did not finish: {exc}")
+                        continue
                     figures.page_opens.append(time.perf_counter() - began)
             await context.close()
 
