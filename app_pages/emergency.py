@@ -292,8 +292,11 @@ with tab_response:
         layers = load_layers(str(db_file), version)
         counties = layers["admin_units"][0]
         counties = counties[counties["level"] == "县"]
+        stations = layers["stations"][0]
+        if response.station_codes is not None:  # the area's stations, not every city's of a national feed
+            stations = stations[stations["code"].astype(str).isin(response.station_codes)]
         overlays = [enterprises_overlay(response.enterprises, language),
-                    stations_overlay(layers["stations"][0], response.stations, language)]
+                    stations_overlay(stations, response.stations, language)]
         if len(response.fires):
             overlays.append(events_overlay(response.fires, pd.DataFrame(columns=["event_id"]), language))
         fmap = build_map([(registry["admin_units"], counties)], lang=language, tiles=configured_tiles(),

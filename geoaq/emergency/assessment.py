@@ -182,6 +182,8 @@ def one_page(assessment: Assessment, lang: str = DEFAULT_LANGUAGE) -> list[tuple
         ("emergency.assessment.version", reduction_list.version_label(response.version)),
         ("emergency.assessment.scope", msg(f"emergency.scope.{response.scope[0]}", county=response.scope[1] or "")),
     ]
+    if bool(row.get("synthetic", False)):  # the demo's warning says so on its printed page
+        warning_rows.insert(0, ("emergency.assessment.synthetic", msg("emergency.yes")))
     kinds = response.enterprises["kind"].value_counts() if len(response.enterprises) else pd.Series(dtype=int)
     measure_rows = [("emergency.assessment.enterprises", f"{len(response.enterprises):,}"),
                     ("emergency.assessment.must_act", f"{len(response.must_act):,}")]

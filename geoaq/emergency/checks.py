@@ -87,7 +87,8 @@ def share_table(acts: pd.DataFrame, rules: EmergencyRules,
 
 
 def match_enterprises(rows: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFrame:
-    """The list rows with the enterprises layer's view of them by key (enterprise_id):
+    """The list rows with the enterprises layer's view of them by key (enterprise_id, compared
+    in `reduction_list.key_form`):
     matched, layer_county, layer_industry, layer_grade, layer_ule, layer_status, lon, lat."""
     layer = enterprises.copy()
     if "geometry" in layer and len(layer):
@@ -101,11 +102,11 @@ def match_enterprises(rows: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataF
         if column not in layer:
             layer[column] = None
     view = layer[[*wanted, "lon", "lat"]].rename(columns=wanted)
-    view["enterprise_key"] = view["enterprise_key"].astype(str)
-    view = view.drop_duplicates("enterprise_key").assign(matched=True)
-    out = rows.merge(view, on="enterprise_key", how="left")
+    view["_key"] = reduction_list.key_form(view.pop("enterprise_key").astype(str))
+    view = view.drop_duplicates("_key").assign(matched=True)
+    out = rows.assign(_key=reduction_list.key_form(rows["enterprise_key"])).merge(view, on="_key", how="left")
     out["matched"] = out["matched"].fillna(False).astype(bool)
-    return out
+    return out.drop(columns="_key")
 
 
 def _problem(rule: str, row: pd.Series | dict | None, at_levels: tuple[str, ...] = (), **values) -> dict:
@@ -176,12 +177,12 @@ def consistency(rows: pd.DataFrame, acts: pd.DataFrame, enterprises: pd.DataFram
     once = found["rule"].isin(PER_ENTERPRISE)
     found = pd.concat([found[~once], found[once].drop_duplicates(["rule", "enterprise_key"])]).sort_index()
     problems = found.to_dict("records")
-    listed = set(rows["enterprise_key"].astype(str))
+    listed = set(reduction_list.key_form(rows["enterprise_key"].astype(str)).dropna())
     if len(enterprises) and "industry" in enterprises:
         candidates = enterprises[enterprises["industry"].isin(rules.required_industries)
                                  & ~enterprises["status"].isin(rules.excluded_status)]
         for _, ent in candidates.iterrows():
-            if str(ent["enterprise_id"]) not in listed:
+            if str(reduction_list.key_form(pd.Series([str(ent["enterprise_id"])])).iloc[0]) not in listed:
                 problems.append(_problem("missing_from_list", {
                     "enterprise_key": str(ent["enterprise_id"]), "enterprise_name": ent["name"],
                     "county": ent.get("county")}, industry=ent["industry"], status=ent.get("status") or "—"))

@@ -429,10 +429,16 @@ def _merge(con: geoaq_db.Connection, version: tuple[str, date], rows: pd.DataFra
     return new, changed, len(incoming) - new - changed, removed
 
 
+def key_form(values: pd.Series) -> pd.Series:
+    """Enterprise keys as compared with the layer's: NFKC (full-width ９１４１… typed in a Chinese
+    input method), trimmed, upper case (a credit code's letters are capitals)."""
+    return values.astype("string").str.normalize("NFKC").str.strip().str.upper()
+
+
 def _unmatched(con: geoaq_db.Connection, rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows whose key is no enterprise_id of the enterprises layer."""
-    known = set(enterprise_keys(con))
-    missing = rows[~rows["enterprise_key"].isin(known)]
+    """The rows whose key is no enterprise_id of the enterprises layer (`key_form`)."""
+    known = set(key_form(pd.Series(enterprise_keys(con), dtype="string")).dropna())
+    missing = rows[~key_form(rows["enterprise_key"]).isin(known).to_numpy(dtype=bool)]
     return missing[["row_key", "enterprise_key", "enterprise_name", "source_row"]].reset_index(drop=True)
 
 

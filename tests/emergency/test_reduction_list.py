@@ -297,3 +297,15 @@ def test_a_file_with_no_loadable_row_leaves_the_stored_version_alone(area_con, t
     with pytest.raises(IngestError, match=r"\(2 read, 2 rejected: row 3 统一社会信用代码: required value is empty"):
         _load(area_con, write_list(tmp_path / "bad.csv", bad))
     assert len(read_list(area_con, V1)[0]) == 4 and _count(area_con, "emergency_list_measures") == 12
+
+
+def test_keys_typed_full_width_or_in_lower_case_still_find_their_enterprise(area_con, tmp_path, rules):
+    from geoaq.emergency.checks import check_list
+
+    typed = [SHARE_ROWS[0] | {"统一社会信用代码": " Ｅ１ "}, SHARE_ROWS[1] | {"统一社会信用代码": "e2"}, *SHARE_ROWS[2:]]
+    report = _load(area_con, write_list(tmp_path / "typed.csv", typed))
+    assert report.unmatched.empty
+    result = check_list(area_con, V1, rules=rules)
+    assert not (result.problems["rule"] == "unmatched").any()
+    missing = result.problems.loc[result.problems["rule"] == "missing_from_list", "enterprise_key"].tolist()
+    assert missing == ["E5"]  # E1 and E2 are listed, as typed

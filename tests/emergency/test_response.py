@@ -203,3 +203,13 @@ def test_a_warning_whose_area_is_no_longer_known_is_not_applied_to_the_whole_lis
     with pytest.raises(EmergencyInputError, match="'北京市' is neither the city nor a county"):
         warning_response(area_con, warned)
     assert stop_targets(area_con, date(2025, 2, 1)).empty
+
+
+def test_a_demo_warnings_assessment_says_it_is_demo_data(area_con, warned):
+    demo, _ = alerts.issue_warning(area_con, area="测试市", level="黄色", start="2025-02-01 00:00",
+                                   end="2025-02-02 00:00", issued_by="指挥部（演示）", recorded_by="geoaq demo",
+                                   synthetic=True)
+    items = one_page(assess_warning(area_con, demo))[0][1]
+    assert items.iloc[0].tolist() == ["演示数据（非真实预警）", "是"]
+    assert "Demo data (not a real warning)" in one_page(assess_warning(area_con, demo), "en")[0][1].iloc[:, 0].tolist()
+    assert "演示数据（非真实预警）" not in one_page(assess_warning(area_con, warned))[0][1].iloc[:, 0].tolist()
