@@ -129,3 +129,19 @@ def sign_out(con: Connection, token: str | None) -> None:
         with attempt, transaction(con):
             run(con, "session_end", [store.utcnow(), key])
             store.record(con, int(row[0]), "signed_out", None, origin=row[5])
+
+
+def change_own_password(con: Connection, actor: Actor, current: str, new: str, *,
+                        settings: config.AccountSettings | None = None) -> None:
+    """The signed-in account changes its own password, giving the current one (a wrong one
+    counts towards the lock-out); every session of the account ends, this one too."""
+    rules = settings or config.account_settings()
+    account = store.by_id(con, actor.account_id)
+    if account is None or account.disabled:
+        raise SignInError("the account is no longer enabled", code="disabled")
+    if account.locked_until_utc is not None and account.locked_until_utc > store.utcnow():
+        raise SignInError(f"account {account.name!r} is locked", code="locked", until=account.locked_until_utc)
+    if not passwords.verify(account.password_hash, str(current or "")):
+        _failed(con, account, rules, actor.origin)
+        raise SignInError(WRONG)
+    store.reset_password(con, account.name, new, by=actor)

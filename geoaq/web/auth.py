@@ -112,8 +112,8 @@ def require_sign_in(address: str, lang: str) -> Actor:
     if not _accounts_exist(address):
         st.info(t("auth.no_accounts", lang))
         st.stop()
-    note = st.session_state.pop("geoaq_sign_in_note", None)
-    if note in ("expired", "disabled"):
+    note = st.session_state.get("geoaq_sign_in_note")  # shown until the next sign-in
+    if note in ("expired", "disabled", "password_changed"):
         st.warning(t(f"auth.note.{note}", lang))
     with st.form("sign_in"):
         name = st.text_input(t("auth.name", lang), key="sign_in_name")
@@ -133,6 +133,7 @@ def require_sign_in(address: str, lang: str) -> Actor:
         else:
             st.session_state[TOKEN_KEY] = token
             st.session_state["geoaq_set_cookie"] = True
+            st.session_state.pop("geoaq_sign_in_note", None)
             st.session_state.pop("sign_in_password", None)
             st.rerun()
         finally:
@@ -156,6 +157,12 @@ def account_box(address: str, lang: str) -> None:
     role = t(f"accounts.role.{who.role}", lang)
     counties = f" · {', '.join(sorted(who.counties))}" if who.counties else ""
     st.sidebar.text(t("auth.signed_in_as", lang, name=who.label, role=role) + counties)
+    with st.sidebar.expander(t("auth.change_password", lang)), st.form("change_password", clear_on_submit=True):
+        current = st.text_input(t("auth.current_password", lang), type="password", key="pw_current")
+        new = st.text_input(t("auth.new_password", lang), type="password", key="pw_new")
+        again = st.text_input(t("auth.new_password_again", lang), type="password", key="pw_again")
+        if st.form_submit_button(t("auth.change_password", lang)):
+            _change_password(address, lang, who, current, new, again)
     if st.sidebar.button(t("auth.sign_out", lang), key="sign_out"):
         con = db.connect(address)
         try:
@@ -166,3 +173,26 @@ def account_box(address: str, lang: str) -> None:
             st.session_state.pop(key, None)
         st.session_state["geoaq_clear_cookie"] = True
         st.rerun()
+
+
+def _change_password(address: str, lang: str, who: Actor, current: str, new: str, again: str) -> None:
+    """Change the signed-in account's own password; its sessions end, so it signs in again."""
+    if new != again:
+        st.sidebar.error(t("auth.error.mismatch", lang))
+        return
+    con = db.connect(address)
+    try:
+        sessions.change_own_password(con, who, current, new)
+    except SignInError as exc:
+        st.sidebar.error(t(f"auth.error.{exc.code}", lang, until=exc.until))
+        return
+    except GeoaqError as exc:  # the policy: too short, the account's name
+        st.sidebar.error(str(exc))
+        return
+    finally:
+        con.close()
+    for key in (TOKEN_KEY, ACTOR_KEY, CHECKED_KEY):
+        st.session_state.pop(key, None)
+    st.session_state["geoaq_clear_cookie"] = True
+    st.session_state["geoaq_sign_in_note"] = "password_changed"
+    st.rerun()

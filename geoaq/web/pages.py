@@ -20,8 +20,8 @@ class PageEntry(NamedTuple):
     elements: tuple[str, ...]
 
 
-#: Drawn on every page by app.py: the language switch and the sign-out button.
-SIDEBAR_ELEMENTS = ("Radio", "Button")
+#: Drawn on every page by app.py: the language switch, the password change and the sign-out button.
+SIDEBAR_ELEMENTS = ("Radio", "Button", "TextInput")
 
 #: In the sidebar's order; the first is the default page (at the app's root URL).
 PAGES = (

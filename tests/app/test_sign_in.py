@@ -151,3 +151,36 @@ def test_a_session_ended_elsewhere_signs_the_page_out(small_db, real_sign_in, mo
     assert not at.exception
     assert [s.value for s in at.subheader] == ["登录"]
     assert not at.sidebar.text
+
+
+def test_an_account_changes_its_own_password(small_db, real_sign_in):
+    _with_accounts(small_db)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _sign_in(at, "root", PASSWORD)
+
+    def change(current: str, new: str, again: str) -> None:
+        at.sidebar.text_input(key="pw_current").input(current)
+        at.sidebar.text_input(key="pw_new").input(new)
+        at.sidebar.text_input(key="pw_again").input(again)
+        next(b for b in at.sidebar.button if b.label == "修改密码").click().run()
+        assert not at.exception, at.exception
+
+    change(PASSWORD, "brand new secret 1", "brand new secret 2")
+    assert any("不一致" in e.value for e in at.sidebar.error)
+    change("not the password", "brand new secret 1", "brand new secret 1")
+    assert any("账号或密码错误" in e.value for e in at.sidebar.error)
+    change(PASSWORD, "short", "short")
+    assert any("at least 10" in e.value for e in at.sidebar.error)
+    change(PASSWORD, "brand new secret 1", "brand new secret 1")
+    assert [s.value for s in at.subheader] == ["登录"]
+    # (the page then says 密码已修改; under AppTest a rerun started by st.rerun may see the
+    # session state as it was before the run, so here only the outcome is checked)
+    con = db.connect(small_db)
+    try:
+        assert list(store.events(con, "root")["kind"])[-1] == "password_reset"
+    finally:
+        con.close()
+    _sign_in(at, "root", PASSWORD)
+    assert any("账号或密码错误" in e.value for e in at.error)
+    _sign_in(at, "root", "brand new secret 1")
+    assert any("当前账号" in t.value for t in at.sidebar.text)
