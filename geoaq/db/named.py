@@ -142,4 +142,8 @@ def _migration_stems() -> list[tuple[int, str, str]]:
         if not match:
             raise ValueError(f"migration file name must be NNNN_description.sql: {path.name}")
         found.append((int(match.group(1)), match.group(2).replace("_", " "), path.stem))
+    versions = [version for version, _, _ in found]
+    twice = sorted({f"{v:04d}" for v in versions if versions.count(v) > 1})
+    if twice:  # the second of a number would never run: a database records versions, not files
+        raise ValueError(f"two migrations share the number {', '.join(twice)}: renumber one of them")
     return found
