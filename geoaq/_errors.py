@@ -208,6 +208,29 @@ class UnknownFireEventError(VerificationError, LookupError):
     """The event id is not in `fire_events`."""
 
 
+class EvidenceError(GeoaqError, ValueError):
+    """An evidence file of a field check cannot be taken or read (the message names the file
+    and what was expected); nothing was written."""
+
+
+class EvidenceEmptyError(EvidenceError):
+    """An evidence file holds no bytes."""
+
+
+class EvidenceTooLargeError(EvidenceError):
+    """An evidence file (or a submission's files) is larger than the limit
+    (``GEOAQ_EVIDENCE_MAX_MB``, ``GEOAQ_EVIDENCE_MAX_FILES``)."""
+
+
+class EvidenceTypeError(EvidenceError):
+    """An evidence file's content is not of an allowed type (the type is detected from the
+    bytes, never from the name or the browser); the message says what was detected."""
+
+
+class EvidenceMissingError(EvidenceError, LookupError):
+    """No evidence of that id, or its stored file is gone or no longer matches its checksum."""
+
+
 class ComplianceInputError(GeoaqError, ValueError):
     """A compliance summary cannot be made as asked (unknown zone or district, bad period)."""
 

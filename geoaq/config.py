@@ -73,6 +73,14 @@ ENVIRONMENT = {
     "GEOAQ_LOCKOUT_MINUTES": "minutes a locked account stays locked (default 15)",
     "GEOAQ_DEMO_PASSWORD": "the password `geoaq demo` gives the demo's accounts (default: a new "
                            "random one, printed once); never stored or logged",
+    "GEOAQ_EVIDENCE_DIR": "the directory of the field checks' evidence files, outside the "
+                          "database (default: <database file>_evidence beside an embedded file, "
+                          "<GEOAQ_DATA_PATH>/evidence for a DuckLake on a local directory; one "
+                          "every app process and host shares for a DuckLake on S3)",
+    "GEOAQ_EVIDENCE_MAX_MB": "megabytes an evidence file may have at most (default 10)",
+    "GEOAQ_EVIDENCE_MAX_FILES": "evidence files one submission may carry at most (default 10)",
+    "GEOAQ_EVIDENCE_TYPES": "the evidence types accepted, comma-separated, of jpeg, png, pdf, "
+                            "docx, xlsx (default all of them); the type is read from the content",
     "GEOAQ_FIRMS_MAP_KEY": "the NASA FIRMS MAP_KEY of the fire feed (feeds.toml [firms]); never "
                            "logged, stored or shown",
 }
@@ -260,6 +268,38 @@ def account_settings() -> AccountSettings:
         idle_minutes=_number("GEOAQ_SESSION_IDLE_MINUTES", 120.0, 1.0, "a number of minutes"),
         lockout_failures=int(_number("GEOAQ_LOCKOUT_FAILURES", 5, 1, "a whole number")),
         lockout_minutes=_number("GEOAQ_LOCKOUT_MINUTES", 15.0, 1.0, "a number of minutes"))
+
+
+#: the evidence types geoaq can tell by content (geoaq.fires.evidence), in the order shown
+EVIDENCE_TYPES = ("jpeg", "png", "pdf", "docx", "xlsx")
+
+
+@dataclass(frozen=True)
+class EvidenceSettings:
+    """Limits and place of the field checks' evidence files (``GEOAQ_EVIDENCE_*``)."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    max_files: int = 10
+    types: tuple[str, ...] = EVIDENCE_TYPES
+    directory: Path | None = None  # None: beside the database (geoaq.fires.evidence.store_dir)
+
+
+def evidence_settings() -> EvidenceSettings:
+    """``GEOAQ_EVIDENCE_MAX_MB``, ``_MAX_FILES``, ``_TYPES`` and ``_DIR``, checked."""
+    megabytes = _number("GEOAQ_EVIDENCE_MAX_MB", 10.0, 0.001, "a number of megabytes")
+    files = int(_number("GEOAQ_EVIDENCE_MAX_FILES", 10, 1, "a whole number"))
+    listed = _env("GEOAQ_EVIDENCE_TYPES")
+    types = EVIDENCE_TYPES
+    if listed is not None:
+        wanted = [part.strip().lower() for part in listed.split(",") if part.strip()]
+        unknown = [part for part in wanted if part not in EVIDENCE_TYPES]
+        if unknown or not wanted:
+            raise ConfigError(f"GEOAQ_EVIDENCE_TYPES={listed}: expected a comma-separated list of "
+                              f"{', '.join(EVIDENCE_TYPES)}")
+        types = tuple(kind for kind in EVIDENCE_TYPES if kind in wanted)
+    folder = _env("GEOAQ_EVIDENCE_DIR")
+    return EvidenceSettings(max_bytes=int(megabytes * 1024 * 1024), max_files=files, types=types,
+                            directory=Path(folder).expanduser() if folder else None)
 
 
 def account() -> str | None:

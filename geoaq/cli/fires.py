@@ -143,16 +143,50 @@ def fires_history(event_id: str, db_path: str | None) -> None:
 @click.argument("event_id")
 @click.argument("result")
 @click.option("--note", default=None)
+@click.option("--evidence", "evidence_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="An evidence file (JPEG/PNG photo, PDF, docx, xlsx; type read from the content); "
+                   "repeat for several.")
 @DB_OPTION
-def fires_submit(event_id: str, result: str, note: str | None, db_path: str | None) -> None:
+def fires_submit(event_id: str, result: str, note: str | None, evidence_paths: tuple[str, ...],
+                 db_path: str | None) -> None:
     """A county's field-check RESULT for EVENT_ID (burning_confirmed|not_a_fire|
     industrial_heat_source|outside_jurisdiction, or 属实焚烧/非火点/工业热源/非本辖区), for the
-    city to approve or send back; acts as `geoaq --as NAME`."""
-    from geoaq.fires import workflow
+    city to approve or send back, with its evidence files; acts as `geoaq --as NAME`."""
+    from geoaq.fires import evidence, workflow
+
+    files = [evidence.Upload.from_path(path) for path in evidence_paths]
+    with connected(db_path) as con:
+        actor = acting(con)
+        number = workflow.submit_check(con, event_id, result, actor=actor, note=note, files=files)
+        stored = len(evidence.evidence_of(con, actor=actor, submission_id=number)) if files else 0
+    click.echo(t("cli.fires.submitted", language(), event=event_id, submission=number))
+    if stored:
+        click.echo(t("cli.fires.evidence.stored", language(), n=stored, submission=number))
+
+
+@fires.command("evidence")
+@click.option("--submission", "submission_id", type=int, default=None, help="Only this submission's.")
+@click.option("--event", "event_id", default=None, help="Only this event's.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Also copy the files into this directory (named evidence-ID-CHECKSUM.EXT).")
+@format_option("table", "csv", "json")
+@DB_OPTION
+def fires_evidence(submission_id: int | None, event_id: str | None, out_dir: str | None, output: str,
+                   db_path: str | None) -> None:
+    """The evidence files of the field checks (one submission's, one event's, or all the
+    jurisdiction's of the account named by --as), and with --out their copies."""
+    from pathlib import Path
+
+    from geoaq.fires import evidence
 
     with connected(db_path) as con:
-        number = workflow.submit_check(con, event_id, result, actor=acting(con), note=note)
-    click.echo(t("cli.fires.submitted", language(), event=event_id, submission=number))
+        actor = acting(con, required=False)  # evidence_of refuses without an account
+        frame = evidence.evidence_of(con, actor=actor, submission_id=submission_id, event_id=event_id)
+        written = (evidence.export(con, Path(out_dir), actor=actor, submission_id=submission_id,
+                                   event_id=event_id) if out_dir else [])
+    emit(frame, output)
+    if out_dir:
+        click.echo(t("cli.fires.evidence.exported", language(), n=len(written), path=out_dir), err=output != "table")
 
 
 @fires.command("propose")

@@ -13,11 +13,14 @@
    most one pending submission of each kind; a returned one may be submitted again.
 
 "Verified" figures (`--figures verified`) count only status 核定, which only a city account or
-an administrator sets: so they count only city-approved outcomes. Evidence files (photos,
-documents) are not handled yet.
+an administrator sets: so they count only city-approved outcomes. A field check may carry evidence files (photos, documents:
+`geoaq.fires.evidence`), checked by content and stored outside the database by checksum: they
+are kept with their submission or, when it fails, not at all.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -25,7 +28,7 @@ from geoaq._errors import VerificationError
 from geoaq.accounts.roles import DECIDE, SUBMIT, Actor
 from geoaq.db.connection import Connection, next_ids, transaction, write_attempts
 from geoaq.db.named import run
-from geoaq.fires import verification
+from geoaq.fires import evidence, verification
 from geoaq.i18n import choices, code_for
 
 #: field-check outcomes (words: fires.outcome.<code>) -> (status, dismiss reason) on approval
@@ -58,31 +61,37 @@ def _pending(con: Connection, event_id: str, kind: str) -> int | None:
 
 
 def _submit(con: Connection, actor: Actor, event_id: str, kind: str, outcome: str | None,
-            county: str | None, township: str | None, note: str | None) -> int:
+            county: str | None, township: str | None, note: str | None,
+            files: Iterable[evidence.Upload] = ()) -> int:
     actor.require(SUBMIT, f"submit field checks or corrections of fire event {event_id}")
     event_key = str(event_id).strip()
-    for attempt in write_attempts(con):
-        with attempt, transaction(con):
-            verification.require_event(con, actor, event_key, "submit for fire event")
-            if verification._missing_events(con, [event_key]):
-                from geoaq._errors import UnknownFireEventError
+    with evidence.staged(con, files) as stage:  # the files take their names once the rows committed
+        for attempt in write_attempts(con):
+            with attempt, transaction(con):
+                verification.require_event(con, actor, event_key, "submit for fire event")
+                if verification._missing_events(con, [event_key]):
+                    from geoaq._errors import UnknownFireEventError
 
-                raise UnknownFireEventError(f"no fire event {event_id!r} in fire_events")
-            waiting = _pending(con, event_key, kind)
-            if waiting is not None:
-                raise VerificationError(f"event {event_key} already has submission {waiting} "
-                                        f"({kind}) waiting for the city's review")
-            submission_id = next_ids(con, "fire_submission")
-            run(con, "fire_submission_insert", [
-                submission_id, event_key, kind, outcome, county, township, (note or "").strip() or None,
-                actor.label, actor.account_id, actor.role, actor.origin, verification._beijing(None)])
+                    raise UnknownFireEventError(f"no fire event {event_id!r} in fire_events")
+                waiting = _pending(con, event_key, kind)
+                if waiting is not None:
+                    raise VerificationError(f"event {event_key} already has submission {waiting} "
+                                            f"({kind}) waiting for the city's review")
+                submission_id = next_ids(con, "fire_submission")
+                at = verification._beijing(None)
+                run(con, "fire_submission_insert", [
+                    submission_id, event_key, kind, outcome, county, township, (note or "").strip() or None,
+                    actor.label, actor.account_id, actor.role, actor.origin, at])
+                stage.record(con, submission_id, actor, at)
     return int(submission_id)
 
 
 def submit_check(con: Connection, event_id: str, outcome: str, *, actor: Actor,
-                 note: str | None = None) -> int:
-    """A county account's field-check result for an event of its county; its submission id."""
-    return _submit(con, actor, event_id, "field_check", normalise_outcome(outcome), None, None, note)
+                 note: str | None = None, files: Iterable[evidence.Upload] = ()) -> int:
+    """A county account's field-check result for an event of its county, with its evidence
+    `files` (checked and stored by `geoaq.fires.evidence`, all or none); its submission id."""
+    return _submit(con, actor, event_id, "field_check", normalise_outcome(outcome), None, None, note,
+                   files=files)
 
 
 def propose_correction(con: Connection, event_id: str, *, actor: Actor, county_adcode: str | None = None,
