@@ -239,6 +239,12 @@ class RoutingInputError(GeoaqError, ValueError):
     """Input the route planner cannot use (no targets, bad matrix, zero hours, …)."""
 
 
+class RouteFindingsError(GeoaqError, ValueError):
+    """Route findings that cannot be recorded: an unknown plan or stop, a finding or check result
+    that is not one of the allowed, a filled route sheet with bad rows (every problem named with
+    its file, row and column, collected before reporting); nothing was written."""
+
+
 class EmergencyInputError(GeoaqError, ValueError):
     """A heavy-pollution emergency step cannot be done as asked (a warning that ends before it
     starts, an unknown level or list version, a forecast with gaps); every problem is named and

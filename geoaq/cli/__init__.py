@@ -1,7 +1,7 @@
 """The `geoaq` command: the group `main` and its commands, one module per command group.
 
 `_common` holds what the commands share (options, output, the error policy of `GeoaqGroup`);
-`layers` (ingest, rejects, layers), `demo`, `fires`, `aq`, `report`, `route`, `feeds`,
+`layers` (ingest, rejects, layers), `demo`, `fires`, `aq`, `report`, `route`, `routes` (saved routes, findings), `feeds`,
 `emergency`, `users`, `rank`, `peers`, `progress` and
 `bulletin` the commands.
 """
@@ -23,6 +23,7 @@ from geoaq.cli import (
     rank,
     report,
     route,
+    routes,
     users,
 )
 from geoaq.cli._common import AS_OPTION, CONTEXT_SETTINGS, LANG_OPTION, GeoaqGroup
@@ -44,6 +45,7 @@ main.add_command(fires.fires)
 main.add_command(aq.aq)
 main.add_command(report.report)
 main.add_command(route.route)
+main.add_command(routes.routes)
 main.add_command(feeds.feeds)
 main.add_command(emergency.emergency)
 main.add_command(users.users)

@@ -384,7 +384,7 @@ def emit(frame: pd.DataFrame, output: str, lang: str | None = None) -> None:
     if output == "csv":
         flat = frame.copy()
         for column in flat.columns:
-            if flat[column].map(lambda v: isinstance(v, list)).any():
+            if any(isinstance(v, list) for v in flat[column]):
                 flat[column] = flat[column].map(lambda v: join(map(str, v), lang) if isinstance(v, list) else v)
         click.echo(flat.to_csv(index=False), nl=False)
     elif output == "json":

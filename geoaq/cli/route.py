@@ -10,6 +10,7 @@ import click
 from geoaq.cli._common import (
     DB_OPTION,
     GeoaqCommand,
+    acting,
     connected,
     format_option,
     language,
@@ -51,12 +52,18 @@ from geoaq.i18n import say, t
 @click.option("--time-limit", type=float, default=None, help="Safety cap on search seconds (default routes.toml).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Language of the output and files (default: the run's language, Chinese unless told otherwise).")
+@click.option("--save", is_flag=True,
+              help="Save the plan (needs --as an account that plans routes) so that findings can come back to it; "
+                   "its id goes into the files.")
+@click.option("--crew", "crews", multiple=True, metavar="TEAM=CREW",
+              help="With --save: give TEAM's route (第1组 …) to the inspection team CREW of the accounts (repeat).")
 @DB_OPTION
 def route(team_count: int, start: str | None, end: str | None, hours: float | None, speed: float | None,
           matrix_path: str | None, matrix_unit: str, road_graph: str | None, targets_path: str | None,
           findings_day: str | None, picks: tuple[str, ...], draws: tuple[str, ...], seed: int,
           day_text: str | None, output: str, out_path: str | None, coords: str, work_limit: int | None,
-          time_limit: float | None, lang: str | None, db_path: str | None) -> None:
+          time_limit: float | None, lang: str | None, save: bool, crews: tuple[str, ...],
+          db_path: str | None) -> None:
     """Inspection routes: order the day's targets into one route per team within the working day
     (PyVRP, HGS), and print or export them (table, CSV, GPX, KML, printable HTML). A progress
     bar shows on stderr; Ctrl-C stops the search and keeps the best plan so far."""
@@ -78,14 +85,18 @@ def route(team_count: int, start: str | None, end: str | None, hours: float | No
                                                            if findings_day else date.today())
     picked = route_targets.parse_picked("\n".join(picks)) if picks else []
     quotas = route_targets.parse_quotas(list(draws))
+    given = dict(_crew(text) for text in crews)
+    if given and not save:
+        raise click.UsageError("--crew goes with --save")
     frames = []
     if targets_path:
         frames.append(route_targets.read_targets_file(targets_path))
     if findings_day or quotas:
-        with connected(db_path) as con:
+        with connected(db_path) as con:  # a county account's targets: only inside its counties
             found = route_targets.collect_targets(
                 con, day, rules=rules, fires=bool(findings_day), enterprises=bool(findings_day),
-                mines=bool(findings_day), draw=quotas or None, seed=seed, picked=None, lang=lang)
+                mines=bool(findings_day), draw=quotas or None, seed=seed, picked=None, lang=lang,
+                actor=acting(con, required=False))
         if len(found):
             frames.append(found)
     if picked:
@@ -104,6 +115,14 @@ def route(team_count: int, start: str | None, end: str | None, hours: float | No
         time_limit if time_limit is not None else rules.time_limit_s)
     for line in plan.warnings:
         click.echo(t("cli.route.warning", lang, warning=say(line, lang)), err=True)
+    if save:
+        from dataclasses import replace
+
+        from geoaq.routes.findings import save_plan
+
+        with connected(db_path) as con:
+            plan = replace(plan, plan_id=save_plan(con, plan, actor=acting(con), crews=given))
+        click.echo(t("cli.route.saved", lang, plan=plan.plan_id), err=True)
     if output != "table":
         data = route_export.export(plan, output, lang=lang, coords=coords, rules=rules)
         if out_path:
@@ -125,6 +144,14 @@ def route(team_count: int, start: str | None, end: str | None, hours: float | No
         shown = plan.dropped[["target_id", "name", "kind", "priority", "drop_reason"]].assign(
             drop_reason=plan.dropped["drop_reason"].map(lambda c: t(f"routes.drop.{c}", lang)))
         click.echo(shown.to_string(index=False))
+
+
+def _crew(text: str) -> tuple[str, str]:
+    """'第1组=巡查一组' → (team, crew)."""
+    team, sep, crew = str(text).partition("=")
+    if not sep or not team.strip() or not crew.strip():
+        raise click.BadParameter(f"expected TEAM=CREW, got {text!r}", param_hint="--crew")
+    return team.strip(), crew.strip()
 
 
 def _plan_with_progress(plan, time_limit_s: float):

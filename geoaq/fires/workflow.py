@@ -25,7 +25,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from geoaq._errors import VerificationError
-from geoaq.accounts.roles import DECIDE, SUBMIT, Actor
+from geoaq.accounts.roles import DECIDE, RECORD_FINDINGS, SUBMIT, Actor
 from geoaq.db.connection import Connection, next_ids, transaction, write_attempts
 from geoaq.db.named import run
 from geoaq.fires import evidence, verification
@@ -61,9 +61,9 @@ def _pending(con: Connection, event_id: str, kind: str) -> int | None:
 
 
 def _submit(con: Connection, actor: Actor, event_id: str, kind: str, outcome: str | None,
-            county: str | None, township: str | None, note: str | None,
+            county: str | None, township: str | None, note: str | None, permission: str = SUBMIT,
             files: Iterable[evidence.Upload] = ()) -> int:
-    actor.require(SUBMIT, f"submit field checks or corrections of fire event {event_id}")
+    actor.require(permission, f"submit field checks or corrections of fire event {event_id}")
     event_key = str(event_id).strip()
     with evidence.staged(con, files) as stage:  # the files take their names once the rows committed
         for attempt in write_attempts(con):
@@ -92,6 +92,15 @@ def submit_check(con: Connection, event_id: str, outcome: str, *, actor: Actor,
     `files` (checked and stored by `geoaq.fires.evidence`, all or none); its submission id."""
     return _submit(con, actor, event_id, "field_check", normalise_outcome(outcome), None, None, note,
                    files=files)
+
+
+def submit_route_finding(con: Connection, event_id: str, outcome: str, *, actor: Actor,
+                         note: str | None = None) -> int:
+    """A route stop's finding on a fire event (`geoaq.routes.findings`) as a field-check
+    submission for the city to approve, with the recording account (an inspector too) as the
+    submitter; inside the caller's transaction when it has one. Its submission id."""
+    return _submit(con, actor, event_id, "field_check", normalise_outcome(outcome), None, None, note,
+                   permission=RECORD_FINDINGS)
 
 
 def propose_correction(con: Connection, event_id: str, *, actor: Actor, county_adcode: str | None = None,

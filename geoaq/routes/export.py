@@ -6,7 +6,9 @@
   description.
 * KML 2.2 (`to_kml`): one folder per team with a numbered placemark per stop and the path
   as a LineString, coloured per team.
-* CSV (`to_csv`): the stop table, UTF-8 with BOM so Excel opens it in Chinese.
+* CSV (`to_csv`): the stop table, UTF-8 with BOM so Excel opens it in Chinese, with the saved
+  plan's id and blank findings columns (巡查结果, 火点核查结果, 备注): filled in, the file goes
+  back through `geoaq.routes.findings.load_findings`.
 * HTML (`html_sheet`, `html_sheets`): a printable sheet per team (one page each), with blank
   columns for the inspector's findings and signature. Every value is escaped.
 
@@ -40,6 +42,8 @@ COORDS = ("wgs84", "gcj02", "bd09")
 #: team colours (map, KML, HTML), cycled
 TEAM_COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 BEIJING_UTC_OFFSET = pd.Timedelta(hours=8)
+#: the columns an inspector fills in on the CSV sheet (headings: routes.column.<key>)
+FINDING_KEYS = ("finding", "check_result", "note")
 
 
 
@@ -248,8 +252,12 @@ def _window_text(value) -> str:
 
 def to_csv(plan: RoutePlan, team: str | None = None, *, lang: str = DEFAULT_LANGUAGE, coords: str = "wgs84",
            rules: RouteRules | None = None) -> bytes:
-    """The stop table as CSV bytes (UTF-8 with BOM)."""
+    """The stop table as CSV bytes (UTF-8 with BOM): the plan id (once saved) first, the
+    findings columns to fill in last."""
     table = stop_table(_with_stops(plan, _converted(plan.stops, coords)), team, lang=lang, rules=rules)
+    table.insert(0, _label("plan_id", lang), "" if plan.plan_id is None else int(plan.plan_id))
+    for key in FINDING_KEYS:
+        table[_label(key, lang)] = ""
     return table.to_csv(index=False).encode("utf-8-sig")
 
 
@@ -285,6 +293,8 @@ def html_sheet(plan: RoutePlan, team: str, *, lang: str = DEFAULT_LANGUAGE, rule
     e = html.escape
     colour = team_colour(plan.team_names().index(team))
     heading = t("routes.export.sheet_heading", lang, team=team)
+    if plan.plan_id is not None:
+        heading += " · " + t("routes.export.plan_id", lang, plan=plan.plan_id)
     meta = t("routes.export.sheet_meta", lang, day=plan.day, depart=_clock(totals["depart"]),
              back=_clock(totals["return"]), stops=int(totals["stops"]), km=_km(totals["distance_km"]),
              travel=totals["travel_min"], service=totals["service_min"], hours=totals["hours_limit"])

@@ -54,7 +54,8 @@ class RoutePlan:
     `teams`: per team totals. `dropped`: targets not visited, with `drop_reason`.
     `objective` is travel seconds + penalties of dropped targets; `method` the search that
     found the routes (hgs, pyvrp, ortools, insertion: `geoaq.routes.search`), `work_done`
-    its iterations; `warnings` include a solver library that could not be loaded.
+    its iterations; `warnings` include a solver library that could not be loaded;
+    `plan_id` the id it was saved under (for the findings to come back to), if saved.
     """
 
     day: date
@@ -74,6 +75,7 @@ class RoutePlan:
     warnings: list[Message] = field(default_factory=list)
     repaired: int = 0
     method: str = ""
+    plan_id: int | None = None  # once saved (`geoaq.routes.findings.save_plan`)
 
     def team_names(self) -> list[str]:
         return list(self.teams["team"])

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from geoaq._errors import RoutingInputError
+from geoaq.accounts.roles import Actor
 from geoaq.db import store
 from geoaq.db.connection import Connection
 from geoaq.i18n import DEFAULT_LANGUAGE, Joined, Message, clauses, msg, t
@@ -335,11 +336,12 @@ def latest_findings_day(con: Connection) -> date | None:
 def collect_targets(con: Connection, day: date, *, rules: RouteRules | None = None,
                     fires: bool = True, emergency: bool = True, enterprises: bool = True, mines: bool = True,
                     picked: list[tuple] | None = None, draw: dict[str, int] | None = None,
-                    seed: int = 0, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+                    seed: int = 0, lang: str = DEFAULT_LANGUAGE, actor: Actor | None = None) -> pd.DataFrame:
     """Every target of the day: fires, 应急检查, flagged enterprises, mines, picked points, drawn ones.
 
     A feature found by several sources is kept once (the first: the order above). Reasons are
-    messages; the names made up for fires and unnamed picks are in `lang`.
+    messages; the names made up for fires and unnamed picks are in `lang`. For an `actor` that
+    is not city-wide (a county account) only the targets inside its counties.
     """
     rules = rules or load_route_rules()
     parts = []
@@ -358,7 +360,17 @@ def collect_targets(con: Connection, day: date, *, rules: RouteRules | None = No
         drawn = random_draw(con, draw, seed, exclude=set(found["target_id"]), rules=rules).targets
         if len(drawn):
             found = pd.concat([found, drawn], ignore_index=True) if len(found) else drawn
-    return found.drop_duplicates("target_id").reset_index(drop=True)
+    return in_jurisdiction(con, found.drop_duplicates("target_id").reset_index(drop=True), actor)
+
+
+def in_jurisdiction(con: Connection, targets: pd.DataFrame, actor: Actor | None) -> pd.DataFrame:
+    """The targets lying in `actor`'s counties (admin_units; all for a city-wide account)."""
+    from geoaq.routes.findings import stop_counties
+
+    if actor is None or actor.city_wide or targets.empty:
+        return targets
+    counties = stop_counties(con, targets["lon"].astype(float), targets["lat"].astype(float))
+    return targets[[actor.covers(c) for c in counties]].reset_index(drop=True)
 
 
 def read_targets_file(path: str | Path) -> pd.DataFrame:
