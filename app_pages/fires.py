@@ -8,10 +8,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geoaq import config
 from geoaq._errors import GeoaqError
 from geoaq.accounts.roles import DECIDE, SUBMIT
 from geoaq.db import connection as db
-from geoaq.fires import verification, workflow
+from geoaq.fires import evidence, verification, workflow
 from geoaq.fires.check import in_jurisdiction
 from geoaq.fires.notice import (
     category_text,
@@ -45,6 +46,7 @@ from geoaq.web.views.fires import (
     display_table,
     draws_compactly,
     events_on_map,
+    evidence_table,
     filter_events,
     history_table,
 )
@@ -138,7 +140,9 @@ def draw_workflow(event_id: str) -> None:
         con.close()
     if not rows.empty:
         st.dataframe(submissions_table(rows), hide_index=True, width="stretch")
+        draw_evidence(event_id)
     if actor.may(SUBMIT):
+        limits = config.evidence_settings()
         with st.form("submit_check"):
             outcome = st.radio(t("fires.workflow.outcome", language), list(workflow.OUTCOMES), horizontal=True,
                                format_func=lambda o: t(f"fires.outcome.{o}", language), key="check_outcome")
@@ -146,8 +150,15 @@ def draw_workflow(event_id: str) -> None:
             county = c1.text_input(t("fires.workflow.propose_county", language), key="check_county").strip()
             township = c2.text_input(t("fires.workflow.propose_township", language), key="check_township").strip()
             note = st.text_input(t("fires.note", language), key="check_note")
+            # the suffixes only help the browser's file picker: the type is read from the content
+            uploads = st.file_uploader(
+                t("fires.evidence.upload", language, mb=f"{limits.max_bytes / 1024 / 1024:g}", files=limits.max_files),
+                type=[s.lstrip(".") for s in evidence.SUFFIX.values()] + ["jpeg"], accept_multiple_files=True,
+                key="check_files")
             if st.form_submit_button(t("fires.workflow.submit", language)):
-                _act(lambda c: workflow.submit_check(c, event_id, outcome, actor=actor, note=note or None),
+                files = [evidence.Upload(name=f.name, data=f.getvalue()) for f in uploads or []]
+                _act(lambda c: workflow.submit_check(c, event_id, outcome, actor=actor, note=note or None,
+                                                     files=files),
                      lambda c: workflow.propose_correction(c, event_id, actor=actor, county_adcode=county or None,
                                                            township_adcode=township or None, note=note or None)
                      if county or township else None)
@@ -162,6 +173,30 @@ def draw_workflow(event_id: str) -> None:
                     _act(lambda c, n=row.submission_id, w=why: workflow.review(c, n, "approve", actor=actor, reason=w))
                 if b.form_submit_button(t("fires.workflow.return", language)):
                     _act(lambda c, n=row.submission_id, w=why: workflow.review(c, n, "return", actor=actor, reason=w))
+
+
+def draw_evidence(event_id: str) -> None:
+    """The event's evidence files: photos shown, every file downloadable, all from the bytes the
+    service hands this account (`evidence.read` checks its jurisdiction) — never a URL of a file."""
+    con = db.connect(db_file)
+    try:
+        rows = evidence.evidence_of(con, actor=actor, event_id=event_id)
+        if rows.empty:
+            return
+        st.markdown(f"**{t('fires.evidence.title', language)}**")
+        st.dataframe(evidence_table(rows, language), hide_index=True, width="stretch")
+        for evidence_id in rows["evidence_id"]:
+            found, data = evidence.read(con, int(evidence_id), actor=actor)
+            name = found.original_name or found.download_name
+            if found.kind in evidence.IMAGES and evidence.readable_image(data, found.kind):
+                st.image(data, caption=t("fires.evidence.image", language, name=name, submission=found.submission_id),
+                         width=360)
+            st.download_button(t("fires.evidence.download", language, name=name), data,
+                               file_name=found.download_name, mime=found.mime, key=f"evidence_{found.evidence_id}")
+    except GeoaqError as exc:
+        st.error(str(exc))
+    finally:
+        con.close()
 
 
 def _act(*steps) -> None:

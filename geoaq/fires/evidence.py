@@ -30,6 +30,7 @@ import io
 import os
 import re
 import secrets
+import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -189,6 +190,22 @@ def _zip_kind(data: bytes) -> str:
     return "zip"
 
 
+def readable_image(data: bytes, kind: str) -> bool:
+    """Whether Pillow reads `data` as a whole image of `kind` (its structure verified; an image
+    of more pixels than Pillow's decompression-bomb limit is not)."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                found = (image.format or "").lower()
+                image.verify()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return False
+    return found == kind
+
+
 def _shown_name(name: object) -> str:
     """The uploader's name for a file, for messages and the row: its last part, no control
     characters, cut to a readable length. Only ever data."""
@@ -228,6 +245,10 @@ def check(uploads: Iterable[Upload], settings: config.EvidenceSettings | None = 
             problems.append((EvidenceTypeError, f"evidence file {name!r}: its content is {kind}, "
                              f"not an allowed type (expected {', '.join(rules.types)}; the type is "
                              "read from the content, not the name)"))
+            continue
+        if kind in IMAGES and not readable_image(data, kind):
+            problems.append((EvidenceTypeError, f"evidence file {name!r}: begins like a {kind} photo "
+                             "but is not a readable image (damaged, cut short, or something else)"))
             continue
         digest = hashlib.sha256(data).hexdigest()
         kept.setdefault(digest, Checked(name=name, data=data, sha256=digest, size=len(data), kind=kind))

@@ -60,3 +60,63 @@ def test_county_submits_city_approves(demo_db, signed_in_as):
     assert (status["status"], status["dismiss_reason"], status["changed_by"]) == ("dismissed", "not_a_fire", "city1")
     assert rows.iloc[0][["submitted_by", "state", "reviewed_by", "note"]].tolist() == [
         "luolong", "approved", "city1", "现场为烧烤"]
+
+
+def _image_bytes(kind: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+def test_evidence_uploaded_on_the_page_is_checked_stored_and_shown_to_the_city(demo_db, signed_in_as):
+    from geoaq.fires import evidence
+
+    con = db.connect(demo_db)
+    try:
+        store.add_account(con, "root", "admin", PASSWORD, by=None)
+        admin = store.actor_for(con, "root")
+        store.add_account(con, "luolong", "county", PASSWORD, by=admin, counties=["410311"])
+        store.add_account(con, "city1", "city", PASSWORD, by=admin)
+        county, city = store.actor_for(con, "luolong", origin="t"), store.actor_for(con, "city1", origin="t")
+    finally:
+        con.close()
+    photo, pdf = _image_bytes("JPEG"), b"%PDF-1.4\n%%EOF\n"
+
+    signed_in_as(county)
+    at = _fires()
+    event = at.dataframe[0].value.iloc[0]["事件编号"]
+    at.selectbox(key="fire_event").set_value(event).run()
+    at.radio(key="check_outcome").set_value("not_a_fire")
+    # a page that calls itself a photo (name and browser type) is refused for what it is
+    at.file_uploader(key="check_files").set_value([("现场.jpg", b"<html><script>alert(1)</script>", "image/jpeg")])
+    next(b for b in at.button if b.label == "提交核查结果").click().run()
+    assert not at.exception, at.exception
+    assert any("its content is html" in e.value for e in at.error)
+    con = db.connect(demo_db, read_only=True)
+    try:
+        assert workflow.submissions(con, event).empty
+    finally:
+        con.close()
+
+    at.file_uploader(key="check_files").set_value([("现场.jpg", photo, "image/jpeg"), ("说明.pdf", pdf, "text/html")])
+    next(b for b in at.button if b.label == "提交核查结果").click().run()
+    assert not at.exception, at.exception
+
+    signed_in_as(city)
+    at = _fires(event)
+    assert not at.exception, at.exception
+    assert any("现场.jpg" in str(frame.value.values.tolist()) for frame in at.dataframe)
+    downloads = [e for e in at.get("download_button") if "现场.jpg" in e.proto.label or "说明.pdf" in e.proto.label]
+    assert len(downloads) == 2
+    assert len(at.get("image")) == 1  # the photo shown from its bytes
+    con = db.connect(demo_db, read_only=True)
+    try:
+        rows = evidence.evidence_of(con, actor=city, event_id=event)
+    finally:
+        con.close()
+    assert rows[["kind", "original_name", "uploaded_by"]].values.tolist() == [
+        ["jpeg", "现场.jpg", "luolong"], ["pdf", "说明.pdf", "luolong"]]

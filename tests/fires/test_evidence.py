@@ -35,8 +35,17 @@ START, END = date(2025, 4, 22), date(2025, 4, 24)
 PASSWORD = "correct horse 42"
 LUOLONG = "410311"
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00" + b"\x00" * 16
+
+
+def _image(kind: str, colour: str = "red") -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+JPEG, PNG = _image("JPEG"), _image("PNG")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48
@@ -105,12 +114,16 @@ def test_each_limit_names_the_file_and_what_was_expected(monkeypatch):
     monkeypatch.setenv("GEOAQ_EVIDENCE_MAX_MB", "10")
     with pytest.raises(EvidenceTooLargeError, match="'huge.pdf' is 11.0 MB"):
         evidence.check([Upload("huge.pdf", b"", size=11 * 1024 * 1024)])
+    with pytest.raises(EvidenceTypeError, match=r"'cut\.jpg': begins like a jpeg photo but is not a readable"):
+        evidence.check([Upload("cut.jpg", JPEG[:40])])
+    with pytest.raises(EvidenceTypeError, match=r"'a\.png': begins like a png photo"):
+        evidence.check([Upload("a.png", PNG[:33] + HTML)])
     with pytest.raises(EvidenceTypeError, match=r"'photo\.jpg': its content is html, not an allowed type "
                                                 r"\(expected jpeg, png, pdf, docx, xlsx"):
         evidence.check([Upload("photo.jpg", HTML)])
     monkeypatch.setenv("GEOAQ_EVIDENCE_MAX_FILES", "2")
     with pytest.raises(EvidenceTooLargeError, match="3 evidence files given; a submission carries at most 2"):
-        evidence.check([Upload(f"{i}.jpg", JPEG + bytes([i])) for i in range(3)])
+        evidence.check([Upload(f"{i}.jpg", _image("JPEG", c)) for i, c in enumerate(("red", "blue", "green"))])
     monkeypatch.setenv("GEOAQ_EVIDENCE_TYPES", "jpeg,png")
     with pytest.raises(EvidenceTypeError, match="its content is pdf.*expected jpeg, png"):
         evidence.check([Upload("report.pdf", PDF)])

@@ -172,3 +172,16 @@ def history_table(history: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.Dat
         shown["changed_by_role"] = shown["changed_by_role"].map(
             lambda r: t(f"accounts.role.{r}", lang) if isinstance(r, str) and r else r)
     return shown.rename(columns={c: t(f"fires.history.{c}", lang) for c in shown.columns})
+
+
+#: the evidence columns the page shows, in order (`geoaq.fires.evidence.COLUMNS`)
+EVIDENCE_SHOWN = ("evidence_id", "submission_id", "kind", "size_bytes", "original_name", "uploaded_by",
+                  "uploaded_at", "sha256")
+
+
+def evidence_table(rows: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """An event's evidence files (`evidence.evidence_of`) as the page lists them: the type in
+    capitals, the uploader's name for a file as plain text, headings in `lang`."""
+    shown = rows[list(EVIDENCE_SHOWN)].copy()
+    shown["kind"] = shown["kind"].str.upper()
+    return shown.rename(columns={c: t(f"fires.evidence.column.{c}", lang) for c in shown.columns})
