@@ -57,6 +57,8 @@ class Figures:
     backend: str
     seconds: float = 0.0
     page_opens: list[float] = field(default_factory=list)
+    #: (page, seconds into the run, seconds to open) of every open, to name the slow ones
+    opens: list[tuple[str, float, float]] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
     failed_writes: list[str] = field(default_factory=list)
     status_changes: int = 0
@@ -95,6 +97,16 @@ class Figures:
                 f"{len(self.exceptions)} exceptions shown, {len(self.failed_writes)} failed writes; "
                 f"stored {self.stored_points:,} fire points ({self.distinct_points:,} distinct), "
                 f"{self.history_rows} history rows")
+
+    def by_page(self) -> str:
+        """Median and max open per page, and the slowest opens with when they happened."""
+        if not self.opens:
+            return ""
+        frame = pd.DataFrame(self.opens, columns=["page", "at_s", "open_s"])
+        pages = frame.groupby("page")["open_s"].agg(["count", "median", "max"]).round(2)
+        slowest = frame.nlargest(8, "open_s").round(1)
+        return (f"  per page:\n{pages.to_string()}\n  slowest opens (page, s into the run, s):\n"
+                + "\n".join(f"    {r.page} at {r.at_s} s: {r.open_s} s" for r in slowest.itertuples()))
 
 
 def firms_file(path: Path, rows: int, seed: int = 11) -> int:
@@ -146,6 +158,7 @@ def start_app(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
 async def _sessions(url: str, count: int, until: float, figures: Figures, token: str) -> None:
     from playwright.async_api import async_playwright
 
+    started = time.perf_counter()
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
 
@@ -168,6 +181,7 @@ async def _sessions(url: str, count: int, until: float, figures: Figures, token:
                         break
                     continue
                 figures.page_opens.append(time.perf_counter() - began)
+                figures.opens.append((target.rsplit("/", 1)[-1], began - started, figures.page_opens[-1]))
                 figures.exceptions.extend(f"{target}: {text}" for text in await page.evaluate(SHOWN_ERRORS))
                 await page.wait_for_timeout(rng.uniform(200, 1200))
                 if rng.random() < 0.4:  # a reload of the same page
@@ -179,6 +193,8 @@ async def _sessions(url: str, count: int, until: float, figures: Figures, token:
                         figures.exceptions.append(f"{target} (reload): did not finish: {exc}")
                         continue
                     figures.page_opens.append(time.perf_counter() - began)
+                    figures.opens.append((target.rsplit("/", 1)[-1] + " (reload)", began - started,
+                                          figures.page_opens[-1]))
             await context.close()
 
         await asyncio.gather(*(session(n) for n in range(count)))
@@ -391,6 +407,7 @@ def main() -> None:
             figures = run_backend(backend, Path(work), seconds=args.seconds, fire_rows=args.fire_rows,
                                   sessions=args.sessions)
         print(figures.summary())
+        print(figures.by_page())
         for problem in figures.problems():
             print(f"  FAIL {problem}")
             failed = True

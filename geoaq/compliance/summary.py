@@ -181,13 +181,14 @@ class _Data:
     fires: pd.DataFrame
 
 
-def _read(con: Connection, start: date, end: date, rules: ComplianceRules) -> _Data:
+def _read(con: Connection, start: date, end: date, rules: ComplianceRules,
+          fires: pd.DataFrame | None = None) -> _Data:
     def layer(name: str) -> gpd.GeoDataFrame:
         return store.read_layer(con, get_layer(name))
 
     units = layer("admin_units")
     enterprises = layer("enterprises")
-    fires = check_fires(con, start, end)
+    fires = check_fires(con, start, end) if fires is None else fires
     return _Data(zones=layer("control_zones"), counties=units[units["level"] == "县"].reset_index(drop=True),
                  enterprises=enterprises, mines=layer("mines"), stations=layer("stations"),
                  clusters=cluster_areas(enterprises, rules.cluster_buffer_m), fires=fires)
@@ -336,18 +337,19 @@ def _overall(violations: list[Message], target_results: list[dict]) -> tuple[str
 def summarize(con: Connection, start: date, end: date, *, zone_id: str | None = None,
               district: str | None = None, standard: str = IN_FORCE,
               target_standard: str | None = None, rules: ComplianceRules | None = None,
-              targets: list[Target] | None = None) -> pd.DataFrame:
+              targets: list[Target] | None = None, fires: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per city, county, control zone and enterprise cluster over start..end.
 
     `zone_id` or `district` (a county adcode) restricts the result to that scope. `standard` is
     the basis of the stations' evaluations ("in_force": each part of the period by its
     standard; or a version); `target_standard` assesses every target by that version instead
-    of the one it was set under.
+    of the one it was set under. `fires` is the period's `check_fires` result when the caller
+    has it (a page keeps the season's attribution between status changes): else it is computed.
     """
     standard = check_basis(standard)
     rules = rules or load_compliance_rules()
     targets = load_targets() if targets is None else targets
-    data = _read(con, start, end, rules)
+    data = _read(con, start, end, rules, fires)
     evaluate = _Evaluations(con, data, standard)
     areas = scopes(data.zones, data.counties, data.clusters)
     ent_in = inside(data.enterprises, areas.assign(area=range(len(areas))), "area")
@@ -357,8 +359,8 @@ def summarize(con: Connection, start: date, end: date, *, zone_id: str | None = 
     coal_pairs = inside(data.enterprises, coal_zones.reset_index(drop=True).assign(zone=lambda z: z.index), "zone")
     coal_users = set(coal_pairs["feature"][data.enterprises.loc[coal_pairs["feature"], "main_fuel"]
                                            .isin(rules.coal_fuels).to_numpy()])
-    fires = data.fires[data.fires["status"] != "dismissed"]
-    fire_points = gpd.GeoDataFrame(fires, geometry=gpd.points_from_xy(fires["lon"], fires["lat"]), crs=4326)
+    fires = data.fires[data.fires["status"] != "dismissed"].reset_index(drop=True)
+    fires_in = _fires_by_scope(areas, fires)
     nearest = within_distance(areas.assign(geometry=areas.geometry.representative_point()), data.stations,
                               rules.nearest_station_within_m)
     sensitive = _sensitive_lines(sensitive_areas(con, start, end, rules, fires=data.fires))
@@ -371,7 +373,7 @@ def summarize(con: Connection, start: date, end: date, *, zone_id: str | None = 
             continue
         ents = data.enterprises.loc[ent_in.loc[ent_in["area"] == position, "feature"]]
         mines = data.mines.loc[mine_in.loc[mine_in["area"] == position, "feature"]]
-        in_scope_fires = _scope_fires(scope, fires, fire_points)
+        in_scope_fires = fires.iloc[fires_in.get(position, _NONE)]
         violations = []
         scope_coal = ents[ents.index.isin(coal_users)]
         for _, ent in scope_coal.iterrows():
@@ -431,16 +433,37 @@ def _notes(station_results: list[dict], target_results: list[dict]) -> list[Mess
     return note_messages([v for v in versions if isinstance(v, str) and v])
 
 
-def _scope_fires(scope: pd.Series, fires: pd.DataFrame, points: gpd.GeoDataFrame) -> pd.DataFrame:
+_NONE = np.array([], dtype=np.intp)
+
+
+def _positions(keys: pd.Series) -> dict[object, np.ndarray]:
+    """key → the positions holding it (`keys` indexed by position, one row per key held)."""
+    keys = keys.dropna()
+    return {key: np.sort(group.to_numpy(dtype=np.intp)) for key, group in
+            pd.Series(keys.index, index=keys.to_numpy()).groupby(level=0)} if len(keys) else {}
+
+
+def _fires_by_scope(areas: gpd.GeoDataFrame, fires: pd.DataFrame) -> dict[int, np.ndarray]:
+    """Area position → positions of `fires` in it: a zone's by the events' zone attribution, a
+    county's by their (corrected) county, a cluster's by its polygon. One pass per kind, not a
+    scan of every event per scope (a season holds hundreds of thousands)."""
     if fires.empty:
-        return fires
-    if scope["scope_type"] == "zone":
-        mask = fires["zone_ids"].map(lambda ids: scope["scope_id"] in ids)
-    elif scope["scope_type"] == "county":
-        mask = fires["county_adcode"] == scope["scope_id"]
-    else:
-        mask = points.intersects(scope.geometry)
-    return fires[np.asarray(mask, dtype=bool)]
+        return {}
+    zones = _positions(pd.Series(fires["zone_ids"].to_numpy(), index=range(len(fires))).explode())
+    counties = _positions(pd.Series(fires["county_adcode"].to_numpy(), index=range(len(fires))))
+    clusters = areas[areas["scope_type"] == "cluster"]
+    points = gpd.GeoSeries(gpd.points_from_xy(fires["lon"], fires["lat"]), crs=4326)
+    area_of, inside_ = points.sindex.query(clusters.geometry.to_numpy(), predicate="intersects") \
+        if len(clusters) else (_NONE, _NONE)
+    found: dict[int, np.ndarray] = {}
+    for position, (kind, key) in enumerate(zip(areas["scope_type"], areas["scope_id"], strict=True)):
+        if kind == "zone":
+            found[position] = zones.get(key, _NONE)
+        elif kind == "county":
+            found[position] = counties.get(key, _NONE)
+    for offset, position in enumerate(clusters.index):  # areas' index is its positions
+        found[int(position)] = np.sort(inside_[area_of == offset])
+    return found
 
 
 def _part_result(row: pd.Series, fields: list[str]) -> dict:

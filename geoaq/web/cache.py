@@ -293,14 +293,22 @@ def fire_period(db_path: str, version: tuple) -> tuple[date, date] | None:
     return period[0], period[1] + pd.Timedelta(days=1)
 
 
+def compliance_summary(db_path: str, version: Versions, start: date, end: date, standard: str) -> pd.DataFrame:
+    """`compliance.summarize` for the period, on `fire_check`'s events: after a status change
+    the season's attribution is kept (with a million detections it takes minutes)."""
+    return _compliance_summary(db_path, version, start, end, standard,
+                               fire_check(db_path, version, start, end, None, "suspected"))
+
+
 @reads("layers", *FIRES, *STATUS, *READINGS)
 @st.cache_data(show_spinner=False)
-def compliance_summary(db_path: str, version: tuple, start: date, end: date, standard: str) -> pd.DataFrame:
-    """`compliance.summarize` for the period (writes only when fire events need recomputing)."""
+def _compliance_summary(db_path: str, version: tuple, start: date, end: date, standard: str,
+                        _fires: pd.DataFrame) -> pd.DataFrame:
+    """(`_fires` is not hashed: it follows from the key's fire and status tables.)"""
     from geoaq.compliance import summary as compliance
 
     with db.connect(db_path) as con:
-        return compliance.summarize(con, start, end, standard=standard)
+        return compliance.summarize(con, start, end, standard=standard, fires=_fires)
 
 
 @reads("layers")
@@ -312,13 +320,19 @@ def compliance_geometries(db_path: str, version: tuple) -> gpd.GeoDataFrame:
         return compliance.scope_geometries(con)
 
 
+def sensitive_areas(db_path: str, version: Versions, start: date, end: date) -> pd.DataFrame:
+    """`compliance.sensitive_areas` for the period, on `fire_check`'s events (as the summary)."""
+    return _sensitive_areas(db_path, version, start, end,
+                            fire_check(db_path, version, start, end, None, "suspected"))
+
+
 @reads("layers", *FIRES, *STATUS)
 @st.cache_data(show_spinner=False)
-def sensitive_areas(db_path: str, version: tuple, start: date, end: date) -> pd.DataFrame:
+def _sensitive_areas(db_path: str, version: tuple, start: date, end: date, _fires: pd.DataFrame) -> pd.DataFrame:
     from geoaq.compliance import summary as compliance
 
     with db.connect(db_path) as con:
-        return compliance.sensitive_areas(con, start, end)
+        return compliance.sensitive_areas(con, start, end, fires=_fires)
 
 
 @reads(*READINGS)
