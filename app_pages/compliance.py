@@ -10,11 +10,13 @@ from streamlit_folium import st_folium
 
 from geoaq.aq.basis import IN_FORCE
 from geoaq.aq.standards import available_versions
+from geoaq.compliance.jurisdiction import geometries_in_jurisdiction, summary_in_jurisdiction
 from geoaq.compliance.summary import SCOPE_TYPES, flatten, worded
 from geoaq.compliance.targets import STATUSES, load_targets
 from geoaq.i18n import t
 from geoaq.layers import load_registry
 from geoaq.tables import xlsx_bytes
+from geoaq.web.auth import actor as signed_in
 from geoaq.web.cache import (
     compliance_geometries,
     compliance_summary,
@@ -42,6 +44,7 @@ def _headed(table: pd.DataFrame, group: str) -> pd.DataFrame:
 
 
 language = lang()
+actor = signed_in()
 st.title(t("app.page.compliance", language))
 db_file = require_database()
 version = database_version(db_file)
@@ -71,6 +74,10 @@ if period:
 with st.spinner(t("compliance.computing", language)):
     summary = compliance_summary(str(db_file), version, start, end, standard)
 geometries = compliance_geometries(str(db_file), version)
+if not actor.city_wide:  # a county account: its counties and the zones and clusters in them, downloads too
+    summary = summary_in_jurisdiction(summary, geometries, actor)
+    geometries = geometries_in_jurisdiction(geometries, actor)
+    st.caption(t("compliance.jurisdiction", language, counties="、".join(sorted(actor.counties))))
 
 kinds = st.multiselect(t("compliance.scope_types", language), list(SCOPE_TYPES), default=list(SCOPE_TYPES),
                        format_func=lambda k: scope_text(k, language), key="comp_kinds")

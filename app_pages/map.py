@@ -159,6 +159,10 @@ if st.session_state.get("map_event") and st.session_state["map_event"] in event_
                      query_params={"start": str(start), "end": str(end)})
 if st.session_state.get("map_zone"):
     summary = compliance_summary(str(db_file), version, start, end, "2012")
+    if not actor.city_wide:  # a county account: only the zones of its counties
+        from geoaq.compliance.jurisdiction import summary_in_jurisdiction
+
+        summary = summary_in_jurisdiction(summary, compliance_geometries(str(db_file), version), actor)
     zone = summary[(summary["scope_type"] == "zone") & (summary["scope_id"] == st.session_state["map_zone"])]
     if len(zone):
         row = worded(zone, language).iloc[0]

@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geoaq._errors import GeoaqError
+from geoaq.accounts.roles import PLAN_ROUTES, Actor
 from geoaq.db import connection as db
 from geoaq.i18n import say, t
 from geoaq.layers import load_registry
@@ -17,6 +18,7 @@ from geoaq.routes.inputs import parse_lonlat
 from geoaq.routes.plan import plan_routes
 from geoaq.routes.progress import BY_USER
 from geoaq.routes.rules import load_route_rules, make_teams
+from geoaq.web.auth import actor as signed_in
 from geoaq.web.cache import (
     EMERGENCY,
     FIRES,
@@ -28,27 +30,36 @@ from geoaq.web.cache import (
     require_database,
 )
 from geoaq.web.map import configured_tiles
+from geoaq.web.route_findings import findings_section, save_form
 from geoaq.web.search_progress import SearchProgress
 from geoaq.web.views.routes import reason_text, route_map, targets_map
 
 language = lang()
+actor = signed_in()
 rules = load_route_rules()
 st.title(t("app.page.routes", language))
 db_file = require_database()
 version = database_version(db_file)
 
+# saved routes and their findings: all an inspector (or a viewer) does here; planners find them above the planner
+with st.expander(t("routes.findings.title", language), expanded=not actor.may(PLAN_ROUTES)):
+    findings_section(db_file, actor, language)
+if not actor.may(PLAN_ROUTES):
+    st.stop()
+
 
 @reads("layers", *FIRES, *STATUS, *EMERGENCY)
 @st.cache_data(show_spinner=False)
 def day_targets(db_path: str, version: float, day: date, fires: bool, enterprises: bool, mines: bool,
-                picked: tuple, draw: tuple, seed: int, language: str) -> pd.DataFrame:
-    """`collect_targets` of the day (recomputes fire events only when detections changed)."""
+                picked: tuple, draw: tuple, seed: int, language: str, actor: Actor) -> pd.DataFrame:
+    """`collect_targets` of the day inside `actor`'s jurisdiction (recomputes fire events only
+    when detections changed)."""
     from geoaq.routes.targets import collect_targets
 
     con = db.connect(db_path)
     try:
         return collect_targets(con, day, fires=fires, enterprises=enterprises, mines=mines,
-                               picked=list(picked), draw=dict(draw) or None, seed=seed, lang=language)
+                               picked=list(picked), draw=dict(draw) or None, seed=seed, lang=language, actor=actor)
     finally:
         con.close()
 
@@ -107,7 +118,7 @@ try:
     draw = tuple(sorted((k, v) for k, v in {"enterprises": draw_enterprises, "mines": draw_mines}.items() if v))
     with st.spinner(t("routes.collecting", language)):
         targets = day_targets(str(db_file), version, day, use_fires, use_enterprises, use_mines,
-                              tuple(tuple(p) for p in picks), draw, seed, language)
+                              tuple(tuple(p) for p in picks), draw, seed, language, actor)
 except GeoaqError as exc:
     st.error(str(exc))
     st.stop()
@@ -206,6 +217,16 @@ if point and st.session_state.get("route_last_click") != point:
 
 if plan is None:
     st.stop()
+
+if plan.plan_id is None:
+    saved_id = save_form(db_file, plan, actor, language)
+    if saved_id is not None:
+        from dataclasses import replace
+
+        plan = replace(plan, plan_id=saved_id)
+        st.session_state["route_plan"] = (signature, plan)
+else:
+    st.caption(t("routes.findings.saved", language, plan=plan.plan_id))
 
 all1, all2, all3, all4 = st.columns(4)
 stem = f"routes_{plan.day}"

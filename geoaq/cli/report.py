@@ -9,6 +9,7 @@ import click
 from geoaq.cli._common import (
     DB_OPTION,
     GeoaqCommand,
+    acting,
     basis_callback,
     connected,
     format_option,
@@ -35,17 +36,22 @@ from geoaq.i18n import say, t
 def report(start: date, end: date, zone_id: str | None, district: str | None, basis: str,
            target_standard: str | None, output: str, out_path: str | None, db_path: str | None) -> None:
     """Zone compliance summary (达标评估): each city, county, control zone and enterprise cluster
-    against the plans' targets, with every reason."""
+    against the plans' targets, with every reason. Run as a county account (--as) it holds only
+    its counties and the zones and clusters in them."""
     from pathlib import Path
 
     from geoaq.aq.basis import basis_message
     from geoaq.compliance import summary as compliance
+    from geoaq.compliance.jurisdiction import summary_in_jurisdiction
     from geoaq.tables import write_table
 
     lang = language()
     with connected(db_path) as con:
+        actor = acting(con, required=False)
         summary = compliance.summarize(con, start, end, zone_id=zone_id, district=district, standard=basis,
                                        target_standard=target_standard)
+        if actor is not None and not actor.city_wide:
+            summary = summary_in_jurisdiction(summary, compliance.scope_geometries(con), actor)
     if summary.empty:
         raise click.ClickException(t("cli.report.nothing_in_scope", lang, zone=repr(zone_id), district=repr(district))
                                    if zone_id or district else t("cli.report.nothing", lang))

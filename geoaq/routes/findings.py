@@ -29,13 +29,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geoaq._errors import AccessDeniedError, GeoaqError, IngestError, RouteFindingsError
+from geoaq.accounts.jurisdiction import county_of_points
 from geoaq.accounts.roles import PLAN_ROUTES, RECORD_FINDINGS, VIEW, Actor
-from geoaq.db import store
 from geoaq.db.connection import Connection, next_ids, transaction, write_attempts
 from geoaq.db.named import run
 from geoaq.i18n import LANGUAGES, choices, code_for, t
@@ -71,20 +70,8 @@ def target_ref(kind: str, target_id: str) -> tuple[str | None, str | None]:
 
 
 def stop_counties(con: Connection, lon: Iterable[float], lat: Iterable[float]) -> list[str | None]:
-    """The county adcode (admin_units, level 县) each point lies in; None outside every county
-    (or without an admin_units layer). On a shared edge the lowest code."""
-    from geoaq.layers import get_layer
-
-    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(list(lon), list(lat)), crs=4326)
-    if points.empty:
-        return []
-    units = store.read_layer(con, get_layer("admin_units"))
-    counties = units[units["level"] == "县"][["adcode", "geometry"]]
-    if counties.empty:
-        return [None] * len(points)
-    hits = gpd.sjoin(points, counties, how="left", predicate="intersects").reset_index()
-    first = hits.sort_values(["index", "adcode"]).drop_duplicates("index").set_index("index")["adcode"]
-    return [None if pd.isna(first.get(i)) else str(first.get(i)) for i in range(len(points))]
+    """The county adcode (admin_units, level 县) each stop lies in; None outside every county."""
+    return county_of_points(con, lon, lat)
 
 
 def visible_stop(actor: Actor | None, crew: str | None, county: str | None) -> bool:

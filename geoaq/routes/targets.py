@@ -365,12 +365,9 @@ def collect_targets(con: Connection, day: date, *, rules: RouteRules | None = No
 
 def in_jurisdiction(con: Connection, targets: pd.DataFrame, actor: Actor | None) -> pd.DataFrame:
     """The targets lying in `actor`'s counties (admin_units; all for a city-wide account)."""
-    from geoaq.routes.findings import stop_counties
+    from geoaq.accounts.jurisdiction import points_in_jurisdiction
 
-    if actor is None or actor.city_wide or targets.empty:
-        return targets
-    counties = stop_counties(con, targets["lon"].astype(float), targets["lat"].astype(float))
-    return targets[[actor.covers(c) for c in counties]].reset_index(drop=True)
+    return points_in_jurisdiction(con, targets, actor)
 
 
 def read_targets_file(path: str | Path) -> pd.DataFrame:
