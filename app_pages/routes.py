@@ -170,7 +170,7 @@ if b1.button(t("routes.solve", language), type="primary", key="route_solve"):
         st.error(str(exc))
         st.session_state.pop("route_plan", None)
     else:
-        st.session_state["route_plan"] = (signature, plan)
+        watch.keep("route_plan", (signature, plan))  # st.session_state refuses writes after a click
         watch.resume()  # the user's click: Streamlit reruns now, showing the stored plan
         bar.empty()
 if st.session_state.get("route_map_picks") and b2.button(t("routes.clear_picks", language), key="route_clear_picks"):

@@ -5,7 +5,8 @@ button, any widget, Streamlit's own Stop) makes Streamlit raise its script-contr
 at the script's next Streamlit call — here, the progress bar's update inside the search's
 progress callback. `SearchProgress` catches it there and answers "stop"
 (`geoaq.routes.progress.STOP`): the search ends at its next step with the best routes so far,
-the page stores that plan, and `resume()` then raises the exception again so Streamlit reruns
+the page stores that plan (`keep`: Streamlit refuses even a session-state write in the
+interrupted run), and `resume()` then raises the exception again so Streamlit reruns
 (or stops) as the user asked; the rerun shows the stored plan, which says it was stopped by
 the user.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from geoaq.routes.progress import STOP, Progress
-from geoaq.web.streamlit_internals import script_control_exception
+from geoaq.web.streamlit_internals import keep_in_session, script_control_exception
 
 
 class SearchProgress:
@@ -41,6 +42,13 @@ class SearchProgress:
     @property
     def interrupted(self) -> bool:
         return self.pending is not None
+
+    @staticmethod
+    def keep(key: str, value: object) -> None:
+        """Store the search's result in the session's state: after a click, Streamlit refuses
+        every call of the interrupted run, `st.session_state[key] = value` included
+        (`geoaq.web.streamlit_internals.keep_in_session`)."""
+        keep_in_session(key, value)
 
     def resume(self) -> None:
         """Hand Streamlit back the rerun or stop the user asked for (after storing the plan)."""

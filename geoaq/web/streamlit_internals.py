@@ -305,3 +305,17 @@ def script_control_exception() -> type[BaseException]:
     from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
     return ScriptControlException
+
+
+def keep_in_session(key: str, value: Any) -> None:
+    """`st.session_state[key] = value` without Streamlit's yield point. Once a click has
+    interrupted the script (a route search stopped by the user: `geoaq.web.search_progress`),
+    Streamlit 1.67 raises its stop exception at every later Streamlit call of that run —
+    setting a session-state key included, before the value is stored — so the best plan so
+    far would be lost; the session's state object is written under its own lock instead
+    (``SafeSessionState._state``), and the rerun the click asked for finds the value."""
+    from streamlit.runtime.state.session_state_proxy import get_session_state
+
+    safe = get_session_state()
+    with safe._lock:
+        safe._state[key] = value
