@@ -97,3 +97,27 @@ def open_page(page: str, timeout: float = 300, **state):
 def table_with(at, *columns: str):
     """The first table the page shows with all of `columns`."""
     return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+
+
+TEST_PASSWORD = "correct horse 42"
+
+
+def make_accounts(con: db.Connection, **accounts: tuple[str, list[str]]) -> dict:
+    """The first administrator ``root``, then each ``name=(role, counties)`` made by it; every
+    account's `Actor` (origin "test") by name, ``root`` included."""
+    from geoaq.accounts import store
+
+    store.add_account(con, "root", "admin", TEST_PASSWORD, by=None)
+    admin = store.actor_for(con, "root")
+    for name, (role, counties) in accounts.items():
+        store.add_account(con, name, role, TEST_PASSWORD, by=admin, counties=counties)
+    return {name: store.actor_for(con, name, origin="test") for name in ("root", *accounts)}
+
+
+def events_of_county(con: db.Connection, county: str, start, end):
+    """The demo's fire events of `start`–`end` (`check_fires`) in `county`, and the others."""
+    from geoaq.fires.check import check_fires
+
+    checked = check_fires(con, start, end)
+    inside = checked["county_adcode"] == county
+    return checked[inside], checked[~inside]

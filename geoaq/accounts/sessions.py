@@ -40,25 +40,40 @@ def sign_in(con: Connection, name: str, password: str, *, origin: str | None = N
     """Check `name` and `password`; return (a new session token, its Actor). Raises
     SignInError (code wrong / locked / disabled) and records the attempt either way."""
     rules = settings or config.account_settings()
-    now = store.utcnow()
     account = store.find(con, str(name or "").strip()) if str(name or "").strip() else None
     if account is None:
         passwords.verify(None, str(password or ""))
         store.record(con, None, "sign_in_failed", f"unknown name {str(name)[:64]!r}", origin=origin)
         raise SignInError(WRONG)
-    if account.locked_until_utc is not None and account.locked_until_utc > now:
-        store.record(con, account.account_id, "sign_in_refused", "locked", origin=origin)
-        raise SignInError(f"account {account.name!r} is locked after repeated failed sign-ins "
-                          f"until {account.locked_until_utc:%Y-%m-%d %H:%M} UTC", code="locked",
-                          until=account.locked_until_utc)
+    _refuse_locked(con, account, origin)
     if not passwords.verify(account.password_hash, str(password or "")):
         _failed(con, account, rules, origin)
         raise SignInError(WRONG)
-    if account.disabled:
-        store.record(con, account.account_id, "sign_in_refused", "disabled", origin=origin)
-        raise SignInError(f"account {account.name!r} is disabled", code="disabled")
-    token = secrets.token_urlsafe(32)
+    _refuse_disabled(con, account, origin)
     rehash = passwords.hash_password(password) if passwords.needs_rehash(account.password_hash) else None
+    return _open_session(con, account, rules, origin, rehash=rehash)
+
+
+def _refuse_locked(con: Connection, account: store.Account, origin: str | None, how: str = "") -> None:
+    if account.locked_until_utc is not None and account.locked_until_utc > store.utcnow():
+        store.record(con, account.account_id, "sign_in_refused", f"locked{how}", origin=origin)
+        raise SignInError(f"account {account.name!r} is locked after repeated failed sign-ins "
+                          f"until {account.locked_until_utc:%Y-%m-%d %H:%M} UTC", code="locked",
+                          until=account.locked_until_utc)
+
+
+def _refuse_disabled(con: Connection, account: store.Account, origin: str | None, how: str = "") -> None:
+    if account.disabled:
+        store.record(con, account.account_id, "sign_in_refused", f"disabled{how}", origin=origin)
+        raise SignInError(f"account {account.name!r} is disabled", code="disabled")
+
+
+def _open_session(con: Connection, account: store.Account, rules: config.AccountSettings,
+                  origin: str | None, *, rehash: str | None = None,
+                  detail: str | None = None) -> tuple[str, Actor]:
+    """A new session of `account` (signed in), recorded; (its token, its Actor)."""
+    now = store.utcnow()
+    token = secrets.token_urlsafe(32)
     for attempt in write_attempts(con):
         with attempt, transaction(con):
             run(con, "account_signed_in", [now, account.account_id])
@@ -66,8 +81,27 @@ def sign_in(con: Connection, name: str, password: str, *, origin: str | None = N
                 run(con, "account_set_password", [rehash, now, account.account_id])
             run(con, "session_insert", [token_hash(token), account.account_id, now,
                                         now + timedelta(hours=rules.session_hours), now, origin])
-            store.record(con, account.account_id, "signed_in", None, origin=origin)
+            store.record(con, account.account_id, "signed_in", detail, origin=origin)
     return token, store.actor_of(con, account, origin)
+
+
+def sign_in_sso(con: Connection, subject: str | None, email: str | None, *, origin: str | None = None,
+                settings: config.AccountSettings | None = None) -> tuple[str, Actor]:
+    """Single sign-on: the identity provider vouched for `subject` / `email`; the geoaq account
+    an administrator gave that identity (`store.set_sso`) gets a session, like `sign_in`. An
+    identity no account holds gets none (SignInError code sso_unknown); a locked or disabled
+    account is refused as by `sign_in`. Every attempt is recorded."""
+    rules = settings or config.account_settings()
+    account = store.find_by_sso(con, subject, email)
+    shown = (email or subject or "(none)")[:128]
+    if account is None:
+        store.record(con, None, "sign_in_failed", f"single sign-on identity {shown!r} is no account's",
+                     origin=origin)
+        raise SignInError(f"the single sign-on identity {shown!r} is not given to any geoaq account",
+                          code="sso_unknown")
+    _refuse_locked(con, account, origin, " (single sign-on)")
+    _refuse_disabled(con, account, origin, " (single sign-on)")
+    return _open_session(con, account, rules, origin, detail=f"single sign-on {shown}")
 
 
 def _failed(con: Connection, account: store.Account, rules: config.AccountSettings,

@@ -13,7 +13,7 @@ once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -37,7 +37,9 @@ _COUNTY = re.compile(r"^[0-9]{6}$")
 _TEAM = re.compile(r"^[\w .·()（）-]{1,64}$")
 COUNTY_LEVEL = "县"
 LIST_COLUMNS = ("account_id", "name", "display_name", "role", "counties", "teams", "disabled",
-                "failed_count", "locked_until_utc", "created_at_utc", "last_sign_in_utc")
+                "failed_count", "locked_until_utc", "created_at_utc", "last_sign_in_utc", "sso_subject")
+#: a single sign-on identity: an OIDC subject or an e-mail address, printable, no spaces
+_SSO_SUBJECT = re.compile(r"^[^\s]{1,255}$")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,25 @@ def get(con: Connection, name: str) -> Account:
     if found is None:
         raise UnknownAccountError(f"no account {name!r}")
     return found
+
+
+def sso_identity(user: Mapping[str, object]) -> tuple[str | None, str | None]:
+    """(subject, e-mail) of what an identity provider says of a signed-in person (Streamlit's
+    ``st.user``): its ``sub``, and its ``email`` unless the provider says it is not verified
+    (``email_verified`` false). Either may be None."""
+    subject = str(user.get("sub") or "").strip() or None
+    email = str(user.get("email") or "").strip() or None
+    if user.get("email_verified") is False:
+        email = None
+    return subject, email
+
+
+def find_by_sso(con: Connection, subject: str | None, email: str | None) -> Account | None:
+    """The account a single sign-on identity signs in as (`set_sso`): the one holding the
+    subject, else the one holding the e-mail address (without case); None when neither is."""
+    if not subject and not email:
+        return None
+    return _account(run(con, "account_by_sso", [subject, email, email, subject]).fetchone())
 
 
 def by_id(con: Connection, account_id: int) -> Account | None:
@@ -282,3 +303,26 @@ def set_role(con: Connection, name: str, role: str, *, by: Actor | None,
             _end_sessions(con, account.account_id)
             record(con, account.account_id, "role_set",
                    f"role={role_code} counties={','.join(county_codes)} teams={','.join(team_names)}", by)
+
+
+def set_sso(con: Connection, name: str, subject: str | None, *, by: Actor | None) -> None:
+    """Let the identity provider's `subject` (its OIDC ``sub``, or an e-mail address) sign in as
+    `name` (single sign-on, `geoaq.web.auth`); None or "" clears it. One identity signs in as one
+    account only. An administrator's change, recorded."""
+    value = str(subject or "").strip() or None
+    if value is not None and not _SSO_SUBJECT.match(value):
+        raise AccountError(f"single sign-on identity {subject!r}: 1-255 characters without spaces "
+                           "(the identity provider's subject, or an e-mail address)")
+    ensure_claims(con, "accounts")
+    for attempt in write_attempts(con):
+        with attempt, transaction(con):
+            claim(con, "accounts")  # two accounts given one identity at once: one runs again
+            _require_admin(con, by, "set single sign-on identities")
+            account = get(con, name)
+            if value is not None:
+                holder = run(con, "account_sso_holder", [value, account.account_id]).fetchone()
+                if holder is not None:
+                    raise AccountError(f"single sign-on identity {value!r} signs in as account {holder[0]!r} "
+                                       "already; clear it there first")
+            run(con, "account_set_sso", [value, utcnow(), account.account_id])
+            record(con, account.account_id, "sso_set" if value else "sso_cleared", value, by)

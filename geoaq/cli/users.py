@@ -1,4 +1,5 @@
-"""`geoaq users …`: accounts (add, list, disable, enable, reset-password, set-role, history).
+"""`geoaq users …`: accounts (add, list, disable, enable, reset-password, set-role, set-sso,
+history).
 
 Every command but the very first `users add` (which makes the database's first
 administrator) acts as an administrator named with ``geoaq --as NAME`` (or GEOAQ_ACCOUNT).
@@ -172,6 +173,28 @@ def users_set_role(name: str, role: str, counties: tuple[str, ...], teams: tuple
     lang = language()
     click.echo(t("cli.users.role_set", lang, name=account.name, role=t(f"accounts.role.{account.role}", lang),
                  counties=",".join(sorted(county_codes)) or "—"))
+
+
+@users.command("set-sso")
+@click.argument("name")
+@click.argument("subject", required=False)
+@click.option("--clear", is_flag=True, help="Remove NAME's single sign-on identity.")
+@DB_OPTION
+def users_set_sso(name: str, subject: str | None, clear: bool, db_path: str | None) -> None:
+    """Let the identity provider's SUBJECT (its OIDC "sub", or a verified e-mail address) sign in
+    as NAME through single sign-on (st.login); --clear removes it."""
+    from geoaq.accounts import store
+
+    if bool(subject) == clear:
+        raise click.UsageError("give the SUBJECT, or --clear")
+    with connected(db_path) as con:
+        store.set_sso(con, name, None if clear else subject, by=acting(con))
+        account = store.get(con, name)
+    lang = language()
+    if clear:
+        click.echo(t("cli.users.sso.cleared", lang, name=account.name))
+    else:
+        click.echo(t("cli.users.sso.set", lang, name=account.name, subject=subject.strip()))
 
 
 @users.command("history")

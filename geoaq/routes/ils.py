@@ -21,11 +21,15 @@ Then up to `FORCE_TRIES` of the level's targets still out, least detour first, a
 required beside every chosen target in one short run (`_force`): a feasible plan found has
 one more of the level and drops none, so it is kept; an infeasible one is forgotten. The
 level's share of the iterations is its size among the levels still to search, so what a
-level that fits at once does not use goes to the levels below. PyVRP perturbs 1–8 targets
-per iteration (`PERTURBATIONS`; its default of up to 25 made each iteration about 3× slower
-here for no better plans). `bench/routes.py` measured these settings (README). A run stops
-after its share of the `iterations` budget or after half of it without a better plan —
-counts, not times, so the routes do not depend on the machine. The `Control` may end a
+level that fits at once does not use goes to the levels below. On days of up to
+`RESTART_UP_TO` targets PyVRP perturbs 1–8 targets per iteration (`PERTURBATIONS`; its
+default of up to 25 made each iteration about 3× slower there for no better plans); on larger
+days it perturbs 1–25 (`LARGE_PERTURBATIONS`, PyVRP's default: with 1–8 the 500-target bench
+day kept two second-level targets fewer than the best long run, at any effort tried). The
+budget is `iterations` per `TARGETS_PER_BUDGET` candidates (`budget`): a 500-target day
+searches 2.5× as many iterations as a 200-target one. `bench/routes.py` measured these
+settings (README). A run stops after its share of the budget or after half of it without a
+better plan — counts, not times, so the routes do not depend on the machine. The `Control` may end a
 stage early (the user's stop, the safety time cap); the best routes so far are kept.
 """
 
@@ -55,6 +59,12 @@ PERTURBATIONS = (1, 8)
 RESTARTS = 5
 #: …on days of at most this many targets (bench/routes.py: on 500 targets one longer run did better)
 RESTART_UP_TO = 300
+#: on larger days, PyVRP's own perturbation sizes (bench/routes.py: on 500 targets 1–8 kept
+#: two second-level targets fewer than 1–25 at the same effort)
+LARGE_PERTURBATIONS = (1, 25)
+#: the iteration budget is per this many candidates (at least the budget): a larger day gets
+#: proportionally more iterations, as each of its iterations also moves fewer of its targets
+TARGETS_PER_BUDGET = 200
 #: after a level's runs, this many of its targets still out (least detour first) are each tried
 #: as required beside every chosen target, in a run of at most FORCE_CAP iterations
 #: (bench/routes.py: the mid day's 36th level-100 target, which the runs' prizes did not reach)
@@ -77,11 +87,14 @@ def search(pyvrp: ModuleType, model: Model, candidates: list[int], iterations: i
     levels = sorted({float(model.priority[i]) for i in candidates}, reverse=True)
     by_level = {lv: [i for i in candidates if float(model.priority[i]) == lv] for lv in levels}
     prize = int(sum(e - s for e, s in zip(model.limit_s, model.start_s, strict=True))) + 1
+    iterations = budget(iterations, len(candidates))
     level_budget = iterations * (1 - TRAVEL_SHARE)
     routes = [list(r) for r in initial] if initial else [[] for _ in model.starts]
     chosen = [node for route in routes for node in route]
     work = _Work(control, iterations)
-    restarts = RESTARTS if len(candidates) <= RESTART_UP_TO else 1
+    large = len(candidates) > RESTART_UP_TO
+    restarts = 1 if large else RESTARTS
+    work.perturbations = LARGE_PERTURBATIONS if large else PERTURBATIONS
     for lv in levels:
         fresh = [i for i in by_level[lv] if i not in set(chosen)]
         if not fresh:
@@ -98,7 +111,7 @@ def search(pyvrp: ModuleType, model: Model, candidates: list[int], iterations: i
     if chosen:
         cap = max(MIN_STAGE, iterations - work.done)
         stage = _Stage(control, "travel", None, work.done, iterations, cap)
-        routes, used = _run(pyvrp, model, chosen, set(chosen), {}, routes, stage)
+        routes, used = _run(pyvrp, model, chosen, set(chosen), {}, routes, stage, work.perturbations)
         work.add(stage, used)
     return Outcome(routes, work.done, work.spent)
 
@@ -111,7 +124,8 @@ def _force(pyvrp: ModuleType, model: Model, routes: list[list[int]], out: list[i
     for node in order[:FORCE_TRIES]:
         chosen = [n for r in routes for n in r]
         stage = _Stage(work.control, "level", lv, work.done, work.total, FORCE_CAP)
-        found, used = _run(pyvrp, model, chosen + [node], set(chosen) | {node}, {}, routes, stage, SEED)
+        found, used = _run(pyvrp, model, chosen + [node], set(chosen) | {node}, {}, routes, stage,
+                           work.perturbations)
         work.add(stage, used)
         if node in {n for r in found for n in r}:
             routes = found
@@ -120,12 +134,19 @@ def _force(pyvrp: ModuleType, model: Model, routes: list[list[int]], out: list[i
     return routes
 
 
+def budget(iterations: int, candidates: int) -> int:
+    """The iterations of a search over `candidates` targets: `iterations` per
+    TARGETS_PER_BUDGET of them, at least `iterations`."""
+    return max(int(iterations), int(iterations) * int(candidates) // TARGETS_PER_BUDGET)
+
+
 class _Work:
     """The iterations run so far, and whether every stage ran to its cap."""
 
     def __init__(self, control: Control, total: int):
         self.control, self.total = control, total
         self.done, self.spent = 0, True
+        self.perturbations = PERTURBATIONS
 
     def add(self, stage: _Stage, used: int) -> None:
         self.done += used
@@ -140,7 +161,8 @@ def _best_of(pyvrp: ModuleType, model: Model, nodes: list[int], required: set[in
     best = None
     for restart in range(restarts):
         stage = _Stage(work.control, name, level, work.done, work.total, cap)
-        found, used = _run(pyvrp, model, nodes, required, prizes, routes, stage, SEED + restart)
+        found, used = _run(pyvrp, model, nodes, required, prizes, routes, stage, work.perturbations,
+                           SEED + restart)
         work.add(stage, used)
         kept = {node for route in found for node in route}
         key = (-sum(p for node, p in prizes.items() if node in kept),
@@ -180,7 +202,8 @@ class _Stage:
 
 
 def _run(pyvrp: ModuleType, model: Model, nodes: list[int], required: set[int], prizes: dict[int, int],
-         routes: list[list[int]], stage: _Stage, seed: int = SEED) -> tuple[list[list[int]], int]:
+         routes: list[list[int]], stage: _Stage, perturbations: tuple[int, int] = PERTURBATIONS,
+         seed: int = SEED) -> tuple[list[list[int]], int]:
     """One PyVRP search over `nodes` from `routes`; (best routes, iterations)."""
     data, locations = _problem(pyvrp, model, nodes, required, prizes)
     start = _solution(pyvrp, data, locations, routes)
@@ -188,7 +211,7 @@ def _run(pyvrp: ModuleType, model: Model, nodes: list[int], required: set[int], 
     penalty = pyvrp.PenaltyParams(max_penalty=max(100_000.0, 100.0 * max(prizes.values(), default=0)))
     neighbourhood = pyvrp.search.NeighbourhoodParams(num_neighbours=min(NEIGHBOURS, max(1, len(nodes) - 1)))
     params = pyvrp.SolveParams(penalty=penalty, neighbourhood=neighbourhood,
-                               perturbation=pyvrp.search.PerturbationParams(*PERTURBATIONS))
+                               perturbation=pyvrp.search.PerturbationParams(*perturbations))
     result = pyvrp.solve(data, stage, seed=seed, collect_stats=False, params=params, initial_solution=start)
     best = result.best
     if not best.is_feasible():  # nothing feasible found: keep the routes it started from

@@ -7,11 +7,22 @@ opened in a new tab needs no new sign-in, in a cookie of the app's origin (``geo
 SameSite=Strict, set by a few lines of script after signing in and cleared on signing out).
 The database keeps only its sha256 (`geoaq.accounts.sessions`), and the session ends by age,
 idleness, sign-out, or a change of the account.
+
+**Single sign-on** (optional): when ``.streamlit/secrets.toml`` has an ``[auth]`` section (an
+OIDC provider for Streamlit's ``st.login``) and Authlib is installed, the sign-in page offers
+使用单位统一身份认证登录 beside the password form. The identity the provider returns (``st.user``:
+its ``sub``, or a verified ``email``) opens a session of the geoaq account an administrator gave
+it (`geoaq users set-sso NAME SUBJECT`), with that account's role and counties; an identity no
+account holds gets no access. Only a sign-in at the provider within `SSO_FRESH_S` opens a
+session, so an old identity cookie does not outlive geoaq's own session limits.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -28,6 +39,9 @@ CHECKED_KEY = "geoaq_session_checked"
 COOKIE = "geoaq_session"
 #: seconds a session, once checked, is trusted without asking the database again
 RECHECK_S = 30.0
+#: seconds after signing in at the identity provider (its ID token's ``iat``) within which that
+#: sign-in may open a geoaq session
+SSO_FRESH_S = 600
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -96,6 +110,71 @@ def _accounts_exist(address: str) -> bool:
         con.close()
 
 
+def sso_configured() -> bool:
+    """Whether single sign-on is configured: an ``[auth]`` section in ``.streamlit/secrets.toml``."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all
+        return False
+
+
+def sso_installed() -> bool:
+    """Whether Authlib, which ``st.login`` needs, is installed (``requirements-sso.txt``)."""
+    return importlib.util.find_spec("authlib") is not None
+
+
+def sso_fresh(user: Mapping[str, object], now: datetime | None = None) -> bool:
+    """Whether the provider's sign-in in `user` (``st.user``) happened within `SSO_FRESH_S`
+    (its ID token's ``iat``, seconds since 1970); without an ``iat`` it is not."""
+    try:
+        issued = float(user.get("iat"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    moment = (now or datetime.now(UTC)).timestamp()
+    return -60 <= moment - issued <= SSO_FRESH_S  # a minute of clock skew either way
+
+
+def _provider_user() -> dict | None:
+    """What the identity provider says of this browser's person (``st.user``), or None."""
+    try:
+        user = st.user.to_dict()
+    except (AttributeError, KeyError, RuntimeError):
+        return None
+    return user if user.get("is_logged_in") else None
+
+
+def _sso_sign_in(address: str, lang: str) -> None:
+    """The single sign-on part of the sign-in page: a fresh identity from the provider opens the
+    session of the account it was given; else the button that goes to the provider."""
+    user = _provider_user()
+    if user is not None and sso_fresh(user):
+        subject, email = store.sso_identity(user)
+        con = db.connect(address)
+        try:
+            token, _ = sessions.sign_in_sso(con, subject, email, origin=origin())
+        except SignInError as exc:
+            if exc.code == "sso_unknown":
+                st.error(t("auth.sso.unknown", lang, identity=email or subject or "—"))
+            elif exc.code == "locked":
+                st.error(t("auth.error.locked", lang, until=f"{exc.until:%Y-%m-%d %H:%M}"))
+            else:
+                st.error(t(f"auth.error.{exc.code}", lang))
+            if st.button(t("auth.sso.sign_out", lang), key="sso_sign_out"):
+                st.logout()
+            return
+        finally:
+            con.close()
+        st.session_state[TOKEN_KEY] = token
+        st.session_state["geoaq_set_cookie"] = True
+        st.session_state.pop("geoaq_sign_in_note", None)
+        st.rerun()
+    if not sso_installed():
+        st.warning(t("auth.sso.not_installed", lang))
+        return
+    if st.button(t("auth.sso.sign_in", lang), key="sso_sign_in", type="primary"):
+        st.login()
+
+
 def require_sign_in(address: str, lang: str) -> Actor:
     """The signed-in Actor; else draw the sign-in page and stop the script."""
     actor = session_actor(address)
@@ -115,6 +194,8 @@ def require_sign_in(address: str, lang: str) -> Actor:
     note = st.session_state.get("geoaq_sign_in_note")  # shown until the next sign-in
     if note in ("expired", "disabled", "password_changed"):
         st.warning(t(f"auth.note.{note}", lang))
+    if sso_configured():
+        _sso_sign_in(address, lang)
     with st.form("sign_in"):
         name = st.text_input(t("auth.name", lang), key="sign_in_name")
         password = st.text_input(t("auth.password", lang), type="password", key="sign_in_password")
@@ -172,6 +253,8 @@ def account_box(address: str, lang: str) -> None:
         for key in (TOKEN_KEY, ACTOR_KEY, CHECKED_KEY):
             st.session_state.pop(key, None)
         st.session_state["geoaq_clear_cookie"] = True
+        if sso_configured() and _provider_user() is not None:
+            st.logout()  # the provider's identity cookie too (st.logout reruns the app)
         st.rerun()
 
 

@@ -184,3 +184,70 @@ def test_an_account_changes_its_own_password(small_db, real_sign_in):
     assert any("账号或密码错误" in e.value for e in at.error)
     _sign_in(at, "root", "brand new secret 1")
     assert any("当前账号" in t.value for t in at.sidebar.text)
+
+
+AUTH = {"redirect_uri": "https://geoaq.bureau.local/oauth2callback", "cookie_secret": "x" * 32,
+        "client_id": "geoaq", "client_secret": "s", "server_metadata_url":
+        "https://idp.bureau.local/.well-known/openid-configuration"}
+
+
+def _sso_page(user: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = AUTH
+    if user is not None:
+        at.user = {"is_logged_in": True, **user}
+    return at.run()
+
+
+def _sso_buttons(at: AppTest) -> list[str]:
+    return [b.label for b in at.button if b.key == "sso_sign_in"]
+
+
+def test_the_sso_button_only_when_configured_and_installed(small_db, real_sign_in, monkeypatch):
+    from geoaq.web import auth
+
+    _with_accounts(small_db)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception and _sso_buttons(at) == []  # no [auth]: the password form only
+    monkeypatch.setattr(auth, "sso_installed", lambda: False)
+    at = _sso_page()
+    assert _sso_buttons(at) == [] and any("Authlib" in w.value for w in at.warning)
+    assert at.text_input(key="sign_in_name")  # the built-in accounts keep working
+    monkeypatch.setattr(auth, "sso_installed", lambda: True)
+    asked = []
+    monkeypatch.setattr(auth.st, "login", lambda provider=None: asked.append(provider))
+    at = _sso_page()
+    assert not at.exception, at.exception
+    assert _sso_buttons(at) == ["使用单位统一身份认证登录"]
+    at.button(key="sso_sign_in").click().run()
+    assert asked == [None]  # to the provider of [auth]
+    assert not [c for c in at.sidebar.checkbox]
+
+
+def test_an_identity_signs_in_as_its_account_and_an_unknown_one_gets_nothing(small_db, real_sign_in, monkeypatch):
+    import time
+
+    from geoaq.web import auth
+
+    monkeypatch.setattr(auth, "sso_installed", lambda: True)
+    _with_accounts(small_db)
+    con = db.connect(small_db)
+    try:
+        root = store.actor_for(con, "root")
+        store.add_account(con, "ann", "viewer", PASSWORD, by=root)
+        store.set_sso(con, "ann", "00u-ann", by=root)
+    finally:
+        con.close()
+    stranger = _sso_page({"sub": "00u-nobody", "email": "nobody@epb.gov.cn", "iat": time.time()})
+    assert not stranger.exception, stranger.exception
+    assert any("nobody@epb.gov.cn 尚未关联 geoaq 账号" in e.value for e in stranger.error)
+    assert not [c for c in stranger.sidebar.checkbox] and not stranger.sidebar.text  # no page at all
+    stale = _sso_page({"sub": "00u-ann", "iat": time.time() - 3600})  # an hour-old provider sign-in
+    assert _sso_buttons(stale) == ["使用单位统一身份认证登录"] and not stale.sidebar.text
+    fresh = _sso_page({"sub": "00u-ann", "email": "ann@epb.gov.cn", "iat": time.time()})
+    assert not fresh.exception, fresh.exception
+    assert any("当前账号：ann（只读）" in t.value for t in fresh.sidebar.text)
+    fresh.sidebar.button(key="sign_out").click().run()  # ends the session and the provider's identity
+    assert not fresh.exception, fresh.exception
+    assert [s.value for s in fresh.subheader] == ["登录"] and not fresh.sidebar.text
+    assert fresh.user.get("is_logged_in") is False

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers import make_accounts
 from streamlit.testing.v1 import AppTest
 
-from geoaq.accounts import store
 from geoaq.db import connection as db
 from geoaq.fires import verification, workflow
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PASSWORD = "correct horse 42"
 
 
 def _fires(event_id: str | None = None) -> AppTest:
@@ -25,16 +24,17 @@ def _fires(event_id: str | None = None) -> AppTest:
     return at
 
 
-def test_county_submits_city_approves(demo_db, signed_in_as):
-    con = db.connect(demo_db)
+def _county_and_city(path):
+    con = db.connect(path)
     try:
-        store.add_account(con, "root", "admin", PASSWORD, by=None)
-        admin = store.actor_for(con, "root")
-        store.add_account(con, "luolong", "county", PASSWORD, by=admin, counties=["410311"])
-        store.add_account(con, "city1", "city", PASSWORD, by=admin)
-        county, city = store.actor_for(con, "luolong", origin="t"), store.actor_for(con, "city1", origin="t")
+        made = make_accounts(con, luolong=("county", ["410311"]), city1=("city", []))
     finally:
         con.close()
+    return made["luolong"], made["city1"]
+
+
+def test_county_submits_city_approves(demo_db, signed_in_as):
+    county, city = _county_and_city(demo_db)
 
     signed_in_as(county)
     at = _fires()
@@ -75,15 +75,7 @@ def _image_bytes(kind: str) -> bytes:
 def test_evidence_uploaded_on_the_page_is_checked_stored_and_shown_to_the_city(demo_db, signed_in_as):
     from geoaq.fires import evidence
 
-    con = db.connect(demo_db)
-    try:
-        store.add_account(con, "root", "admin", PASSWORD, by=None)
-        admin = store.actor_for(con, "root")
-        store.add_account(con, "luolong", "county", PASSWORD, by=admin, counties=["410311"])
-        store.add_account(con, "city1", "city", PASSWORD, by=admin)
-        county, city = store.actor_for(con, "luolong", origin="t"), store.actor_for(con, "city1", origin="t")
-    finally:
-        con.close()
+    county, city = _county_and_city(demo_db)
     photo, pdf = _image_bytes("JPEG"), b"%PDF-1.4\n%%EOF\n"
 
     signed_in_as(county)

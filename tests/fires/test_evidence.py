@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import events_of_county, make_accounts
 
 from geoaq import config
 from geoaq._errors import (
@@ -28,11 +29,9 @@ from geoaq.cli import main
 from geoaq.db import connection as db
 from geoaq.db.named import run
 from geoaq.fires import evidence, workflow
-from geoaq.fires.check import check_fires
 from geoaq.fires.evidence import Upload
 
 START, END = date(2025, 4, 22), date(2025, 4, 24)
-PASSWORD = "correct horse 42"
 LUOLONG = "410311"
 
 
@@ -63,12 +62,8 @@ def _office(*parts: str) -> bytes:
 @pytest.fixture
 def con(demo_db):
     connection = db.connect(demo_db)
-    store.add_account(connection, "root", "admin", PASSWORD, by=None)
-    admin = store.actor_for(connection, "root")
-    store.add_account(connection, "city1", "city", PASSWORD, by=admin)
-    store.add_account(connection, "county1", "county", PASSWORD, by=admin, counties=[LUOLONG])
     other = _events(connection)[1]["county_adcode"].dropna().iloc[0]
-    store.add_account(connection, "county2", "county", PASSWORD, by=admin, counties=[other])
+    make_accounts(connection, city1=("city", []), county1=("county", [LUOLONG]), county2=("county", [other]))
     yield connection
     connection.close()
 
@@ -78,8 +73,7 @@ def actor(con, name):
 
 
 def _events(con):
-    checked = check_fires(con, START, END)
-    return checked[checked["county_adcode"] == LUOLONG], checked[checked["county_adcode"] != LUOLONG]
+    return events_of_county(con, LUOLONG, START, END)
 
 
 def _stored_files(folder: Path) -> list[Path]:
