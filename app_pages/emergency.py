@@ -13,19 +13,21 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geoaq._errors import GeoaqError
+from geoaq.accounts.roles import DECIDE, RECORD_FINDINGS
 from geoaq.aq.basis import IN_FORCE
 from geoaq.aq.standards import available_versions
 from geoaq.db import connection as db
-from geoaq.emergency import alerts, inspections, present
+from geoaq.emergency import access, alerts, inspections, present
 from geoaq.emergency import assessment as emergency_assessment
 from geoaq.emergency.alerts import load_warnings
 from geoaq.emergency.forecast import read_forecast, suggest_level
 from geoaq.emergency.reduction_list import load_list, version_label
-from geoaq.emergency.response import checklist, checklist_title
+from geoaq.emergency.response import checklist, checklist_title, response_in_jurisdiction
 from geoaq.emergency.rules import POLLUTANTS, RESULTS, load_emergency_rules
 from geoaq.i18n import say, t
 from geoaq.layers import load_registry
 from geoaq.tables import xlsx_blocks, xlsx_sheets
+from geoaq.web.auth import actor as signed_in
 from geoaq.web.cache import (
     database_version,
     emergency_actions,
@@ -82,6 +84,11 @@ st.title(t("app.page.emergency", language))
 db_file = require_database()
 version = database_version(db_file)
 rules = load_emergency_rules()
+actor = signed_in()
+manages, inspects = actor.may(DECIDE), actor.may(RECORD_FINDINGS)  # the service functions check again
+own_counties = access.county_names(load_layers(str(db_file), version)["admin_units"][0], actor)
+if own_counties is not None:
+    st.caption(page_text("jurisdiction", counties="、".join(sorted(own_counties)) or "—"))
 versions = emergency_versions(str(db_file), version)
 warnings_now = emergency_warnings(str(db_file), version)
 if (len(versions) and versions["synthetic"].any()) or (len(warnings_now) and warnings_now["synthetic"].any()):
@@ -108,27 +115,30 @@ with tab_list:
                              format_func=lambda c: present.level_text(c, language))
         acts = emergency_actions(str(db_file), version, chosen_version)
         at = acts[acts["level"] == level]
+        if own_counties is not None and "county" in at:  # a county account: its counties' lines
+            at = at[at["county"].isin(own_counties)]
         m1, m2, m3 = st.columns(3)
         m1.metric(page_text("lines"), f"{len(at):,}")
         m2.metric(page_text("enterprises"), f"{at['enterprise_key'].nunique():,}")
         m3.metric(page_text("lines_acting"), f"{int((at['kind'] != 'none').sum()):,}")
         st.dataframe(present.lines_table(at, language), hide_index=True, width="stretch")
-    with st.expander(page_text("load_list"), expanded=versions.empty):
-        upload = st.file_uploader(page_text("list_file"), type=LIST_SUFFIXES, key="em_list_file")
-        c1, c2 = st.columns(2)
-        list_year = c1.text_input(page_text("list_year"), key="em_list_year", help=page_text("list_year_help"))
-        effective = c2.text_input(page_text("effective"), key="em_list_effective", placeholder="YYYY-MM-DD",
-                                  help=page_text("list_year_help"))
-        if st.button(page_text("load"), key="em_list_load", disabled=upload is None):
-            with tempfile.TemporaryDirectory() as folder:
-                try:
-                    st.session_state["em_list_report"] = load_list(
-                        _saved(folder, upload), db=db_file, list_year=list_year or None,
-                        effective_from=effective or None, source_name=upload.name)
-                except GeoaqError as exc:
-                    st.error(str(exc))
-                else:
-                    st.rerun()
+    if manages:
+        with st.expander(page_text("load_list"), expanded=versions.empty):
+            upload = st.file_uploader(page_text("list_file"), type=LIST_SUFFIXES, key="em_list_file")
+            c1, c2 = st.columns(2)
+            list_year = c1.text_input(page_text("list_year"), key="em_list_year", help=page_text("list_year_help"))
+            effective = c2.text_input(page_text("effective"), key="em_list_effective", placeholder="YYYY-MM-DD",
+                                      help=page_text("list_year_help"))
+            if st.button(page_text("load"), key="em_list_load", disabled=upload is None):
+                with tempfile.TemporaryDirectory() as folder:
+                    try:
+                        st.session_state["em_list_report"] = load_list(
+                            _saved(folder, upload), db=db_file, list_year=list_year or None,
+                            effective_from=effective or None, source_name=upload.name, actor=actor)
+                    except GeoaqError as exc:
+                        st.error(str(exc))
+                    else:
+                        st.rerun()
 
 # --- 清单核查 ------------------------------------------------------------------------------------
 with tab_check:
@@ -189,77 +199,75 @@ with tab_warnings:
             st.info(say(suggest_level(given, rules).message(), language))
         except GeoaqError as exc:
             st.error(str(exc))
-    st.subheader(page_text("issue"))
-    areas = emergency_areas(str(db_file), version)
-    with st.form("em_issue"):
-        c1, c2 = st.columns(2)
-        area = (c1.selectbox(page_text("area"), areas, key="em_area") if areas
-                else c1.text_input(page_text("area"), key="em_area_text"))
-        new_level = c2.selectbox(page_text("level"), rules.level_order, key="em_new_level", index=1,
-                                 format_func=lambda c: present.level_text(c, language))
-        c3, c4 = st.columns(2)
-        start_at = c3.datetime_input(page_text("start"), value=datetime.combine(today, datetime.min.time()),
-                                     key="em_start", step=timedelta(hours=1))
-        end_at = c4.datetime_input(page_text("end"), value=datetime.combine(today + timedelta(days=3),
-                                                                           datetime.min.time()),
-                                   key="em_end", step=timedelta(hours=1))
-        c5, c6 = st.columns(2)
-        issued_by = c5.text_input(page_text("issued_by"), key="em_issued_by")
-        document = c6.text_input(page_text("document"), key="em_document")
-        c7, c8 = st.columns(2)
-        note = c7.text_input(page_text("note"), key="em_note")
-        recorded_by = c8.text_input(page_text("recorded_by"), key="em_recorded_by")
-        if st.form_submit_button(page_text("issue_button")):
-            con = db.connect(db_file)
-            try:
-                wid, outcome = alerts.issue_warning(con, area=area, level=new_level, start=start_at, end=end_at,
-                                                    issued_by=issued_by, recorded_by=recorded_by,
-                                                    document=document or None, note=note or None, rules=rules)
-                st.session_state["em_message"] = t(f"cli.emergency.warning_{outcome}", language,
-                                                   warning=say(alerts.title(alerts.warning(con, wid)), language),
-                                                   by=recorded_by)
-            except GeoaqError as exc:
-                st.error(str(exc))
-            else:
-                st.rerun()
-            finally:
-                con.close()
-    if len(warnings_now):
-        st.subheader(page_text("revise"))
-        c1, c2, c3 = st.columns([2, 2, 1])
-        revise_id = c1.selectbox(page_text("warning"), list(warnings_now["warning_id"]), key="em_revise_id")
-        current_end = pd.Timestamp(warnings_now.set_index("warning_id").at[revise_id, "end_at"]).to_pydatetime()
-        new_end = c2.datetime_input(page_text("new_end"), value=current_end, key=f"em_new_end_{revise_id}",
-                                    step=timedelta(hours=1))
-        revised_by = c3.text_input(page_text("recorded_by"), key="em_revised_by")
-        b1, b2 = st.columns(2)
-        move, cancel = b1.button(page_text("end_button"), key="em_end_button"), \
-            b2.button(page_text("cancel_button"), key="em_cancel_button")
-        if move or cancel:
-            con = db.connect(db_file)
-            try:
-                alerts.revise_warning(con, revise_id, recorded_by=revised_by, end=None if cancel else new_end,
-                                      cancel=cancel, rules=rules)
-                st.session_state["em_message"] = page_text("revised", warning=revise_id)
-            except GeoaqError as exc:
-                st.error(str(exc))
-            else:
-                st.rerun()
-            finally:
-                con.close()
-    with st.expander(page_text("load_warnings")):
-        warnings_file = st.file_uploader(page_text("warnings_file"), type=LIST_SUFFIXES, key="em_warnings_file")
-        loaded_by = st.text_input(page_text("recorded_by"), key="em_warnings_by")
-        if st.button(page_text("load"), key="em_warnings_load", disabled=warnings_file is None):
-            with tempfile.TemporaryDirectory() as folder:
+    if manages:
+        st.subheader(page_text("issue"))
+        areas = emergency_areas(str(db_file), version)
+        with st.form("em_issue"):
+            c1, c2 = st.columns(2)
+            area = (c1.selectbox(page_text("area"), areas, key="em_area") if areas
+                    else c1.text_input(page_text("area"), key="em_area_text"))
+            new_level = c2.selectbox(page_text("level"), rules.level_order, key="em_new_level", index=1,
+                                     format_func=lambda c: present.level_text(c, language))
+            c3, c4 = st.columns(2)
+            start_at = c3.datetime_input(page_text("start"), value=datetime.combine(today, datetime.min.time()),
+                                         key="em_start", step=timedelta(hours=1))
+            end_at = c4.datetime_input(page_text("end"), value=datetime.combine(today + timedelta(days=3),
+                                                                               datetime.min.time()),
+                                       key="em_end", step=timedelta(hours=1))
+            c5, c6 = st.columns(2)
+            issued_by = c5.text_input(page_text("issued_by"), key="em_issued_by")
+            document = c6.text_input(page_text("document"), key="em_document")
+            c7, c8 = st.columns(2)
+            note = c7.text_input(page_text("note"), key="em_note")
+            if st.form_submit_button(page_text("issue_button")):
+                con = db.connect(db_file)
                 try:
-                    st.session_state["em_warnings_report"] = load_warnings(
-                        _saved(folder, warnings_file), db=db_file, recorded_by=loaded_by,
-                        source_name=warnings_file.name)
+                    wid, outcome = alerts.issue_warning(con, area=area, level=new_level, start=start_at, end=end_at,
+                                                        issued_by=issued_by, document=document or None,
+                                                        note=note or None, rules=rules, actor=actor)
+                    st.session_state["em_message"] = t(f"cli.emergency.warning_{outcome}", language,
+                                                       warning=say(alerts.title(alerts.warning(con, wid)), language),
+                                                       by=actor.label)
                 except GeoaqError as exc:
                     st.error(str(exc))
                 else:
                     st.rerun()
+                finally:
+                    con.close()
+        if len(warnings_now):
+            st.subheader(page_text("revise"))
+            c1, c2, c3 = st.columns([2, 2, 1])
+            revise_id = c1.selectbox(page_text("warning"), list(warnings_now["warning_id"]), key="em_revise_id")
+            current_end = pd.Timestamp(warnings_now.set_index("warning_id").at[revise_id, "end_at"]).to_pydatetime()
+            new_end = c2.datetime_input(page_text("new_end"), value=current_end, key=f"em_new_end_{revise_id}",
+                                        step=timedelta(hours=1))
+            b1, b2 = st.columns(2)
+            move, cancel = b1.button(page_text("end_button"), key="em_end_button"), \
+                b2.button(page_text("cancel_button"), key="em_cancel_button")
+            if move or cancel:
+                con = db.connect(db_file)
+                try:
+                    alerts.revise_warning(con, revise_id, end=None if cancel else new_end, cancel=cancel,
+                                          rules=rules, actor=actor)
+                    st.session_state["em_message"] = page_text("revised", warning=revise_id)
+                except GeoaqError as exc:
+                    st.error(str(exc))
+                else:
+                    st.rerun()
+                finally:
+                    con.close()
+        with st.expander(page_text("load_warnings")):
+            warnings_file = st.file_uploader(page_text("warnings_file"), type=LIST_SUFFIXES, key="em_warnings_file")
+            if st.button(page_text("load"), key="em_warnings_load", disabled=warnings_file is None):
+                with tempfile.TemporaryDirectory() as folder:
+                    try:
+                        st.session_state["em_warnings_report"] = load_warnings(
+                            _saved(folder, warnings_file), db=db_file, source_name=warnings_file.name,
+                            actor=actor)
+                    except GeoaqError as exc:
+                        st.error(str(exc))
+                    else:
+                        st.rerun()
 
 # --- 应急响应 ------------------------------------------------------------------------------------
 issued = warnings_now[warnings_now["status"] == "issued"] if len(warnings_now) else warnings_now
@@ -272,7 +280,8 @@ with tab_response:
         titles = {r.warning_id: say(alerts.title(pd.Series(r._asdict())), language) for r in issued.itertuples()}
         warning_id = st.selectbox(page_text("warning"), list(titles), key="em_warning", format_func=titles.get)
         try:
-            response = emergency_response(str(db_file), version, warning_id)
+            response = response_in_jurisdiction(emergency_response(str(db_file), version, warning_id),
+                                                own_counties, actor.counties)
         except GeoaqError as exc:
             st.error(str(exc))
     if response is not None:
@@ -314,51 +323,50 @@ with tab_response:
         st.download_button(page_text("checklist_xlsx"),
                            lambda: xlsx_sheets(checklist(response, language), checklist_title(response, language)),
                            file_name=f"checklist_{warning_id}.xlsx", mime=XLSX, key="em_checklist")
-        st.subheader(page_text("inspection"))
-        acting = response.lines[response.lines["must_act"]]
-        choices = [f"{r.enterprise_key}|{r.line}" for r in acting.itertuples()]
-        shown = {f"{r.enterprise_key}|{r.line}": f"{r.enterprise_name} {r.line}".strip() for r in acting.itertuples()}
-        with st.form("em_inspection"):
-            c1, c2 = st.columns(2)
-            target = c1.selectbox(page_text("inspected"), choices, key="em_inspected", format_func=shown.get)
-            result_code = c2.selectbox(page_text("result"), list(RESULTS), key="em_result",
-                                       format_func=lambda r: t(f"emergency.result.{r}", language))
-            c3, c4, c5 = st.columns(3)
-            inspected_at = c3.datetime_input(page_text("inspected_at"),
-                                             value=pd.Timestamp(response.warning["start_at"]).to_pydatetime(),
-                                             key="em_inspected_at", step=timedelta(minutes=10))
-            inspector = c4.text_input(page_text("inspector"), key="em_inspector")
-            entered_by = c5.text_input(page_text("recorded_by"), key="em_inspection_by")
-            finding = st.text_input(page_text("finding"), key="em_finding")
-            if st.form_submit_button(page_text("save_inspection")) and target:
-                key, _, line = target.partition("|")
-                con = db.connect(db_file)
-                try:
-                    outcome = inspections.record_inspection(con, warning_id, key, result=result_code,
-                                                            inspector=inspector, recorded_by=entered_by,
-                                                            inspected_at=inspected_at, line=line,
-                                                            finding=finding or None, rules=rules)
-                    st.session_state["em_message"] = t(f"cli.emergency.inspection_{outcome}", language,
-                                                       warning=warning_id, enterprise=shown[target])
-                except GeoaqError as exc:
-                    st.error(str(exc))
-                else:
-                    st.rerun()
-                finally:
-                    con.close()
-        with st.expander(page_text("load_inspections")):
-            returned = st.file_uploader(page_text("inspections_file"), type=LIST_SUFFIXES, key="em_inspections_file")
-            returned_by = st.text_input(page_text("recorded_by"), key="em_inspections_by")
-            if st.button(page_text("load"), key="em_inspections_load", disabled=returned is None):
-                with tempfile.TemporaryDirectory() as folder:
+        if inspects:
+            st.subheader(page_text("inspection"))
+            acting = response.lines[response.lines["must_act"]]
+            choices = [f"{r.enterprise_key}|{r.line}" for r in acting.itertuples()]
+            shown = {f"{r.enterprise_key}|{r.line}": f"{r.enterprise_name} {r.line}".strip() for r in acting.itertuples()}
+            with st.form("em_inspection"):
+                c1, c2 = st.columns(2)
+                target = c1.selectbox(page_text("inspected"), choices, key="em_inspected", format_func=shown.get)
+                result_code = c2.selectbox(page_text("result"), list(RESULTS), key="em_result",
+                                           format_func=lambda r: t(f"emergency.result.{r}", language))
+                c3, c4, c5 = st.columns(3)
+                inspected_at = c3.datetime_input(page_text("inspected_at"),
+                                                 value=pd.Timestamp(response.warning["start_at"]).to_pydatetime(),
+                                                 key="em_inspected_at", step=timedelta(minutes=10))
+                inspector = c4.text_input(page_text("inspector"), key="em_inspector")
+                finding = st.text_input(page_text("finding"), key="em_finding")
+                if st.form_submit_button(page_text("save_inspection")) and target:
+                    key, _, line = target.partition("|")
+                    con = db.connect(db_file)
                     try:
-                        st.session_state["em_inspections_report"] = inspections.load_inspections(
-                            _saved(folder, returned), db=db_file, recorded_by=returned_by, warning_id=warning_id,
-                            source_name=returned.name)
+                        outcome = inspections.record_inspection(con, warning_id, key, result=result_code,
+                                                                inspector=inspector, inspected_at=inspected_at,
+                                                                line=line, finding=finding or None, rules=rules,
+                                                                actor=actor)
+                        st.session_state["em_message"] = t(f"cli.emergency.inspection_{outcome}", language,
+                                                           warning=warning_id, enterprise=shown[target])
                     except GeoaqError as exc:
                         st.error(str(exc))
                     else:
                         st.rerun()
+                    finally:
+                        con.close()
+            with st.expander(page_text("load_inspections")):
+                returned = st.file_uploader(page_text("inspections_file"), type=LIST_SUFFIXES, key="em_inspections_file")
+                if st.button(page_text("load"), key="em_inspections_load", disabled=returned is None):
+                    with tempfile.TemporaryDirectory() as folder:
+                        try:
+                            st.session_state["em_inspections_report"] = inspections.load_inspections(
+                                _saved(folder, returned), db=db_file, warning_id=warning_id,
+                                source_name=returned.name, actor=actor)
+                        except GeoaqError as exc:
+                            st.error(str(exc))
+                        else:
+                            st.rerun()
 
 # --- 应急响应评估 --------------------------------------------------------------------------------
 with tab_assessment:

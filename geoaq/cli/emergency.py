@@ -12,6 +12,7 @@ import click
 from geoaq.cli._common import (
     DB_OPTION,
     GeoaqGroup,
+    acting,
     connected,
     emit,
     format_option,
@@ -23,7 +24,19 @@ from geoaq.i18n import say, t
 
 VERSION_OPTION = click.option("--version", "version", default=None,
                               help="List version YEAR[@YYYY-MM-DD] (default: the newest; see `list versions`).")
-BY_OPTION = click.option("--by", "by", required=True, help="Who enters it (name or account).")
+BY_OPTION = click.option("--by", "by", default=None,
+                         help="Who enters it, when the command runs without an account (--as names the account, "
+                              "which the record then names and whose role and counties are checked).")
+
+
+def _actor(con):
+    """The account named by --as (its role and counties checked by the service), or None."""
+    return acting(con, required=False)
+
+
+def _by(actor, by: str | None) -> str:
+    """Who the command's output names: the account, else --by."""
+    return actor.label if actor is not None else (by or "")
 
 
 def _say_all(messages) -> None:
@@ -60,7 +73,7 @@ def list_load(path: str, list_year: str | None, effective: str | None, sheet: st
 
     with connected(db_path) as con:
         report = load_list(path, con=con, list_year=list_year, effective_from=effective, encoding=encoding,
-                           sheet=sheet)
+                           sheet=sheet, actor=_actor(con))
     _say_all(report.messages())
 
 
@@ -182,11 +195,13 @@ def warning_add(area: str, level: str, start: str, end: str, issued_by: str, doc
     from geoaq.emergency import alerts
 
     with connected(db_path) as con:
+        actor = _actor(con)
         wid, outcome = alerts.issue_warning(con, area=area, level=level, start=start, end=end, issued_by=issued_by,
-                                            recorded_by=by, document=document, note=note, warning_id=warning_id)
+                                            recorded_by=by, document=document, note=note, warning_id=warning_id,
+                                            actor=actor)
         row = alerts.warning(con, wid)
     lang = language()
-    click.echo(t(f"cli.emergency.warning_{outcome}", lang, warning=say(alerts.title(row), lang), by=by))
+    click.echo(t(f"cli.emergency.warning_{outcome}", lang, warning=say(alerts.title(row), lang), by=_by(actor, by)))
 
 
 @warning_group.command("load")
@@ -199,7 +214,7 @@ def warning_load(path: str, encoding: str, by: str, db_path: str | None) -> None
     from geoaq.emergency.alerts import load_warnings
 
     with connected(db_path) as con:
-        report = load_warnings(path, con=con, recorded_by=by, encoding=encoding)
+        report = load_warnings(path, con=con, recorded_by=by, encoding=encoding, actor=_actor(con))
     _say_all(report.messages())
 
 
@@ -227,10 +242,11 @@ def warning_end(warning_id: str, end: str, note: str | None, by: str, db_path: s
     from geoaq.emergency import alerts
 
     with connected(db_path) as con:
-        outcome = alerts.revise_warning(con, warning_id, recorded_by=by, end=end, note=note)
+        actor = _actor(con)
+        outcome = alerts.revise_warning(con, warning_id, recorded_by=by, end=end, note=note, actor=actor)
         row = alerts.warning(con, warning_id)
     lang = language()
-    click.echo(t(f"cli.emergency.warning_{outcome}", lang, warning=say(alerts.title(row), lang), by=by))
+    click.echo(t(f"cli.emergency.warning_{outcome}", lang, warning=say(alerts.title(row), lang), by=_by(actor, by)))
 
 
 @warning_group.command("cancel")
@@ -243,10 +259,11 @@ def warning_cancel(warning_id: str, note: str | None, by: str, db_path: str | No
     from geoaq.emergency import alerts
 
     with connected(db_path) as con:
-        alerts.revise_warning(con, warning_id, recorded_by=by, note=note, cancel=True)
+        actor = _actor(con)
+        alerts.revise_warning(con, warning_id, recorded_by=by, note=note, cancel=True, actor=actor)
         row = alerts.warning(con, warning_id)
     lang = language()
-    click.echo(t("cli.emergency.warning_cancelled", lang, warning=say(alerts.title(row), lang), by=by))
+    click.echo(t("cli.emergency.warning_cancelled", lang, warning=say(alerts.title(row), lang), by=_by(actor, by)))
 
 
 @warning_group.command("history")
@@ -297,15 +314,24 @@ def suggest(path: str | None, values: tuple[str, ...], db_path: str | None) -> N
 @DB_OPTION
 def response(warning_id: str, output: str, checklist_path: str | None, db_path: str | None) -> None:
     """What a warning asks: every enterprise of its area and its measure, counts per county,
-    fire events and station AQI during it; optionally the per-county checklist."""
+    fire events and station AQI during it; optionally the per-county checklist. Run as a
+    county account (--as) only its counties' enterprises, checklists and fires."""
     from geoaq.db import store
-    from geoaq.emergency import alerts, present
-    from geoaq.emergency.response import checklist, checklist_title, warning_response
+    from geoaq.emergency import access, alerts, present
+    from geoaq.emergency.response import (
+        checklist,
+        checklist_title,
+        response_in_jurisdiction,
+        warning_response,
+    )
     from geoaq.layers import get_layer
     from geoaq.tables import xlsx_sheets
 
     with connected(db_path) as con:
-        found = warning_response(con, warning_id)
+        actor = _actor(con)
+        names = access.county_names(store.read_layer(con, get_layer("admin_units")), actor)
+        found = response_in_jurisdiction(warning_response(con, warning_id), names,
+                                         actor.counties if actor is not None else None)
         stations = store.read_layer(con, get_layer("stations"))
     lang = language()
     if checklist_path:
@@ -348,7 +374,8 @@ def inspection_add(warning_id: str, enterprise_key: str, result: str, inspector:
 
     with connected(db_path) as con:
         outcome = record_inspection(con, warning_id, enterprise_key, result=result, inspector=inspector,
-                                    recorded_by=by, inspected_at=inspected_at, line=line, finding=finding)
+                                    recorded_by=by, inspected_at=inspected_at, line=line, finding=finding,
+                                    actor=_actor(con))
     click.echo(t(f"cli.emergency.inspection_{outcome}", language(), warning=warning_id, enterprise=enterprise_key))
 
 
@@ -363,7 +390,8 @@ def inspection_load(path: str, warning_id: str | None, encoding: str, by: str, d
     from geoaq.emergency.inspections import load_inspections
 
     with connected(db_path) as con:
-        report = load_inspections(path, con=con, recorded_by=by, warning_id=warning_id, encoding=encoding)
+        report = load_inspections(path, con=con, recorded_by=by, warning_id=warning_id, encoding=encoding,
+                                  actor=_actor(con))
     _say_all(report.messages())
 
 

@@ -26,9 +26,11 @@ import geopandas as gpd
 import pandas as pd
 
 from geoaq._errors import EmergencyInputError, MissingColumnsError, UnknownWarningError
+from geoaq.accounts.roles import Actor
 from geoaq.db import connection as geoaq_db
 from geoaq.db import store
 from geoaq.db.named import run
+from geoaq.emergency import access
 from geoaq.emergency.columns import aliases, find_header, is_summary_row, plain_field
 from geoaq.emergency.rules import EmergencyRules, load_emergency_rules
 from geoaq.i18n import Message, msg
@@ -233,11 +235,14 @@ def _written(con: geoaq_db.Connection, values: dict) -> str:
 
 
 def issue_warning(con: geoaq_db.Connection, *, area: str, level: str, start: datetime | str,
-                  end: datetime | str, issued_by: str, recorded_by: str, document: str | None = None,
+                  end: datetime | str, issued_by: str, recorded_by: str | None = None, document: str | None = None,
                   note: str | None = None, warning_id: str | None = None, synthetic: bool = False,
-                  rules: EmergencyRules | None = None) -> tuple[str, str]:
+                  rules: EmergencyRules | None = None, actor: Actor | None = None) -> tuple[str, str]:
     """Enter a warning (or a revision of the one with `warning_id`); (warning id, new / changed /
-    unchanged). An EmergencyInputError names every problem and writes nothing."""
+    unchanged). An EmergencyInputError names every problem and writes nothing. With `actor`
+    (the signed-in account, whom it then names) its role must manage warnings."""
+    access.require_manage(actor, "issue heavy-pollution warnings")
+    recorded_by = access.recorder(actor, recorded_by)
     rules = rules or load_emergency_rules()
     values = check_warning({"area": area, "level": level, "start_at": start, "end_at": end,
                             "issued_by": issued_by, "recorded_by": recorded_by, "document": document,
@@ -247,11 +252,13 @@ def issue_warning(con: geoaq_db.Connection, *, area: str, level: str, start: dat
     return values["warning_id"], _written(con, values)
 
 
-def revise_warning(con: geoaq_db.Connection, warning_id: str, *, recorded_by: str,
+def revise_warning(con: geoaq_db.Connection, warning_id: str, *, recorded_by: str | None = None,
                    end: datetime | str | None = None, level: str | None = None, note: str | None = None,
-                   cancel: bool = False, rules: EmergencyRules | None = None) -> str:
+                   cancel: bool = False, rules: EmergencyRules | None = None, actor: Actor | None = None) -> str:
     """A new revision of a warning: its end moved (提前解除, 延长), its level corrected, or the
-    warning cancelled (撤销); new / unchanged."""
+    warning cancelled (撤销); new / unchanged. With `actor` as for `issue_warning`."""
+    access.require_manage(actor, "revise or cancel heavy-pollution warnings")
+    recorded_by = access.recorder(actor, recorded_by)
     rules = rules or load_emergency_rules()
     current = warning(con, warning_id)
     values = {k: current[k] for k in VALUES} | {"recorded_by": recorded_by, "synthetic": bool(current["synthetic"])}
@@ -394,10 +401,13 @@ def _load_rows(con: geoaq_db.Connection, grid, header, known: dict, rules: Emerg
 
 
 def load_warnings(path: str | Path, *, con: geoaq_db.Connection | None = None, db: str | Path | None = None,
-                  recorded_by: str, encoding: str = "auto", rules: EmergencyRules | None = None,
-                  source_name: str | None = None) -> WarningsReport:
+                  recorded_by: str | None = None, encoding: str = "auto", rules: EmergencyRules | None = None,
+                  source_name: str | None = None, actor: Actor | None = None) -> WarningsReport:
     """Load a file of warnings (columns 预警区域, 预警级别, 开始时间, 结束时间, 发布单位; optional
-    预警编号, 文号, 备注) in one transaction; a bad row goes to `rejects` with every problem."""
+    预警编号, 文号, 备注) in one transaction; a bad row goes to `rejects` with every problem.
+    With `actor` as for `issue_warning`."""
+    access.require_manage(actor, "load heavy-pollution warnings")
+    recorded_by = access.recorder(actor, recorded_by)
     started_at, t0 = datetime.now(), time.perf_counter()
     path = Path(path)
     shown = source_name or str(path)

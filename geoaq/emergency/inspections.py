@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 
-from geoaq._errors import EmergencyInputError, MissingColumnsError
+from geoaq._errors import AccessDeniedError, EmergencyInputError, MissingColumnsError
+from geoaq.accounts.roles import RECORD_FINDINGS, Actor
 from geoaq.db import connection as geoaq_db
 from geoaq.db import store
 from geoaq.db.named import run
-from geoaq.emergency import alerts, reduction_list
+from geoaq.emergency import access, alerts, reduction_list
 from geoaq.emergency.columns import aliases, find_header, is_summary_row, plain_field
-from geoaq.emergency.response import CHECKLIST_COLUMNS, checklist_header
+from geoaq.emergency.response import CHECKLIST_COLUMNS, checklist_header, warning_response
 from geoaq.emergency.rules import RESULTS, EmergencyRules, load_emergency_rules
 from geoaq.i18n import LANGUAGES, Message, msg
 from geoaq.ingest.spreadsheet import read_grids
@@ -106,12 +108,16 @@ def _write(con: geoaq_db.Connection, values: dict, recorded_by: str, synthetic: 
 
 
 def record_inspection(con: geoaq_db.Connection, warning_id: str, enterprise_key: str, *, result: str,
-                      inspector: str, recorded_by: str, inspected_at: datetime | str | None = None,
+                      inspector: str, recorded_by: str | None = None, inspected_at: datetime | str | None = None,
                       line: str = "", finding: str | None = None,
-                      rules: EmergencyRules | None = None) -> str:
+                      rules: EmergencyRules | None = None, actor: Actor | None = None) -> str:
     """Enter one finding (time: now, Beijing, when not given); new / changed / unchanged. An
-    EmergencyInputError names every problem and writes nothing."""
+    EmergencyInputError names every problem and writes nothing. With `actor` (the signed-in
+    account, whom it then names) the enterprise must be in its jurisdiction
+    (`geoaq.emergency.access`)."""
     rules = rules or load_emergency_rules()
+    require_inspected(con, actor, warning_id, [enterprise_key])
+    recorded_by = access.recorder(actor, recorded_by)
     if not str(recorded_by or "").strip():
         raise EmergencyInputError("inspection: say who enters it (recorded_by)")
     row = alerts.warning(con, warning_id)
@@ -174,9 +180,9 @@ class InspectionsReport:
 
 
 def _load_rows(con: geoaq_db.Connection, sheets: list, shown: str, rules: EmergencyRules, recorded_by: str,
-               warning_id: str | None) -> InspectionsReport:
+               warning_id: str | None, actor: Actor | None = None) -> InspectionsReport:
     """Check and write every filled-in row of every sheet (inside the caller's transaction)."""
-    rejects, counts, ids = [], {"new": 0, "changed": 0, "unchanged": 0}, []
+    rejects, counts, ids, keys = [], {"new": 0, "changed": 0, "unchanged": 0}, [], {}
     rows_read = blank = 0
     warnings: dict[str, tuple[pd.Series, set]] = {}
     ingest_id = store.next_ingest_id(con)
@@ -206,6 +212,9 @@ def _load_rows(con: geoaq_db.Connection, sheets: list, shown: str, rules: Emerge
             synthetic = str(values.get("synthetic") or "").strip().lower() in {"true", "1", "是"}
             counts[_write(con, cleaned, recorded_by, synthetic, label, number)] += 1
             ids.append(wid)
+            keys.setdefault(wid, set()).add(str(cleaned["enterprise_key"]))
+    for wid, inspected in keys.items():  # inside the load's transaction: a refusal keeps nothing
+        require_inspected(con, actor, wid, inspected)
     frame = pd.DataFrame(rejects, columns=["source", "row_number", "column_name", "value", "reason"])
     for label, part in frame.groupby("source", sort=False):
         store.record_rejects(con, part.drop(columns="source"), ingest_id, LAYER, str(label))
@@ -214,14 +223,18 @@ def _load_rows(con: geoaq_db.Connection, sheets: list, shown: str, rules: Emerge
                              encoding=sheets[0][0].encoding)
 
 
-def load_inspections(path: str | Path, *, recorded_by: str, warning_id: str | None = None,
+def load_inspections(path: str | Path, *, recorded_by: str | None = None, warning_id: str | None = None,
                      con: geoaq_db.Connection | None = None, db: str | Path | None = None,
                      encoding: str = "auto", rules: EmergencyRules | None = None,
-                     source_name: str | None = None) -> InspectionsReport:
+                     source_name: str | None = None, actor: Actor | None = None) -> InspectionsReport:
     """Load a returned checklist (every sheet) or any table of findings: columns of the
     enterprise key, result, inspector and time, the warning's id (or `warning_id` for all rows),
-    optional line and finding. See the module notes."""
+    optional line and finding. See the module notes. With `actor` (whom the rows then name) a
+    row of an enterprise outside its jurisdiction refuses the whole file."""
     started_at, t0 = datetime.now(), time.perf_counter()
+    if actor is not None:
+        actor.require(RECORD_FINDINGS, "load inspections")
+    recorded_by = access.recorder(actor, recorded_by)
     path = Path(path)
     shown = source_name or str(path)
     rules = rules or load_emergency_rules()
@@ -244,7 +257,7 @@ def load_inspections(path: str | Path, *, recorded_by: str, warning_id: str | No
         for attempt in geoaq_db.write_attempts(con):  # a concurrent write of the findings may win
             with attempt, geoaq_db.transaction(con):
                 geoaq_db.claim(con, CLAIM)
-                report = _load_rows(con, sheets, shown, rules, recorded_by.strip(), warning_id)
+                report = _load_rows(con, sheets, shown, rules, recorded_by.strip(), warning_id, actor)
                 report.seconds = time.perf_counter() - t0
                 store.record_run(con, report, hashlib.sha256(path.read_bytes()).hexdigest(), started_at,
                                  {"recorded_by": recorded_by, "warning_id": warning_id, "encoding": encoding})
@@ -252,3 +265,24 @@ def load_inspections(path: str | Path, *, recorded_by: str, warning_id: str | No
         if owned:
             con.close()
     return report
+
+
+def require_inspected(con: geoaq_db.Connection, actor: Actor | None, warning_id: str, enterprise_keys: Iterable[str]) -> None:
+    """Refuse unless `actor` may record inspections of these enterprises under the warning."""
+    if actor is None:
+        return
+    actor.require(RECORD_FINDINGS, f"record inspections of warning {warning_id}")
+    if actor.city_wide:
+        return
+    from geoaq.layers import get_layer
+
+    names = access.county_names(store.read_layer(con, get_layer("admin_units")), actor) or frozenset()
+    lines = warning_response(con, warning_id, with_air=False).lines
+    where = dict(zip(lines["enterprise_key"].astype(str), lines["county"], strict=True))
+    outside = sorted({str(k) for k in enterprise_keys if where.get(str(k)) not in names})
+    if outside:
+        held = ", ".join(sorted(actor.counties))
+        raise AccessDeniedError(
+            f"account {actor.name!r} ({actor.role}, counties {held}) may not record inspections of "
+            f"{', '.join(outside[:10])}{' …' if len(outside) > 10 else ''} under warning {warning_id}: "
+            "not listed in its counties")

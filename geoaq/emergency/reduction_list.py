@@ -38,10 +38,12 @@ import pandas as pd
 import pyarrow as pa
 
 from geoaq._errors import EmergencyInputError, IngestError, MissingColumnsError
+from geoaq.accounts.roles import Actor
 from geoaq.db import connection as geoaq_db
 from geoaq.db import store
 from geoaq.db.connection import claim
 from geoaq.db.named import run
+from geoaq.emergency import access
 from geoaq.emergency.columns import (
     Field,
     Header,
@@ -532,10 +534,12 @@ def _store(con: geoaq_db.Connection, read: _Read, version: tuple[str, date], t0:
 def load_list(path: str | Path, *, con: geoaq_db.Connection | None = None, db: str | Path | None = None,
               list_year: str | None = None, effective_from: date | str | None = None,
               encoding: str = "auto", sheet: str | None = None, rules: EmergencyRules | None = None,
-              source_name: str | None = None) -> ListReport:
+              source_name: str | None = None, actor: Actor | None = None) -> ListReport:
     """Load one file of the list as version (`list_year`, `effective_from`) — given, or from the
     file's own columns — and return the report. Raises IngestError (MissingColumnsError …),
-    changing nothing, when the file cannot be loaded as a whole."""
+    changing nothing, when the file cannot be loaded as a whole. With `actor` (the signed-in
+    account) its role must manage lists and warnings (`geoaq.emergency.access`)."""
+    access.require_manage(actor, "load emergency reduction lists")
     started_at, t0 = datetime.now(), time.perf_counter()
     path = Path(path)
     shown = source_name or str(path)

@@ -14,7 +14,7 @@ columns for the inspectors; returned filled in, it loads as findings (`inspectio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import geopandas as gpd
@@ -274,3 +274,19 @@ def stop_targets(con: Connection, day: date, *, kinds: tuple[str, ...] = ("stop"
     frame["end_at"] = frame["enterprise_key"].map(span["last"])
     order = frame["grade_class"].map({"full": 0, "ungraded": 1, "reduced": 2, "exempt": 3})
     return (frame.assign(_rank=order).sort_values(["_rank", "enterprise_key"])[columns].reset_index(drop=True))
+
+
+def response_in_jurisdiction(response, names: frozenset[str] | None, counties: frozenset[str] | None = None):
+    """`response` (a `geoaq.emergency.response.Response`) with only the lines, enterprises,
+    counts and fire events of the counties named `names` (adcodes `counties` for the fires);
+    unchanged for None."""
+    if names is None:
+        return response
+    lines = response.lines[response.lines["county"].isin(names)].reset_index(drop=True)
+    enterprises = response.enterprises[response.enterprises["county"].isin(names)].reset_index(drop=True)
+    fires = response.fires
+    if len(fires) and "county_adcode" in fires:
+        fires = fires[fires["county_adcode"].isin(sorted(counties or ()))].reset_index(drop=True)
+    elif len(fires) and "county_name" in fires:
+        fires = fires[fires["county_name"].isin(names)].reset_index(drop=True)
+    return replace(response, lines=lines, enterprises=enterprises, by_county=county_counts(enterprises), fires=fires)

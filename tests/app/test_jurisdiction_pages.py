@@ -48,3 +48,38 @@ def test_compliance_page_of_a_county_account_and_its_downloads(accounts_db, sign
     assert "区县 · 洛龙区" in keys and not any("涧西区" in k or k.startswith("城市") for k in keys)
     # the CSV and Excel downloads are made from the same rows the table shows
     assert {"下载 CSV", "下载 Excel"} & {d.proto.label for d in at.get("download_button")} or at.get("download_button")
+
+
+def _emergency(actor, signed_in_as) -> AppTest:
+    signed_in_as(actor)
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.switch_page("app_pages/emergency.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _table(at: AppTest, *columns: str):
+    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+
+
+def test_emergency_page_of_a_county_account(accounts_db, signed_in_as):
+    _, luolong = accounts_db
+    at = _emergency(luolong, signed_in_as)
+    assert any("仅显示本辖区（洛龙区）" in c.value for c in at.caption)
+    assert set(_table(at, "区县", "合计", "须采取措施")["区县"]) == {"洛龙区"}
+    # a county does not issue, revise or load warnings nor load lists: no such form or button
+    labels = {b.label for b in at.button}
+    assert "录入预警" not in labels and "em_list_load" not in [b.key for b in at.button]
+    assert "em_warnings_load" not in [b.key for b in at.button]
+    # its inspection form offers only its own enterprises
+    options = at.selectbox(key="em_inspected").options
+    assert options and all("洛龙区" in o for o in options)
+
+
+def test_emergency_page_of_a_viewer_writes_nothing(demo_db, signed_in_as):
+    from geoaq.accounts.roles import Actor
+
+    at = _emergency(Actor(account_id=9, name="viewer1", role="viewer"), signed_in_as)
+    keys = {b.key for b in at.button} | {s.key for s in at.selectbox}
+    assert not keys & {"em_list_load", "em_warnings_load", "em_inspections_load", "em_inspected"}
+    assert "保存检查结果" not in {b.label for b in at.button} and "录入预警" not in {b.label for b in at.button}
