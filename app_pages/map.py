@@ -61,6 +61,13 @@ version = database_version(db_file)
 registry = load_registry()
 with st.spinner(t("map.loading", language)):  # seconds on a first visit to a big database
     layers = load_layers(str(db_file), version)
+if not actor.city_wide:  # a county account: the enterprises and mines of its counties (list, map, download)
+    from geoaq.accounts.jurisdiction import features_in_jurisdiction
+
+    _units = layers["admin_units"][0]
+    _counties = _units[_units["level"] == "县"][["adcode", "geometry"]]
+    layers = {name: ((features_in_jurisdiction(entry[0], _counties, actor), *entry[1:])
+                     if name in ("enterprises", "mines") else entry) for name, entry in layers.items()}
 
 # --- sidebar: layers, base map, land cover ------------------------------------------------
 st.sidebar.header(t("map.layers", language))

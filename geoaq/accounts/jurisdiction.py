@@ -45,6 +45,16 @@ def county_of_points(con: Connection, lon: Iterable[float], lat: Iterable[float]
     return counties_at(points, county_polygons(con)) if len(points) else []
 
 
+def features_in_jurisdiction(features: gpd.GeoDataFrame, counties: gpd.GeoDataFrame,
+                             actor: Actor | None) -> gpd.GeoDataFrame:
+    """The features (a layer's GeoDataFrame) a point of which lies in `actor`'s counties
+    (`counties`: adcode, geometry, e.g. admin_units' county rows); all for a city-wide account."""
+    if actor is None or actor.city_wide or features.empty:
+        return features
+    found = counties_at(features.geometry.representative_point(), counties)
+    return features[[actor.covers(c) for c in found]].reset_index(drop=True)
+
+
 def points_in_jurisdiction(con: Connection, frame: pd.DataFrame, actor: Actor | None, *,
                            lon: str = "lon", lat: str = "lat") -> pd.DataFrame:
     """The rows of `frame` whose point (`lon`, `lat` columns, or the geometry of a

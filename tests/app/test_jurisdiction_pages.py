@@ -83,3 +83,25 @@ def test_emergency_page_of_a_viewer_writes_nothing(demo_db, signed_in_as):
     keys = {b.key for b in at.button} | {s.key for s in at.selectbox}
     assert not keys & {"em_list_load", "em_warnings_load", "em_inspections_load", "em_inspected"}
     assert "保存检查结果" not in {b.label for b in at.button} and "录入预警" not in {b.label for b in at.button}
+
+
+def test_map_page_of_a_county_account_lists_its_enterprises_and_mines(accounts_db, signed_in_as):
+    path, luolong = accounts_db
+    from geoaq.accounts.jurisdiction import county_of_points
+    from geoaq.db import store
+    from geoaq.layers import get_layer
+
+    con = db.connect(path)
+    try:
+        enterprises = store.read_layer(con, get_layer("enterprises"))
+        points = enterprises.geometry.representative_point()
+        own = sum(c == "410311" for c in county_of_points(con, points.x, points.y))
+    finally:
+        con.close()
+    assert 0 < own < len(enterprises)
+    signed_in_as(luolong)
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.switch_page("app_pages/map.py").run()
+    assert not at.exception, at.exception
+    label = at.checkbox(key="show_enterprises").label
+    assert label.endswith(f"（{own}）") or f"({own})" in label, label
