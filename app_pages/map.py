@@ -4,6 +4,7 @@ on a base map of the user's choice; draw an area to list what lies inside."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import geopandas as gpd
 import pandas as pd
@@ -34,10 +35,17 @@ from geoaq.web.cache import (
     readings_period,
     require_database,
 )
-from geoaq.web.map import DISPLAY_TOLERANCE_M, available_tiles, build_map, tile_title
+from geoaq.web.map import DISPLAY_TOLERANCE_M, available_tiles, build_map, geojson_bytes, tile_title
 from geoaq.web.map_layers.event_layer import clicked_event_id
 from geoaq.web.views.compliance import scope_at
-from geoaq.web.views.fires import detections_table, display_table, draws_compactly, events_on_map
+from geoaq.web.views.fires import (
+    MAP_DETECTIONS_MAX,
+    detections_of_period,
+    detections_table,
+    display_table,
+    draws_compactly,
+    events_on_map,
+)
 from geoaq.web.views.inside import drawn_geometry, features_inside
 from geoaq.web.views.stations import aqi_legend, stations_overlay
 
@@ -103,7 +111,8 @@ with st.container(border=True):
         st.stop()
     start, end = chosen
     hours = pd.date_range(pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(hours=23), freq="h")
-    default_hour = min(hours[-1], readings[1]) if readings else hours[-1]
+    last_reading = pd.Timestamp(readings[1]).floor("h") if readings else None  # the period may lie after it
+    default_hour = last_reading if last_reading is not None and hours[0] <= last_reading <= hours[-1] else hours[-1]
     at = c2.select_slider(t("map.hour", language), options=list(hours), value=default_hour,
                           format_func=lambda h: h.strftime("%m-%d %H:%M"), key=f"map_hour_{start}_{end}")
     show_fires = c3.toggle(t("map.fire_events", language), value=True, key="map_show_fires")
@@ -134,7 +143,14 @@ if show_fires and fires:
                                                      datum=tiles.datum if tiles else "wgs84",
                                                      publish=publish_static)
         overlays.extend(event_overlays)
-drawn = [(registry[name], layers[name][0]) for name in visible]
+frames = {name: layers[name][0] for name in visible}
+if "fire_points" in frames:  # the period's detections, and only as many as a map can draw one by one
+    frames["fire_points"] = detections_of_period(frames["fire_points"], start, end)
+    if len(frames["fire_points"]) > MAP_DETECTIONS_MAX:
+        st.sidebar.caption(t("map.detections_too_many", language, n=len(frames.pop("fire_points")),
+                             limit=MAP_DETECTIONS_MAX))
+        visible.remove("fire_points")
+drawn = [(registry[name], frames[name]) for name in visible]
 images = (image,) if show_landcover else ()
 fmap = build_map(drawn, lang=language, tiles=tiles, overlays=tuple(overlays), images=images, draw=True,
                  layers=event_layers, remember_view="main", publish=publish_static)  # the map stays where the user left it when it is rebuilt
@@ -180,9 +196,8 @@ if st.session_state.get("map_zone"):
                 st.markdown(f"- {reason}")
 
 with st.sidebar.expander(t("map.download_layers", language)):
-    for name in visible:
-        frame = layers[name][0]
-        st.download_button(f"{registry[name].title(language)} (GeoJSON)", frame.to_json(ensure_ascii=False, default=str).encode("utf-8"),
+    for name in visible:  # made on the click, not on every rerun (a big layer takes seconds)
+        st.download_button(f"{registry[name].title(language)} (GeoJSON)", partial(geojson_bytes, frames[name]),
                            file_name=f"{name}.geojson", mime="application/geo+json", key=f"dl_{name}")
 
 area = drawn_geometry((result or {}).get("last_active_drawing"))

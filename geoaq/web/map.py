@@ -235,6 +235,11 @@ def layer_feature_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, lang: str,
     return {"type": "FeatureCollection", "features": features}
 
 
+def geojson_bytes(frame: gpd.GeoDataFrame) -> bytes:
+    """`frame` as a UTF-8 GeoJSON file (the map's layer downloads)."""
+    return frame.to_json(ensure_ascii=False, default=str).encode("utf-8")
+
+
 def layer_file(collection: dict[str, Any], spec: LayerSpec) -> bytes:
     """`collection` as the UTF-8 GeoJSON file a `GeoJsonFileLayer` draws: each feature with
     its Leaflet style (``_style``) as folium.GeoJson would give it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -200,6 +201,31 @@ def test_map_page_with_many_events_runs(demo_db, compact_events):
     at.run()
     assert not at.exception, at.exception
     assert at.date_input(key="map_dates").value == (date(2025, 4, 22), date(2025, 4, 24))
+
+
+def _map_at(start: str, end: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["start"], at.query_params["end"] = start, end
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _too_many(at: AppTest) -> list[str]:
+    return [c.value for c in at.sidebar.caption if "火点探测" in c.value]
+
+
+def test_map_page_draws_the_period_s_detections_up_to_a_limit(demo_db, monkeypatch):
+    assert _too_many(_map_at("2025-04-22", "2025-04-24")) == []  # the demo's 17 detections drawn
+    monkeypatch.setattr("geoaq.web.views.fires.MAP_DETECTIONS_MAX", 10)
+    assert _too_many(_map_at("2025-04-22", "2025-04-24")) == [
+        "本时段火点探测 17 个，超过地图逐点绘制上限 10 个；请看火点事件图层。"]
+    assert _too_many(_map_at("2025-04-25", "2025-04-26")) == []  # none in that period
+
+
+def test_map_page_for_a_period_after_the_last_reading(demo_db):
+    at = _map_at("2025-06-01", "2025-06-02")  # the hour slider cannot start at the last reading
+    assert at.select_slider[0].value == pd.Timestamp("2025-06-02 23:00")
 
 
 def test_a_link_sets_the_fires_period_and_a_bad_link_says_why(demo_db):

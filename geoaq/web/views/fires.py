@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection
 
 import pandas as pd
 
+from geoaq.fires.events import beijing_day_bounds_utc
 from geoaq.fires.notice import category_text, status_text
 from geoaq.i18n import DEFAULT_LANGUAGE, join, say, t
 from geoaq.web.map import Overlay, point_collection
@@ -111,6 +112,20 @@ def events_overlay(checked: pd.DataFrame, detections: pd.DataFrame, lang: str = 
     return Overlay(name=title, collection=point_collection(checked, popups, tooltips, colours),
                    legend=({"label": title, "fill": STATUS_COLOURS["suspected"], "stroke": "#222222",
                             "kind": "circle"}, *legend))
+
+
+#: the most raw detections the map draws one by one; above it the fire events layer shows them
+MAP_DETECTIONS_MAX = 5_000
+
+
+def detections_of_period(detections: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The raw detections (the fire_points layer) of Beijing days start..end: the map's period,
+    not every detection ever loaded (a season's feed holds a million)."""
+    if detections.empty or "acquired_at_utc" not in detections:
+        return detections
+    first, last = beijing_day_bounds_utc(start, end)
+    at = pd.to_datetime(detections["acquired_at_utc"])
+    return detections[(at >= first) & (at < last)]
 
 
 def draws_compactly(events: int, threshold: int | None = None) -> bool:

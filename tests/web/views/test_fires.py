@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from geoaq.web.map_layers.event_layer import EventLayer
 from geoaq.web.views.fires import (
+    detections_of_period,
     display_table,
     draws_compactly,
     events_on_map,
@@ -109,3 +112,11 @@ def test_the_overlay_colours_events_by_status():
     overlay = events_overlay(_checked(), pd.DataFrame(columns=["event_id", "detected_bjt", "satellite", "confidence"]))
     colours = [f["properties"]["_color"] for f in overlay.collection["features"]]
     assert colours == ["#ff9900", "#cc0000", "#999999"]
+
+
+def test_the_map_draws_the_detections_of_its_beijing_days_only():
+    at = pd.to_datetime(["2025-04-22 15:59", "2025-04-22 16:00", "2025-04-23 15:59", "2025-04-23 16:00"])
+    detections = pd.DataFrame({"acquired_at_utc": at, "n": range(4)})
+    assert detections_of_period(detections, date(2025, 4, 23), date(2025, 4, 23))["n"].tolist() == [1, 2]
+    assert detections_of_period(detections, date(2025, 4, 22), date(2025, 4, 24))["n"].tolist() == [0, 1, 2, 3]
+    assert detections_of_period(detections, date(2025, 5, 1), date(2025, 5, 2)).empty
