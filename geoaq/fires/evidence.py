@@ -266,13 +266,13 @@ def store_dir(con: Connection, settings: config.EvidenceSettings | None = None) 
     rules = settings or config.evidence_settings()
     if rules.directory is not None:
         return rules.directory
-    path = run(con, "database_path").fetchone()[0]
-    if path and not str(path).startswith("ducklake:") and str(path) != ":memory:":
+    path, kind = run(con, "database_kind").fetchone()
+    if kind == "duckdb" and path and str(path) != ":memory:":
         file = Path(path)
         return file.with_name(f"{file.stem}_evidence")
     data = config.data_path()
-    if data and not data.startswith("s3://") and str(path or "").startswith("ducklake:"):
-        return Path(data).expanduser() / "evidence"
+    if kind == "ducklake" and data and not data.startswith("s3://"):
+        return Path(data).expanduser().resolve() / "evidence"
     raise ConfigError("GEOAQ_EVIDENCE_DIR is not set: this database has no directory beside it for "
                       "evidence files; set it to a directory every app process and host shares")
 

@@ -255,3 +255,27 @@ def test_evidence_on_the_command_line(con, demo_db, tmp_path, monkeypatch):
     assert not (tmp_path / "x").exists()
     nobody = cli("fires", "evidence", "--event", mine.iloc[0])
     assert nobody.exit_code == 1 and "needs a signed-in account" in nobody.output
+
+
+def test_the_evidence_directory_follows_the_database(tmp_path, monkeypatch):
+    import duckdb
+
+    from geoaq._errors import ConfigError
+    from geoaq.db.connection import load_extension
+
+    file = duckdb.connect(str(tmp_path / "site.duckdb"))
+    assert evidence.store_dir(file) == tmp_path / "site_evidence"
+    monkeypatch.setenv("GEOAQ_EVIDENCE_DIR", str(tmp_path / "shared"))
+    assert evidence.store_dir(file) == tmp_path / "shared"
+    monkeypatch.delenv("GEOAQ_EVIDENCE_DIR")
+    with pytest.raises(ConfigError, match="GEOAQ_EVIDENCE_DIR is not set"):
+        evidence.store_dir(duckdb.connect())  # in memory: nothing beside it
+    lake = duckdb.connect()
+    load_extension(lake, "ducklake")
+    lake.execute(f"ATTACH 'ducklake:{tmp_path / 'catalog.ducklake'}' AS lake_test (DATA_PATH '{tmp_path / 'data'}/')")
+    lake.execute("USE lake_test")
+    monkeypatch.setenv("GEOAQ_DATA_PATH", str(tmp_path / "data"))
+    assert evidence.store_dir(lake) == tmp_path / "data" / "evidence"  # not beside the catalog
+    monkeypatch.setenv("GEOAQ_DATA_PATH", "s3://geoaq/lake/")
+    with pytest.raises(ConfigError, match="every app process and host shares"):
+        evidence.store_dir(lake)
