@@ -12,6 +12,10 @@ overflow PyVRP's penalty arithmetic, so the levels are searched in turn (`search
 1. for each priority level, highest first: the targets already chosen are required, the
    level's targets are optional with prize B (more than any travel: the teams' working
    seconds + 1), lower levels are left out: as many of the level as fit, then least travel;
+   the kept targets of the nearest higher level that left some out are optional too, with
+   its left-out ones, each at a prize worth more than the whole level searched
+   (`SWAP_LEVELS`): the search may exchange them (as many kept) where another choice there
+   leaves room or less travel below — that level was chosen for its own least travel;
 2. then a last search with every chosen target required: least travel.
 
 Each level's search is `RESTARTS` short runs (seeds SEED, SEED + 1, …) from the routes of
@@ -70,6 +74,10 @@ TARGETS_PER_BUDGET = 200
 #: (bench/routes.py: the mid day's 36th level-100 target, which the runs' prizes did not reach)
 FORCE_TRIES = 3
 FORCE_CAP = 150
+#: each level's search may exchange the targets kept of the nearest higher level that left some
+#: out for others of that level (as many kept, each worth more than the whole level searched):
+#: the higher level's choice, made for least travel, may have blocked a lower target
+SWAP_LEVELS = True
 
 
 @dataclass
@@ -102,8 +110,16 @@ def search(pyvrp: ModuleType, model: Model, candidates: list[int], iterations: i
         # this level's share of what is left, by its size among the levels not yet searched
         share = len(by_level[lv]) / sum(len(by_level[x]) for x in levels if x <= lv)
         cap = max(MIN_STAGE, int((level_budget - work.done) * share) // restarts)
-        routes = _best_of(pyvrp, model, chosen + fresh, set(chosen), dict.fromkeys(fresh, prize), routes,
-                          work, "level", lv, cap, restarts)
+        nodes, required, prizes = chosen + fresh, set(chosen), dict.fromkeys(fresh, prize)
+        swap = _swappable(model, by_level, levels, lv, set(chosen))
+        if swap:  # the level above that left targets out may change which of them it keeps
+            kept_above, out_above = swap
+            required -= set(kept_above)
+            prizes.update(dict.fromkeys(kept_above + out_above, prize * (len(fresh) + 1)))
+            nodes = chosen + out_above + fresh
+        found = _best_of(pyvrp, model, nodes, required, prizes, routes, work, "level", lv, cap, restarts)
+        if not swap or _count(found, swap[0] + swap[1]) >= len(swap[0]):
+            routes = found  # (a run that kept fewer of the level above is not taken)
         routes = _force(pyvrp, model, routes, [i for i in fresh if i not in {n for r in routes for n in r}], work, lv)
         chosen = [node for route in routes for node in route]
         if control.stopped:
@@ -114,6 +130,27 @@ def search(pyvrp: ModuleType, model: Model, candidates: list[int], iterations: i
         routes, used = _run(pyvrp, model, chosen, set(chosen), {}, routes, stage, work.perturbations)
         work.add(stage, used)
     return Outcome(routes, work.done, work.spent)
+
+
+def _count(routes: list[list[int]], nodes: list[int]) -> int:
+    """How many of `nodes` the routes visit."""
+    wanted = set(nodes)
+    return sum(1 for route in routes for node in route if node in wanted)
+
+
+def _swappable(model: Model, by_level: dict[float, list[int]], levels: list[float], lv: float,
+               chosen: set[int]) -> tuple[list[int], list[int]] | None:
+    """For the search of level `lv`: the nearest higher level that keeps some of its targets and
+    leaves some out, as (kept, left out) — its kept targets need not be the ones chosen for
+    least travel at its own stage, only as many (`SWAP_LEVELS`); None when there is none."""
+    if not SWAP_LEVELS:
+        return None
+    for above in sorted(x for x in levels if x > lv):
+        kept = [i for i in by_level[above] if i in chosen]
+        out = [i for i in by_level[above] if i not in chosen]
+        if kept and out:
+            return kept, out
+    return None
 
 
 def _force(pyvrp: ModuleType, model: Model, routes: list[list[int]], out: list[int], work: _Work,
