@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pandas as pd
@@ -142,7 +143,11 @@ def draw_workflow(event_id: str) -> None:
         st.dataframe(submissions_table(rows), hide_index=True, width="stretch")
         draw_evidence(event_id)
     if actor.may(SUBMIT):
-        limits = config.evidence_settings()
+        try:
+            limits = config.evidence_settings()
+        except GeoaqError as exc:  # GEOAQ_EVIDENCE_* set wrongly: said, and the form takes no files
+            st.error(str(exc))
+            limits = None
         with st.form("submit_check"):
             outcome = st.radio(t("fires.workflow.outcome", language), list(workflow.OUTCOMES), horizontal=True,
                                format_func=lambda o: t(f"fires.outcome.{o}", language), key="check_outcome")
@@ -150,11 +155,12 @@ def draw_workflow(event_id: str) -> None:
             county = c1.text_input(t("fires.workflow.propose_county", language), key="check_county").strip()
             township = c2.text_input(t("fires.workflow.propose_township", language), key="check_township").strip()
             note = st.text_input(t("fires.note", language), key="check_note")
-            # the suffixes only help the browser's file picker: the type is read from the content
+            # the suffixes and the size only help the browser's file picker: evidence.check decides,
+            # by content
             uploads = st.file_uploader(
                 t("fires.evidence.upload", language, mb=f"{limits.max_bytes / 1024 / 1024:g}", files=limits.max_files),
                 type=[s.lstrip(".") for s in evidence.SUFFIX.values()] + ["jpeg"], accept_multiple_files=True,
-                key="check_files")
+                max_upload_size=math.ceil(limits.max_bytes / 1024 / 1024), key="check_files") if limits else None
             if st.form_submit_button(t("fires.workflow.submit", language)):
                 files = [evidence.Upload(name=f.name, data=f.getvalue()) for f in uploads or []]
                 _act(lambda c: workflow.submit_check(c, event_id, outcome, actor=actor, note=note or None,
