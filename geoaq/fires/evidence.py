@@ -30,6 +30,7 @@ import io
 import os
 import re
 import secrets
+import time
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -71,6 +72,7 @@ COLUMNS = ("evidence_id", "submission_id", "event_id", "kind", "size_bytes", "sh
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _INCOMING = ".incoming"
 _NAME_CHARS = 200  # of the uploader's file name kept (as data)
+_STALE_S = 24 * 3600  # a temporary file older than this was left by a submission that died
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,18 @@ def _stored(folder: Path, digest: str) -> Path:
     return folder / digest[:2] / digest
 
 
+def _forget_stale(incoming: Path) -> None:
+    """Remove what a submission killed mid-way (the process ended between writing its files and
+    its commit) left under temporary names: older than `_STALE_S`, no row names them."""
+    if not incoming.is_dir():
+        return
+    cutoff = time.time() - _STALE_S
+    for part in incoming.glob("*.part"):
+        with suppress(OSError):
+            if part.stat().st_mtime < cutoff:
+                part.unlink()
+
+
 class Staged:
     """Checked evidence written under temporary names, waiting for its submission's transaction
     (made by `staged`)."""
@@ -306,11 +320,12 @@ class Staged:
         return ids
 
     def _write(self) -> None:
+        incoming = self.folder / _INCOMING
+        _forget_stale(incoming)
         for item in self.items:
             final = _stored(self.folder, item.sha256)
             if final.is_file():
                 continue  # the same content is stored already: kept once
-            incoming = self.folder / _INCOMING
             incoming.mkdir(parents=True, exist_ok=True)
             part = incoming / f"{item.sha256}.{secrets.token_hex(8)}.part"
             with open(part, "xb") as out:

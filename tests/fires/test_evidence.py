@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import time
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -207,6 +209,12 @@ def test_a_failed_submission_leaves_no_row_and_no_file(con):
     assert _stored_files(folder) == [folder / hashlib.sha256(PNG).hexdigest()[:2] / hashlib.sha256(PNG).hexdigest()]
     assert _rows(con) == 1
     assert len(workflow.submissions(con)) == 1
+    # what a submission killed between its files and its commit left is removed a day later
+    left = folder / ".incoming" / f"{'0' * 64}.dead.part"
+    left.write_bytes(JPEG)
+    os.utime(left, (time.time() - 2 * 86400,) * 2)
+    workflow.submit_check(con, mine["event_id"].iloc[1], "not_a_fire", actor=county, files=[Upload("d.pdf", PDF)])
+    assert not left.exists() and _rows(con) == 2
 
 
 def test_a_changed_or_missing_stored_file_is_not_handed_out(con):
