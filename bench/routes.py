@@ -1,7 +1,8 @@
 """Bench: the route search's candidates on the same instances, in one run (README "Inspection routes").
 
 1. **TSPLIB, one team** (node 1 the start, the others targets, the instance's own EUC_2D
-   matrix; each published optimum checked in bench/data/README.md): geoaq's planner as
+   matrix; each published optimum checked in bench/data/README.md; `HELD_OUT` ones added after
+   the search was chosen on the others): geoaq's planner as
    `geoaq route --targets … --matrix …` runs it, OR-Tools as the planner ran it before
    (guided local search, 1.5 M limit checks), PyVRP alone (2000 iterations), and, when
    installed (not dependencies: `pip install elkai fast-tsp`), LKH-3 through elkai (one run)
@@ -21,7 +22,10 @@
    followed by the planner's priority check and TSP polish. The last three days (seeds 21–23)
    were added after the search was tuned on the first four, to check it on days it was not
    tuned on. Plans are compared on the lexicographic key: targets visited per priority
-   level (higher first), then travel. The load average is printed with every day.
+   level (higher first), then travel.
+
+Every row prints the load average and a probe (`probe_ms`: a fixed loop's milliseconds, about
+50 on the idle machine) as it was measured, and the ratios geoaq ÷ peer of the same run.
 
 Run: `.venv/bin/python bench/routes.py [--repeat 3] [--only tsp,solomon,days] [--reference [DAY,…]]`
 (times are medians of the repeats; the machine is shared, so compare within one run).
@@ -54,7 +58,10 @@ DATA = ROOT / "bench" / "data"
 REFERENCE = DATA / "route_reference.json"
 #: TSPLIB instance → published optimal tour length (TSPLIB95, Reinelt)
 TSPLIB = {"eil51": 426, "berlin52": 7542, "st70": 675, "eil76": 538, "kroA100": 21282, "eil101": 629,
-          "pr124": 59030, "ch150": 6528, "kroB150": 26130, "pr152": 73682, "d198": 15780, "a280": 2579}
+          "pr124": 59030, "bier127": 118282, "pr136": 96772, "ch150": 6528, "kroA150": 26524, "kroB150": 26130,
+          "pr152": 73682, "rat195": 2323, "d198": 15780, "kroA200": 29368, "a280": 2579}
+#: …of which these were added after the one-team search was chosen on the others (bench/data/README.md)
+HELD_OUT = {"bier127", "pr136", "kroA150", "rat195", "kroA200"}
 #: Solomon instance → optimal distance (one decimal, truncated), vehicles: Kohl et al. (1999)
 SOLOMON = {"c101": (827.3, 10), "r101": (1637.7, 20), "rc101": (1619.8, 15)}
 BASES = [(112.4826, 34.6252), (112.7800, 34.7270), (112.1300, 34.7300), (112.4700, 34.1600),
@@ -86,13 +93,24 @@ def tour_length(matrix: np.ndarray, tour: list[int]) -> int:
 
 
 def tsp_targets(distance: np.ndarray) -> tuple[pd.DataFrame, Team, np.ndarray]:
-    """Node 1 the start, nodes 2… the targets, as `geoaq route --targets --matrix` reads them."""
+    """Node 1 the start, nodes 2… the targets, as `geoaq route --targets --matrix` reads them.
+    The team drives 1 unit per second (travel = length) unless a tour could outlast its 24-hour
+    day (bier127, pr136: a nearest-neighbour tour ×1.25 longer than 86,400): then k units per
+    second, the smallest whole k that fits (the planner then sees lengths ÷ k, rounded)."""
     n = len(distance)
     order = [*range(1, n), 0]  # the targets in order, then the start (an (N+1)-square matrix)
     targets = pd.DataFrame({"target_id": [f"c{k + 1}" for k in order[:-1]], "lon": 112.4, "lat": 34.6,
                             "service_min": 0})
-    team = Team("A", start=(112.5, 34.7), hours=24, speed_kmh=3.6)  # 1 unit per second: travel = length
+    rough = tour_length(distance, [0, *solver.nearest_neighbour_tour(distance, 0, list(range(1, n)))])
+    units = max(1, int(np.ceil(1.25 * rough / 86_400)))
+    team = Team("A", start=(112.5, 34.7), hours=24, speed_kmh=3.6 * units)
     return targets, team, distance[np.ix_(order, order)]
+
+
+def plan_length(plan, distance: np.ndarray) -> int:
+    """The length of the plan's tour (target ids c2…cN, node 1 the start) in `distance`."""
+    stops = [int(t[1:]) - 1 for t in plan.team_stops(plan.team_names()[0])["target_id"] if t]
+    return tour_length(distance, [0, *stops]) if len(stops) == len(distance) - 1 else -1
 
 
 def luoyang_day(n: int, teams: int, seed: int, spread: float) -> tuple[pd.DataFrame, list[Team]]:
@@ -123,6 +141,14 @@ def read_solomon(path: Path) -> pd.DataFrame:
 
 
 # --- candidates ---------------------------------------------------------------------------
+
+
+def probe_ms() -> float:
+    """Milliseconds of a fixed pure-Python loop: how busy the machine is for this process (about
+    50 ms on the idle 2-core machine; the load average counts waiting tasks of every agent)."""
+    started = time.perf_counter()
+    sum(i * i for i in range(1_000_000))
+    return 1000 * (time.perf_counter() - started)
 
 
 def timed(repeat: int, fn, *args, **kwargs):
@@ -169,12 +195,12 @@ def tsp_rows(repeat: int) -> list[dict]:
         targets, team, matrix = tsp_targets(distance)
         case = route_model(targets, [team], matrix=matrix, matrix_unit="m")
         plan, seconds = timed(repeat, plan_routes, targets, [team], matrix=matrix, matrix_unit="m")
-        row = {"instance": name, "n": len(distance), "best": best,
-               "geoaq": (plan.travel_cost_s, seconds, plan.method)}
+        row = {"instance": name, "n": len(distance), "best": best, "load": (os.getloadavg()[0], probe_ms()),
+               "geoaq": (plan_length(plan, distance), seconds, plan.method)}
         routes, seconds = timed(1, ortools_before, case.model, case.candidates)
-        row["ortools"] = (case.model.travel(routes[0], 0), seconds)
+        row["ortools"] = (_route_length(routes[0], distance), seconds)
         routes, seconds = timed(1, pyvrp_alone, case.model, case.candidates, 2000)
-        row["pyvrp"] = (case.model.travel(routes[0], 0), seconds)
+        row["pyvrp"] = (_route_length(routes[0], distance), seconds)
         if elkai is not None:
             tour, seconds = timed(repeat, _elkai, elkai, distance)
             row["elkai"] = (tour_length(distance, tour), seconds)
@@ -184,6 +210,12 @@ def tsp_rows(repeat: int) -> list[dict]:
         rows.append(row)
         print(_tsp_line(row), flush=True)
     return rows
+
+
+def _route_length(route: list[int], distance: np.ndarray) -> int:
+    """A route of model nodes (target k is TSPLIB node k + 2) as a tour length in `distance`;
+    -1 when it leaves a target out."""
+    return tour_length(distance, [0, *(k + 1 for k in route)]) if len(route) == len(distance) - 1 else -1
 
 
 def _elkai(elkai, distance: np.ndarray) -> list[int]:
@@ -197,15 +229,24 @@ def _optional(module: str):
         return None
 
 
+def _load(load: tuple[float, float]) -> str:
+    """The load average and the probe's milliseconds (`probe_ms`) when the row was measured."""
+    return f"{load[0]:.0f} / {load[1]:.0f} ms"
+
+
 def _gap(value: float, best: float) -> str:
     return f"{100 * (value - best) / best:+.2f} %"
 
 
 def _tsp_line(row: dict) -> str:
-    cells = [row["instance"], str(row["n"] - 1), f"{row['best']:,}"]
+    held = " (held out)" if row["instance"] in HELD_OUT else ""
+    cells = [f"{row['instance']}{held}", str(row["n"] - 1), f"{row['best']:,}", _load(row["load"])]
     for name in ("geoaq", "ortools", "pyvrp", "elkai", "fast-tsp"):
         value = row.get(name)
         cells.append("—" if value is None else f"{value[0]:,} ({_gap(value[0], row['best'])}, {value[1]:.2f} s)")
+    geoaq = row["geoaq"]
+    for peer in ("ortools", "pyvrp"):  # geoaq ÷ peer: length, time
+        cells.append(f"{geoaq[0] / row[peer][0]:.4f} / {geoaq[1] / row[peer][1]:.2f}")
     return "| " + " | ".join(cells) + " |"
 
 
@@ -221,7 +262,7 @@ def solomon_rows(iterations: int = 10_000, ortools_s: float = 20.0) -> list[dict
                      "ortools": (ot / 10, ot_routes, ot_s)})
         ortools = (f"{ot / 10:.1f} ({_gap(ot / 10, best)}, {ot_routes} routes, {ot_s:.1f} s)" if ot >= 0
                    else f"no feasible plan in {ortools_s:g} s")
-        print(f"| {name} | {best} ({vehicles}) | {pv / 10:.1f} ({_gap(pv / 10, best)}, {pv_routes} routes, "
+        print(f"| {name} | {_load((os.getloadavg()[0], probe_ms()))} | {best} ({vehicles}) | {pv / 10:.1f} ({_gap(pv / 10, best)}, {pv_routes} routes, "
               f"{pv_s:.1f} s) | {ortools} |", flush=True)
     return rows
 
@@ -278,7 +319,7 @@ def day_rows(repeat: int) -> list[dict]:
         plan, seconds = timed(repeat, plan_routes, targets, crew)
         routes = _plan_routes_as_nodes(plan, case)
         row = {"instance": name, "n": n, "teams": teams, "geoaq": (lex(case.model, routes), seconds, plan.method),
-               "load": os.getloadavg()[0],
+               "load": (os.getloadavg()[0], probe_ms()),
                "reference": reference.get(name)}
         try:
             before, seconds = timed(1, ortools_before, case.model, case.candidates)
@@ -299,7 +340,7 @@ def _plan_routes_as_nodes(plan, case) -> list[list[int]]:
 
 def _day_line(row: dict) -> str:
     ref = row["reference"]
-    cells = [f"{row['instance']} (load {row['load']:.0f})", f"{row['n']} / {row['teams']}"]
+    cells = [row["instance"], _load(row["load"]), f"{row['n']} / {row['teams']}"]
     cells.append("—" if ref is None else f"{_visits(ref['key'])}, {ref['key'][-1]:,} s ({ref['method']})")
     for name in ("geoaq", "ortools"):
         if row[name] is None:
@@ -406,24 +447,25 @@ def main() -> None:
         return
     rules = load_route_rules()
     print("load average (1, 5, 15 min) at the start: " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
-          + f" on {os.cpu_count()} cores")
+          + f" on {os.cpu_count()} cores; probe {probe_ms():.0f} ms (about 50 ms idle)")
     print(f"geoaq routing bench: default effort {rules.work_limit:,} iterations, time cap {rules.time_limit_s:g} s; "
           f"search steps in geoaq.routes.search ({search.__name__}); repeat {args.repeat} (median times)\n")
     parts = set(args.only.split(","))
     if "tsp" in parts:
-        print("| TSPLIB | targets | optimum | geoaq (plan_routes) | OR-Tools as before | PyVRP | elkai (LKH-3) | fast-tsp (1 s) |")
-        print("|---|---:|---:|---|---|---|---|---|")
+        print("| TSPLIB | targets | optimum | load | geoaq (plan_routes) | OR-Tools as before | PyVRP 2000 it. "
+              "| elkai (LKH-3) | fast-tsp (1 s) | geoaq ÷ OR-Tools: length / time | geoaq ÷ PyVRP: length / time |")
+        print("|---|---:|---:|---:|---|---|---|---|---|---:|---:|")
         tsp_rows(args.repeat)
         print()
     if "solomon" in parts:
-        print("| Solomon | optimum (vehicles) | PyVRP 10k iterations | OR-Tools 20 s |")
-        print("|---|---|---|---|")
+        print("| Solomon | load / probe | optimum (vehicles) | PyVRP 10k iterations | OR-Tools 20 s |")
+        print("|---|---|---|---|---|")
         solomon_rows()
         print()
     if "days" in parts:
-        print("| Luoyang day | targets / teams | reference: visits per level, travel | geoaq | OR-Tools as before "
-              "| geoaq's time ÷ OR-Tools' |")
-        print("|---|---|---|---|---|---|")
+        print("| Luoyang day | load / probe | targets / teams | reference: visits per level, travel | geoaq "
+              "| OR-Tools as before | geoaq's time ÷ OR-Tools' |")
+        print("|---|---|---|---|---|---|---|")
         day_rows(args.repeat)
 
 
