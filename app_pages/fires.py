@@ -193,11 +193,13 @@ def draw_evidence(event_id: str) -> None:
         st.dataframe(evidence_table(rows, language), hide_index=True, width="stretch")
         for evidence_id in rows["evidence_id"]:
             found, data = evidence.read(con, int(evidence_id), actor=actor)
-            name = found.original_name or found.download_name
+            # labels and captions are Markdown: they name the file by its number, never by the
+            # uploader's own name (that is only in the table, as text)
             if found.kind in evidence.IMAGES and evidence.readable_image(data, found.kind):
-                st.image(data, caption=t("fires.evidence.image", language, name=name, submission=found.submission_id),
-                         width=360)
-            st.download_button(t("fires.evidence.download", language, name=name), data,
+                st.image(data, caption=t("fires.evidence.image", language, evidence=found.evidence_id,
+                                         submission=found.submission_id), width=360)
+            st.download_button(t("fires.evidence.download", language, evidence=found.evidence_id,
+                                 kind=found.kind.upper()), data,
                                file_name=found.download_name, mime=found.mime, key=f"evidence_{found.evidence_id}")
     except GeoaqError as exc:
         st.error(str(exc))
