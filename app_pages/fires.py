@@ -51,6 +51,7 @@ from geoaq.web.views.fires import (
     filter_events,
     history_table,
 )
+from geoaq.web.views.text import markdown_plain
 
 STATUSES = verification.STATUSES
 REASONS = verification.DISMISS_REASONS
@@ -202,7 +203,7 @@ def draw_evidence(event_id: str) -> None:
                                  kind=found.kind.upper()), data,
                                file_name=found.download_name, mime=found.mime, key=f"evidence_{found.evidence_id}")
     except GeoaqError as exc:
-        st.error(str(exc))
+        st.error(markdown_plain(exc))
     finally:
         con.close()
 
@@ -213,8 +214,8 @@ def _act(*steps) -> None:
     try:
         for step in steps:
             step(con)
-    except GeoaqError as exc:
-        st.error(str(exc))
+    except GeoaqError as exc:  # it may quote an uploader's file name: shown as text
+        st.error(markdown_plain(exc))
         return
     finally:
         con.close()

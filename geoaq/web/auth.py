@@ -32,6 +32,7 @@ from geoaq.accounts import sessions, store
 from geoaq.accounts.roles import Actor
 from geoaq.db import connection as db
 from geoaq.i18n import t
+from geoaq.web.views.text import markdown_plain
 
 TOKEN_KEY = "geoaq_session_token"
 ACTOR_KEY = "geoaq_actor"
@@ -154,7 +155,7 @@ def _sso_sign_in(address: str, lang: str) -> None:
             token, _ = sessions.sign_in_sso(con, subject, email, origin=origin())
         except SignInError as exc:
             if exc.code == "sso_unknown":
-                st.error(t("auth.sso.unknown", lang, identity=email or subject or "—"))
+                st.error(t("auth.sso.unknown", lang, identity=markdown_plain(email or subject or "—")))
             elif exc.code == "locked":
                 st.error(t("auth.error.locked", lang, until=f"{exc.until:%Y-%m-%d %H:%M}"))
             else:

@@ -240,7 +240,7 @@ def test_an_identity_signs_in_as_its_account_and_an_unknown_one_gets_nothing(sma
         con.close()
     stranger = _sso_page({"sub": "00u-nobody", "email": "nobody@epb.gov.cn", "iat": time.time()})
     assert not stranger.exception, stranger.exception
-    assert any("nobody@epb.gov.cn 尚未关联 geoaq 账号" in e.value for e in stranger.error)
+    assert any(r"nobody@epb\.gov\.cn 尚未关联 geoaq 账号" in e.value for e in stranger.error)  # as text
     assert not [c for c in stranger.sidebar.checkbox] and not stranger.sidebar.text  # no page at all
     stale = _sso_page({"sub": "00u-ann", "iat": time.time() - 3600})  # an hour-old provider sign-in
     assert _sso_buttons(stale) == ["使用单位统一身份认证登录"] and not stale.sidebar.text

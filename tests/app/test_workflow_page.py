@@ -84,10 +84,11 @@ def test_evidence_uploaded_on_the_page_is_checked_stored_and_shown_to_the_city(d
     at.selectbox(key="fire_event").set_value(event).run()
     at.radio(key="check_outcome").set_value("not_a_fire")
     # a page that calls itself a photo (name and browser type) is refused for what it is
-    at.file_uploader(key="check_files").set_value([("现场.jpg", b"<html><script>alert(1)</script>", "image/jpeg")])
+    at.file_uploader(key="check_files").set_value([("![](x).jpg", b"<html><script>alert(1)</script>", "image/jpeg")])
     next(b for b in at.button if b.label == "提交核查结果").click().run()
     assert not at.exception, at.exception
-    assert any("its content is html" in e.value for e in at.error)
+    # the message names the file as text (its name escaped: no Markdown image), and its real type
+    assert any(r"\'\!\[\]\(x\)\.jpg\'\: its content is html" in e.value for e in at.error)
     con = db.connect(demo_db, read_only=True)
     try:
         assert workflow.submissions(con, event).empty

@@ -287,3 +287,16 @@ def test_the_evidence_directory_follows_the_database(tmp_path, monkeypatch):
     monkeypatch.setenv("GEOAQ_DATA_PATH", "s3://geoaq/lake/")
     with pytest.raises(ConfigError, match="every app process and host shares"):
         evidence.store_dir(lake)
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("photo.jpg", r"photo\.jpg"),
+    ("[x](javascript:alert(1))", r"\[x\]\(javascript\:alert\(1\)\)"),
+    ("![](http://t/p.png)", r"\!\[\]\(http\://t/p\.png\)"),
+    ("**$x$** `c` <b>", r"\*\*\$x\$\*\* \`c\` \<b\>"),
+    ("现场照片", "现场照片"),
+])
+def test_user_text_is_escaped_for_markdown(text, shown):
+    from geoaq.web.views.text import markdown_plain
+
+    assert markdown_plain(text) == shown
