@@ -320,6 +320,8 @@ class Staged:
         return ids
 
     def _write(self) -> None:
+        if self.folder is None:  # no files: nothing to write, no directory to tidy
+            return
         incoming = self.folder / _INCOMING
         _forget_stale(incoming)
         for item in self.items:
