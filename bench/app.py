@@ -50,8 +50,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from fixtures_events import events_db  # noqa: E402
+from helpers import admin_session  # noqa: E402
 
 from geoaq.web import warmup  # noqa: E402
 
@@ -132,14 +134,34 @@ def warmed_up(log: Path, timeout_s: float = 600.0) -> str:
     raise RuntimeError(f"no warm-up within {timeout_s:.0f} s; see {log}")
 
 
+#: db path → the token of the bench's administrator session in it (made once, before any app
+#: holds the file; a second one would renew the password and so end the first)
+_TOKENS: dict[str, str] = {}
+#: base URL → the token its browsers sign in with
+_URL_TOKENS: dict[str, str] = {}
+
+
+def profile(browser, url: str):
+    """A new browser profile (context) signed in to the app at `url` by its session cookie, as
+    after a sign-in: every page needs a session."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    if url in _URL_TOKENS:
+        context.add_cookies([{"name": "geoaq_session", "value": _URL_TOKENS[url], "url": url}])
+    return context
+
+
 def start_streamlit(db: Path, log: Path, launcher: list[str] = GEOAQ_SERVE) -> tuple[subprocess.Popen, str]:
-    """The app (started by `launcher`) on `db`; returns the process and its base URL once healthy."""
+    """The app (started by `launcher`) on `db`; returns the process and its base URL once healthy
+    (`profile` opens browsers signed in to it)."""
+    if str(db) not in _TOKENS:
+        _TOKENS[str(db)] = admin_session(str(db), "bench-admin", origin="bench")
     port = _free_port()
     proc = subprocess.Popen(
         [*launcher, "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
         cwd=ROOT, env={**os.environ, "GEOAQ_DB": str(db)}, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
+    _URL_TOKENS[url] = _TOKENS[str(db)]
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
@@ -328,7 +350,7 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
             def new_profile():
-                return browser.new_context(viewport={"width": 1400, "height": 1000})
+                return profile(browser, url)
 
             fresh = new_profile()
             visits["geoaq, first visit, default week"] = visit_geoaq(fresh, url + "fires", None, 600)

@@ -98,11 +98,11 @@ def main() -> None:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            profile = browser.new_context(viewport={"width": 1400, "height": 1000})
+            profile = bench_app.profile(browser, url)
             visit(profile, page_url, "first visit to a fresh server", quiet=True)
             profile.close()
             for number in range(args.visits):
-                profile = browser.new_context(viewport={"width": 1400, "height": 1000})
+                profile = bench_app.profile(browser, url)
                 usable.append(visit(profile, page_url, f"new profile {number + 1}", args.quiet))
                 if number == 0:
                     visit(profile, page_url, "returning browser", args.quiet)

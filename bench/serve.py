@@ -86,13 +86,13 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=bench_app.CHROMIUM, headless=True,
                                                  args=bench_app.CHROMIUM_ARGS)
             for _, url in servers.values():  # each server's caches filled first
-                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                context = bench_app.profile(browser, url)
                 timeline.visit(context, url + page, "first visit", quiet=True)
                 context.close()
             for number in range(args.visits):
                 order = list(servers)[number % len(servers):] + list(servers)[:number % len(servers)]
                 for label in order:
-                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    context = bench_app.profile(browser, servers[label][1])
                     usable[label].append(timeline.visit(context, servers[label][1] + page, label, quiet=True))
                     context.close()
             browser.close()

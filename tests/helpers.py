@@ -15,6 +15,30 @@ DATA = ROOT / "tests" / "data"
 LAYERS_DIR = config.PROJECT_ROOT / "layers"
 
 
+def admin_session(address: str, account: str, *, origin: str) -> str:
+    """A session token of administrator `account` in the database at `address` (made, or its
+    password renewed; added by the database's first administrator, or as its first account):
+    browser tests and benches put it into the browser as the app's session cookie, so pages open
+    signed in as after a sign-in. Call it before an app holds the database."""
+    from geoaq.accounts import passwords, sessions, store
+
+    con = db.connect(address)
+    try:
+        password = passwords.generate_password()
+        if store.find(con, account) is None:
+            by = None
+            if store.counts(con)[0]:
+                admins = store.list_accounts(con)
+                first = admins[(admins["role"] == "admin") & ~admins["disabled"]]["name"].iloc[0]
+                by = store.actor_for(con, first)
+            store.add_account(con, account, "admin", password, by=by)
+        else:
+            store.reset_password(con, account, password, by=store.actor_for(con, account))
+        return sessions.sign_in(con, account, password, origin=origin)[0]
+    finally:
+        con.close()
+
+
 def table_rows(con: db.Connection, table: str) -> int:
     """Rows in `table` (a name from the registry or the core schema)."""
     return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
@@ -100,18 +124,32 @@ def table_with(at, *columns: str):
 
 
 TEST_PASSWORD = "correct horse 42"
+#: the accounts the route-findings and jurisdiction tests sign in as (洛龙区 410311, 偃师区 410307)
+ROUTE_ACCOUNTS = {"city1": ("city", ()), "luolong": ("county", ("410311",)), "yanshi": ("county", ("410307",)),
+                  "insp1": ("inspector", ("410311",), ("巡查一组",)), "insp2": ("inspector", (), ("巡查二组",)),
+                  "viewer1": ("viewer", ())}
 
 
-def make_accounts(con: db.Connection, **accounts: tuple[str, list[str]]) -> dict:
-    """The first administrator ``root``, then each ``name=(role, counties)`` made by it; every
-    account's `Actor` (origin "test") by name, ``root`` included."""
+def make_accounts(con: db.Connection, **accounts: tuple) -> dict:
+    """The first administrator ``root``, then each ``name=(role, counties[, teams])`` made by it;
+    every account's `Actor` (origin "test") by name, ``root`` included."""
     from geoaq.accounts import store
 
     store.add_account(con, "root", "admin", TEST_PASSWORD, by=None)
     admin = store.actor_for(con, "root")
-    for name, (role, counties) in accounts.items():
-        store.add_account(con, name, role, TEST_PASSWORD, by=admin, counties=counties)
+    for name, (role, counties, *teams) in accounts.items():
+        store.add_account(con, name, role, TEST_PASSWORD, by=admin, counties=counties,
+                          teams=teams[0] if teams else ())
     return {name: store.actor_for(con, name, origin="test") for name in ("root", *accounts)}
+
+
+def with_accounts(path: Path, **accounts: tuple) -> dict:
+    """`make_accounts` in the database file at `path` (opened and closed here); the Actors."""
+    con = db.connect(path)
+    try:
+        return make_accounts(con, **accounts)
+    finally:
+        con.close()
 
 
 def events_of_county(con: db.Connection, county: str, start, end):

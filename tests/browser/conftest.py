@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from helpers import admin_session
 
 from geoaq.web.assets import MissingAssetError, install_assets
 
@@ -159,29 +160,12 @@ def _signed_in_session(script: Path, address: str | None) -> str | None:
     and test_sign_in_page.py go through the page itself)."""
     if script != REPO_ROOT / "app.py" or not address:
         return None
-    from geoaq.accounts import passwords, sessions, store
     from geoaq.db import backend
-    from geoaq.db import connection as db
 
     target = backend.database(address)
     if target.embedded and not target.path.exists():
         return None
-    con = db.connect(address)
-    try:
-        password = passwords.generate_password()
-        if store.find(con, BROWSER_ACCOUNT) is None:
-            by = None
-            if store.counts(con)[0]:
-                admins = store.list_accounts(con)
-                first = admins[(admins["role"] == "admin") & ~admins["disabled"]]["name"].iloc[0]
-                by = store.actor_for(con, first)
-            store.add_account(con, BROWSER_ACCOUNT, "admin", password, by=by)
-        else:
-            store.reset_password(con, BROWSER_ACCOUNT, password, by=store.actor_for(con, BROWSER_ACCOUNT))
-        token, _ = sessions.sign_in(con, BROWSER_ACCOUNT, password, origin="browser test")
-        return token
-    finally:
-        con.close()
+    return admin_session(address, BROWSER_ACCOUNT, origin="browser test")
 
 
 @pytest.fixture
