@@ -241,7 +241,9 @@ def record(con: Connection, items: list[Finding], *, actor: Actor, source: str =
         raise RouteFindingsError(f"unknown source {source!r}; use one of {SOURCES}")
     for attempt in write_attempts(con):
         with attempt, transaction(con):
-            stops = run(con, "route_plan_stops_of", [None, None]).df()[list(STOP_COLUMNS)]
+            plans = sorted({item.plan_id for item in items})  # only the plans the findings name
+            stops = pd.concat([run(con, "route_plan_stops_of", [p, p]).df()[list(STOP_COLUMNS)] for p in plans],
+                              ignore_index=True) if plans else pd.DataFrame(columns=list(STOP_COLUMNS))
             problems, ready = _checked(items, stops, actor)
             if problems:
                 raise RouteFindingsError(_problems_text(problems, source_file))

@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import ROUTE_ACCOUNTS, with_accounts
 from streamlit.testing.v1 import AppTest
 
-from geoaq.accounts import store
 from geoaq.compliance import summary as compliance
 from geoaq.compliance.jurisdiction import summary_in_jurisdiction
 from geoaq.db import connection as db
@@ -20,14 +20,7 @@ SEASON = (date(2024, 10, 1), date(2025, 3, 31))
 
 @pytest.fixture
 def accounts_db(demo_db):
-    con = db.connect(demo_db)
-    try:
-        store.add_account(con, "root", "admin", "correct horse 42", by=None)
-        admin = store.actor_for(con, "root")
-        store.add_account(con, "luolong", "county", "correct horse 42", by=admin, counties=["410311"])
-        return str(demo_db), store.actor_for(con, "luolong", origin="web:test")
-    finally:
-        con.close()
+    return str(demo_db), with_accounts(demo_db, luolong=ROUTE_ACCOUNTS["luolong"])["luolong"]
 
 
 def test_compliance_page_of_a_county_account_and_its_downloads(accounts_db, signed_in_as):

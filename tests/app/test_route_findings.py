@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import ROUTE_ACCOUNTS, make_accounts, open_page
 from streamlit.testing.v1 import AppTest
 
 from geoaq.accounts import store
@@ -20,8 +20,6 @@ from geoaq.routes.plan import plan_routes
 from geoaq.routes.rules import make_teams
 from geoaq.routes.targets import collect_targets
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PASSWORD = "correct horse 42"
 DAY = date(2025, 4, 23)
 
 
@@ -29,28 +27,14 @@ DAY = date(2025, 4, 23)
 def actors(demo_db):
     con = db.connect(demo_db)
     try:
-        store.add_account(con, "root", "admin", PASSWORD, by=None)
-        admin = store.actor_for(con, "root")
-        for name, role, counties, teams in (
-                ("city1", "city", (), ()), ("luolong", "county", ("410311",), ()),
-                ("yanshi", "county", ("410307",), ()), ("insp1", "inspector", ("410311",), ("巡查一组",)),
-                ("insp2", "inspector", (), ("巡查二组",)), ("viewer1", "viewer", (), ())):
-            store.add_account(con, name, role, PASSWORD, by=admin, counties=counties, teams=teams)
-        return {name: store.actor_for(con, name, origin="web:test") for name in
-                ("city1", "luolong", "yanshi", "insp1", "insp2", "viewer1")}
+        make_accounts(con, **ROUTE_ACCOUNTS)
+        return {name: store.actor_for(con, name, origin="web:test") for name in ROUTE_ACCOUNTS}
     finally:
         con.close()
 
 
 def _page(**state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.session_state["route_work_limit"] = 300
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page("app_pages/routes.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("app_pages/routes.py", 180, route_work_limit=300, **state)
 
 
 def _saved_plan(demo_db, actor, crews) -> int:

@@ -11,10 +11,10 @@ import shutil
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from helpers import ROUTE_ACCOUNTS, with_accounts
 
 from geoaq.cli import main
 
-PASSWORD = "correct horse 42"
 DAY = ["--from-findings", "2025-04-23", "--work-limit", "300"]
 
 
@@ -22,20 +22,7 @@ DAY = ["--from-findings", "2025-04-23", "--work-limit", "300"]
 def db(tmp_path, demo_template):
     path = tmp_path / "demo.duckdb"
     shutil.copy(demo_template, path)
-    from geoaq.accounts import store
-    from geoaq.db import connection
-
-    con = connection.connect(path)
-    try:
-        store.add_account(con, "root", "admin", PASSWORD, by=None)
-        admin = store.actor_for(con, "root")
-        for name, role, counties, teams in (
-                ("city1", "city", (), ()), ("luolong", "county", ("410311",), ()),
-                ("yanshi", "county", ("410307",), ()), ("insp1", "inspector", ("410311",), ("巡查一组",)),
-                ("insp2", "inspector", (), ("巡查二组",)), ("viewer1", "viewer", (), ())):
-            store.add_account(con, name, role, PASSWORD, by=admin, counties=counties, teams=teams)
-    finally:
-        con.close()
+    with_accounts(path, **ROUTE_ACCOUNTS)
     return str(path)
 
 

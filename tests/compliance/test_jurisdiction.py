@@ -11,8 +11,8 @@ from datetime import date
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from helpers import ROUTE_ACCOUNTS, with_accounts
 
-from geoaq.accounts import store
 from geoaq.accounts.roles import Actor
 from geoaq.cli import main
 from geoaq.compliance import summary as compliance
@@ -62,14 +62,7 @@ def test_city_wide_accounts_keep_everything(season, role):
 
 @pytest.fixture
 def accounts_db(demo_db):
-    con = db.connect(demo_db)
-    try:
-        store.add_account(con, "root", "admin", "correct horse 42", by=None)
-        admin = store.actor_for(con, "root")
-        store.add_account(con, "luolong", "county", "correct horse 42", by=admin, counties=["410311"])
-        return str(demo_db), store.actor_for(con, "luolong", origin="web:test")
-    finally:
-        con.close()
+    return str(demo_db), with_accounts(demo_db, luolong=ROUTE_ACCOUNTS["luolong"])["luolong"]
 
 
 def test_report_as_a_county_account_holds_its_jurisdiction_only(accounts_db, tmp_path):

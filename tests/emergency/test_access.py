@@ -11,6 +11,7 @@ import shutil
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from helpers import ROUTE_ACCOUNTS, with_accounts
 
 from geoaq._errors import AccessDeniedError
 from geoaq.accounts import store
@@ -23,22 +24,13 @@ from geoaq.layers import get_layer
 WARNING = "LY-YJ-2025-001"
 OWN = ("DEMO-ENT-0091", "注塑工序")      # 洛龙区
 OTHER = ("DEMO-ENT-0019", "熔炼工序")    # 偃师区
-PASSWORD = "correct horse 42"
 
 
 @pytest.fixture
 def path(tmp_path, demo_template):
     file = tmp_path / "demo.duckdb"
     shutil.copy(demo_template, file)
-    con = db.connect(file)
-    try:
-        store.add_account(con, "root", "admin", PASSWORD, by=None)
-        admin = store.actor_for(con, "root")
-        for name, role, counties in (("city1", "city", ()), ("luolong", "county", ("410311",)),
-                                     ("viewer1", "viewer", ()), ("insp1", "inspector", ("410311",))):
-            store.add_account(con, name, role, PASSWORD, by=admin, counties=counties)
-    finally:
-        con.close()
+    with_accounts(file, **ROUTE_ACCOUNTS)
     return str(file)
 
 

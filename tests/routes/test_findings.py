@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from helpers import ROUTE_ACCOUNTS, make_accounts
 
 from geoaq._errors import AccessDeniedError, RouteFindingsError
 from geoaq.accounts import store
@@ -20,7 +21,6 @@ from geoaq.routes.plan import plan_routes
 from geoaq.routes.rules import make_teams
 from geoaq.routes.targets import collect_targets
 
-PASSWORD = "correct horse 42"
 DAY = date(2025, 4, 23)
 LUOLONG, YANSHI = "410311", "410307"
 
@@ -28,13 +28,7 @@ LUOLONG, YANSHI = "410311", "410307"
 @pytest.fixture
 def con(demo_db):
     connection = db.connect(demo_db)
-    store.add_account(connection, "root", "admin", PASSWORD, by=None)
-    admin = store.actor_for(connection, "root")
-    for name, role, counties, teams in (
-            ("city1", "city", (), ()), ("luolong", "county", (LUOLONG,), ()), ("yanshi", "county", (YANSHI,), ()),
-            ("insp1", "inspector", (LUOLONG,), ("巡查一组",)), ("insp2", "inspector", (), ("巡查二组",)),
-            ("viewer1", "viewer", (), ())):
-        store.add_account(connection, name, role, PASSWORD, by=admin, counties=counties, teams=teams)
+    make_accounts(connection, **ROUTE_ACCOUNTS)
     yield connection
     connection.close()
 
