@@ -145,7 +145,8 @@ if show_fires and fires:
         overlays.extend(event_overlays)
 frames = {name: layers[name][0] for name in visible}
 if "fire_points" in frames:  # the period's detections, and only as many as a map can draw one by one
-    frames["fire_points"] = detections_of_period(frames["fire_points"], start, end)
+    if len(frames["fire_points"]) > MAP_DETECTIONS_MAX:  # a small layer draws whole, as before
+        frames["fire_points"] = detections_of_period(frames["fire_points"], start, end)
     if len(frames["fire_points"]) > MAP_DETECTIONS_MAX:
         st.sidebar.caption(t("map.detections_too_many", language, n=len(frames.pop("fire_points")),
                              limit=MAP_DETECTIONS_MAX))
