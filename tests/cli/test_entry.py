@@ -15,9 +15,11 @@ from geoaq.cli import main
 from geoaq.cli._common import GeoaqGroup
 
 COMMANDS = {
+    "routes": {"plans", "sheet", "findings"},
+    "findings": {"add", "load", "list"},
     "": {"ingest", "rejects", "layers", "demo", "fires", "aq", "report", "route", "feeds", "emergency", "users",
-         "rank", "peers", "progress", "bulletin"},
-    "fires": {"check", "penalties", "density", "set-status", "history", "notice", "submit", "propose", "review",
+         "rank", "peers", "progress", "bulletin", "routes"},
+    "fires": {"evidence", "check", "penalties", "density", "set-status", "history", "notice", "submit", "propose", "review",
               "submissions"},
     "aq": {"load", "hourly", "evaluate", "compare", "check-published"},
     "feeds": {"run", "status"},
@@ -26,7 +28,7 @@ COMMANDS = {
     "warning": {"add", "load", "list", "end", "cancel", "history"},
     "inspection": {"add", "load"},
     "peers": {"load", "list", "place", "targets"},
-    "users": {"add", "list", "disable", "enable", "reset-password", "set-role", "history"},
+    "users": {"add", "list", "disable", "enable", "reset-password", "set-role", "history", "set-sso"},
 }
 
 
