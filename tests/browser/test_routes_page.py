@@ -39,6 +39,10 @@ def test_routes_page_draws_paths_and_numbered_markers(streamlit_app, page, brows
     frame = page.frame_locator("iframe").first
     frame.locator(".geoaq-stop-icon").first.wait_for(state="visible", timeout=60_000)
     map_frame = next(f for f in page.frames if "/component/" in f.url)
+    # the depot's marker may be drawn before the numbered stops: wait until the stops are there
+    map_frame.wait_for_function(
+        f"() => ({ROUTE_SHAPES_JS})().numbers.filter(n => n !== '起').length >= 2", timeout=60_000
+    )
     drawn = map_frame.evaluate(ROUTE_SHAPES_JS)
     assert drawn["paths"] >= 2  # one path per team (2 teams by default)
     assert "1" in drawn["numbers"] and "2" in drawn["numbers"] and "起" in drawn["numbers"]
